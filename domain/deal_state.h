@@ -1,0 +1,146 @@
+// DealState: the state of one deal as a pure fold of its events.
+//
+// A default-constructed DealState is a deal that does not exist yet. Events
+// are folded in log order with Apply(); CheckRules() says whether an event
+// may be appended next. Neither does I/O. Not thread-safe: callers that
+// share a DealState across threads share it as const (all const methods may
+// run concurrently).
+#ifndef PACTLOG_DOMAIN_DEAL_STATE_H_
+#define PACTLOG_DOMAIN_DEAL_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "pactlog/v1/events.pb.h"
+#include "pactlog/v1/state.pb.h"
+
+namespace pactlog::domain {
+
+// Sums over a set of projects, in minor units of the deal's currency.
+struct Amounts {
+  int64_t pledged = 0;
+  int64_t approved = 0;
+  int64_t disbursed = 0;
+  uint32_t project_count = 0;
+};
+
+struct ApprovalEntry {
+  uint64_t sequence = 0;
+  absl::Time effective_time;
+  int64_t amount = 0;
+  std::string approving_body;
+};
+
+struct Project {
+  pactlog::v1::ProjectAnnouncement announcement;
+  absl::Time announced_effective_time;
+  int64_t approved = 0;
+  int64_t disbursed = 0;
+  std::vector<ApprovalEntry> approvals;  // in log order
+  std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
+  uint64_t last_sequence = 0;
+
+  pactlog::v1::ProjectStatus status() const;
+};
+
+struct TariffEntry {
+  uint64_t sequence = 0;
+  absl::Time effective_time;
+  absl::Time recorded_time;
+  int32_t rate_bps = 0;
+  std::string legal_instrument;
+  std::string reason;
+};
+
+class DealState {
+ public:
+  DealState() = default;
+  DealState(const DealState&) = default;
+  DealState& operator=(const DealState&) = default;
+  DealState(DealState&&) = default;
+  DealState& operator=(DealState&&) = default;
+
+  // True once the deal announcement has been folded.
+  bool exists() const { return exists_; }
+  // Number of events folded (the deal version they reflect).
+  uint64_t version() const { return version_; }
+  uint64_t last_sequence() const { return last_sequence_; }
+  const std::string& deal_id() const { return deal_id_; }
+  // The deal's currency; empty while the deal does not exist.
+  const std::string& currency() const;
+  const std::map<std::string, Project>& projects() const { return projects_; }
+  const Amounts& totals() const { return totals_; }
+
+  // Whether `event` may be appended next. `event` is complete: deal_id,
+  // deal_version == version() + 1, sequence, recorded_time, actor and
+  // data (with event_id and effective_time set), and has passed
+  // AppendRequestViolations(). Returns:
+  //   NOT_FOUND           the deal is not announced (for any event but a
+  //                       deal announcement), or the project is unknown;
+  //   FAILED_PRECONDITION a rule is broken: the message names the rule and
+  //                       the numbers, e.g. "rule pledge-within-ceiling:
+  //                       pledges would reach 560000000000 USD (minor
+  //                       units), above the ceiling 550000000000". Rules:
+  //                       deal-announced-once, deal-currency (every amount in
+  //                       the deal's currency), project-announced-once,
+  //                       pledge-within-ceiling, approval-within-pledge,
+  //                       disbursement-within-approval (counting only the
+  //                       approvals effective at or before the
+  //                       disbursement), effective-order (a project not
+  //                       before its deal, an approval not before its
+  //                       project's announcement, a disbursement not before
+  //                       the project's first approval, a tariff change not
+  //                       before the deal), amount-overflow.
+  absl::Status CheckRules(const pactlog::v1::Event& event) const;
+
+  // Folds `event` into the state. Requires an event that passed CheckRules
+  // against this state when it was appended; an event that would break a
+  // rule (possible only when a caller folds a subset of a log) is folded
+  // as far as it makes sense and never crashes.
+  void Apply(const pactlog::v1::Event& event);
+
+  // The deal's summary; tariffs (without history) are evaluated at
+  // `tariffs_at`. Requires exists().
+  void ToProto(absl::Time tariffs_at, pactlog::v1::DealState* out) const;
+
+  // One project; NOT_FOUND naming the project when unknown.
+  absl::Status ProjectToProto(std::string_view project_id,
+                              pactlog::v1::ProjectState* out) const;
+  void ProjectToProto(const Project& project,
+                      pactlog::v1::ProjectState* out) const;
+
+  // Tariff lines ordered by category, in force at `at`; only `category`
+  // when non-empty (then NOT_FOUND if the category has neither changes nor
+  // a cap). With `with_history` each line carries every change.
+  absl::Status TariffsToProto(absl::Time at, std::string_view category,
+                              bool with_history,
+                              std::vector<pactlog::v1::TariffLine>* out) const;
+
+ private:
+  bool exists_ = false;
+  std::string deal_id_;
+  pactlog::v1::DealAnnouncement announcement_;
+  absl::Time announced_effective_time_;
+  absl::Time last_recorded_time_;
+  uint64_t version_ = 0;
+  uint64_t last_sequence_ = 0;
+  std::map<std::string, Project> projects_;
+  // Per category, sorted by (effective_time, sequence).
+  std::map<std::string, std::vector<TariffEntry>> tariffs_;
+  Amounts totals_;
+  std::map<int, Amounts> by_sector_;  // Sector -> amounts
+  std::map<std::string, Amounts> by_us_state_;
+};
+
+// Converts between proto timestamps and absl::Time.
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
+void ToProtoTime(absl::Time t, google::protobuf::Timestamp* out);
+
+}  // namespace pactlog::domain
+
+#endif  // PACTLOG_DOMAIN_DEAL_STATE_H_

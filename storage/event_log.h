@@ -1,0 +1,99 @@
+// EventLog: the durable, append-only log of deal events.
+//
+// The log holds Events keyed by their global sequence (gapless from 1),
+// with an index per deal (by deal version) and an index of event ids. It
+// checks no deal rule: the single writer above it (ledger::Ledger) assigns
+// sequences and versions and decides what may be appended.
+//
+// Thread-safety: Append() must be called by one thread at a time (the
+// writer); every other method may be called concurrently with it and with
+// each other, and sees a prefix of the log (never half a batch).
+//
+// No storage engine type appears here, so a replicated implementation can
+// arrive without touching domain/ or services/.
+#ifndef PACTLOG_STORAGE_EVENT_LOG_H_
+#define PACTLOG_STORAGE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "pactlog/v1/events.pb.h"
+
+namespace pactlog::storage {
+
+// Where an event id was recorded.
+struct EventIdEntry {
+  uint64_t sequence = 0;
+};
+
+// Visitor for scans: return true to go on, false to stop.
+using EventVisitor = std::function<bool(const pactlog::v1::Event&)>;
+
+class EventLog {
+ public:
+  EventLog() = default;
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+  virtual ~EventLog() = default;
+
+  // Appends `events` atomically and durably: when OK is returned the whole
+  // batch is synced to stable storage and survives a crash of the process
+  // or the machine; on error none of it is visible, now or after a restart.
+  // Requires: events non-empty; their sequences are LastSequence()+1,
+  // +2, ... in order; each event's deal_version is the next of its deal;
+  // every event_id is new. The log trusts its single writer on these.
+  // Errors: UNAVAILABLE for I/O errors (the write may be retried),
+  // INTERNAL when the log refuses (e.g. sequences out of order).
+  virtual absl::Status Append(absl::Span<const pactlog::v1::Event> events) = 0;
+
+  // The sequence of the last event (0 for an empty log).
+  virtual uint64_t LastSequence() const = 0;
+
+  // One event by sequence. NOT_FOUND when absent, DATA_LOSS when the
+  // stored bytes do not decode (message names the sequence).
+  virtual absl::StatusOr<pactlog::v1::Event> Get(uint64_t sequence) const = 0;
+
+  // Visits events with sequence in (after_sequence, LastSequence()] in
+  // order until the visitor returns false. Stops with DATA_LOSS naming the
+  // sequence of an event that does not decode.
+  virtual absl::Status Scan(uint64_t after_sequence,
+                            const EventVisitor& visitor) const = 0;
+
+  // Visits the events of one deal with deal_version > after_version in
+  // version order until the visitor returns false. An unknown deal visits
+  // nothing.
+  virtual absl::Status ScanDeal(std::string_view deal_id,
+                                uint64_t after_version,
+                                const EventVisitor& visitor) const = 0;
+
+  // Where `event_id` was recorded, or nullopt if never.
+  virtual absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
+      std::string_view event_id) const = 0;
+};
+
+struct RocksDbOptions {
+  // Directory of the database; created when missing.
+  std::string path;
+  // Sync the write-ahead log on every Append (the durability promise).
+  // Only tests and benchmarks of the raw engine may turn this off.
+  bool sync = true;
+};
+
+// Opens (creating if needed) the RocksDB-backed log at options.path.
+// Errors: UNAVAILABLE if the directory cannot be opened (e.g. locked by
+// another process), DATA_LOSS if it holds a log of an unknown format or is
+// corrupt, FAILED_PRECONDITION for a format version newer than this build.
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(
+    const RocksDbOptions& options);
+
+}  // namespace pactlog::storage
+
+#endif  // PACTLOG_STORAGE_EVENT_LOG_H_
