@@ -94,8 +94,10 @@ class DealState {
   //                       disbursement), effective-order (a project not
   //                       before its deal, an approval not before its
   //                       project's announcement, a disbursement not before
-  //                       the project's first approval, a tariff change not
-  //                       before the deal), amount-overflow.
+  //                       the project's first approval), amount-overflow.
+  //                       A tariff change may take effect before the deal
+  //                       (the rate the deal traded against is history
+  //                       worth recording).
   absl::Status CheckRules(const pactlog::v1::Event& event) const;
 
   // Folds `event` into the state. Requires an event that passed CheckRules

@@ -1,0 +1,44 @@
+# Shared by deploy/run.sh and deploy/test.sh: install what is missing from
+# Debian's packages, then configure and build with the committed preset.
+# Sourced, not run.
+
+PACTLOG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PACTLOG_PRESET="${PACTLOG_PRESET:-release}"
+PACTLOG_BUILD_DIR="$PACTLOG_ROOT/build/$PACTLOG_PRESET"
+
+# Debian 12 packages the build and the tests need.
+PACTLOG_PACKAGES=(
+  build-essential cmake pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libcli11-dev
+)
+
+pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }
+
+pactlog_install_deps() {
+  local missing=() pkg
+  for pkg in "${PACTLOG_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  pactlog_log "installing missing Debian packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+pactlog_build() {
+  local targets=("$@")
+  pactlog_log "configuring ($PACTLOG_PRESET) in ${PACTLOG_BUILD_DIR#$PACTLOG_ROOT/}"
+  cmake --preset "$PACTLOG_PRESET" -S "$PACTLOG_ROOT" >/dev/null
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  pactlog_log "building with $jobs jobs"
+  if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$PACTLOG_BUILD_DIR" -j "$jobs" --target "${targets[@]}"
+  else
+    cmake --build "$PACTLOG_BUILD_DIR" -j "$jobs"
+  fi
+}

@@ -1,0 +1,519 @@
+#include "domain/validation.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "domain/limits.h"
+#include "google/protobuf/generated_enum_reflection.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace pactlog::domain {
+namespace {
+
+using ::pactlog::v1::AppendRequest;
+using ::pactlog::v1::Approval;
+using ::pactlog::v1::DealAnnouncement;
+using ::pactlog::v1::Disbursement;
+using ::pactlog::v1::EventData;
+using ::pactlog::v1::EventKind;
+using ::pactlog::v1::Money;
+using ::pactlog::v1::ProjectAnnouncement;
+using ::pactlog::v1::TariffChange;
+
+// Echoed values are cut to this many bytes so that one huge field cannot
+// blow up an error message.
+constexpr std::size_t kMaxEchoBytes = 80;
+
+// The range google.protobuf.Timestamp defines as valid:
+// 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+constexpr int32_t kMaxNanos = 999999999;
+
+// The postal codes of the 50 states, DC and the five inhabited territories.
+constexpr std::string_view kUsStateCodes[] = {
+    "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA",
+    "GU", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME",
+    "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM",
+    "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
+    "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY"};
+
+// Debian's Abseil has its own absl::string_view, which does not convert
+// from std::string_view.
+absl::string_view AsAbsl(std::string_view value) {
+  return absl::string_view(value.data(), value.size());
+}
+
+std::string Quote(std::string_view value) {
+  if (value.size() <= kMaxEchoBytes) {
+    return absl::StrCat("\"", absl::CHexEscape(AsAbsl(value)), "\"");
+  }
+  return absl::StrCat("\"",
+                      absl::CHexEscape(AsAbsl(value.substr(0, kMaxEchoBytes))),
+                      "\"... (", value.size(), " bytes)");
+}
+
+std::string Path(std::string_view prefix, std::string_view name) {
+  if (prefix.empty()) return std::string(name);
+  return absl::StrCat(AsAbsl(prefix), ".", AsAbsl(name));
+}
+
+std::string Indexed(std::string_view path, int index) {
+  return absl::StrCat(AsAbsl(path), "[", index, "]");
+}
+
+void Add(std::vector<FieldViolation>* out, std::string field,
+         std::string description) {
+  out->push_back(FieldViolation{std::move(field), std::move(description)});
+}
+
+bool IsLowerOrDigit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool IsSlug(std::string_view value) {
+  if (value.empty() || value.size() > kMaxSlugBytes) return false;
+  if (!IsLowerOrDigit(value.front())) return false;
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return IsLowerOrDigit(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+bool IsUpperLetters(std::string_view value, std::size_t count) {
+  return value.size() == count &&
+         std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool IsEventId(std::string_view value) {
+  return value.size() <= kMaxEventIdBytes &&
+         std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+// Checks min..max bytes; `min` 0 allows the empty string.
+void CheckLength(std::string_view field, std::string_view value,
+                 std::size_t min, std::size_t max,
+                 std::vector<FieldViolation>* out) {
+  if (value.size() >= min && value.size() <= max) return;
+  std::string got = value.empty() ? std::string("an empty string")
+                                  : absl::StrCat(value.size(), " bytes");
+  Add(out, std::string(field),
+      absl::StrCat("must be ", min, "..", max, " bytes, got ", got));
+}
+
+// Rejects the zero value and numbers the enum does not define (proto3 enums
+// are open: the wire can carry any int32).
+template <typename Enum>
+void CheckEnum(std::string_view field, int value, bool (*is_valid)(int),
+               std::vector<FieldViolation>* out) {
+  const google::protobuf::EnumDescriptor* descriptor =
+      google::protobuf::GetEnumDescriptor<Enum>();
+  if (!is_valid(value)) {
+    Add(out, std::string(field),
+        absl::StrCat("must be a known ", descriptor->name(), " value, got ",
+                     value));
+  } else if (value == 0) {
+    Add(out, std::string(field),
+        absl::StrCat("must be specified, got ",
+                     descriptor->FindValueByNumber(0)->name()));
+  }
+}
+
+void CheckRate(std::string_view field, int32_t rate_bps,
+               std::vector<FieldViolation>* out) {
+  if (rate_bps >= 0 && rate_bps <= kMaxRateBps) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be 0..", kMaxRateBps, " basis points, got ",
+                   rate_bps));
+}
+
+void CheckCountry(std::string_view field, std::string_view code,
+                  std::vector<FieldViolation>* out) {
+  if (IsUpperLetters(code, 2)) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be two upper-case letters (ISO 3166-1 alpha-2), got ",
+                   Quote(code)));
+}
+
+// The single currency of a request: the first valid currency code seen, and
+// where it was seen.
+struct RequestCurrency {
+  std::string code;
+  std::string field;
+};
+
+void CheckMoney(std::string_view field, bool present, const Money& money,
+                RequestCurrency* currency, std::vector<FieldViolation>* out) {
+  if (!present) {
+    Add(out, std::string(field), "is required");
+    return;
+  }
+  std::string code_field = Path(field, "currency_code");
+  const std::string& code = money.currency_code();
+  if (!IsUpperLetters(code, 3)) {
+    Add(out, code_field,
+        absl::StrCat("must be three upper-case letters (ISO 4217), got ",
+                     Quote(code)));
+  } else if (currency->code.empty()) {
+    currency->code = code;
+    currency->field = code_field;
+  } else if (code != currency->code) {
+    Add(out, code_field,
+        absl::StrCat(
+            "must be ", Quote(currency->code), " like ", currency->field,
+            " (every amount of a request in one currency), got ", Quote(code)));
+  }
+  if (money.minor_units() <= 0) {
+    Add(out, Path(field, "minor_units"),
+        absl::StrCat("must be > 0, got ", money.minor_units()));
+  }
+}
+
+std::string FormatSeconds(int64_t seconds, int32_t nanos) {
+  if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds) {
+    return absl::StrCat("seconds ", seconds);
+  }
+  return absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%E*SZ",
+      absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos),
+      absl::UTCTimeZone());
+}
+
+int64_t YearStartSeconds(int year) {
+  return absl::ToUnixSeconds(absl::FromCivil(
+      absl::CivilSecond(year, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
+}
+
+// Nanos in range and, when `min_seconds`..`max_seconds` are exceeded, a
+// violation naming the range `range`.
+void CheckTimestamp(std::string_view field,
+                    const google::protobuf::Timestamp& ts, int64_t min_seconds,
+                    int64_t max_seconds_exclusive, std::string_view range,
+                    std::vector<FieldViolation>* out) {
+  if (ts.nanos() < 0 || ts.nanos() > kMaxNanos) {
+    Add(out, Path(field, "nanos"),
+        absl::StrCat("must be 0..", kMaxNanos, ", got ", ts.nanos()));
+    return;
+  }
+  if (ts.seconds() < min_seconds || ts.seconds() >= max_seconds_exclusive) {
+    Add(out, std::string(field),
+        absl::StrCat("must lie in ", AsAbsl(range), ", got ",
+                     FormatSeconds(ts.seconds(), ts.nanos())));
+  }
+}
+
+void CheckEffectiveTime(std::string_view field,
+                        const google::protobuf::Timestamp& ts,
+                        std::vector<FieldViolation>* out) {
+  static const int64_t min_seconds = YearStartSeconds(kMinEffectiveYear);
+  static const int64_t max_seconds = YearStartSeconds(kMaxEffectiveYear);
+  CheckTimestamp(field, ts, min_seconds, max_seconds,
+                 absl::StrCat("[", kMinEffectiveYear, "-01-01, ",
+                              kMaxEffectiveYear, "-01-01)"),
+                 out);
+}
+
+void CheckDealAnnouncement(std::string_view field, const DealAnnouncement& deal,
+                           RequestCurrency* currency,
+                           std::vector<FieldViolation>* out) {
+  CheckLength(Path(field, "title"), deal.title(), 1, kMaxTitleBytes, out);
+  CheckCountry(Path(field, "investor_country"), deal.investor_country(), out);
+  CheckCountry(Path(field, "host_country"), deal.host_country(), out);
+  if (IsUpperLetters(deal.host_country(), 2) &&
+      deal.host_country() == deal.investor_country()) {
+    Add(out, Path(field, "host_country"),
+        absl::StrCat("must differ from investor_country, both are ",
+                     Quote(deal.host_country())));
+  }
+  CheckMoney(Path(field, "commitment_ceiling"), deal.has_commitment_ceiling(),
+             deal.commitment_ceiling(), currency, out);
+
+  std::string caps_field = Path(field, "tariff_caps");
+  if (static_cast<std::size_t>(deal.tariff_caps_size()) > kMaxTariffCaps) {
+    Add(out, caps_field,
+        absl::StrCat("must hold at most ", kMaxTariffCaps, " caps, got ",
+                     deal.tariff_caps_size()));
+  }
+  std::map<std::string_view, int> first_index;
+  for (int i = 0; i < deal.tariff_caps_size(); ++i) {
+    const auto& cap = deal.tariff_caps(i);
+    std::string cap_field = Indexed(caps_field, i);
+    std::string category_field = Path(cap_field, "product_category");
+    CheckSlug(category_field, cap.product_category(), out);
+    auto [it, inserted] = first_index.emplace(cap.product_category(), i);
+    if (!inserted) {
+      Add(out, category_field,
+          absl::StrCat("duplicates ", Indexed(caps_field, it->second),
+                       ".product_category ", Quote(cap.product_category()),
+                       " (one cap per category)"));
+    }
+    CheckRate(Path(cap_field, "max_rate_bps"), cap.max_rate_bps(), out);
+  }
+}
+
+void CheckProjectAnnouncement(std::string_view field,
+                              const ProjectAnnouncement& project,
+                              RequestCurrency* currency,
+                              std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "project_id"), project.project_id(), out);
+  CheckLength(Path(field, "name"), project.name(), 1, kMaxNameBytes, out);
+  CheckEnum<pactlog::v1::Sector>(Path(field, "sector"), project.sector(),
+                                 &pactlog::v1::Sector_IsValid, out);
+  if (!IsUsStateCode(project.us_state())) {
+    Add(out, Path(field, "us_state"),
+        absl::StrCat("must be the postal code of a US state, DC or territory "
+                     "(e.g. \"TX\"), got ",
+                     Quote(project.us_state())));
+  }
+  std::string sponsors_field = Path(field, "sponsors");
+  if (static_cast<std::size_t>(project.sponsors_size()) > kMaxSponsors) {
+    Add(out, sponsors_field,
+        absl::StrCat("must hold at most ", kMaxSponsors, " sponsors, got ",
+                     project.sponsors_size()));
+  }
+  for (int i = 0; i < project.sponsors_size(); ++i) {
+    CheckLength(Indexed(sponsors_field, i), project.sponsors(i), 1,
+                kMaxSponsorBytes, out);
+  }
+  CheckMoney(Path(field, "pledged"), project.has_pledged(), project.pledged(),
+             currency, out);
+}
+
+void CheckApproval(std::string_view field, const Approval& approval,
+                   RequestCurrency* currency,
+                   std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "project_id"), approval.project_id(), out);
+  CheckMoney(Path(field, "amount"), approval.has_amount(), approval.amount(),
+             currency, out);
+  CheckLength(Path(field, "approving_body"), approval.approving_body(), 1,
+              kMaxBodyBytes, out);
+}
+
+void CheckDisbursement(std::string_view field, const Disbursement& disbursement,
+                       RequestCurrency* currency,
+                       std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "project_id"), disbursement.project_id(), out);
+  CheckMoney(Path(field, "amount"), disbursement.has_amount(),
+             disbursement.amount(), currency, out);
+  CheckEnum<pactlog::v1::FundingSource>(
+      Path(field, "funding_source"), disbursement.funding_source(),
+      &pactlog::v1::FundingSource_IsValid, out);
+  CheckLength(Path(field, "tranche"), disbursement.tranche(), 0,
+              kMaxTrancheBytes, out);
+}
+
+void CheckTariffChange(std::string_view field, const TariffChange& change,
+                       std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "product_category"), change.product_category(), out);
+  CheckRate(Path(field, "rate_bps"), change.rate_bps(), out);
+  CheckLength(Path(field, "legal_instrument"), change.legal_instrument(), 1,
+              kMaxInstrumentBytes, out);
+  CheckLength(Path(field, "reason"), change.reason(), 0, kMaxReasonBytes, out);
+}
+
+void CheckEventData(std::string_view field, const EventData& data,
+                    std::map<std::string_view, std::string>* event_ids,
+                    RequestCurrency* currency,
+                    std::vector<FieldViolation>* out) {
+  if (!data.event_id().empty()) {
+    std::string id_field = Path(field, "event_id");
+    if (!IsEventId(data.event_id())) {
+      Add(out, id_field,
+          absl::StrCat("must be empty or 1..", kMaxEventIdBytes,
+                       " printable ASCII bytes (0x21..0x7e), got ",
+                       Quote(data.event_id())));
+    }
+    auto [it, inserted] = event_ids->emplace(data.event_id(), id_field);
+    if (!inserted) {
+      Add(out, id_field,
+          absl::StrCat("duplicates ", it->second, " ", Quote(data.event_id()),
+                       " (event ids are unique)"));
+    }
+  }
+  if (data.has_effective_time()) {
+    CheckEffectiveTime(Path(field, "effective_time"), data.effective_time(),
+                       out);
+  }
+  std::string provenance_field = Path(field, "provenance");
+  if (!data.has_provenance()) {
+    Add(out, provenance_field, "is required");
+  } else {
+    CheckLength(Path(provenance_field, "source"), data.provenance().source(), 1,
+                kMaxSourceBytes, out);
+    CheckEnum<pactlog::v1::Firmness>(Path(provenance_field, "firmness"),
+                                     data.provenance().firmness(),
+                                     &pactlog::v1::Firmness_IsValid, out);
+  }
+  switch (data.kind_case()) {
+    case EventData::kAnnouncement: {
+      std::string announcement_field = Path(field, "announcement");
+      const auto& announcement = data.announcement();
+      if (announcement.has_deal()) {
+        CheckDealAnnouncement(Path(announcement_field, "deal"),
+                              announcement.deal(), currency, out);
+      } else if (announcement.has_project()) {
+        CheckProjectAnnouncement(Path(announcement_field, "project"),
+                                 announcement.project(), currency, out);
+      } else {
+        Add(out, Path(announcement_field, "subject"),
+            "must set one of deal, project");
+      }
+      break;
+    }
+    case EventData::kApproval:
+      CheckApproval(Path(field, "approval"), data.approval(), currency, out);
+      break;
+    case EventData::kDisbursement:
+      CheckDisbursement(Path(field, "disbursement"), data.disbursement(),
+                        currency, out);
+      break;
+    case EventData::kTariffChange:
+      CheckTariffChange(Path(field, "tariff_change"), data.tariff_change(),
+                        out);
+      break;
+    case EventData::KIND_NOT_SET:
+      Add(out, Path(field, "kind"),
+          "must set one of announcement, approval, disbursement, "
+          "tariff_change");
+      break;
+  }
+}
+
+}  // namespace
+
+std::vector<FieldViolation> AppendRequestViolations(
+    const AppendRequest& request) {
+  std::vector<FieldViolation> out;
+  CheckSlug("deal_id", request.deal_id(), &out);
+  CheckLength("actor", request.actor(), 1, kMaxActorBytes, &out);
+  if (request.events_size() == 0) {
+    Add(&out, "events", "at least one event is required");
+  } else if (request.events_size() > kMaxEventsPerAppend) {
+    Add(&out, "events",
+        absl::StrCat("must hold at most ", kMaxEventsPerAppend, " events, got ",
+                     request.events_size()));
+  }
+  std::map<std::string_view, std::string> event_ids;
+  RequestCurrency currency;
+  for (int i = 0; i < request.events_size(); ++i) {
+    CheckEventData(Indexed("events", i), request.events(i), &event_ids,
+                   &currency, &out);
+  }
+  return out;
+}
+
+absl::Status ValidateAppendRequest(const AppendRequest& request) {
+  if (request.events_size() > kMaxEventsPerAppend) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many events in one request: ", request.events_size(),
+                     ", the limit is ", kMaxEventsPerAppend));
+  }
+  return ViolationsToStatus(AppendRequestViolations(request));
+}
+
+absl::Status ViolationsToStatus(const std::vector<FieldViolation>& violations) {
+  if (violations.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid request: ",
+      absl::StrJoin(violations, "; ",
+                    [](std::string* out, const FieldViolation& v) {
+                      absl::StrAppend(out, v.field, ": ", v.description);
+                    })));
+}
+
+void CheckSlug(std::string_view field, std::string_view value,
+               std::vector<FieldViolation>* out) {
+  if (IsSlug(value)) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be a slug of 1..", kMaxSlugBytes,
+                   " [a-z0-9._-] starting with a letter or digit, got ",
+                   Quote(value)));
+}
+
+void CheckReadOptions(std::string_view field,
+                      const pactlog::v1::ReadOptions& options,
+                      std::vector<FieldViolation>* out) {
+  if (!options.has_as_of()) return;
+  std::string as_of_field = Path(field, "as_of");
+  constexpr std::string_view kRange =
+      "[0001-01-01T00:00:00Z, 9999-12-31T23:59:59.999999999Z]";
+  if (options.as_of().has_recorded_time()) {
+    CheckTimestamp(Path(as_of_field, "recorded_time"),
+                   options.as_of().recorded_time(), kMinTimestampSeconds,
+                   kMaxTimestampSeconds + 1, kRange, out);
+  }
+  if (options.as_of().has_effective_time()) {
+    CheckTimestamp(Path(as_of_field, "effective_time"),
+                   options.as_of().effective_time(), kMinTimestampSeconds,
+                   kMaxTimestampSeconds + 1, kRange, out);
+  }
+}
+
+void CheckEventFilter(std::string_view field,
+                      const pactlog::v1::EventFilter& filter,
+                      std::vector<FieldViolation>* out) {
+  std::string deal_ids_field = Path(field, "deal_ids");
+  for (int i = 0; i < filter.deal_ids_size(); ++i) {
+    CheckSlug(Indexed(deal_ids_field, i), filter.deal_ids(i), out);
+  }
+  std::string kinds_field = Path(field, "kinds");
+  for (int i = 0; i < filter.kinds_size(); ++i) {
+    CheckEnum<EventKind>(Indexed(kinds_field, i), filter.kinds(i),
+                         &pactlog::v1::EventKind_IsValid, out);
+  }
+}
+
+void CheckPageSize(std::string_view field, int page_size,
+                   std::vector<FieldViolation>* out) {
+  if (page_size >= 0 && page_size <= kMaxPageSize) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be 1..", kMaxPageSize, " (or 0 for the default ",
+                   kDefaultPageSize, "), got ", page_size));
+}
+
+bool IsUsStateCode(std::string_view code) {
+  return std::binary_search(std::begin(kUsStateCodes), std::end(kUsStateCodes),
+                            code);
+}
+
+EventKind KindOf(const EventData& data) {
+  switch (data.kind_case()) {
+    case EventData::kAnnouncement:
+      return pactlog::v1::EVENT_KIND_ANNOUNCEMENT;
+    case EventData::kApproval:
+      return pactlog::v1::EVENT_KIND_APPROVAL;
+    case EventData::kDisbursement:
+      return pactlog::v1::EVENT_KIND_DISBURSEMENT;
+    case EventData::kTariffChange:
+      return pactlog::v1::EVENT_KIND_TARIFF_CHANGE;
+    case EventData::KIND_NOT_SET:
+      break;
+  }
+  return pactlog::v1::EVENT_KIND_UNSPECIFIED;
+}
+
+bool IsRetryOf(std::string_view deal_id, const EventData& proposed,
+               const pactlog::v1::Event& stored) {
+  if (stored.deal_id() != deal_id) return false;
+  EventData normalized = proposed;
+  // The caller found `stored` by this event id; a server-generated id is
+  // absent from the retry.
+  normalized.set_event_id(stored.data().event_id());
+  if (!normalized.has_effective_time() && stored.data().has_effective_time()) {
+    *normalized.mutable_effective_time() = stored.data().effective_time();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(normalized,
+                                                            stored.data());
+}
+
+}  // namespace pactlog::domain

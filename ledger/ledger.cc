@@ -1,0 +1,478 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "domain/validation.h"
+#include "util/status_macros.h"
+
+namespace pactlog::ledger {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+
+// A random (version 4) UUID in its canonical text form.
+std::string NewEventId(absl::BitGen& gen) {
+  uint64_t hi = absl::Uniform<uint64_t>(gen);
+  uint64_t lo = absl::Uniform<uint64_t>(gen);
+  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32,
+                         (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
+                         lo & 0xFFFFFFFFFFFFULL);
+}
+
+}  // namespace
+
+AsOfBounds AsOfBounds::FromProto(const v1::AsOf& as_of) {
+  AsOfBounds bounds;
+  bounds.max_sequence = as_of.sequence();
+  if (as_of.has_recorded_time()) {
+    bounds.max_recorded_time = domain::ToAbslTime(as_of.recorded_time());
+  }
+  if (as_of.has_effective_time()) {
+    bounds.max_effective_time = domain::ToAbslTime(as_of.effective_time());
+  }
+  return bounds;
+}
+
+// The work of one group commit: the requests taken from the queue, the
+// events they add and the deal states they change, staged apart from the
+// live state until the synced write succeeds.
+class Ledger::Batch {
+ public:
+  Batch(Ledger* ledger, absl::Time now)
+      : ledger_(ledger),
+        now_(now),
+        next_sequence_(ledger->applied_sequence() + 1) {}
+
+  // Checks one request against the staged state and, when it passes,
+  // stages its events. On error nothing of the request is staged.
+  // `*needs_write` tells whether the answer depends on the batch's write.
+  absl::Status Prepare(const v1::AppendRequest& request,
+                       v1::AppendResponse* response, bool* needs_write);
+
+  std::vector<v1::Event>& events() { return events_; }
+  // Moves the staged deal states into `live`.
+  void Publish(std::map<std::string, std::shared_ptr<const domain::DealState>,
+                        std::less<>>* live);
+
+ private:
+  // The stored (or staged) event recorded under `event_id`, or nullptr.
+  absl::StatusOr<const v1::Event*> FindEvent(const std::string& event_id,
+                                             bool* staged);
+  absl::Status CheckExpectedVersion(const v1::AppendRequest& request,
+                                    uint64_t current) const;
+  domain::DealState& StagedDeal(const std::string& deal_id);
+  v1::Event MakeEvent(const v1::AppendRequest& request, int index,
+                      uint64_t sequence, uint64_t deal_version);
+
+  Ledger* const ledger_;
+  const absl::Time now_;
+  uint64_t next_sequence_;
+  std::vector<v1::Event> events_;
+  // Event id -> index in events_.
+  absl::flat_hash_map<std::string, size_t> staged_ids_;
+  std::map<std::string, std::shared_ptr<domain::DealState>> staged_deals_;
+  // Events fetched from the log for idempotency checks.
+  std::vector<std::unique_ptr<v1::Event>> fetched_;
+  absl::BitGen gen_;
+};
+
+absl::StatusOr<const v1::Event*> Ledger::Batch::FindEvent(
+    const std::string& event_id, bool* staged) {
+  if (auto it = staged_ids_.find(event_id); it != staged_ids_.end()) {
+    *staged = true;
+    return &events_[it->second];
+  }
+  ASSIGN_OR_RETURN(std::optional<storage::EventIdEntry> entry,
+                   ledger_->log_->FindEventId(event_id));
+  if (!entry) return nullptr;
+  ASSIGN_OR_RETURN(v1::Event stored, ledger_->log_->Get(entry->sequence));
+  fetched_.push_back(std::make_unique<v1::Event>(std::move(stored)));
+  return fetched_.back().get();
+}
+
+absl::Status Ledger::Batch::CheckExpectedVersion(
+    const v1::AppendRequest& request, uint64_t current) const {
+  if (!request.has_expected_version()) return absl::OkStatus();
+  const v1::ExpectedVersion& expected = request.expected_version();
+  switch (expected.condition_case()) {
+    case v1::ExpectedVersion::kNoDeal:
+      if (current != 0) {
+        return absl::AbortedError(absl::StrCat(
+            "deal \"", request.deal_id(), "\" already exists at version ",
+            current, "; expected_version requires no deal"));
+      }
+      break;
+    case v1::ExpectedVersion::kExact:
+      if (current != expected.exact()) {
+        return absl::AbortedError(absl::StrCat(
+            "deal \"", request.deal_id(), "\" is at version ", current,
+            "; expected_version.exact is ", expected.exact()));
+      }
+      break;
+    case v1::ExpectedVersion::kAny:
+    case v1::ExpectedVersion::CONDITION_NOT_SET:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+domain::DealState& Ledger::Batch::StagedDeal(const std::string& deal_id) {
+  auto it = staged_deals_.find(deal_id);
+  if (it == staged_deals_.end()) {
+    std::shared_ptr<const domain::DealState> live = ledger_->Deal(deal_id);
+    auto copy = live ? std::make_shared<domain::DealState>(*live)
+                     : std::make_shared<domain::DealState>();
+    it = staged_deals_.emplace(deal_id, std::move(copy)).first;
+  }
+  return *it->second;
+}
+
+v1::Event Ledger::Batch::MakeEvent(const v1::AppendRequest& request,
+                                   int index, uint64_t sequence,
+                                   uint64_t deal_version) {
+  v1::Event event;
+  event.set_sequence(sequence);
+  event.set_deal_id(request.deal_id());
+  event.set_deal_version(deal_version);
+  domain::ToProtoTime(now_, event.mutable_recorded_time());
+  event.set_actor(request.actor());
+  *event.mutable_data() = request.events(index);
+  if (event.data().event_id().empty()) {
+    event.mutable_data()->set_event_id(NewEventId(gen_));
+  }
+  if (!event.data().has_effective_time()) {
+    *event.mutable_data()->mutable_effective_time() = event.recorded_time();
+  }
+  return event;
+}
+
+absl::Status Ledger::Batch::Prepare(const v1::AppendRequest& request,
+                                    v1::AppendResponse* response,
+                                    bool* needs_write) {
+  *needs_write = false;
+  // Idempotency first: a retry of a recorded request gets its original
+  // result whatever the deal's version is now.
+  int recorded = 0;
+  bool any_staged = false;
+  std::vector<const v1::Event*> originals(request.events_size(), nullptr);
+  for (int i = 0; i < request.events_size(); ++i) {
+    const v1::EventData& data = request.events(i);
+    if (data.event_id().empty()) continue;
+    bool staged = false;
+    ASSIGN_OR_RETURN(const v1::Event* original,
+                     FindEvent(data.event_id(), &staged));
+    if (original == nullptr) continue;
+    if (!domain::IsRetryOf(request.deal_id(), data, *original)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "events[", i, "].event_id \"", data.event_id(),
+          "\" was recorded at sequence ", original->sequence(), " in deal \"",
+          original->deal_id(), "\" with different content"));
+    }
+    any_staged |= staged;
+    originals[i] = original;
+    ++recorded;
+  }
+  if (recorded > 0) {
+    if (recorded != request.events_size()) {
+      int known = 0, fresh = 0;
+      for (int i = 0; i < request.events_size(); ++i) {
+        (originals[i] != nullptr ? known : fresh) = i;
+      }
+      return absl::AlreadyExistsError(absl::StrCat(
+          "events[", known, "].event_id \"", request.events(known).event_id(),
+          "\" is already recorded at sequence ", originals[known]->sequence(),
+          " but events[", fresh,
+          "] is not: a retry must repeat the original request exactly"));
+    }
+    for (const v1::Event* original : originals) {
+      response->add_sequences(original->sequence());
+      response->add_event_ids(original->data().event_id());
+    }
+    response->set_deal_version(originals.back()->deal_version());
+    *response->mutable_recorded_time() = originals.back()->recorded_time();
+    response->set_deduplicated(true);
+    *needs_write = any_staged;
+    return absl::OkStatus();
+  }
+
+  domain::DealState& staged = StagedDeal(request.deal_id());
+  RETURN_IF_ERROR(CheckExpectedVersion(request, staged.version()));
+
+  const uint64_t first_sequence = next_sequence_;
+  std::vector<v1::Event> accepted;
+  accepted.reserve(request.events_size());
+  if (request.events_size() == 1) {
+    v1::Event event =
+        MakeEvent(request, 0, first_sequence, staged.version() + 1);
+    RETURN_IF_ERROR(staged.CheckRules(event));
+    staged.Apply(event);
+    accepted.push_back(std::move(event));
+  } else {
+    // Later events of a request may depend on earlier ones (a project
+    // announced, then approved), so they are folded into a copy that
+    // replaces the staged state only when all pass.
+    domain::DealState working = staged;
+    for (int i = 0; i < request.events_size(); ++i) {
+      v1::Event event =
+          MakeEvent(request, i, first_sequence + i, working.version() + 1);
+      absl::Status rule = working.CheckRules(event);
+      if (!rule.ok()) {
+        return absl::Status(rule.code(),
+                            absl::StrCat("events[", i, "]: ", rule.message()));
+      }
+      working.Apply(event);
+      accepted.push_back(std::move(event));
+    }
+    staged = std::move(working);
+  }
+
+  for (v1::Event& event : accepted) {
+    response->add_sequences(event.sequence());
+    response->add_event_ids(event.data().event_id());
+    staged_ids_[event.data().event_id()] = events_.size();
+    events_.push_back(std::move(event));
+  }
+  response->set_deal_version(staged.version());
+  domain::ToProtoTime(now_, response->mutable_recorded_time());
+  response->set_deduplicated(false);
+  next_sequence_ += accepted.size();
+  *needs_write = true;
+  return absl::OkStatus();
+}
+
+void Ledger::Batch::Publish(
+    std::map<std::string, std::shared_ptr<const domain::DealState>,
+             std::less<>>* live) {
+  for (auto& [deal_id, state] : staged_deals_) {
+    if (!state->exists()) continue;
+    (*live)[deal_id] = std::move(state);
+  }
+}
+
+Ledger::Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options)
+    : log_(std::move(log)),
+      options_(options),
+      clock_(options.clock != nullptr ? options.clock : &system_clock_) {}
+
+Ledger::~Ledger() { Stop(); }
+
+void Ledger::AddCommitObserver(CommitObserver observer) {
+  observers_.push_back(std::move(observer));
+}
+
+absl::Status Ledger::Recover() {
+  std::map<std::string, domain::DealState, std::less<>> states;
+  uint64_t expected_sequence = 1;
+  absl::Status broken;
+  absl::Time last_recorded = absl::InfinitePast();
+  RETURN_IF_ERROR(log_->Scan(0, [&](const v1::Event& event) {
+    if (event.sequence() != expected_sequence) {
+      broken = absl::DataLossError(
+          absl::StrCat("log has a gap: expected sequence ", expected_sequence,
+                       ", found ", event.sequence()));
+      return false;
+    }
+    domain::DealState& state = states[event.deal_id()];
+    if (event.deal_version() != state.version() + 1) {
+      broken = absl::DataLossError(absl::StrCat(
+          "event at sequence ", event.sequence(), " has deal_version ",
+          event.deal_version(), " but deal \"", event.deal_id(), "\" is at ",
+          state.version()));
+      return false;
+    }
+    state.Apply(event);
+    last_recorded =
+        std::max(last_recorded, domain::ToAbslTime(event.recorded_time()));
+    ++expected_sequence;
+    return true;
+  }));
+  RETURN_IF_ERROR(broken);
+
+  {
+    absl::MutexLock lock(&state_mu_);
+    for (auto& [deal_id, state] : states) {
+      deals_.emplace(deal_id,
+                     std::make_shared<const domain::DealState>(std::move(state)));
+    }
+  }
+  last_recorded_time_ = last_recorded;
+  applied_sequence_.store(expected_sequence - 1, std::memory_order_release);
+  {
+    absl::MutexLock lock(&queue_mu_);
+    accepting_ = true;
+    stop_ = false;
+  }
+  writer_ = std::thread(&Ledger::WriterLoop, this);
+  ready_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void Ledger::Stop() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    accepting_ = false;
+    stop_ = true;
+  }
+  ready_.store(false, std::memory_order_release);
+  if (writer_.joinable()) writer_.join();
+}
+
+void Ledger::Append(const v1::AppendRequest* request,
+                    v1::AppendResponse* response, AppendDone done) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (accepting_) {
+      queue_.push_back(Pending{request, response, std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError(
+      "the ledger is not accepting appends (starting or shutting down); "
+      "retry"));
+}
+
+void Ledger::WriterLoop() {
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    return !queue_.empty() || stop_;
+  };
+  std::vector<Pending> batch;
+  while (true) {
+    batch.clear();
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty()) return;  // stop_ and drained
+      int events = 0;
+      while (!queue_.empty() &&
+             static_cast<int>(batch.size()) < options_.max_batch_requests) {
+        int size = queue_.front().request->events_size();
+        if (!batch.empty() && events + size > options_.max_batch_events) break;
+        events += size;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessBatch(batch);
+  }
+}
+
+void Ledger::ProcessBatch(std::vector<Pending>& pending) {
+  const absl::Time now = std::max(clock_->Now(), last_recorded_time_);
+  Batch batch(this, now);
+  std::vector<absl::Status> results(pending.size());
+  std::vector<bool> needs_write(pending.size(), false);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    bool write = false;
+    results[i] =
+        batch.Prepare(*pending[i].request, pending[i].response, &write);
+    needs_write[i] = write;
+  }
+
+  if (!batch.events().empty()) {
+    const uint64_t last = batch.events().back().sequence();
+    const size_t count = batch.events().size();
+    absl::Status written = log_->Append(batch.events());
+    if (written.ok()) {
+      {
+        absl::MutexLock lock(&state_mu_);
+        batch.Publish(&deals_);
+        ++stats_.batches;
+        stats_.events_written += count;
+      }
+      applied_sequence_.store(last, std::memory_order_release);
+      last_recorded_time_ = now;
+      for (const CommitObserver& observer : observers_) observer(last);
+    } else {
+      for (size_t i = 0; i < pending.size(); ++i) {
+        if (results[i].ok() && needs_write[i]) {
+          results[i] = absl::UnavailableError(absl::StrCat(
+              "the write to the log failed and nothing of this request was "
+              "recorded; retry: ",
+              written.message()));
+        }
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&state_mu_);
+    stats_.requests += pending.size();
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    pending[i].done(std::move(results[i]));
+  }
+}
+
+std::shared_ptr<const domain::DealState> Ledger::Deal(
+    std::string_view deal_id, uint64_t* applied_sequence) const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  if (applied_sequence != nullptr) *applied_sequence = this->applied_sequence();
+  auto it = deals_.find(deal_id);
+  return it == deals_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const domain::DealState>> Ledger::Deals(
+    std::string_view after_id, int limit, uint64_t* applied_sequence) const {
+  std::vector<std::shared_ptr<const domain::DealState>> out;
+  absl::ReaderMutexLock lock(&state_mu_);
+  if (applied_sequence != nullptr) *applied_sequence = this->applied_sequence();
+  for (auto it = deals_.upper_bound(after_id);
+       it != deals_.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const domain::DealState>> Ledger::DealAsOf(
+    std::string_view deal_id, const AsOfBounds& bounds,
+    uint64_t* applied_sequence) const {
+  uint64_t applied = 0;
+  std::shared_ptr<const domain::DealState> live = Deal(deal_id, &applied);
+  if (applied_sequence != nullptr) {
+    *applied_sequence = bounds.max_sequence == 0
+                            ? applied
+                            : std::min(bounds.max_sequence, applied);
+  }
+  if (live == nullptr) return live;
+  if (!bounds.max_recorded_time && !bounds.max_effective_time &&
+      (bounds.max_sequence == 0 ||
+       bounds.max_sequence >= live->last_sequence())) {
+    return live;
+  }
+  // Events past the live state's last sequence may be durable but not yet
+  // applied; the answer never runs ahead of the live state.
+  const uint64_t max_sequence = bounds.max_sequence == 0
+                                    ? applied
+                                    : std::min(bounds.max_sequence, applied);
+  auto state = std::make_shared<domain::DealState>();
+  RETURN_IF_ERROR(log_->ScanDeal(deal_id, 0, [&](const v1::Event& event) {
+    if (event.sequence() > max_sequence) return false;
+    // Recorded times are non-decreasing in log order.
+    if (bounds.max_recorded_time &&
+        domain::ToAbslTime(event.recorded_time()) > *bounds.max_recorded_time) {
+      return false;
+    }
+    if (bounds.max_effective_time &&
+        domain::ToAbslTime(event.data().effective_time()) >
+            *bounds.max_effective_time) {
+      return true;
+    }
+    state->Apply(event);
+    return true;
+  }));
+  if (!state->exists()) return nullptr;
+  return state;
+}
+
+WriterStats Ledger::writer_stats() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  return stats_;
+}
+
+}  // namespace pactlog::ledger

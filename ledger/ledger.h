@@ -1,0 +1,188 @@
+// Ledger: the live record of every deal, kept in memory over an EventLog.
+//
+// The ledger owns the single writer of the log. Append() queues a request
+// and returns at once; the writer thread takes every queued request,
+// checks each in log order against the state including everything ahead of
+// it in the same batch, writes all accepted events in ONE synced log write
+// (group commit), then applies them to the in-memory state and runs each
+// request's callback. So two concurrent requests can never both pass a rule
+// only one of them may pass, and nothing is acknowledged before it is on
+// disk. If the write fails, no request of the batch is acknowledged and the
+// in-memory state is unchanged.
+//
+// Reads (Deal, Deals, DealAsOf) never wait for the writer: they see the
+// state after some whole batch.
+//
+// Thread-safety: every method may be called from any thread.
+#ifndef PACTLOG_LEDGER_LEDGER_H_
+#define PACTLOG_LEDGER_LEDGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "domain/deal_state.h"
+#include "ledger/clock.h"
+#include "pactlog/v1/ledger.pb.h"
+#include "pactlog/v1/query.pb.h"
+#include "storage/event_log.h"
+
+namespace pactlog::ledger {
+
+struct LedgerOptions {
+  // Where recorded times come from; nullptr means the system clock. Not
+  // owned; must outlive the ledger.
+  Clock* clock = nullptr;
+  // Most requests the writer takes into one synced write.
+  int max_batch_requests = 512;
+  // Most events the writer takes into one synced write (a request is never
+  // split; one request may exceed this on its own).
+  int max_batch_events = 4096;
+};
+
+// Bounds of a past state; a zero/absent bound does not limit.
+struct AsOfBounds {
+  uint64_t max_sequence = 0;
+  std::optional<absl::Time> max_recorded_time;
+  std::optional<absl::Time> max_effective_time;
+
+  bool unbounded() const {
+    return max_sequence == 0 && !max_recorded_time && !max_effective_time;
+  }
+  static AsOfBounds FromProto(const pactlog::v1::AsOf& as_of);
+};
+
+// Counters of the writer, for tests, benchmarks and metrics.
+struct WriterStats {
+  uint64_t batches = 0;         // synced writes made
+  uint64_t requests = 0;        // requests answered by the writer
+  uint64_t events_written = 0;  // events made durable
+};
+
+class Ledger {
+ public:
+  // Called exactly once per Append, on the writer thread (or on the
+  // caller's thread when the ledger is not running).
+  using AppendDone = std::function<void(absl::Status)>;
+  // Called on the writer thread after each batch is durable and applied,
+  // with the last sequence of the log. Must not block.
+  using CommitObserver = std::function<void(uint64_t last_sequence)>;
+
+  // Takes ownership of `log`. The ledger is not ready until Recover().
+  Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options);
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+  // Stops the writer (as Stop()).
+  ~Ledger();
+
+  // Rebuilds every deal's state by replaying the whole log, then starts
+  // the writer. Call once. Errors: DATA_LOSS when the log is corrupt or has
+  // a gap (message names the sequence); the ledger then stays not ready.
+  absl::Status Recover();
+
+  // True once Recover() succeeded and until Stop().
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+
+  // Stops accepting appends (they fail UNAVAILABLE), lets the writer finish
+  // every request already queued (each is acknowledged or failed), and
+  // joins it. Idempotent.
+  void Stop();
+
+  // Queues an append. `request` must already have passed
+  // domain::ValidateAppendRequest. `request` and `response` are not owned
+  // and must stay valid until `done` runs; `response` is filled only when
+  // `done` gets OK. Never blocks on disk. `done` gets:
+  //   OK                  durable (or a retry of a durable request:
+  //                       response->deduplicated());
+  //   ABORTED             expected version does not hold;
+  //   NOT_FOUND / FAILED_PRECONDITION  from domain::DealState::CheckRules;
+  //   ALREADY_EXISTS      an event id was used with other content, or the
+  //                       request mixes recorded and new event ids;
+  //   UNAVAILABLE         not ready, stopping, or the synced write failed
+  //                       (nothing of the request was recorded).
+  void Append(const pactlog::v1::AppendRequest* request,
+              pactlog::v1::AppendResponse* response, AppendDone done);
+
+  // The live state of a deal, or nullptr if the deal does not exist.
+  // `applied_sequence`, when not null, receives the last sequence applied
+  // to the state that was read.
+  std::shared_ptr<const domain::DealState> Deal(
+      std::string_view deal_id, uint64_t* applied_sequence = nullptr) const;
+
+  // Up to `limit` live deals with id > `after_id`, ordered by id.
+  std::vector<std::shared_ptr<const domain::DealState>> Deals(
+      std::string_view after_id, int limit,
+      uint64_t* applied_sequence = nullptr) const;
+
+  // The state of a deal folded from its events in the log that satisfy
+  // every bound, never beyond the live state; nullptr when no event
+  // qualifies or the deal is unknown. With unbounded bounds this is the
+  // live state itself. `applied_sequence`, when not null, receives the last
+  // sequence the answer could reflect. Errors: DATA_LOSS from the log.
+  absl::StatusOr<std::shared_ptr<const domain::DealState>> DealAsOf(
+      std::string_view deal_id, const AsOfBounds& bounds,
+      uint64_t* applied_sequence = nullptr) const;
+
+  // The last sequence applied to the live state.
+  uint64_t applied_sequence() const {
+    return applied_sequence_.load(std::memory_order_acquire);
+  }
+
+  // Registers an observer of commits. Call before Recover().
+  void AddCommitObserver(CommitObserver observer);
+
+  const storage::EventLog& log() const { return *log_; }
+
+  WriterStats writer_stats() const;
+
+ private:
+  struct Pending {
+    const pactlog::v1::AppendRequest* request;
+    pactlog::v1::AppendResponse* response;
+    AppendDone done;
+  };
+  class Batch;
+
+  void WriterLoop();
+  void ProcessBatch(std::vector<Pending>& pending);
+
+  const std::unique_ptr<storage::EventLog> log_;
+  const LedgerOptions options_;
+  SystemClock system_clock_;
+  Clock* const clock_;
+  std::vector<CommitObserver> observers_;
+
+  std::atomic<bool> ready_{false};
+  std::atomic<uint64_t> applied_sequence_{0};
+
+  mutable absl::Mutex queue_mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool accepting_ ABSL_GUARDED_BY(queue_mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread writer_;
+
+  mutable absl::Mutex state_mu_;
+  std::map<std::string, std::shared_ptr<const domain::DealState>, std::less<>>
+      deals_ ABSL_GUARDED_BY(state_mu_);
+
+  // Owned by the writer thread.
+  absl::Time last_recorded_time_ = absl::InfinitePast();
+  WriterStats stats_ ABSL_GUARDED_BY(state_mu_);
+};
+
+}  // namespace pactlog::ledger
+
+#endif  // PACTLOG_LEDGER_LEDGER_H_

@@ -1,0 +1,252 @@
+#include "services/deal_query_service.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "domain/limits.h"
+#include "domain/validation.h"
+#include "services/grpc_status.h"
+#include "util/status_macros.h"
+
+namespace pactlog::services {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+using domain::FieldViolation;
+
+// A deal as a query sees it.
+struct DealView {
+  std::shared_ptr<const domain::DealState> deal;
+  uint64_t log_sequence = 0;
+  absl::Time evaluated_at;
+};
+
+int EffectivePageSize(int page_size) {
+  return page_size == 0 ? domain::kDefaultPageSize : page_size;
+}
+
+// Finishes a unary call with what `answer` returns, or UNAVAILABLE while the
+// ledger replays.
+template <typename Answer>
+grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
+                                  const ledger::Ledger& ledger,
+                                  Answer answer) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(ledger.ready() ? answer() : NotReadyError()));
+  return reactor;
+}
+
+// Checks `options` (appending to `violations`) and min_sequence.
+absl::Status CheckOptions(const ledger::Ledger& ledger,
+                          const v1::ReadOptions& options,
+                          std::vector<FieldViolation>& violations) {
+  domain::CheckReadOptions("options", options, &violations);
+  RETURN_IF_ERROR(domain::ViolationsToStatus(violations));
+  const uint64_t applied = ledger.applied_sequence();
+  if (options.min_sequence() > applied) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "options.min_sequence ", options.min_sequence(),
+        " is beyond the last sequence of the log, ", applied));
+  }
+  return absl::OkStatus();
+}
+
+std::string AsOfSuffix(const ledger::AsOfBounds& bounds) {
+  return bounds.unbounded() ? "" : " at the requested as_of";
+}
+
+// Resolves the deal a query names, after checking the request's common
+// fields. `violations` holds what the caller found in its own fields.
+absl::StatusOr<DealView> ResolveDeal(const ledger::Ledger& ledger,
+                                     ledger::Clock& clock,
+                                     const std::string& deal_id,
+                                     const v1::ReadOptions& options,
+                                     std::vector<FieldViolation> violations) {
+  domain::CheckSlug("deal_id", deal_id, &violations);
+  RETURN_IF_ERROR(CheckOptions(ledger, options, violations));
+  const auto bounds = ledger::AsOfBounds::FromProto(options.as_of());
+  DealView view;
+  ASSIGN_OR_RETURN(view.deal,
+                   ledger.DealAsOf(deal_id, bounds, &view.log_sequence));
+  if (view.deal == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("deal \"", deal_id, "\" not found", AsOfSuffix(bounds)));
+  }
+  view.evaluated_at = bounds.max_effective_time.value_or(clock.Now());
+  return view;
+}
+
+}  // namespace
+
+absl::Status DealQueryService::DoGetDeal(const v1::GetDealRequest& request,
+                                         v1::GetDealResponse* response) {
+  ASSIGN_OR_RETURN(DealView view, ResolveDeal(*ledger_, *clock_,
+                                              request.deal_id(),
+                                              request.options(), {}));
+  view.deal->ToProto(view.evaluated_at, response->mutable_deal());
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status DealQueryService::DoListDeals(const v1::ListDealsRequest& request,
+                                           v1::ListDealsResponse* response) {
+  std::vector<FieldViolation> violations;
+  domain::CheckPageSize("page_size", request.page_size(), &violations);
+  if (!request.page_token().empty()) {
+    domain::CheckSlug("page_token", request.page_token(), &violations);
+  }
+  RETURN_IF_ERROR(CheckOptions(*ledger_, request.options(), violations));
+  const auto bounds = ledger::AsOfBounds::FromProto(request.options().as_of());
+  const int page_size = EffectivePageSize(request.page_size());
+  const absl::Time evaluated_at =
+      bounds.max_effective_time.value_or(clock_->Now());
+
+  std::string after = request.page_token();
+  uint64_t log_sequence = 0;
+  bool more = true;
+  while (response->deals_size() < page_size && more) {
+    std::vector<std::shared_ptr<const domain::DealState>> candidates =
+        ledger_->Deals(after, page_size, &log_sequence);
+    more = static_cast<int>(candidates.size()) == page_size;
+    for (const auto& live : candidates) {
+      after = live->deal_id();
+      ASSIGN_OR_RETURN(std::shared_ptr<const domain::DealState> deal,
+                       ledger_->DealAsOf(live->deal_id(), bounds,
+                                         &log_sequence));
+      if (deal == nullptr) continue;
+      deal->ToProto(evaluated_at, response->add_deals());
+      if (response->deals_size() == page_size) break;
+    }
+  }
+  if (response->deals_size() == page_size &&
+      !ledger_->Deals(after, 1).empty()) {
+    response->set_next_page_token(after);
+  }
+  response->set_log_sequence(log_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status DealQueryService::DoGetProject(
+    const v1::GetProjectRequest& request, v1::GetProjectResponse* response) {
+  std::vector<FieldViolation> violations;
+  domain::CheckSlug("project_id", request.project_id(), &violations);
+  ASSIGN_OR_RETURN(DealView view,
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
+                               request.options(), std::move(violations)));
+  RETURN_IF_ERROR(
+      view.deal->ProjectToProto(request.project_id(), response->mutable_project()));
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status DealQueryService::DoListProjects(
+    const v1::ListProjectsRequest& request,
+    v1::ListProjectsResponse* response) {
+  std::vector<FieldViolation> violations;
+  domain::CheckPageSize("page_size", request.page_size(), &violations);
+  if (!request.page_token().empty()) {
+    domain::CheckSlug("page_token", request.page_token(), &violations);
+  }
+  if (!v1::Sector_IsValid(request.sector())) {
+    violations.push_back({"sector", absl::StrCat("unknown sector ",
+                                                 request.sector())});
+  }
+  if (!v1::ProjectStatus_IsValid(request.status())) {
+    violations.push_back({"status", absl::StrCat("unknown project status ",
+                                                 request.status())});
+  }
+  if (!request.us_state().empty() && !domain::IsUsStateCode(request.us_state())) {
+    violations.push_back(
+        {"us_state", absl::StrCat("not a US state or territory postal code: \"",
+                                  request.us_state(), "\"")});
+  }
+  ASSIGN_OR_RETURN(DealView view,
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
+                               request.options(), std::move(violations)));
+  const int page_size = EffectivePageSize(request.page_size());
+  const auto& projects = view.deal->projects();
+  for (auto it = projects.upper_bound(request.page_token());
+       it != projects.end(); ++it) {
+    const domain::Project& project = it->second;
+    if (request.sector() != v1::SECTOR_UNSPECIFIED &&
+        project.announcement.sector() != request.sector()) {
+      continue;
+    }
+    if (!request.us_state().empty() &&
+        project.announcement.us_state() != request.us_state()) {
+      continue;
+    }
+    if (request.status() != v1::PROJECT_STATUS_UNSPECIFIED &&
+        project.status() != request.status()) {
+      continue;
+    }
+    if (response->projects_size() == page_size) {
+      response->set_next_page_token(response->projects().rbegin()->project_id());
+      break;
+    }
+    view.deal->ProjectToProto(project, response->add_projects());
+  }
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
+absl::Status DealQueryService::DoGetTariffs(const v1::GetTariffsRequest& request,
+                                            v1::GetTariffsResponse* response) {
+  std::vector<FieldViolation> violations;
+  if (!request.product_category().empty()) {
+    domain::CheckSlug("product_category", request.product_category(),
+                      &violations);
+  }
+  ASSIGN_OR_RETURN(DealView view,
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
+                               request.options(), std::move(violations)));
+  std::vector<v1::TariffLine> lines;
+  RETURN_IF_ERROR(view.deal->TariffsToProto(
+      view.evaluated_at, request.product_category(), true, &lines));
+  for (v1::TariffLine& line : lines) {
+    *response->add_tariffs() = std::move(line);
+  }
+  domain::ToProtoTime(view.evaluated_at, response->mutable_evaluated_at());
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* DealQueryService::GetDeal(
+    grpc::CallbackServerContext* context, const v1::GetDealRequest* request,
+    v1::GetDealResponse* response) {
+  return Respond(context, *ledger_,
+                 [&] { return DoGetDeal(*request, response); });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::ListDeals(
+    grpc::CallbackServerContext* context, const v1::ListDealsRequest* request,
+    v1::ListDealsResponse* response) {
+  return Respond(context, *ledger_,
+                 [&] { return DoListDeals(*request, response); });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::GetProject(
+    grpc::CallbackServerContext* context, const v1::GetProjectRequest* request,
+    v1::GetProjectResponse* response) {
+  return Respond(context, *ledger_,
+                 [&] { return DoGetProject(*request, response); });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::ListProjects(
+    grpc::CallbackServerContext* context,
+    const v1::ListProjectsRequest* request,
+    v1::ListProjectsResponse* response) {
+  return Respond(context, *ledger_,
+                 [&] { return DoListProjects(*request, response); });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::GetTariffs(
+    grpc::CallbackServerContext* context, const v1::GetTariffsRequest* request,
+    v1::GetTariffsResponse* response) {
+  return Respond(context, *ledger_,
+                 [&] { return DoGetTariffs(*request, response); });
+}
+
+}  // namespace pactlog::services

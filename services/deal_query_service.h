@@ -1,0 +1,60 @@
+// DealQueryService: the gRPC face of the read side (pactlog.v1.DealQuery).
+// Live questions are answered from the ledger's in-memory state; "as of"
+// questions replay the deal's events from the log. Thread-safe.
+#ifndef PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
+#define PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
+
+#include "ledger/clock.h"
+#include "ledger/ledger.h"
+#include "pactlog/v1/query.grpc.pb.h"
+
+namespace pactlog::services {
+
+class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
+ public:
+  // Neither is owned; both must outlive the service. `clock` gives the
+  // time at which tariffs in force are evaluated when a query sets no
+  // effective time.
+  DealQueryService(const ledger::Ledger* ledger, ledger::Clock* clock)
+      : ledger_(ledger), clock_(clock) {}
+
+  grpc::ServerUnaryReactor* GetDeal(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::GetDealRequest* request,
+      pactlog::v1::GetDealResponse* response) override;
+  grpc::ServerUnaryReactor* ListDeals(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::ListDealsRequest* request,
+      pactlog::v1::ListDealsResponse* response) override;
+  grpc::ServerUnaryReactor* GetProject(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::GetProjectRequest* request,
+      pactlog::v1::GetProjectResponse* response) override;
+  grpc::ServerUnaryReactor* ListProjects(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::ListProjectsRequest* request,
+      pactlog::v1::ListProjectsResponse* response) override;
+  grpc::ServerUnaryReactor* GetTariffs(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::GetTariffsRequest* request,
+      pactlog::v1::GetTariffsResponse* response) override;
+
+ private:
+  absl::Status DoGetDeal(const pactlog::v1::GetDealRequest& request,
+                         pactlog::v1::GetDealResponse* response);
+  absl::Status DoListDeals(const pactlog::v1::ListDealsRequest& request,
+                           pactlog::v1::ListDealsResponse* response);
+  absl::Status DoGetProject(const pactlog::v1::GetProjectRequest& request,
+                            pactlog::v1::GetProjectResponse* response);
+  absl::Status DoListProjects(const pactlog::v1::ListProjectsRequest& request,
+                              pactlog::v1::ListProjectsResponse* response);
+  absl::Status DoGetTariffs(const pactlog::v1::GetTariffsRequest& request,
+                            pactlog::v1::GetTariffsResponse* response);
+
+  const ledger::Ledger* const ledger_;
+  ledger::Clock* const clock_;
+};
+
+}  // namespace pactlog::services
+
+#endif  // PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_

@@ -1,0 +1,64 @@
+#include "services/event_stream_service.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "domain/limits.h"
+#include "domain/validation.h"
+#include "services/grpc_status.h"
+#include "util/status_macros.h"
+
+namespace pactlog::services {
+
+namespace v1 = ::pactlog::v1;
+
+absl::StatusOr<uint64_t> ReadMatching(
+    const storage::EventLog& log, const EventMatcher& matcher,
+    uint64_t after_sequence, uint64_t head_sequence, int limit,
+    int max_examined, google::protobuf::RepeatedPtrField<v1::Event>* out) {
+  uint64_t last_examined = after_sequence;
+  if (after_sequence >= head_sequence) return last_examined;
+  int examined = 0;
+  int matched = 0;
+  RETURN_IF_ERROR(log.Scan(after_sequence, [&](const v1::Event& event) {
+    if (event.sequence() > head_sequence) return false;
+    last_examined = event.sequence();
+    if (matcher.Matches(event)) {
+      *out->Add() = event;
+      ++matched;
+    }
+    return ++examined < max_examined && matched < limit;
+  }));
+  return last_examined;
+}
+
+absl::Status EventStreamService::DoRead(const v1::ReadRequest& request,
+                                        v1::ReadResponse* response) {
+  std::vector<domain::FieldViolation> violations;
+  domain::CheckEventFilter("filter", request.filter(), &violations);
+  domain::CheckPageSize("limit", request.limit(), &violations);
+  RETURN_IF_ERROR(domain::ViolationsToStatus(violations));
+  const int limit =
+      request.limit() == 0 ? domain::kDefaultPageSize : request.limit();
+  const uint64_t head = ledger_->applied_sequence();
+  EventMatcher matcher(request.filter());
+  ASSIGN_OR_RETURN(
+      uint64_t last_examined,
+      ReadMatching(ledger_->log(), matcher, request.after_sequence(), head,
+                   limit, kMaxEventsExaminedPerRead,
+                   response->mutable_events()));
+  response->set_last_examined_sequence(last_examined);
+  response->set_head_sequence(head);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* EventStreamService::Read(
+    grpc::CallbackServerContext* context, const v1::ReadRequest* request,
+    v1::ReadResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(ledger_->ready() ? DoRead(*request, response)
+                                                : NotReadyError()));
+  return reactor;
+}
+
+}  // namespace pactlog::services

@@ -1,0 +1,50 @@
+// EventStreamService: the gRPC face of the stream side
+// (pactlog.v1.EventStream). Reads the log in sequence order, filtered on
+// the server. Thread-safe.
+#ifndef PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
+#define PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "ledger/ledger.h"
+#include "pactlog/v1/stream.grpc.pb.h"
+#include "services/event_filter.h"
+
+namespace pactlog::services {
+
+// Most events one Read examines, so a narrow filter over a long log answers
+// in bounded time; the response's last_examined_sequence tells where to go
+// on.
+inline constexpr int kMaxEventsExaminedPerRead = 10000;
+
+// Reads matching events with sequence in (after_sequence, head_sequence]
+// into `out` until `limit` match or `max_examined` have been examined.
+// Returns the last sequence examined (after_sequence when none was).
+// Shared by Read and subscriptions.
+absl::StatusOr<uint64_t> ReadMatching(
+    const storage::EventLog& log, const EventMatcher& matcher,
+    uint64_t after_sequence, uint64_t head_sequence, int limit,
+    int max_examined,
+    google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
+
+class EventStreamService final
+    : public pactlog::v1::EventStream::CallbackService {
+ public:
+  // `ledger` is not owned and must outlive the service.
+  explicit EventStreamService(const ledger::Ledger* ledger) : ledger_(ledger) {}
+
+  grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* context,
+                                 const pactlog::v1::ReadRequest* request,
+                                 pactlog::v1::ReadResponse* response) override;
+
+ private:
+  absl::Status DoRead(const pactlog::v1::ReadRequest& request,
+                      pactlog::v1::ReadResponse* response);
+
+  const ledger::Ledger* const ledger_;
+};
+
+}  // namespace pactlog::services
+
+#endif  // PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_

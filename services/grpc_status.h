@@ -1,0 +1,19 @@
+// The one place where absl::Status becomes grpc::Status. Abseil's codes are
+// gRPC's codes, so the code carries over unchanged and the message is kept.
+#ifndef PACTLOG_SERVICES_GRPC_STATUS_H_
+#define PACTLOG_SERVICES_GRPC_STATUS_H_
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace pactlog::services {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// UNAVAILABLE while the ledger replays its log at start-up.
+absl::Status NotReadyError();
+
+}  // namespace pactlog::services
+
+#endif  // PACTLOG_SERVICES_GRPC_STATUS_H_

@@ -1,0 +1,696 @@
+// RocksDbEventLog: the EventLog on one local RocksDB database. The on-disk
+// layout is described in storage/FORMAT.md; keep the two in step.
+//
+// Visibility: Append() publishes its last sequence in `last_sequence_` only
+// after RocksDB has applied the whole batch. Every reader loads that value
+// once, before touching RocksDB, and ignores anything beyond it, so a
+// reader sees a prefix of the log that ends on a batch boundary even though
+// RocksDB itself may already show a later batch.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/slice_transform.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/event_log.h"
+#include "storage/rocksdb_status.h"
+#include "util/status_macros.h"
+
+namespace pactlog::storage {
+namespace {
+
+using ::pactlog::storage::internal::FromRocksDb;
+using ::pactlog::v1::Event;
+
+constexpr char kEventsCf[] = "events";
+constexpr char kDealIndexCf[] = "deal_index";
+constexpr char kEventIdsCf[] = "event_ids";
+constexpr char kMetaCf[] = "meta";
+
+constexpr std::string_view kFormatVersionKey = "format_version";
+constexpr uint64_t kFormatVersion = 1;
+// First byte of every value in `events`; the serialized Event follows.
+constexpr char kEventValueFormat = 0x01;
+// Separates the deal id from the version in `deal_index` keys. Deal ids are
+// slugs and never contain it, so one deal's keys never prefix another's.
+constexpr char kDealIdTerminator = '\0';
+
+constexpr size_t kMultiGetChunk = 256;
+constexpr size_t kBlockCacheBytes = size_t{64} << 20;
+constexpr size_t kTotalWriteBufferBytes = size_t{64} << 20;
+constexpr double kBloomBitsPerKey = 10;
+
+rocksdb::Slice ToSlice(std::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+std::string_view ToView(const rocksdb::Slice& s) {
+  return std::string_view(s.data(), s.size());
+}
+
+// 8-byte big-endian, so that byte order is numeric order.
+std::string EncodeUint64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+std::optional<uint64_t> DecodeUint64(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  return value;
+}
+
+// Whether `deal_id` can name a deal in the index: ids with the terminator
+// would make their prefix ambiguous, so Append refuses them.
+bool IsIndexableDealId(std::string_view deal_id) {
+  return !deal_id.empty() &&
+         deal_id.find(kDealIdTerminator) == std::string_view::npos;
+}
+
+std::string DealIndexPrefix(std::string_view deal_id) {
+  std::string prefix(deal_id);
+  prefix.push_back(kDealIdTerminator);
+  return prefix;
+}
+
+std::string DealIndexKey(std::string_view deal_id, uint64_t deal_version) {
+  return absl::StrCat(DealIndexPrefix(deal_id), EncodeUint64(deal_version));
+}
+
+// Debian's Abseil has its own string_view, which std::string_view does not
+// convert to implicitly.
+std::string Quote(std::string_view bytes) {
+  return absl::StrCat(
+      "\"", absl::CHexEscape(absl::string_view(bytes.data(), bytes.size())),
+      "\"");
+}
+
+// Prefix of a `deal_index` key: the deal id with its terminator. Lets the
+// Bloom filters of `deal_index` answer "does this deal have entries here".
+class DealIdPrefixTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "pactlog.DealIdPrefix.v1"; }
+
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const size_t end = ToView(key).find(kDealIdTerminator);
+    return rocksdb::Slice(key.data(), end + 1);
+  }
+
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return ToView(key).find(kDealIdTerminator) != std::string_view::npos;
+  }
+};
+
+absl::StatusOr<std::string> EncodeEventValue(const Event& event) {
+  std::string value(1, kEventValueFormat);
+  if (!event.AppendToString(&value)) {
+    return absl::InternalError(absl::StrCat(
+        "event at sequence ", event.sequence(), " does not serialize"));
+  }
+  return value;
+}
+
+absl::StatusOr<Event> DecodeEventValue(uint64_t sequence,
+                                       std::string_view value) {
+  if (value.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("event at sequence ", sequence, " is stored empty"));
+  }
+  if (value[0] != kEventValueFormat) {
+    return absl::DataLossError(absl::StrCat(
+        "event at sequence ", sequence, " has unknown value format byte 0x",
+        absl::Hex(static_cast<unsigned char>(value[0]), absl::kZeroPad2)));
+  }
+  Event event;
+  value.remove_prefix(1);
+  if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("event at sequence ", sequence,
+                                            " does not decode (", value.size(),
+                                            " bytes of pactlog.v1.Event)"));
+  }
+  if (event.sequence() != sequence) {
+    return absl::DataLossError(absl::StrCat("event stored at sequence ",
+                                            sequence, " carries sequence ",
+                                            event.sequence()));
+  }
+  return event;
+}
+
+rocksdb::CompressionType ChooseCompression() {
+  const std::vector<rocksdb::CompressionType> supported =
+      rocksdb::GetSupportedCompressions();
+  for (rocksdb::CompressionType preferred :
+       {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    if (std::find(supported.begin(), supported.end(), preferred) !=
+        supported.end()) {
+      return preferred;
+    }
+  }
+  return rocksdb::kNoCompression;
+}
+
+enum class Filter { kNone, kWholeKey, kDealIdPrefix };
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache,
+    rocksdb::CompressionType compression, Filter filter) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (filter != Filter::kNone) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+    table.whole_key_filtering = filter == Filter::kWholeKey;
+  }
+
+  rocksdb::ColumnFamilyOptions options;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = compression;
+  options.level_compaction_dynamic_level_bytes = true;
+  if (filter == Filter::kDealIdPrefix) {
+    options.prefix_extractor = std::make_shared<DealIdPrefixTransform>();
+  }
+  return options;
+}
+
+bool IsPactlogColumnFamily(std::string_view name) {
+  return name == rocksdb::kDefaultColumnFamilyName || name == kEventsCf ||
+         name == kDealIndexCf || name == kEventIdsCf || name == kMetaCf;
+}
+
+class RocksDbEventLog final : public EventLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(
+      const RocksDbOptions& options);
+
+  ~RocksDbEventLog() override;
+
+  absl::Status Append(absl::Span<const Event> events) override;
+  uint64_t LastSequence() const override;
+  absl::StatusOr<Event> Get(uint64_t sequence) const override;
+  absl::Status Scan(uint64_t after_sequence,
+                    const EventVisitor& visitor) const override;
+  absl::Status ScanDeal(std::string_view deal_id, uint64_t after_version,
+                        const EventVisitor& visitor) const override;
+  absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
+      std::string_view event_id) const override;
+
+ private:
+  RocksDbEventLog(std::string path, bool sync, std::unique_ptr<rocksdb::DB> db,
+                  std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  rocksdb::ColumnFamilyHandle* Handle(std::string_view name) const;
+
+  // Checks the format version in `meta`, or records it in a database that
+  // holds nothing yet (new, or its creation was interrupted).
+  absl::Status CheckOrInitFormat();
+  absl::StatusOr<bool> IsColumnFamilyEmpty(rocksdb::ColumnFamilyHandle* cf);
+  absl::Status LoadLastSequence();
+
+  // Fetches the events at `sequences` (versions[i] of `deal_id` is at
+  // sequences[i]) and visits them in order, checking each against its index
+  // entry. Sets *stopped when the visitor returns false.
+  absl::Status VisitDealChunk(std::string_view deal_id,
+                              absl::Span<const uint64_t> versions,
+                              absl::Span<const uint64_t> sequences,
+                              const EventVisitor& visitor, bool* stopped) const;
+
+  const std::string path_;
+  rocksdb::WriteOptions write_options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  // Every handle the database was opened with; destroyed before db_ closes.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* events_;
+  rocksdb::ColumnFamilyHandle* deal_index_;
+  rocksdb::ColumnFamilyHandle* event_ids_;
+  rocksdb::ColumnFamilyHandle* meta_;
+
+  // Serialises Append so its check of the next sequence holds for its write
+  // even if a caller breaks the one-writer rule.
+  absl::Mutex append_mu_;
+  // Written only under append_mu_, after a successful write; read anywhere.
+  std::atomic<uint64_t> last_sequence_{0};
+};
+
+absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
+    const RocksDbOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("RocksDbOptions.path is empty");
+  }
+  const std::filesystem::path path(options.path);
+  if (const std::filesystem::path parent = path.parent_path();
+      !parent.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("creating directory ", parent.string(),
+                       " for the event log: ", error.message()));
+    }
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.db_write_buffer_size = kTotalWriteBufferBytes;
+  db_options.keep_log_file_num = 10;
+
+  // RocksDB refuses to open a database without naming all its column
+  // families, so ones this build does not know (from a newer format) are
+  // opened too, with default options, until the format check rejects them.
+  std::vector<std::string> existing;
+  std::error_code error;
+  if (std::filesystem::exists(path / "CURRENT", error)) {
+    RETURN_IF_ERROR(FromRocksDb(
+        rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing),
+        absl::StrCat("listing column families of the event log at ",
+                     options.path)));
+  }
+
+  const std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(kBlockCacheBytes);
+  const rocksdb::CompressionType compression = ChooseCompression();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kEventsCf, MakeColumnFamilyOptions(cache, compression, Filter::kNone)},
+      {kDealIndexCf,
+       MakeColumnFamilyOptions(cache, compression, Filter::kDealIdPrefix)},
+      {kEventIdsCf,
+       MakeColumnFamilyOptions(cache, compression, Filter::kWholeKey)},
+      {kMetaCf, MakeColumnFamilyOptions(cache, compression, Filter::kNone)},
+  };
+  for (const std::string& name : existing) {
+    if (!IsPactlogColumnFamily(name)) {
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::Open(db_options, options.path, descriptors,
+                                    &handles, &raw_db),
+                  absl::StrCat("opening the event log at ", options.path)));
+
+  std::unique_ptr<RocksDbEventLog> log(new RocksDbEventLog(
+      options.path, options.sync, std::unique_ptr<rocksdb::DB>(raw_db),
+      std::move(handles)));
+  RETURN_IF_ERROR(log->CheckOrInitFormat());
+  RETURN_IF_ERROR(log->LoadLastSequence());
+  return log;
+}
+
+RocksDbEventLog::RocksDbEventLog(
+    std::string path, bool sync, std::unique_ptr<rocksdb::DB> db,
+    std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : path_(std::move(path)), db_(std::move(db)), handles_(std::move(handles)) {
+  write_options_.sync = sync;
+  events_ = Handle(kEventsCf);
+  deal_index_ = Handle(kDealIndexCf);
+  event_ids_ = Handle(kEventIdsCf);
+  meta_ = Handle(kMetaCf);
+}
+
+RocksDbEventLog::~RocksDbEventLog() {
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  // Everything acknowledged is already in the synced WAL; a failing close
+  // loses nothing that was promised.
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* RocksDbEventLog::Handle(
+    std::string_view name) const {
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    if (handle->GetName() == name) return handle;
+  }
+  return nullptr;  // Cannot happen: Open names every pactlog family.
+}
+
+absl::StatusOr<bool> RocksDbEventLog::IsColumnFamilyEmpty(
+    rocksdb::ColumnFamilyHandle* cf) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf));
+  it->SeekToFirst();
+  RETURN_IF_ERROR(FromRocksDb(
+      it->status(), absl::StrCat("reading column family ", cf->GetName(),
+                                 " of the event log at ", path_)));
+  return !it->Valid();
+}
+
+absl::Status RocksDbEventLog::CheckOrInitFormat() {
+  std::string stored;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_,
+                                          ToSlice(kFormatVersionKey), &stored);
+  if (status.ok()) {
+    uint64_t version = 0;
+    const bool is_number =
+        !stored.empty() &&
+        std::all_of(stored.begin(), stored.end(), absl::ascii_isdigit) &&
+        absl::SimpleAtoi(stored, &version) && version >= 1;
+    if (!is_number) {
+      return absl::DataLossError(
+          absl::StrCat("the event log at ", path_,
+                       " has an unreadable format_version ", Quote(stored)));
+    }
+    if (version != kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the event log at ", path_, " has format version ", version,
+          "; this build reads format version ", kFormatVersion));
+    }
+    return absl::OkStatus();
+  }
+  if (!status.IsNotFound()) {
+    return FromRocksDb(status, absl::StrCat("reading the format version of "
+                                            "the event log at ",
+                                            path_));
+  }
+
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    ASSIGN_OR_RETURN(const bool empty, IsColumnFamilyEmpty(handle));
+    if (!empty || !IsPactlogColumnFamily(handle->GetName())) {
+      return absl::DataLossError(absl::StrCat(
+          "the database at ", path_,
+          " has no format_version and its column "
+          "family ",
+          handle->GetName(), " is ", empty ? "unknown" : "not empty",
+          ": not a pactlog event log, or corrupt"));
+    }
+  }
+  rocksdb::WriteOptions sync_write;
+  sync_write.sync = true;
+  return FromRocksDb(
+      db_->Put(sync_write, meta_, ToSlice(kFormatVersionKey),
+               absl::StrCat(kFormatVersion)),
+      absl::StrCat("recording the format version of the event log at ", path_));
+}
+
+absl::Status RocksDbEventLog::LoadLastSequence() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), events_));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocksDb(
+      it->status(),
+      absl::StrCat("finding the last event of the event log at ", path_)));
+  if (!it->Valid()) {
+    last_sequence_.store(0, std::memory_order_release);
+    return absl::OkStatus();
+  }
+  const std::optional<uint64_t> last = DecodeUint64(ToView(it->key()));
+  if (!last.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("the last key of column family events in ", path_,
+                     " is not a sequence: ", Quote(ToView(it->key()))));
+  }
+  last_sequence_.store(*last, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
+  absl::MutexLock lock(&append_mu_);
+  if (events.empty()) {
+    return absl::InternalError("refusing to append an empty batch of events");
+  }
+  const uint64_t last = last_sequence_.load(std::memory_order_relaxed);
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& event = events[i];
+    const uint64_t expected = last + 1 + i;
+    if (event.sequence() != expected) {
+      return absl::InternalError(absl::StrCat(
+          "refusing to append: event ", i, " of the batch has sequence ",
+          event.sequence(), " but the next sequence is ", expected,
+          " (the log ends at ", last, ")"));
+    }
+    if (!IsIndexableDealId(event.deal_id())) {
+      return absl::InternalError(absl::StrCat(
+          "refusing to append event at sequence ", expected, ": deal id ",
+          Quote(event.deal_id()), " is empty or contains a NUL byte"));
+    }
+    if (event.data().event_id().empty()) {
+      return absl::InternalError(
+          absl::StrCat("refusing to append event at sequence ", expected,
+                       ": its event id is empty"));
+    }
+    const std::string sequence_key = EncodeUint64(expected);
+    const std::string doing =
+        absl::StrCat("batching event at sequence ", expected);
+    ASSIGN_OR_RETURN(const std::string value, EncodeEventValue(event));
+    RETURN_IF_ERROR(
+        FromRocksDb(batch.Put(events_, sequence_key, value), doing));
+    RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(deal_index_,
+                  DealIndexKey(event.deal_id(), event.deal_version()),
+                  sequence_key),
+        doing));
+    RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(event_ids_, event.data().event_id(), sequence_key), doing));
+  }
+  const uint64_t new_last = last + events.size();
+  RETURN_IF_ERROR(
+      FromRocksDb(db_->Write(write_options_, &batch),
+                  absl::StrCat("appending events at sequences ", last + 1, "..",
+                               new_last, " to the event log at ", path_)));
+  last_sequence_.store(new_last, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+uint64_t RocksDbEventLog::LastSequence() const {
+  return last_sequence_.load(std::memory_order_acquire);
+}
+
+absl::StatusOr<Event> RocksDbEventLog::Get(uint64_t sequence) const {
+  const uint64_t last = LastSequence();
+  if (sequence == 0 || sequence > last) {
+    return absl::NotFoundError(absl::StrCat("no event at sequence ", sequence,
+                                            "; the log ends at sequence ",
+                                            last));
+  }
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), events_, EncodeUint64(sequence), &value);
+  if (status.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("event at sequence ", sequence,
+                     " is missing; the log ends at sequence ", last));
+  }
+  RETURN_IF_ERROR(FromRocksDb(
+      status, absl::StrCat("reading event at sequence ", sequence)));
+  return DecodeEventValue(sequence, ToView(value));
+}
+
+absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
+                                   const EventVisitor& visitor) const {
+  const uint64_t last = LastSequence();
+  if (after_sequence >= last) return absl::OkStatus();
+
+  const std::string upper_key = EncodeUint64(last + 1);
+  const rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions read_options;
+  if (last < std::numeric_limits<uint64_t>::max()) {
+    read_options.iterate_upper_bound = &upper;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read_options, events_));
+
+  uint64_t expected = after_sequence + 1;
+  for (it->Seek(EncodeUint64(expected)); it->Valid(); it->Next()) {
+    const std::optional<uint64_t> sequence = DecodeUint64(ToView(it->key()));
+    if (!sequence.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("key after sequence ", expected - 1,
+                       " in column family events is not a sequence: ",
+                       Quote(ToView(it->key()))));
+    }
+    if (*sequence != expected) {
+      return absl::DataLossError(absl::StrCat("events at sequences ", expected,
+                                              "..", *sequence - 1,
+                                              " are missing"));
+    }
+    ASSIGN_OR_RETURN(const Event event,
+                     DecodeEventValue(*sequence, ToView(it->value())));
+    if (!visitor(event)) return absl::OkStatus();
+    if (*sequence == last) break;
+    ++expected;
+  }
+  RETURN_IF_ERROR(FromRocksDb(
+      it->status(),
+      absl::StrCat("scanning events after sequence ", after_sequence)));
+  if (!it->Valid()) {
+    return absl::DataLossError(absl::StrCat("events at sequences ", expected,
+                                            "..", last, " are missing"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbEventLog::ScanDeal(std::string_view deal_id,
+                                       uint64_t after_version,
+                                       const EventVisitor& visitor) const {
+  if (!IsIndexableDealId(deal_id) ||
+      after_version == std::numeric_limits<uint64_t>::max()) {
+    return absl::OkStatus();
+  }
+  const uint64_t last = LastSequence();
+  const std::string prefix = DealIndexPrefix(deal_id);
+  // The first key past every key of this deal: the terminator plus one.
+  std::string upper_key(deal_id);
+  upper_key.push_back(static_cast<char>(kDealIdTerminator + 1));
+  const rocksdb::Slice upper(upper_key);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper;
+  read_options.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read_options, deal_index_));
+
+  const std::string doing =
+      absl::StrCat("scanning the index of deal ", Quote(deal_id));
+  uint64_t expected_version = after_version + 1;
+  std::vector<uint64_t> versions;
+  std::vector<uint64_t> sequences;
+  versions.reserve(kMultiGetChunk);
+  sequences.reserve(kMultiGetChunk);
+  bool stopped = false;
+  bool at_end = false;
+  it->Seek(absl::StrCat(prefix, EncodeUint64(expected_version)));
+  while (!at_end) {
+    versions.clear();
+    sequences.clear();
+    for (; it->Valid() && versions.size() < kMultiGetChunk; it->Next()) {
+      const std::string_view key = ToView(it->key());
+      const std::optional<uint64_t> version =
+          key.size() == prefix.size() + 8 && key.starts_with(prefix)
+              ? DecodeUint64(key.substr(prefix.size()))
+              : std::nullopt;
+      const std::optional<uint64_t> sequence =
+          DecodeUint64(ToView(it->value()));
+      if (!version.has_value() || !sequence.has_value()) {
+        return absl::DataLossError(absl::StrCat(
+            "malformed entry in the index of deal ", Quote(deal_id), ": key ",
+            Quote(key), ", value ", Quote(ToView(it->value()))));
+      }
+      // The writer assigns deal versions in sequence order, so nothing
+      // after this entry lies inside the visible prefix either.
+      if (*sequence > last) break;
+      if (*version != expected_version) {
+        return absl::DataLossError(absl::StrCat(
+            "versions ", expected_version, "..", *version - 1, " of deal ",
+            Quote(deal_id), " are missing from its index"));
+      }
+      versions.push_back(*version);
+      sequences.push_back(*sequence);
+      ++expected_version;
+    }
+    RETURN_IF_ERROR(FromRocksDb(it->status(), doing));
+    at_end = versions.size() < kMultiGetChunk;
+    if (versions.empty()) break;
+    RETURN_IF_ERROR(
+        VisitDealChunk(deal_id, versions, sequences, visitor, &stopped));
+    if (stopped) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbEventLog::VisitDealChunk(
+    std::string_view deal_id, absl::Span<const uint64_t> versions,
+    absl::Span<const uint64_t> sequences, const EventVisitor& visitor,
+    bool* stopped) const {
+  const size_t n = sequences.size();
+  std::vector<std::string> key_bytes;
+  std::vector<rocksdb::Slice> keys;
+  key_bytes.reserve(n);
+  keys.reserve(n);
+  for (uint64_t sequence : sequences) {
+    key_bytes.push_back(EncodeUint64(sequence));
+    keys.emplace_back(key_bytes.back());
+  }
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), events_, n, keys.data(), values.data(),
+                statuses.data());
+
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::DataLossError(absl::StrCat(
+          "version ", versions[i], " of deal ", Quote(deal_id),
+          " is indexed at sequence ", sequences[i], ", which is missing"));
+    }
+    RETURN_IF_ERROR(FromRocksDb(
+        statuses[i], absl::StrCat("reading event at sequence ", sequences[i],
+                                  " for deal ", Quote(deal_id))));
+    ASSIGN_OR_RETURN(const Event event,
+                     DecodeEventValue(sequences[i], ToView(values[i])));
+    if (event.deal_id() != deal_id || event.deal_version() != versions[i]) {
+      return absl::DataLossError(absl::StrCat(
+          "version ", versions[i], " of deal ", Quote(deal_id),
+          " is indexed at sequence ", sequences[i], ", which holds version ",
+          event.deal_version(), " of deal ", Quote(event.deal_id())));
+    }
+    if (!visitor(event)) {
+      *stopped = true;
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
+    std::string_view event_id) const {
+  if (event_id.empty()) return std::nullopt;
+  const uint64_t last = LastSequence();
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), event_ids_, ToSlice(event_id), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocksDb(
+      status, absl::StrCat("looking up event id ", Quote(event_id))));
+  const std::optional<uint64_t> sequence = DecodeUint64(ToView(value));
+  if (!sequence.has_value() || *sequence == 0) {
+    return absl::DataLossError(
+        absl::StrCat("the entry of event id ", Quote(event_id),
+                     " is not a sequence: ", Quote(ToView(value))));
+  }
+  if (*sequence > last) return std::nullopt;
+  return EventIdEntry{.sequence = *sequence};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(
+    const RocksDbOptions& options) {
+  return RocksDbEventLog::Open(options);
+}
+
+}  // namespace pactlog::storage

@@ -1,0 +1,1066 @@
+#include "domain/deal_state.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace pactlog::domain {
+namespace {
+
+using ::pactlog::v1::EventData;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+absl::Time Day(int year, int month, int day) {
+  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
+}
+
+int64_t Seconds(absl::Time t) { return absl::ToUnixSeconds(t); }
+
+template <typename Message>
+::testing::AssertionResult ProtoEquals(const Message& actual,
+                                       const std::string& expected_text) {
+  Message expected;
+  if (!google::protobuf::TextFormat::ParseFromString(expected_text,
+                                                     &expected)) {
+    return ::testing::AssertionFailure() << "cannot parse expected text:\n"
+                                         << expected_text;
+  }
+  google::protobuf::util::MessageDifferencer differencer;
+  std::string differences;
+  differencer.ReportDifferencesToString(&differences);
+  if (differencer.Compare(expected, actual)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << differences << "\nactual:\n"
+                                       << actual.DebugString();
+}
+
+EventData Base(absl::Time effective) {
+  EventData data;
+  ToProtoTime(effective, data.mutable_effective_time());
+  data.mutable_provenance()->set_source("https://example.org/source");
+  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
+  return data;
+}
+
+void SetMoney(std::string currency, int64_t minor_units, v1::Money* money) {
+  money->set_currency_code(std::move(currency));
+  money->set_minor_units(minor_units);
+}
+
+EventData DealData(
+    int64_t ceiling, absl::Time effective,
+    std::vector<std::pair<std::string, int32_t>> caps = {{"all-goods", 1500}},
+    std::string currency = "USD") {
+  EventData data = Base(effective);
+  auto* deal = data.mutable_announcement()->mutable_deal();
+  deal->set_title("US-Japan Strategic Investment Framework");
+  deal->set_investor_country("JP");
+  deal->set_host_country("US");
+  SetMoney(currency, ceiling, deal->mutable_commitment_ceiling());
+  for (auto& [category, rate] : caps) {
+    auto* cap = deal->add_tariff_caps();
+    cap->set_product_category(category);
+    cap->set_max_rate_bps(rate);
+  }
+  return data;
+}
+
+EventData ProjectData(std::string id, v1::Sector sector, std::string us_state,
+                      int64_t pledged, absl::Time effective,
+                      std::string currency = "USD") {
+  EventData data = Base(effective);
+  auto* project = data.mutable_announcement()->mutable_project();
+  project->set_project_id(id);
+  project->set_name(absl::StrCat("Project ", id));
+  project->set_sector(sector);
+  project->set_us_state(us_state);
+  project->add_sponsors(absl::StrCat("Sponsor of ", id));
+  SetMoney(currency, pledged, project->mutable_pledged());
+  return data;
+}
+
+EventData ApprovalData(std::string id, int64_t amount, absl::Time effective,
+                       std::string currency = "USD") {
+  EventData data = Base(effective);
+  data.mutable_approval()->set_project_id(id);
+  SetMoney(currency, amount, data.mutable_approval()->mutable_amount());
+  data.mutable_approval()->set_approving_body("US Investment Committee");
+  return data;
+}
+
+EventData DisbursementData(std::string id, int64_t amount, absl::Time effective,
+                           v1::FundingSource source = v1::FUNDING_SOURCE_JBIC,
+                           std::string currency = "USD") {
+  EventData data = Base(effective);
+  auto* disbursement = data.mutable_disbursement();
+  disbursement->set_project_id(id);
+  SetMoney(currency, amount, disbursement->mutable_amount());
+  disbursement->set_funding_source(source);
+  disbursement->set_tranche("T1");
+  return data;
+}
+
+EventData TariffData(std::string category, int32_t rate_bps,
+                     absl::Time effective,
+                     std::string instrument = "Executive Order 14345",
+                     std::string reason = "") {
+  EventData data = Base(effective);
+  auto* change = data.mutable_tariff_change();
+  change->set_product_category(category);
+  change->set_rate_bps(rate_bps);
+  change->set_legal_instrument(instrument);
+  change->set_reason(reason);
+  return data;
+}
+
+class DealStateTest : public ::testing::Test {
+ protected:
+  static constexpr char kDeal[] = "us-japan";
+  // Other deals share the log, so a deal's sequences have gaps.
+  static constexpr uint64_t kSequenceStep = 3;
+
+  // The event the ledger would build next for `data`.
+  v1::Event Next(EventData data) const {
+    v1::Event event;
+    event.set_sequence(last_sequence_ + kSequenceStep);
+    event.set_deal_id(kDeal);
+    event.set_deal_version(state_.version() + 1);
+    ToProtoTime(recorded_, event.mutable_recorded_time());
+    event.set_actor("clerk");
+    if (data.event_id().empty()) {
+      data.set_event_id(absl::StrCat("event-", event.sequence()));
+    }
+    *event.mutable_data() = std::move(data);
+    return event;
+  }
+
+  // Checks the rules and, when they hold, folds the event: what the ledger
+  // does on append.
+  absl::Status Record(EventData data) {
+    v1::Event event = Next(std::move(data));
+    absl::Status status = state_.CheckRules(event);
+    if (status.ok()) {
+      state_.Apply(event);
+      log_.push_back(event);
+      last_sequence_ = event.sequence();
+      recorded_ += absl::Seconds(1);
+    }
+    return status;
+  }
+
+  void RecordOrFail(EventData data) {
+    absl::Status status = Record(std::move(data));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  // A deal of ceiling 1000 effective kDealDay with one project "p" pledged
+  // 1000 effective kProjectDay.
+  void RecordDealWithProject() {
+    RecordOrFail(DealData(1000, kDealDay));
+    RecordOrFail(ProjectData("p", v1::SECTOR_ENERGY, "OH", 1000, kProjectDay));
+  }
+
+  static void ExpectRuleBroken(const absl::Status& status,
+                               const std::string& rule,
+                               std::vector<std::string> parts) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr(absl::StrCat("rule ", rule, ": ")));
+    for (const std::string& part : parts) {
+      EXPECT_THAT(std::string(status.message()), HasSubstr(part));
+    }
+  }
+
+  v1::DealState DealProto(absl::Time tariffs_at) const {
+    v1::DealState proto;
+    state_.ToProto(tariffs_at, &proto);
+    return proto;
+  }
+
+  v1::ProjectState ProjectProto(std::string_view id) const {
+    v1::ProjectState proto;
+    absl::Status status = state_.ProjectToProto(id, &proto);
+    EXPECT_TRUE(status.ok()) << status;
+    return proto;
+  }
+
+  const absl::Time kDealDay = Day(2025, 7, 22);
+  const absl::Time kProjectDay = Day(2025, 10, 28);
+
+  DealState state_;
+  std::vector<v1::Event> log_;
+  uint64_t last_sequence_ = 0;
+  absl::Time recorded_ = Day(2026, 3, 1);
+};
+
+TEST_F(DealStateTest, DefaultStateIsADealThatDoesNotExist) {
+  EXPECT_FALSE(state_.exists());
+  EXPECT_EQ(state_.version(), 0u);
+  EXPECT_EQ(state_.last_sequence(), 0u);
+  EXPECT_EQ(state_.currency(), "");
+  EXPECT_THAT(state_.projects(), IsEmpty());
+}
+
+TEST_F(DealStateTest, EventsBeforeTheDealAnnouncementAreNotFound) {
+  for (const EventData& data :
+       {ProjectData("p", v1::SECTOR_ENERGY, "OH", 1, kDealDay),
+        ApprovalData("p", 1, kDealDay), DisbursementData("p", 1, kDealDay),
+        TariffData("all-goods", 1500, kDealDay)}) {
+    absl::Status status = Record(data);
+    EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(status.message(), "deal \"us-japan\" has not been announced");
+  }
+  EXPECT_FALSE(state_.exists());
+}
+
+TEST_F(DealStateTest, DealAnnouncementCreatesTheDeal) {
+  RecordOrFail(DealData(1000, kDealDay));
+  EXPECT_TRUE(state_.exists());
+  EXPECT_EQ(state_.deal_id(), "us-japan");
+  EXPECT_EQ(state_.currency(), "USD");
+  EXPECT_EQ(state_.version(), 1u);
+  EXPECT_EQ(state_.last_sequence(), 3u);
+}
+
+TEST_F(DealStateTest, SecondDealAnnouncementIsFailedPrecondition) {
+  RecordOrFail(DealData(1000, kDealDay));
+  ExpectRuleBroken(Record(DealData(2000, kProjectDay)), "deal-announced-once",
+                   {"\"us-japan\"", "2025-07-22T00:00:00Z"});
+  EXPECT_EQ(DealProto(kDealDay).commitment_ceiling().minor_units(), 1000);
+}
+
+TEST_F(DealStateTest, ProjectInOtherCurrencyIsFailedPrecondition) {
+  RecordOrFail(DealData(1000, kDealDay));
+  ExpectRuleBroken(
+      Record(ProjectData("p", v1::SECTOR_ENERGY, "OH", 10, kProjectDay, "JPY")),
+      "deal-currency", {"\"JPY\"", "\"USD\""});
+  EXPECT_THAT(state_.projects(), IsEmpty());
+}
+
+TEST_F(DealStateTest, ApprovalInOtherCurrencyIsFailedPrecondition) {
+  RecordDealWithProject();
+  ExpectRuleBroken(Record(ApprovalData("p", 10, kProjectDay, "EUR")),
+                   "deal-currency", {"\"EUR\"", "\"USD\""});
+}
+
+TEST_F(DealStateTest, DisbursementInOtherCurrencyIsFailedPrecondition) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 10, kProjectDay));
+  ExpectRuleBroken(Record(DisbursementData("p", 10, kProjectDay,
+                                           v1::FUNDING_SOURCE_NEXI, "JPY")),
+                   "deal-currency", {"\"JPY\"", "\"USD\""});
+}
+
+TEST_F(DealStateTest, ProjectAnnouncedTwiceIsFailedPrecondition) {
+  RecordDealWithProject();
+  ExpectRuleBroken(
+      Record(ProjectData("p", v1::SECTOR_METALS, "TX", 1, kProjectDay)),
+      "project-announced-once", {"\"p\"", "\"us-japan\""});
+  EXPECT_EQ(state_.totals().pledged, 1000);
+}
+
+TEST_F(DealStateTest, PledgesUpToTheCeilingAreAccepted) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(ProjectData("a", v1::SECTOR_ENERGY, "OH", 600, kProjectDay));
+  RecordOrFail(ProjectData("b", v1::SECTOR_ENERGY, "OH", 400, kProjectDay));
+  EXPECT_EQ(state_.totals().pledged, 1000);
+}
+
+TEST_F(DealStateTest, PledgeBeyondCeilingIsFailedPrecondition) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(ProjectData("a", v1::SECTOR_ENERGY, "OH", 600, kProjectDay));
+  absl::Status status =
+      Record(ProjectData("b", v1::SECTOR_ENERGY, "OH", 401, kProjectDay));
+  ExpectRuleBroken(status, "pledge-within-ceiling", {});
+  EXPECT_EQ(status.message(),
+            "rule pledge-within-ceiling: pledges would reach 1001 USD (minor "
+            "units), above the ceiling 1000");
+  EXPECT_EQ(state_.totals().pledged, 600);
+}
+
+TEST_F(DealStateTest, ProjectEffectiveBeforeTheDealIsFailedPrecondition) {
+  RecordOrFail(DealData(1000, kDealDay));
+  ExpectRuleBroken(Record(ProjectData("p", v1::SECTOR_ENERGY, "OH", 1,
+                                      kDealDay - absl::Nanoseconds(1))),
+                   "effective-order",
+                   {"project effective 2025-07-21T23:59:59.999999999Z",
+                    "deal announcement effective 2025-07-22T00:00:00Z"});
+  RecordOrFail(ProjectData("p", v1::SECTOR_ENERGY, "OH", 1, kDealDay));
+}
+
+TEST_F(DealStateTest, ApprovalOfUnknownProjectIsNotFound) {
+  RecordDealWithProject();
+  absl::Status status = Record(ApprovalData("nope", 1, kProjectDay));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "project \"nope\" is not announced in deal \"us-japan\"");
+}
+
+TEST_F(DealStateTest,
+       ApprovalBeforeTheProjectAnnouncementIsFailedPrecondition) {
+  RecordDealWithProject();
+  ExpectRuleBroken(Record(ApprovalData("p", 1, kProjectDay - absl::Seconds(1))),
+                   "effective-order",
+                   {"approval effective 2025-10-27T23:59:59Z",
+                    "project \"p\" effective 2025-10-28T00:00:00Z"});
+  RecordOrFail(ApprovalData("p", 1, kProjectDay));
+}
+
+TEST_F(DealStateTest, ApprovalsUpToThePledgeAreAccepted) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 700, kProjectDay));
+  RecordOrFail(ApprovalData("p", 300, kProjectDay));
+  EXPECT_EQ(state_.projects().at("p").approved, 1000);
+}
+
+TEST_F(DealStateTest, ApprovalBeyondThePledgeIsFailedPrecondition) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 700, kProjectDay));
+  absl::Status status = Record(ApprovalData("p", 301, kProjectDay));
+  ExpectRuleBroken(status, "approval-within-pledge", {});
+  EXPECT_EQ(status.message(),
+            "rule approval-within-pledge: approvals of project \"p\" would "
+            "reach 1001 USD (minor units), above its pledge 1000");
+  EXPECT_EQ(state_.projects().at("p").approved, 700);
+}
+
+TEST_F(DealStateTest, DisbursementToUnknownProjectIsNotFound) {
+  RecordDealWithProject();
+  absl::Status status = Record(DisbursementData("nope", 1, kProjectDay));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "project \"nope\" is not announced in deal \"us-japan\"");
+}
+
+TEST_F(DealStateTest, DisbursementToUnapprovedProjectIsFailedPrecondition) {
+  RecordDealWithProject();
+  ExpectRuleBroken(Record(DisbursementData("p", 1, kProjectDay)),
+                   "effective-order", {"\"p\"", "has no approval"});
+}
+
+TEST_F(DealStateTest, DisbursementBeforeTheFirstApprovalIsFailedPrecondition) {
+  RecordDealWithProject();
+  // Recorded in this order, the earlier approval in effect is the second.
+  RecordOrFail(ApprovalData("p", 100, Day(2026, 3, 1)));
+  RecordOrFail(ApprovalData("p", 100, Day(2026, 2, 1)));
+  ExpectRuleBroken(Record(DisbursementData("p", 1, Day(2026, 1, 31))),
+                   "effective-order",
+                   {"disbursement effective 2026-01-31T00:00:00Z precedes the "
+                    "first approval effective 2026-02-01T00:00:00Z"});
+  RecordOrFail(DisbursementData("p", 1, Day(2026, 2, 1)));
+}
+
+TEST_F(DealStateTest, DisbursementBeyondApprovalIsFailedPrecondition) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 600, kProjectDay));
+  RecordOrFail(DisbursementData("p", 500, kProjectDay));
+  absl::Status status = Record(DisbursementData("p", 101, kProjectDay));
+  ExpectRuleBroken(status, "disbursement-within-approval", {});
+  EXPECT_EQ(status.message(),
+            "rule disbursement-within-approval: disbursements of project "
+            "\"p\" would reach 601 USD (minor units), above the 600 approved "
+            "effective at or before 2025-10-28T00:00:00Z");
+  RecordOrFail(DisbursementData("p", 100, kProjectDay));
+  EXPECT_EQ(state_.projects().at("p").disbursed, 600);
+}
+
+TEST_F(DealStateTest, DisbursementCountsOnlyApprovalsEffectiveAtOrBeforeIt) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 100, Day(2026, 1, 1)));
+  RecordOrFail(ApprovalData("p", 200, Day(2026, 3, 1)));
+  ExpectRuleBroken(Record(DisbursementData("p", 150, Day(2026, 2, 1))),
+                   "disbursement-within-approval",
+                   {"would reach 150 USD", "above the 100 approved",
+                    "2026-02-01T00:00:00Z"});
+  RecordOrFail(DisbursementData("p", 100, Day(2026, 2, 1)));
+  // At the second approval's effective time both approvals count.
+  RecordOrFail(DisbursementData("p", 200, Day(2026, 3, 1)));
+  EXPECT_EQ(state_.projects().at("p").disbursed, 300);
+}
+
+TEST_F(DealStateTest, TariffChangeBeforeTheDealIsFailedPrecondition) {
+  RecordOrFail(DealData(1000, kDealDay));
+  ExpectRuleBroken(Record(TariffData("all-goods", 2500, Day(2025, 7, 1))),
+                   "effective-order",
+                   {"tariff change effective 2025-07-01T00:00:00Z",
+                    "deal announcement effective 2025-07-22T00:00:00Z"});
+  RecordOrFail(TariffData("all-goods", 2500, kDealDay));
+}
+
+TEST_F(DealStateTest, PledgeSumOverflowIsFailedPrecondition) {
+  RecordOrFail(DealData(kInt64Max, kDealDay));
+  RecordOrFail(
+      ProjectData("a", v1::SECTOR_ENERGY, "OH", kInt64Max - 1, kProjectDay));
+  ExpectRuleBroken(
+      Record(ProjectData("b", v1::SECTOR_ENERGY, "OH", 2, kProjectDay)),
+      "amount-overflow", {"pledges 9223372036854775806 + 2 USD"});
+}
+
+TEST_F(DealStateTest, ApprovalSumOverflowIsFailedPrecondition) {
+  RecordOrFail(DealData(kInt64Max, kDealDay));
+  RecordOrFail(
+      ProjectData("a", v1::SECTOR_ENERGY, "OH", kInt64Max, kProjectDay));
+  RecordOrFail(ApprovalData("a", kInt64Max, kProjectDay));
+  ExpectRuleBroken(Record(ApprovalData("a", 1, kProjectDay)), "amount-overflow",
+                   {"approvals 9223372036854775807 + 1"});
+}
+
+TEST_F(DealStateTest, DisbursementSumOverflowIsFailedPrecondition) {
+  RecordOrFail(DealData(kInt64Max, kDealDay));
+  RecordOrFail(
+      ProjectData("a", v1::SECTOR_ENERGY, "OH", kInt64Max, kProjectDay));
+  RecordOrFail(ApprovalData("a", kInt64Max, kProjectDay));
+  RecordOrFail(DisbursementData("a", kInt64Max, kProjectDay));
+  ExpectRuleBroken(Record(DisbursementData("a", 1, kProjectDay)),
+                   "amount-overflow",
+                   {"disbursements 9223372036854775807 + 1"});
+}
+
+TEST_F(DealStateTest, ProjectStatusFollowsTheMoney) {
+  RecordDealWithProject();
+  auto status = [&] { return state_.projects().at("p").status(); };
+  EXPECT_EQ(status(), v1::PROJECT_STATUS_ANNOUNCED);
+  RecordOrFail(ApprovalData("p", 400, kProjectDay));
+  EXPECT_EQ(status(), v1::PROJECT_STATUS_APPROVED);
+  RecordOrFail(DisbursementData("p", 400, kProjectDay));
+  // Everything approved is disbursed, but not everything pledged.
+  EXPECT_EQ(status(), v1::PROJECT_STATUS_FUNDING);
+  RecordOrFail(ApprovalData("p", 600, kProjectDay));
+  EXPECT_EQ(status(), v1::PROJECT_STATUS_FUNDING);
+  RecordOrFail(DisbursementData("p", 600, kProjectDay));
+  EXPECT_EQ(status(), v1::PROJECT_STATUS_FULLY_DISBURSED);
+}
+
+TEST_F(DealStateTest, ApplySkipsEventsForUnknownProjects) {
+  RecordDealWithProject();
+  state_.Apply(Next(ApprovalData("ghost", 5, kProjectDay)));
+  state_.Apply(Next(DisbursementData("ghost", 5, kProjectDay)));
+  EXPECT_EQ(state_.version(), 4u);
+  EXPECT_EQ(state_.totals().approved, 0);
+  EXPECT_EQ(state_.totals().disbursed, 0);
+  EXPECT_EQ(state_.projects().size(), 1u);
+  v1::ProjectState unknown;
+  EXPECT_EQ(state_.ProjectToProto("ghost", &unknown).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(DealStateTest, ApplyKeepsTheFirstAnnouncements) {
+  RecordDealWithProject();
+  state_.Apply(Next(DealData(5, kProjectDay, {}, "JPY")));
+  state_.Apply(Next(ProjectData("p", v1::SECTOR_METALS, "TX", 7, kProjectDay)));
+  EXPECT_EQ(state_.currency(), "USD");
+  EXPECT_EQ(DealProto(kDealDay).commitment_ceiling().minor_units(), 1000);
+  EXPECT_EQ(state_.totals().pledged, 1000);
+  EXPECT_EQ(state_.totals().project_count, 1u);
+  EXPECT_EQ(state_.projects().at("p").announcement.sector(), v1::SECTOR_ENERGY);
+}
+
+TEST_F(DealStateTest, ApplyFoldsEventsOfADealNotYetAnnounced) {
+  // A subset of a log (e.g. bounded by effective time) may lack the deal.
+  state_.Apply(Next(ProjectData("p", v1::SECTOR_ENERGY, "OH", 7, kDealDay)));
+  state_.Apply(Next(TariffData("all-goods", 2500, kDealDay)));
+  EXPECT_FALSE(state_.exists());
+  EXPECT_EQ(state_.version(), 2u);
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(state_.TariffsToProto(kDealDay, "", false, &lines).ok());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rate_bps(), 2500);
+  EXPECT_FALSE(lines[0].has_cap());
+}
+
+TEST_F(DealStateTest, VersionFollowsDealVersionOrCountsWhenAbsent) {
+  v1::Event event = Next(DealData(1000, kDealDay));
+  event.set_deal_version(5);
+  state_.Apply(event);
+  EXPECT_EQ(state_.version(), 5u);
+  event = Next(TariffData("all-goods", 1500, kDealDay));
+  event.set_deal_version(0);
+  event.set_sequence(42);
+  state_.Apply(event);
+  EXPECT_EQ(state_.version(), 6u);
+  EXPECT_EQ(state_.last_sequence(), 42u);
+}
+
+TEST_F(DealStateTest, ProjectToProtoFillsEveryField) {
+  RecordOrFail(DealData(10000, kDealDay));
+  EventData project = ProjectData("lng-tx", v1::SECTOR_OIL_AND_GAS, "TX", 1000,
+                                  kProjectDay + absl::Nanoseconds(5));
+  project.mutable_announcement()->mutable_project()->add_sponsors("JERA");
+  RecordOrFail(project);
+  RecordOrFail(ApprovalData("lng-tx", 600, Day(2026, 2, 18)));
+  RecordOrFail(ApprovalData("lng-tx", 100, Day(2026, 2, 19)));
+  RecordOrFail(DisbursementData("lng-tx", 300, Day(2026, 3, 1),
+                                v1::FUNDING_SOURCE_NEXI));
+  RecordOrFail(
+      DisbursementData("lng-tx", 50, Day(2026, 3, 2), v1::FUNDING_SOURCE_JBIC));
+  RecordOrFail(
+      DisbursementData("lng-tx", 25, Day(2026, 3, 3), v1::FUNDING_SOURCE_NEXI));
+  RecordOrFail(TariffData("all-goods", 1500, kDealDay));  // not the project's
+
+  EXPECT_TRUE(ProtoEquals(
+      ProjectProto("lng-tx"),
+      absl::Substitute(R"pb(
+                         deal_id: "us-japan"
+                         project_id: "lng-tx"
+                         name: "Project lng-tx"
+                         sector: SECTOR_OIL_AND_GAS
+                         us_state: "TX"
+                         sponsors: "Sponsor of lng-tx"
+                         sponsors: "JERA"
+                         status: PROJECT_STATUS_FUNDING
+                         pledged { currency_code: "USD" minor_units: 1000 }
+                         approved { currency_code: "USD" minor_units: 700 }
+                         disbursed { currency_code: "USD" minor_units: 375 }
+                         unapproved { currency_code: "USD" minor_units: 300 }
+                         undisbursed { currency_code: "USD" minor_units: 325 }
+                         approvals {
+                           sequence: 9
+                           effective_time { seconds: $0 }
+                           amount { currency_code: "USD" minor_units: 600 }
+                           approving_body: "US Investment Committee"
+                         }
+                         approvals {
+                           sequence: 12
+                           effective_time { seconds: $1 }
+                           amount { currency_code: "USD" minor_units: 100 }
+                           approving_body: "US Investment Committee"
+                         }
+                         disbursed_by_source {
+                           funding_source: FUNDING_SOURCE_JBIC
+                           disbursed { currency_code: "USD" minor_units: 50 }
+                         }
+                         disbursed_by_source {
+                           funding_source: FUNDING_SOURCE_NEXI
+                           disbursed { currency_code: "USD" minor_units: 325 }
+                         }
+                         announced_effective_time { seconds: $2 nanos: 5 }
+                         last_sequence: 21
+                       )pb",
+                       Seconds(Day(2026, 2, 18)), Seconds(Day(2026, 2, 19)),
+                       Seconds(kProjectDay))));
+}
+
+TEST_F(DealStateTest, ProjectToProtoOfUnknownProjectIsNotFound) {
+  RecordDealWithProject();
+  v1::ProjectState proto;
+  absl::Status status = state_.ProjectToProto("nope", &proto);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "project \"nope\" is not announced in deal \"us-japan\"");
+}
+
+TEST_F(DealStateTest, MoneyCarriesTheDealCurrencyEvenWhenZero) {
+  RecordOrFail(DealData(1000, kDealDay, {}, "JPY"));
+  RecordOrFail(
+      ProjectData("p", v1::SECTOR_ENERGY, "OH", 1000, kProjectDay, "JPY"));
+  EXPECT_TRUE(ProtoEquals(DealProto(kProjectDay).totals(), R"pb(
+    pledged { currency_code: "JPY" minor_units: 1000 }
+    approved { currency_code: "JPY" minor_units: 0 }
+    disbursed { currency_code: "JPY" minor_units: 0 }
+    project_count: 1
+  )pb"));
+  v1::DealState deal = DealProto(kProjectDay);
+  EXPECT_EQ(deal.headroom().currency_code(), "JPY");
+  EXPECT_EQ(deal.headroom().minor_units(), 0);
+  v1::ProjectState project = ProjectProto("p");
+  for (const v1::Money* money :
+       {&project.approved(), &project.disbursed(), &project.undisbursed()}) {
+    EXPECT_EQ(money->currency_code(), "JPY");
+    EXPECT_EQ(money->minor_units(), 0);
+  }
+  EXPECT_TRUE(project.has_approved());
+  EXPECT_TRUE(project.has_undisbursed());
+}
+
+TEST_F(DealStateTest, DealToProtoFillsEveryField) {
+  RecordOrFail(
+      DealData(10000, kDealDay, {{"all-goods", 1500}, {"autos", 1000}}));
+  // Announced out of sector and state order: the breakdowns are sorted.
+  RecordOrFail(
+      ProjectData("lng-tx", v1::SECTOR_OIL_AND_GAS, "TX", 4000, kProjectDay));
+  RecordOrFail(
+      ProjectData("ohio-gas", v1::SECTOR_ENERGY, "OH", 3000, kProjectDay));
+  RecordOrFail(ProjectData("ga-minerals", v1::SECTOR_CRITICAL_MINERALS, "GA",
+                           1000, kProjectDay));
+  RecordOrFail(ApprovalData("lng-tx", 4000, Day(2026, 2, 18)));
+  RecordOrFail(ApprovalData("ohio-gas", 1000, Day(2026, 2, 18)));
+  RecordOrFail(DisbursementData("lng-tx", 4000, Day(2026, 3, 1)));
+  RecordOrFail(DisbursementData("ohio-gas", 500, Day(2026, 3, 1),
+                                v1::FUNDING_SOURCE_NEXI));
+  RecordOrFail(TariffData("all-goods", 2500, kDealDay, "Proclamation",
+                          "threatened rate"));
+  RecordOrFail(TariffData("all-goods", 1500, Day(2025, 9, 16)));
+  RecordOrFail(TariffData("autos", 1200, Day(2025, 9, 16)));
+
+  const absl::Time at = Day(2025, 10, 1) + absl::Nanoseconds(7);
+  EXPECT_TRUE(ProtoEquals(
+      DealProto(at),
+      absl::Substitute(
+          R"pb(
+            deal_id: "us-japan"
+            title: "US-Japan Strategic Investment Framework"
+            investor_country: "JP"
+            host_country: "US"
+            commitment_ceiling { currency_code: "USD" minor_units: 10000 }
+            tariff_caps { product_category: "all-goods" max_rate_bps: 1500 }
+            tariff_caps { product_category: "autos" max_rate_bps: 1000 }
+            totals {
+              pledged { currency_code: "USD" minor_units: 8000 }
+              approved { currency_code: "USD" minor_units: 5000 }
+              disbursed { currency_code: "USD" minor_units: 4500 }
+              project_count: 3
+            }
+            headroom { currency_code: "USD" minor_units: 2000 }
+            by_sector {
+              sector: SECTOR_ENERGY
+              totals {
+                pledged { currency_code: "USD" minor_units: 3000 }
+                approved { currency_code: "USD" minor_units: 1000 }
+                disbursed { currency_code: "USD" minor_units: 500 }
+                project_count: 1
+              }
+            }
+            by_sector {
+              sector: SECTOR_CRITICAL_MINERALS
+              totals {
+                pledged { currency_code: "USD" minor_units: 1000 }
+                approved { currency_code: "USD" minor_units: 0 }
+                disbursed { currency_code: "USD" minor_units: 0 }
+                project_count: 1
+              }
+            }
+            by_sector {
+              sector: SECTOR_OIL_AND_GAS
+              totals {
+                pledged { currency_code: "USD" minor_units: 4000 }
+                approved { currency_code: "USD" minor_units: 4000 }
+                disbursed { currency_code: "USD" minor_units: 4000 }
+                project_count: 1
+              }
+            }
+            by_us_state {
+              us_state: "GA"
+              totals {
+                pledged { currency_code: "USD" minor_units: 1000 }
+                approved { currency_code: "USD" minor_units: 0 }
+                disbursed { currency_code: "USD" minor_units: 0 }
+                project_count: 1
+              }
+            }
+            by_us_state {
+              us_state: "OH"
+              totals {
+                pledged { currency_code: "USD" minor_units: 3000 }
+                approved { currency_code: "USD" minor_units: 1000 }
+                disbursed { currency_code: "USD" minor_units: 500 }
+                project_count: 1
+              }
+            }
+            by_us_state {
+              us_state: "TX"
+              totals {
+                pledged { currency_code: "USD" minor_units: 4000 }
+                approved { currency_code: "USD" minor_units: 4000 }
+                disbursed { currency_code: "USD" minor_units: 4000 }
+                project_count: 1
+              }
+            }
+            projects_announced: 1
+            projects_approved: 0
+            projects_funding: 1
+            projects_fully_disbursed: 1
+            tariffs {
+              product_category: "all-goods"
+              in_force: true
+              rate_bps: 1500
+              in_force_sequence: 30
+              has_cap: true
+              cap_bps: 1500
+              breaches_cap: false
+            }
+            tariffs {
+              product_category: "autos"
+              in_force: true
+              rate_bps: 1200
+              in_force_sequence: 33
+              has_cap: true
+              cap_bps: 1000
+              breaches_cap: true
+            }
+            cap_breaches {
+              product_category: "autos"
+              rate_bps: 1200
+              cap_bps: 1000
+              sequence: 33
+              effective_time { seconds: $0 }
+            }
+            tariffs_evaluated_at { seconds: $1 nanos: 7 }
+            version: 11
+            last_sequence: 33
+            announced_effective_time { seconds: $2 }
+            last_recorded_time { seconds: $3 }
+          )pb",
+          Seconds(Day(2025, 9, 16)), Seconds(Day(2025, 10, 1)),
+          Seconds(kDealDay), Seconds(Day(2026, 3, 1)) + 10)));
+}
+
+TEST_F(DealStateTest, ApprovedProjectsAreCountedByStatus) {
+  RecordDealWithProject();
+  RecordOrFail(ApprovalData("p", 1, kProjectDay));
+  v1::DealState deal = DealProto(kProjectDay);
+  EXPECT_EQ(deal.projects_announced(), 0u);
+  EXPECT_EQ(deal.projects_approved(), 1u);
+  EXPECT_EQ(deal.projects_funding(), 0u);
+  EXPECT_EQ(deal.projects_fully_disbursed(), 0u);
+}
+
+TEST_F(DealStateTest, TariffInForceFollowsEffectiveTimeNotRecordOrder) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(TariffData("all-goods", 1500, Day(2025, 9, 16)));  // seq 6
+  RecordOrFail(TariffData("all-goods", 2500, kDealDay));          // seq 9
+  RecordOrFail(TariffData("all-goods", 3000, Day(2026, 9, 1)));   // seq 12
+
+  auto line_at = [&](absl::Time at) {
+    std::vector<v1::TariffLine> lines;
+    EXPECT_TRUE(state_.TariffsToProto(at, "all-goods", false, &lines).ok());
+    EXPECT_EQ(lines.size(), 1u);
+    return lines.empty() ? v1::TariffLine() : lines[0];
+  };
+  EXPECT_FALSE(line_at(kDealDay - absl::Nanoseconds(1)).in_force());
+  EXPECT_EQ(line_at(kDealDay).rate_bps(), 2500);
+  EXPECT_EQ(line_at(kDealDay).in_force_sequence(), 9u);
+  EXPECT_TRUE(line_at(kDealDay).breaches_cap());
+  EXPECT_EQ(line_at(Day(2025, 9, 16) - absl::Nanoseconds(1)).rate_bps(), 2500);
+  EXPECT_EQ(line_at(Day(2025, 9, 16)).rate_bps(), 1500);
+  EXPECT_EQ(line_at(Day(2025, 9, 16)).in_force_sequence(), 6u);
+  EXPECT_FALSE(line_at(Day(2025, 9, 16)).breaches_cap());
+  EXPECT_EQ(line_at(Day(2026, 9, 1)).rate_bps(), 3000);
+  EXPECT_EQ(line_at(absl::InfiniteFuture()).rate_bps(), 3000);
+
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(
+      state_.TariffsToProto(Day(2026, 1, 1), "all-goods", true, &lines).ok());
+  ASSERT_EQ(lines.size(), 1u);
+  std::vector<uint64_t> history_sequences;
+  std::vector<bool> exceeds;
+  for (const auto& record : lines[0].history()) {
+    history_sequences.push_back(record.sequence());
+    exceeds.push_back(record.exceeds_cap());
+  }
+  EXPECT_THAT(history_sequences, ElementsAre(9, 6, 12));
+  EXPECT_THAT(exceeds, ElementsAre(true, false, true));
+}
+
+TEST_F(DealStateTest, TariffTieOnEffectiveTimeGoesToTheLaterSequence) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(TariffData("autos", 2500, Day(2025, 9, 16)));
+  RecordOrFail(TariffData("autos", 1500, Day(2025, 9, 16)));
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(state_.TariffsToProto(Day(2025, 9, 16), "", true, &lines).ok());
+  ASSERT_EQ(lines.size(), 2u);  // "all-goods" (its cap) and "autos"
+  EXPECT_EQ(lines[1].product_category(), "autos");
+  EXPECT_EQ(lines[1].rate_bps(), 1500);
+  EXPECT_EQ(lines[1].in_force_sequence(), 9u);
+  ASSERT_EQ(lines[1].history_size(), 2);
+  EXPECT_EQ(lines[1].history(0).sequence(), 6u);
+  EXPECT_EQ(lines[1].history(1).sequence(), 9u);
+}
+
+TEST_F(DealStateTest, TariffHistoryRecordsEveryField) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(TariffData("all-goods", 2500, Day(2026, 9, 1),
+                          "Executive Order 14999", "investment shortfall"));
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(
+      state_.TariffsToProto(Day(2026, 1, 1), "all-goods", true, &lines).ok());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(ProtoEquals(
+      lines[0], absl::Substitute(R"pb(
+                                   product_category: "all-goods"
+                                   in_force: false
+                                   has_cap: true
+                                   cap_bps: 1500
+                                   history {
+                                     sequence: 6
+                                     effective_time { seconds: $0 }
+                                     recorded_time { seconds: $1 }
+                                     rate_bps: 2500
+                                     legal_instrument: "Executive Order 14999"
+                                     reason: "investment shortfall"
+                                     exceeds_cap: true
+                                   }
+                                 )pb",
+                                 Seconds(Day(2026, 9, 1)),
+                                 Seconds(Day(2026, 3, 1)) + 1)));
+}
+
+TEST_F(DealStateTest, CategoryCapOverridesTheAllGoodsCap) {
+  RecordOrFail(
+      DealData(1000, kDealDay, {{"all-goods", 1500}, {"autos", 2750}}));
+  RecordOrFail(TariffData("autos", 2500, kDealDay));
+  RecordOrFail(TariffData("steel", 2500, kDealDay));
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(state_.TariffsToProto(kDealDay, "", false, &lines).ok());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].product_category(), "all-goods");
+  EXPECT_FALSE(lines[0].in_force());
+  EXPECT_EQ(lines[0].cap_bps(), 1500);
+  EXPECT_EQ(lines[1].product_category(), "autos");
+  EXPECT_EQ(lines[1].cap_bps(), 2750);
+  EXPECT_FALSE(lines[1].breaches_cap());
+  EXPECT_EQ(lines[2].product_category(), "steel");
+  EXPECT_EQ(lines[2].cap_bps(), 1500);
+  EXPECT_TRUE(lines[2].breaches_cap());
+  EXPECT_THAT(lines[0].history(), IsEmpty());
+}
+
+TEST_F(DealStateTest, CategoryWithoutAnyCapNeverBreaches) {
+  RecordOrFail(DealData(1000, kDealDay, {{"autos", 1000}}));
+  RecordOrFail(TariffData("steel", 5000, kDealDay));
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(state_.TariffsToProto(kDealDay, "steel", true, &lines).ok());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_FALSE(lines[0].has_cap());
+  EXPECT_EQ(lines[0].cap_bps(), 0);
+  EXPECT_FALSE(lines[0].breaches_cap());
+  EXPECT_FALSE(lines[0].history(0).exceeds_cap());
+  EXPECT_THAT(DealProto(kDealDay).cap_breaches(), IsEmpty());
+}
+
+TEST_F(DealStateTest, TariffsOfUnknownCategoryAreNotFound) {
+  RecordOrFail(DealData(1000, kDealDay));
+  std::vector<v1::TariffLine> lines;
+  absl::Status status = state_.TariffsToProto(kDealDay, "rice", false, &lines);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("\"rice\""));
+  // A category known only by its cap has a line.
+  EXPECT_TRUE(state_.TariffsToProto(kDealDay, "all-goods", false, &lines).ok());
+  EXPECT_EQ(lines.size(), 1u);
+}
+
+TEST_F(DealStateTest, DealTariffsOmitHistory) {
+  RecordOrFail(DealData(1000, kDealDay));
+  RecordOrFail(TariffData("all-goods", 1500, kDealDay));
+  v1::DealState deal = DealProto(kDealDay);
+  ASSERT_EQ(deal.tariffs_size(), 1);
+  EXPECT_TRUE(deal.tariffs(0).in_force());
+  EXPECT_THAT(deal.tariffs(0).history(), IsEmpty());
+}
+
+TEST_F(DealStateTest, FoldingAPrefixGivesTheStateAtThatPoint) {
+  RecordOrFail(DealData(10000, kDealDay));
+  std::vector<v1::DealState> snapshots = {DealProto(Day(2027, 1, 1))};
+  auto record = [&](EventData data) {
+    RecordOrFail(std::move(data));
+    snapshots.push_back(DealProto(Day(2027, 1, 1)));
+  };
+  record(ProjectData("a", v1::SECTOR_ENERGY, "OH", 3000, kProjectDay));
+  record(ProjectData("b", v1::SECTOR_ELECTRONICS, "SC", 2000, kProjectDay));
+  record(ApprovalData("a", 2000, Day(2026, 2, 18)));
+  record(TariffData("all-goods", 2500, Day(2026, 9, 1)));
+  record(DisbursementData("a", 1500, Day(2026, 3, 1)));
+  record(ApprovalData("b", 2000, Day(2026, 4, 1)));
+  ASSERT_EQ(log_.size(), snapshots.size());
+
+  for (std::size_t prefix = 1; prefix <= log_.size(); ++prefix) {
+    DealState folded;
+    for (std::size_t i = 0; i < prefix; ++i) folded.Apply(log_[i]);
+    v1::DealState proto;
+    folded.ToProto(Day(2027, 1, 1), &proto);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        proto, snapshots[prefix - 1]))
+        << "prefix " << prefix << ":\n"
+        << proto.DebugString() << "\nexpected:\n"
+        << snapshots[prefix - 1].DebugString();
+  }
+  EXPECT_EQ(snapshots[2].totals().approved().minor_units(), 0);
+  EXPECT_EQ(snapshots[3].totals().approved().minor_units(), 2000);
+  EXPECT_EQ(snapshots[3].cap_breaches_size(), 0);
+  EXPECT_EQ(snapshots[4].cap_breaches_size(), 1);
+}
+
+// The US–Japan framework as the seed articles report it. Amounts the
+// articles do not give (Westinghouse, the first batch, approvals and the
+// disbursement) are illustrative; US states of the fact-sheet projects too.
+TEST_F(DealStateTest, UsJapanFrameworkTotalsHeadroomBreakdownsAndBreach) {
+  constexpr int64_t kBillionUsd = 100'000'000'000;  // in cents
+  EventData deal = DealData(550 * kBillionUsd, kDealDay);
+  deal.mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
+  RecordOrFail(deal);
+  EXPECT_EQ(DealProto(kDealDay).commitment_ceiling().minor_units(),
+            55'000'000'000'000);
+
+  RecordOrFail(TariffData("all-goods", 2500, kDealDay, "Reciprocal tariff",
+                          "rate threatened before the framework"));
+  const absl::Time kExecutiveOrderDay = Day(2025, 9, 16);
+  RecordOrFail(TariffData("all-goods", 1500, kExecutiveOrderDay,
+                          "Executive Order 14345",
+                          "implements the agreed 15% tariff"));
+
+  const absl::Time kFactSheetDay = Day(2025, 10, 28);
+  RecordOrFail(ProjectData("westinghouse-ap1000", v1::SECTOR_ENERGY, "PA",
+                           100 * kBillionUsd, kFactSheetDay));
+  RecordOrFail(ProjectData("mitsubishi-ai-datacenters",
+                           v1::SECTOR_AI_INFRASTRUCTURE, "VA", 30 * kBillionUsd,
+                           kFactSheetDay));
+  RecordOrFail(ProjectData("tdk-power-modules", v1::SECTOR_ELECTRONICS, "NC",
+                           25 * kBillionUsd, kFactSheetDay));
+  RecordOrFail(ProjectData("fujikura-fiber", v1::SECTOR_ELECTRONICS, "SC",
+                           20 * kBillionUsd, kFactSheetDay));
+
+  const absl::Time kFirstBatchDay = Day(2026, 2, 18);
+  RecordOrFail(ProjectData("gulf-lng-tx", v1::SECTOR_OIL_AND_GAS, "TX",
+                           10 * kBillionUsd, kFirstBatchDay));
+  RecordOrFail(ProjectData("ohio-gas-power", v1::SECTOR_ENERGY, "OH",
+                           8 * kBillionUsd, kFirstBatchDay));
+  RecordOrFail(ProjectData("georgia-critical-minerals",
+                           v1::SECTOR_CRITICAL_MINERALS, "GA", 3 * kBillionUsd,
+                           kFirstBatchDay));
+  RecordOrFail(ApprovalData("gulf-lng-tx", 10 * kBillionUsd, kFirstBatchDay));
+  RecordOrFail(ApprovalData("ohio-gas-power", 4 * kBillionUsd, kFirstBatchDay));
+  RecordOrFail(ApprovalData("georgia-critical-minerals", 3 * kBillionUsd,
+                            kFirstBatchDay));
+  RecordOrFail(DisbursementData("gulf-lng-tx", 2 * kBillionUsd, Day(2026, 3, 2),
+                                v1::FUNDING_SOURCE_JBIC));
+
+  const v1::DealState now = DealProto(Day(2026, 3, 2));
+  EXPECT_EQ(now.totals().pledged().minor_units(), 19'600'000'000'000);
+  EXPECT_EQ(now.totals().approved().minor_units(), 1'700'000'000'000);
+  EXPECT_EQ(now.totals().disbursed().minor_units(), 200'000'000'000);
+  EXPECT_EQ(now.totals().project_count(), 7u);
+  EXPECT_EQ(now.headroom().minor_units(), 35'400'000'000'000);
+  EXPECT_EQ(now.headroom().currency_code(), "USD");
+
+  std::vector<std::pair<v1::Sector, std::vector<int64_t>>> sectors;
+  for (const auto& entry : now.by_sector()) {
+    sectors.push_back({entry.sector(),
+                       {entry.totals().pledged().minor_units(),
+                        entry.totals().approved().minor_units(),
+                        entry.totals().disbursed().minor_units(),
+                        entry.totals().project_count()}});
+  }
+  using Row = std::pair<v1::Sector, std::vector<int64_t>>;
+  EXPECT_THAT(
+      sectors,
+      ElementsAre(
+          Row{v1::SECTOR_ENERGY, {108 * kBillionUsd, 4 * kBillionUsd, 0, 2}},
+          Row{v1::SECTOR_AI_INFRASTRUCTURE, {30 * kBillionUsd, 0, 0, 1}},
+          Row{v1::SECTOR_CRITICAL_MINERALS,
+              {3 * kBillionUsd, 3 * kBillionUsd, 0, 1}},
+          Row{v1::SECTOR_OIL_AND_GAS,
+              {10 * kBillionUsd, 10 * kBillionUsd, 2 * kBillionUsd, 1}},
+          Row{v1::SECTOR_ELECTRONICS, {45 * kBillionUsd, 0, 0, 2}}));
+
+  std::vector<std::pair<std::string, std::vector<int64_t>>> states;
+  for (const auto& entry : now.by_us_state()) {
+    states.push_back({entry.us_state(),
+                      {entry.totals().pledged().minor_units(),
+                       entry.totals().approved().minor_units(),
+                       entry.totals().disbursed().minor_units()}});
+  }
+  using StateRow = std::pair<std::string, std::vector<int64_t>>;
+  EXPECT_THAT(
+      states,
+      ElementsAre(
+          StateRow{"GA", {3 * kBillionUsd, 3 * kBillionUsd, 0}},
+          StateRow{"NC", {25 * kBillionUsd, 0, 0}},
+          StateRow{"OH", {8 * kBillionUsd, 4 * kBillionUsd, 0}},
+          StateRow{"PA", {100 * kBillionUsd, 0, 0}},
+          StateRow{"SC", {20 * kBillionUsd, 0, 0}},
+          StateRow{"TX", {10 * kBillionUsd, 10 * kBillionUsd, 2 * kBillionUsd}},
+          StateRow{"VA", {30 * kBillionUsd, 0, 0}}));
+
+  EXPECT_EQ(now.projects_announced(), 4u);
+  EXPECT_EQ(now.projects_approved(), 2u);
+  EXPECT_EQ(now.projects_funding(), 1u);
+  EXPECT_EQ(now.projects_fully_disbursed(), 0u);
+
+  const v1::ProjectState lng = ProjectProto("gulf-lng-tx");
+  EXPECT_EQ(lng.status(), v1::PROJECT_STATUS_FUNDING);
+  ASSERT_EQ(lng.disbursed_by_source_size(), 1);
+  EXPECT_EQ(lng.disbursed_by_source(0).funding_source(),
+            v1::FUNDING_SOURCE_JBIC);
+  EXPECT_EQ(lng.undisbursed().minor_units(), 8 * kBillionUsd);
+
+  // Before the executive order, the 25% rate breached the 15% cap.
+  const v1::DealState august = DealProto(Day(2025, 8, 1));
+  ASSERT_EQ(august.cap_breaches_size(), 1);
+  EXPECT_EQ(august.cap_breaches(0).rate_bps(), 2500);
+  ASSERT_EQ(now.tariffs_size(), 1);
+  EXPECT_EQ(now.tariffs(0).rate_bps(), 1500);
+  EXPECT_THAT(now.cap_breaches(), IsEmpty());
+
+  // Enforcement: the US raises the tariff again if promises are not kept.
+  RecordOrFail(TariffData("all-goods", 2500, Day(2026, 9, 1),
+                          "Executive Order (enforcement)",
+                          "investment promises not kept"));
+  const uint64_t raise_sequence = state_.last_sequence();
+  EXPECT_THAT(DealProto(Day(2026, 8, 31)).cap_breaches(), IsEmpty());
+  const v1::DealState later = DealProto(Day(2026, 10, 1));
+  EXPECT_TRUE(
+      ProtoEquals(later.cap_breaches(0),
+                  absl::Substitute(R"pb(
+                                     product_category: "all-goods"
+                                     rate_bps: 2500
+                                     cap_bps: 1500
+                                     sequence: $0
+                                     effective_time { seconds: $1 }
+                                   )pb",
+                                   raise_sequence, Seconds(Day(2026, 9, 1)))));
+  EXPECT_EQ(later.cap_breaches_size(), 1);
+  EXPECT_EQ(later.totals().pledged().minor_units(), 19'600'000'000'000);
+}
+
+TEST_F(DealStateTest, TimeConversionsAreExact) {
+  for (auto [seconds, nanos] :
+       std::vector<std::pair<int64_t, int32_t>>{{0, 0},
+                                                {1753142400, 123456789},
+                                                {-1, 500000000},
+                                                {-2208988800, 1},
+                                                {253402300799, 999999999},
+                                                {-62135596800, 0}}) {
+    google::protobuf::Timestamp ts;
+    ts.set_seconds(seconds);
+    ts.set_nanos(nanos);
+    const absl::Time t = ToAbslTime(ts);
+    EXPECT_EQ(t, absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos));
+    google::protobuf::Timestamp back;
+    ToProtoTime(t, &back);
+    EXPECT_EQ(back.seconds(), seconds);
+    EXPECT_EQ(back.nanos(), nanos);
+  }
+  google::protobuf::Timestamp ts;
+  ToProtoTime(absl::FromUnixSeconds(-1) + absl::Nanoseconds(1), &ts);
+  EXPECT_EQ(ts.seconds(), -1);
+  EXPECT_EQ(ts.nanos(), 1);
+}
+
+TEST_F(DealStateTest, InfiniteTimesClampToTheTimestampRange) {
+  google::protobuf::Timestamp ts;
+  ToProtoTime(absl::InfiniteFuture(), &ts);
+  EXPECT_EQ(ts.seconds(), 253402300799);
+  EXPECT_EQ(ts.nanos(), 999999999);
+  ToProtoTime(absl::InfinitePast(), &ts);
+  EXPECT_EQ(ts.seconds(), -62135596800);
+  EXPECT_EQ(ts.nanos(), 0);
+}
+
+}  // namespace
+}  // namespace pactlog::domain

@@ -1,0 +1,299 @@
+// DealLedger.Append against a real server: results, every error code, the
+// idempotency contract, atomicity and concurrency.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "tests/service/test_support.h"
+
+namespace pactlog::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DealLedgerServiceTest : public ServerTest {
+ protected:
+  // Announces "us-japan" with a 550B ceiling.
+  void AnnounceDeal() {
+    ASSERT_TRUE(Append(*server_, Request("us-japan", {DealEvent(
+                                                          "US-Japan", 550'000'000'000,
+                                                          Date(2025, 7, 22))}))
+                    .ok());
+  }
+  uint64_t Head() {
+    v1::ReadRequest request;
+    v1::ReadResponse response;
+    EXPECT_TRUE(server_->stream().Read(Context().get(), request, &response).ok());
+    return response.head_sequence();
+  }
+};
+
+TEST_F(DealLedgerServiceTest, AppendReturnsSequencesVersionAndEventIds) {
+  v1::AppendRequest request =
+      Request("us-japan", {DealEvent("US-Japan", 550'000'000'000, Date(2025, 7, 22)),
+                           TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  request.mutable_events(0)->set_event_id("deal-1");
+  v1::AppendResponse response;
+  ASSERT_TRUE(Append(*server_, request, &response).ok());
+  EXPECT_THAT(response.sequences(), ::testing::ElementsAre(1, 2));
+  EXPECT_EQ(response.deal_version(), 2u);
+  EXPECT_FALSE(response.deduplicated());
+  ASSERT_EQ(response.event_ids_size(), 2);
+  EXPECT_EQ(response.event_ids(0), "deal-1");
+  // A generated id is a version-4 UUID.
+  EXPECT_THAT(response.event_ids(1),
+              ::testing::MatchesRegex(
+                  "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_EQ(response.recorded_time().seconds(),
+            absl::ToUnixSeconds(clock_.Now()));
+}
+
+TEST_F(DealLedgerServiceTest, MalformedRequestIsInvalidArgumentListingEveryViolation) {
+  v1::AppendRequest request = Request(
+      "Bad Deal", {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
+  request.set_actor("");
+  grpc::Status status = Append(*server_, request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("deal_id"));
+  EXPECT_THAT(status.error_message(), HasSubstr("actor"));
+  EXPECT_THAT(status.error_message(), HasSubstr("us_state"));
+  EXPECT_THAT(status.error_message(), HasSubstr("minor_units"));
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(DealLedgerServiceTest, StaleExpectedVersionIsAbortedWithCurrentVersion) {
+  AnnounceDeal();
+  v1::AppendRequest request =
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  request.mutable_expected_version()->set_exact(5);
+  grpc::Status status = Append(*server_, request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("is at version 1"));
+  request.mutable_expected_version()->set_exact(1);
+  EXPECT_TRUE(Append(*server_, request).ok());
+}
+
+TEST_F(DealLedgerServiceTest, NoDealExpectationOnExistingDealIsAborted) {
+  AnnounceDeal();
+  v1::AppendRequest request =
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  request.mutable_expected_version()->set_no_deal(true);
+  grpc::Status status = Append(*server_, request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("already exists at version 1"));
+  EXPECT_EQ(Head(), 1u);
+}
+
+TEST_F(DealLedgerServiceTest, EventOnUnannouncedDealIsNotFound) {
+  grpc::Status status = Append(
+      *server_, Request("nowhere", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("nowhere"));
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(DealLedgerServiceTest, ApprovalOfUnknownProjectIsNotFound) {
+  AnnounceDeal();
+  grpc::Status status = Append(
+      *server_, Request("us-japan", {ApprovalEvent("ghost", 10, Date(2025, 9, 1))}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("ghost"));
+}
+
+TEST_F(DealLedgerServiceTest, PledgeAboveCeilingIsFailedPreconditionAndWritesNothing) {
+  AnnounceDeal();
+  grpc::Status status =
+      Append(*server_, Request("us-japan", {ProjectEvent("big", v1::SECTOR_ENERGY, "TX",
+                                                         550'000'000'001, Date(2025, 9, 1))}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("pledge-within-ceiling"));
+  EXPECT_THAT(status.error_message(), HasSubstr("55000000000000"));
+  EXPECT_EQ(Head(), 1u);
+}
+
+TEST_F(DealLedgerServiceTest, BatchIsAllOrNothing) {
+  AnnounceDeal();
+  // The second event over-approves: neither may be recorded.
+  grpc::Status status = Append(
+      *server_,
+      Request("us-japan", {ProjectEvent("lng-tx", v1::SECTOR_OIL_AND_GAS, "TX", 100,
+                                        Date(2026, 2, 18)),
+                           ApprovalEvent("lng-tx", 101, Date(2026, 2, 18))}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("events[1]"));
+  EXPECT_EQ(Head(), 1u);
+  v1::GetProjectRequest get;
+  get.set_deal_id("us-japan");
+  get.set_project_id("lng-tx");
+  v1::GetProjectResponse project;
+  EXPECT_EQ(server_->query().GetProject(Context().get(), get, &project).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DealLedgerServiceTest, RetriedRequestGetsOriginalResultAndWritesNothing) {
+  AnnounceDeal();
+  v1::AppendRequest request =
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
+                           TariffEvent("autos", 1500, Date(2025, 9, 16))});
+  request.mutable_events(0)->set_event_id("eo-1");
+  request.mutable_events(1)->set_event_id("eo-2");
+  request.mutable_expected_version()->set_exact(1);
+  v1::AppendResponse first, second;
+  ASSERT_TRUE(Append(*server_, request, &first).ok());
+  clock_.Advance(absl::Hours(1));
+  // The retry's expected version no longer holds; it still gets the result.
+  ASSERT_TRUE(Append(*server_, request, &second).ok());
+  EXPECT_TRUE(second.deduplicated());
+  EXPECT_THAT(second.sequences(), ::testing::ElementsAreArray(first.sequences()));
+  EXPECT_EQ(second.deal_version(), first.deal_version());
+  EXPECT_EQ(second.recorded_time().seconds(), first.recorded_time().seconds());
+  EXPECT_EQ(Head(), 3u);
+  // Survives a restart: idempotency is permanent.
+  Restart();
+  ASSERT_TRUE(Append(*server_, request, &second).ok());
+  EXPECT_TRUE(second.deduplicated());
+  EXPECT_EQ(Head(), 3u);
+}
+
+TEST_F(DealLedgerServiceTest, ReusedEventIdWithOtherContentIsAlreadyExists) {
+  AnnounceDeal();
+  v1::AppendRequest request =
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  request.mutable_events(0)->set_event_id("eo-1");
+  ASSERT_TRUE(Append(*server_, request).ok());
+  request.mutable_events(0)->mutable_tariff_change()->set_rate_bps(2500);
+  grpc::Status status = Append(*server_, request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("eo-1"));
+  EXPECT_THAT(status.error_message(), HasSubstr("sequence 2"));
+  EXPECT_EQ(Head(), 2u);
+}
+
+TEST_F(DealLedgerServiceTest, RequestMixingRecordedAndNewEventIdsIsAlreadyExists) {
+  AnnounceDeal();
+  v1::AppendRequest request =
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  request.mutable_events(0)->set_event_id("eo-1");
+  ASSERT_TRUE(Append(*server_, request).ok());
+  *request.add_events() = TariffEvent("autos", 1500, Date(2025, 9, 16));
+  request.mutable_events(1)->set_event_id("eo-2");
+  EXPECT_EQ(Append(*server_, request).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Head(), 2u);
+}
+
+TEST_F(DealLedgerServiceTest, TooManyEventsIsResourceExhaustedWithTheLimit) {
+  std::vector<v1::EventData> events(1001, TariffEvent("all-goods", 1500, Date(2025, 8, 7)));
+  grpc::Status status = Append(*server_, Request("us-japan", events));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("1000"));
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(DealLedgerServiceTest, OversizedMessageIsResourceExhausted) {
+  v1::EventData event = DealEvent("US-Japan", 1, Date(2025, 7, 22));
+  event.mutable_provenance()->set_source(std::string(5 * 1024 * 1024, 'x'));
+  grpc::Status status = Append(*server_, Request("us-japan", {event}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Head(), 0u);
+}
+
+TEST_F(DealLedgerServiceTest, ConcurrentDisbursementsNeverExceedTheApproval) {
+  AnnounceDeal();
+  ASSERT_TRUE(Append(*server_, Request("us-japan",
+                                       {ProjectEvent("ohio-gas", v1::SECTOR_ENERGY, "OH",
+                                                     1000, Date(2026, 2, 18)),
+                                        ApprovalEvent("ohio-gas", 1000, Date(2026, 2, 18))}))
+                  .ok());
+  // 40 concurrent disbursements of 100 against an approval of 1000.
+  std::atomic<int> accepted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        grpc::Status status = Append(
+            *server_,
+            Request("us-japan", {DisbursementEvent("ohio-gas", 100, Date(2026, 3, 1))}));
+        if (status.ok()) {
+          ++accepted;
+        } else {
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 10);
+  EXPECT_EQ(refused.load(), 30);
+  v1::GetProjectRequest get;
+  get.set_deal_id("us-japan");
+  get.set_project_id("ohio-gas");
+  v1::GetProjectResponse project;
+  ASSERT_TRUE(server_->query().GetProject(Context().get(), get, &project).ok());
+  EXPECT_EQ(project.project().disbursed().minor_units(), 1000 * 100);
+  EXPECT_EQ(project.project().status(), v1::PROJECT_STATUS_FULLY_DISBURSED);
+}
+
+TEST_F(DealLedgerServiceTest, ConcurrentAppendersGetGaplessUniqueReadableSequences) {
+  constexpr int kDeals = 4;
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 40;
+  for (int d = 0; d < kDeals; ++d) {
+    ASSERT_TRUE(Append(*server_, Request(absl::StrCat("deal-", d),
+                                         {DealEvent("D", 1'000'000, Date(2025, 7, 22))}))
+                    .ok());
+  }
+  absl::Mutex mu;
+  std::map<uint64_t, std::string> acknowledged;  // sequence -> event id
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        v1::AppendRequest request =
+            Request(absl::StrCat("deal-", (t + i) % kDeals),
+                    {TariffEvent("all-goods", 1000 + i, Date(2025, 8, 1))});
+        request.mutable_events(0)->set_event_id(absl::StrCat("t", t, "-", i));
+        v1::AppendResponse response;
+        grpc::Status status = Append(*server_, request, &response);
+        ASSERT_TRUE(status.ok()) << status.error_message();
+        absl::MutexLock lock(&mu);
+        EXPECT_TRUE(acknowledged.emplace(response.sequences(0), response.event_ids(0)).second)
+            << "sequence " << response.sequences(0) << " acknowledged twice";
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(acknowledged.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(acknowledged.begin()->first, kDeals + 1u);
+  EXPECT_EQ(acknowledged.rbegin()->first, static_cast<uint64_t>(kDeals + kThreads * kPerThread));
+  // Every acknowledged event is readable at its sequence; per-deal versions
+  // are gapless.
+  std::map<std::string, uint64_t> versions;
+  uint64_t after = 0;
+  size_t seen = 0;
+  while (true) {
+    v1::ReadRequest read;
+    read.set_after_sequence(after);
+    read.set_limit(1000);
+    v1::ReadResponse page;
+    ASSERT_TRUE(server_->stream().Read(Context().get(), read, &page).ok());
+    for (const v1::Event& event : page.events()) {
+      EXPECT_EQ(event.sequence(), after + 1);
+      after = event.sequence();
+      EXPECT_EQ(event.deal_version(), ++versions[event.deal_id()]);
+      if (auto it = acknowledged.find(event.sequence()); it != acknowledged.end()) {
+        EXPECT_EQ(event.data().event_id(), it->second);
+        ++seen;
+      }
+    }
+    if (page.events().empty()) break;
+  }
+  EXPECT_EQ(seen, acknowledged.size());
+}
+
+}  // namespace
+}  // namespace pactlog::testing

@@ -1,0 +1,136 @@
+// Shared by the service tests: a real pactlogd server on 127.0.0.1:0 in a
+// fresh temporary directory, a clock the test controls, client stubs, and
+// builders for the events of the US-Japan deal.
+#ifndef PACTLOG_TESTS_SERVICE_TEST_SUPPORT_H_
+#define PACTLOG_TESTS_SERVICE_TEST_SUPPORT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/clock.h"
+#include "pactlog/v1/ledger.grpc.pb.h"
+#include "pactlog/v1/query.grpc.pb.h"
+#include "pactlog/v1/stream.grpc.pb.h"
+#include "services/server.h"
+
+namespace pactlog::testing {
+
+namespace v1 = ::pactlog::v1;
+
+// A clock that moves only when told to.
+class ManualClock final : public ledger::Clock {
+ public:
+  explicit ManualClock(absl::Time start) : now_(start) {}
+  absl::Time Now() override {
+    absl::MutexLock lock(&mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    absl::MutexLock lock(&mu_);
+    now_ += d;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+};
+
+// A fresh directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A running server with stubs bound to it.
+class TestServer {
+ public:
+  // Starts a server on 127.0.0.1:0 over `data_dir` and waits for replay.
+  // Fails the calling test (ADD_FAILURE) and returns nullptr on error.
+  static std::unique_ptr<TestServer> Start(const std::string& data_dir,
+                                           ledger::Clock* clock);
+  ~TestServer();
+
+  std::string address() const;
+  services::PactlogServer& server() { return *server_; }
+  v1::DealLedger::Stub& ledger() { return *ledger_; }
+  v1::DealQuery::Stub& query() { return *query_; }
+  v1::EventStream::Stub& stream() { return *stream_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+
+ private:
+  std::unique_ptr<services::PactlogServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::DealLedger::Stub> ledger_;
+  std::unique_ptr<v1::DealQuery::Stub> query_;
+  std::unique_ptr<v1::EventStream::Stub> stream_;
+};
+
+// A client context with a 30 s deadline.
+std::unique_ptr<grpc::ClientContext> Context();
+
+v1::Money Usd(int64_t dollars);
+google::protobuf::Timestamp Time(absl::Time t);
+absl::Time Date(int year, int month, int day);
+
+// Event builders; each sets a provenance and an effective time.
+v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
+                        absl::Time effective, int32_t cap_bps = 1500);
+v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
+                           const std::string& us_state,
+                           int64_t pledged_dollars, absl::Time effective);
+v1::EventData ApprovalEvent(const std::string& project_id,
+                            int64_t amount_dollars, absl::Time effective);
+v1::EventData DisbursementEvent(const std::string& project_id,
+                                int64_t amount_dollars, absl::Time effective);
+v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
+                          absl::Time effective);
+
+// A request appending `events` to `deal_id` as actor "test".
+v1::AppendRequest Request(const std::string& deal_id,
+                          std::vector<v1::EventData> events);
+
+// Appends and returns the status; fills `response` when not null.
+grpc::Status Append(TestServer& server, const v1::AppendRequest& request,
+                    v1::AppendResponse* response = nullptr);
+
+}  // namespace pactlog::testing
+
+
+#include <gtest/gtest.h>
+
+namespace pactlog::testing {
+
+// A fixture with a started server over a fresh directory and a manual
+// clock (recorded times start at 2026-01-05 UTC).
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = TestServer::Start(dir_.path(), &clock_);
+    ASSERT_NE(server_, nullptr);
+  }
+  // Stops the server and starts a new one over the same directory.
+  void Restart() {
+    server_.reset();
+    server_ = TestServer::Start(dir_.path(), &clock_);
+    ASSERT_NE(server_, nullptr);
+  }
+
+  TempDir dir_;
+  ManualClock clock_{absl::FromCivil(absl::CivilDay(2026, 1, 5),
+                                     absl::UTCTimeZone())};
+  std::unique_ptr<TestServer> server_;
+};
+
+}  // namespace pactlog::testing
+
+#endif  // PACTLOG_TESTS_SERVICE_TEST_SUPPORT_H_
