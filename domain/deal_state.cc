@@ -186,7 +186,7 @@ absl::Status CheckProjectRules(const RuleContext& deal,
   RETURN_IF_ERROR(CheckedSum("pledges", deal.pledged,
                              project.pledged().minor_units(), deal.currency,
                              &total));
-  if (total >= deal.ceiling) {
+  if (total > deal.ceiling) {
     return RuleBroken(
         "pledge-within-ceiling",
         absl::StrCat("pledges would reach ", total, " ", AsAbsl(deal.currency),
@@ -338,13 +338,6 @@ absl::Status DealState::CheckRules(const Event& event) const {
     case EventData::kDisbursement:
       return CheckDisbursementRules(context, data.disbursement(), effective);
     case EventData::kTariffChange:
-      if (effective < announced_effective_time_) {
-        return RuleBroken(
-            "effective-order",
-            absl::StrCat("tariff change effective ", FormatTimeUtc(effective),
-                         " precedes the deal announcement effective ",
-                         FormatTimeUtc(announced_effective_time_)));
-      }
       return absl::OkStatus();
     case EventData::KIND_NOT_SET:
       break;

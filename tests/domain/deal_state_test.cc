@@ -395,13 +395,14 @@ TEST_F(DealStateTest, DisbursementCountsOnlyApprovalsEffectiveAtOrBeforeIt) {
   EXPECT_EQ(state_.projects().at("p").disbursed, 300);
 }
 
-TEST_F(DealStateTest, TariffChangeBeforeTheDealIsFailedPrecondition) {
+TEST_F(DealStateTest, TariffChangeMayTakeEffectBeforeTheDeal) {
   RecordOrFail(DealData(1000, kDealDay));
-  ExpectRuleBroken(Record(TariffData("all-goods", 2500, Day(2025, 7, 1))),
-                   "effective-order",
-                   {"tariff change effective 2025-07-01T00:00:00Z",
-                    "deal announcement effective 2025-07-22T00:00:00Z"});
-  RecordOrFail(TariffData("all-goods", 2500, kDealDay));
+  RecordOrFail(TariffData("all-goods", 2500, Day(2025, 4, 5)));
+  std::vector<v1::TariffLine> lines;
+  ASSERT_TRUE(state_.TariffsToProto(Day(2025, 4, 5), "", false, &lines).ok());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rate_bps(), 2500);
+  EXPECT_TRUE(lines[0].breaches_cap());
 }
 
 TEST_F(DealStateTest, PledgeSumOverflowIsFailedPrecondition) {
