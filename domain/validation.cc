@@ -471,6 +471,16 @@ void CheckEventFilter(std::string_view field,
     CheckEnum<EventKind>(Indexed(kinds_field, i), filter.kinds(i),
                          &pactlog::v1::EventKind_IsValid, out);
   }
+  std::string sectors_field = Path(field, "sectors");
+  for (int i = 0; i < filter.sectors_size(); ++i) {
+    CheckEnum<pactlog::v1::Sector>(Indexed(sectors_field, i),
+                                   filter.sectors(i),
+                                   &pactlog::v1::Sector_IsValid, out);
+  }
+  std::string categories_field = Path(field, "product_categories");
+  for (int i = 0; i < filter.product_categories_size(); ++i) {
+    CheckSlug(Indexed(categories_field, i), filter.product_categories(i), out);
+  }
 }
 
 void CheckPageSize(std::string_view field, int page_size,

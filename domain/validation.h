@@ -61,7 +61,8 @@ void CheckReadOptions(std::string_view field,
                       const pactlog::v1::ReadOptions& options,
                       std::vector<FieldViolation>* out);
 
-// Violations of a stream filter: deal ids are slugs, kinds specified.
+// Violations of a stream filter: deal ids and product categories are
+// slugs, kinds and sectors specified and known.
 void CheckEventFilter(std::string_view field,
                       const pactlog::v1::EventFilter& filter,
                       std::vector<FieldViolation>* out);

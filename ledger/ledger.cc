@@ -388,7 +388,9 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
       }
       applied_sequence_.store(last, std::memory_order_release);
       last_recorded_time_ = now;
-      for (const CommitObserver& observer : observers_) observer(last);
+      for (const CommitObserver& observer : observers_) {
+        observer(batch.events());
+      }
     } else {
       for (size_t i = 0; i < pending.size(); ++i) {
         if (results[i].ok() && needs_write[i]) {

@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "domain/deal_state.h"
 #include "ledger/clock.h"
 #include "pactlog/v1/ledger.pb.h"
@@ -78,8 +79,10 @@ class Ledger {
   // caller's thread when the ledger is not running).
   using AppendDone = std::function<void(absl::Status)>;
   // Called on the writer thread after each batch is durable and applied,
-  // with the last sequence of the log. Must not block.
-  using CommitObserver = std::function<void(uint64_t last_sequence)>;
+  // with the batch's events in sequence order (valid only during the call).
+  // Must not block.
+  using CommitObserver =
+      std::function<void(absl::Span<const pactlog::v1::Event> events)>;
 
   // Takes ownership of `log`. The ledger is not ready until Recover().
   Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options);

@@ -41,7 +41,7 @@ absl::Status EventStreamService::DoRead(const v1::ReadRequest& request,
   const int limit =
       request.limit() == 0 ? domain::kDefaultPageSize : request.limit();
   const uint64_t head = ledger_->applied_sequence();
-  EventMatcher matcher(request.filter());
+  EventMatcher matcher(request.filter(), ledger_);
   ASSIGN_OR_RETURN(
       uint64_t last_examined,
       ReadMatching(ledger_->log(), matcher, request.after_sequence(), head,
@@ -59,6 +59,15 @@ grpc::ServerUnaryReactor* EventStreamService::Read(
   reactor->Finish(ToGrpcStatus(ledger_->ready() ? DoRead(*request, response)
                                                 : NotReadyError()));
   return reactor;
+}
+
+}  // namespace pactlog::services
+
+namespace pactlog::services {
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* EventStreamService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  return hub_->Subscribe(context, request);
 }
 
 }  // namespace pactlog::services

@@ -1,6 +1,6 @@
 // EventStreamService: the gRPC face of the stream side
 // (pactlog.v1.EventStream). Reads the log in sequence order, filtered on
-// the server. Thread-safe.
+// the server; subscriptions are served by a SubscriptionHub. Thread-safe.
 #ifndef PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
 #define PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
 
@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "services/event_filter.h"
+#include "services/subscription_hub.h"
 
 namespace pactlog::services {
 
@@ -31,18 +32,24 @@ absl::StatusOr<uint64_t> ReadMatching(
 class EventStreamService final
     : public pactlog::v1::EventStream::CallbackService {
  public:
-  // `ledger` is not owned and must outlive the service.
-  explicit EventStreamService(const ledger::Ledger* ledger) : ledger_(ledger) {}
+  // Neither is owned; both must outlive the service.
+  EventStreamService(const ledger::Ledger* ledger, SubscriptionHub* hub)
+      : ledger_(ledger), hub_(hub) {}
 
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* context,
                                  const pactlog::v1::ReadRequest* request,
                                  pactlog::v1::ReadResponse* response) override;
+
+  grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::SubscribeRequest* request) override;
 
  private:
   absl::Status DoRead(const pactlog::v1::ReadRequest& request,
                       pactlog::v1::ReadResponse* response);
 
   const ledger::Ledger* const ledger_;
+  SubscriptionHub* const hub_;
 };
 
 }  // namespace pactlog::services

@@ -40,12 +40,19 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   ledger_options.clock = clock;
   server->ledger_ =
       std::make_unique<ledger::Ledger>(std::move(log), ledger_options);
+  server->hub_ = std::make_unique<SubscriptionHub>(server->ledger_.get(),
+                                                   options.subscriptions);
+  server->ledger_->AddCommitObserver(
+      [hub = server->hub_.get()](absl::Span<const pactlog::v1::Event> events) {
+        hub->OnCommit(events);
+      });
   server->ledger_service_ =
       std::make_unique<DealLedgerService>(server->ledger_.get());
   server->query_service_ =
       std::make_unique<DealQueryService>(server->ledger_.get(), clock);
   server->stream_service_ =
-      std::make_unique<EventStreamService>(server->ledger_.get());
+      std::make_unique<EventStreamService>(server->ledger_.get(),
+                                           server->hub_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -76,13 +83,14 @@ absl::Status PactlogServer::Recover() {
 void PactlogServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (server_ != nullptr) {
-    SetServing(*server_, false);
-    // In-flight appends finish: the writer still runs while gRPC waits.
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
-  }
+  if (server_ != nullptr) SetServing(*server_, false);
+  // Appends already received are acknowledged before the streams end.
   if (ledger_ != nullptr) ledger_->Stop();
-  if (server_ != nullptr) server_->Wait();
+  if (hub_ != nullptr) hub_->Shutdown();
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
 }
 
 }  // namespace pactlog::services

@@ -21,6 +21,7 @@
 #include "services/deal_ledger_service.h"
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
+#include "services/subscription_hub.h"
 
 namespace pactlog::services {
 
@@ -31,6 +32,7 @@ struct ServerOptions {
   std::string data_dir = "var/pactlog";
   // Source of recorded times; nullptr for the system clock. Not owned.
   ledger::Clock* clock = nullptr;
+  SubscriptionHubOptions subscriptions;
 };
 
 class PactlogServer {
@@ -49,19 +51,22 @@ class PactlogServer {
   // ledger::Ledger::Recover().
   absl::Status Recover();
 
-  // Health NOT_SERVING, stop taking calls, wait up to `grace` for calls in
-  // flight (queued appends are acknowledged), then stop the writer.
+  // Health NOT_SERVING; the ledger stops taking appends and acknowledges
+  // those already received; every subscription ends with UNAVAILABLE; then
+  // gRPC waits up to `grace` for the remaining calls.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   // The port actually bound.
   int port() const { return port_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  SubscriptionHub& subscriptions() { return *hub_; }
 
  private:
   PactlogServer() = default;
 
   ledger::SystemClock system_clock_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<DealLedgerService> ledger_service_;
   std::unique_ptr<DealQueryService> query_service_;
   std::unique_ptr<EventStreamService> stream_service_;

@@ -25,12 +25,14 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::unique_ptr<TestServer> TestServer::Start(const std::string& data_dir,
-                                              ledger::Clock* clock) {
+std::unique_ptr<TestServer> TestServer::Start(
+    const std::string& data_dir, ledger::Clock* clock,
+    services::SubscriptionHubOptions subscriptions) {
   services::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.data_dir = data_dir;
   options.clock = clock;
+  options.subscriptions = subscriptions;
   auto started = services::PactlogServer::Start(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status();

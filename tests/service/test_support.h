@@ -56,8 +56,9 @@ class TestServer {
  public:
   // Starts a server on 127.0.0.1:0 over `data_dir` and waits for replay.
   // Fails the calling test (ADD_FAILURE) and returns nullptr on error.
-  static std::unique_ptr<TestServer> Start(const std::string& data_dir,
-                                           ledger::Clock* clock);
+  static std::unique_ptr<TestServer> Start(
+      const std::string& data_dir, ledger::Clock* clock,
+      services::SubscriptionHubOptions subscriptions = {});
   ~TestServer();
 
   std::string address() const;
@@ -115,19 +116,20 @@ namespace pactlog::testing {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = TestServer::Start(dir_.path(), &clock_);
+    server_ = TestServer::Start(dir_.path(), &clock_, subscriptions_);
     ASSERT_NE(server_, nullptr);
   }
   // Stops the server and starts a new one over the same directory.
   void Restart() {
     server_.reset();
-    server_ = TestServer::Start(dir_.path(), &clock_);
+    server_ = TestServer::Start(dir_.path(), &clock_, subscriptions_);
     ASSERT_NE(server_, nullptr);
   }
 
   TempDir dir_;
   ManualClock clock_{absl::FromCivil(absl::CivilDay(2026, 1, 5),
                                      absl::UTCTimeZone())};
+  services::SubscriptionHubOptions subscriptions_;
   std::unique_ptr<TestServer> server_;
 };
 

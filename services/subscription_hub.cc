@@ -1,0 +1,443 @@
+#include "services/subscription_hub.h"
+
+#include <algorithm>
+#include <atomic>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "domain/deal_state.h"
+#include "domain/validation.h"
+#include "services/event_filter.h"
+#include "services/event_stream_service.h"
+#include "services/grpc_status.h"
+#include "util/status_macros.h"
+
+namespace pactlog::services {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+
+constexpr int kDefaultEventsPerMessage = 64;
+constexpr int kMaxEventsPerMessage = 1000;
+constexpr int kDefaultHeartbeatMs = 5000;
+constexpr int kMinHeartbeatMs = 100;
+constexpr int kMaxHeartbeatMs = 600000;
+// How often idle streams are checked for a due heartbeat.
+constexpr absl::Duration kHeartbeatTick = absl::Milliseconds(50);
+
+absl::Status ValidateSubscribe(const v1::SubscribeRequest& request) {
+  std::vector<domain::FieldViolation> violations;
+  domain::CheckEventFilter("filter", request.filter(), &violations);
+  if (request.max_events_per_message() < 0 ||
+      request.max_events_per_message() > kMaxEventsPerMessage) {
+    violations.push_back(
+        {"max_events_per_message",
+         absl::StrCat("must be 1..", kMaxEventsPerMessage,
+                      " (or 0 for the default ", kDefaultEventsPerMessage,
+                      "), got ", request.max_events_per_message())});
+  }
+  const int heartbeat = request.heartbeat_interval_ms();
+  if (heartbeat != 0 &&
+      (heartbeat < kMinHeartbeatMs || heartbeat > kMaxHeartbeatMs)) {
+    violations.push_back(
+        {"heartbeat_interval_ms",
+         absl::StrCat("must be ", kMinHeartbeatMs, "..", kMaxHeartbeatMs,
+                      " (or 0 for the default ", kDefaultHeartbeatMs,
+                      "), got ", heartbeat)});
+  }
+  if (request.has_from_recorded_time()) {
+    const auto& ts = request.from_recorded_time();
+    if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
+      violations.push_back({"from_recorded_time.nanos",
+                            absl::StrCat("must be 0..999999999, got ",
+                                         ts.nanos())});
+    }
+  }
+  return domain::ViolationsToStatus(violations);
+}
+
+// The sequence after which events were recorded at or after `time`:
+// recorded times are non-decreasing in sequence, so a binary search.
+absl::StatusOr<uint64_t> PositionBeforeRecordedTime(
+    const storage::EventLog& log, uint64_t head, absl::Time time) {
+  uint64_t lo = 1, hi = head + 1;  // first sequence with recorded >= time
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    ASSIGN_OR_RETURN(v1::Event event, log.Get(mid));
+    if (domain::ToAbslTime(event.recorded_time()) < time) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo - 1;
+}
+
+}  // namespace
+
+struct SubscriptionHub::Subscriber {
+  Subscriber(const v1::EventFilter& filter, const ledger::Ledger* ledger,
+             int max_events, absl::Duration heartbeat, uint64_t position)
+      : matcher(filter, ledger),
+        max_events(max_events),
+        heartbeat(heartbeat),
+        position(position) {}
+
+  const EventMatcher matcher;
+  const int max_events;
+  const absl::Duration heartbeat;
+  // When a heartbeat is due (unix nanos), readable without `mu`.
+  std::atomic<int64_t> heartbeat_due_ns{0};
+  // Guarded by the hub's mu_.
+  bool queued = false;
+
+  absl::Mutex mu;
+  Reactor* reactor ABSL_GUARDED_BY(mu) = nullptr;  // null once done
+  bool finished ABSL_GUARDED_BY(mu) = false;
+  bool in_flight ABSL_GUARDED_BY(mu) = false;
+  uint64_t position ABSL_GUARDED_BY(mu);
+  bool caught_up_sent ABSL_GUARDED_BY(mu) = false;
+  // The one message in flight; untouched until OnWriteDone.
+  v1::SubscribeResponse message ABSL_GUARDED_BY(mu);
+  // Bytes of `message` while in flight, readable without `mu`.
+  std::atomic<int64_t> held_bytes{0};
+
+  void MarkSent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    heartbeat_due_ns.store(absl::ToUnixNanos(absl::Now() + heartbeat),
+                           std::memory_order_relaxed);
+  }
+  // Finishes the stream once.
+  void FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+};
+
+class SubscriptionHub::Reactor final
+    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  Reactor(SubscriptionHub* hub, std::shared_ptr<Subscriber> subscriber)
+      : hub_(hub), subscriber_(std::move(subscriber)) {}
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&subscriber_->mu);
+      subscriber_->in_flight = false;
+      subscriber_->held_bytes.store(0, std::memory_order_relaxed);
+      // A failed write means the call is over; OnCancel or OnDone follows.
+      if (!ok || subscriber_->finished) return;
+    }
+    hub_->Enqueue(subscriber_);
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&subscriber_->mu);
+    subscriber_->FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&subscriber_->mu);
+      subscriber_->finished = true;
+      subscriber_->reactor = nullptr;
+      subscriber_->held_bytes.store(0, std::memory_order_relaxed);
+    }
+    hub_->Remove(subscriber_.get());
+    delete this;
+  }
+
+ private:
+  SubscriptionHub* const hub_;
+  const std::shared_ptr<Subscriber> subscriber_;
+};
+
+void SubscriptionHub::Subscriber::FinishLocked(const grpc::Status& status) {
+  if (finished || reactor == nullptr) return;
+  finished = true;
+  reactor->Finish(status);
+}
+
+// A reactor for a call refused before it started.
+class RefusedReactor final
+    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  explicit RefusedReactor(const absl::Status& status) {
+    Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
+SubscriptionHub::SubscriptionHub(const ledger::Ledger* ledger,
+                                 SubscriptionHubOptions options)
+    : ledger_(ledger), options_(options) {
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back(&SubscriptionHub::WorkerLoop, this);
+  }
+}
+
+SubscriptionHub::~SubscriptionHub() { Shutdown(); }
+
+void SubscriptionHub::OnCommit(absl::Span<const v1::Event> events) {
+  if (events.empty()) return;
+  {
+    absl::MutexLock lock(&window_mu_);
+    for (const v1::Event& event : events) window_.push_back(event);
+    while (static_cast<int>(window_.size()) > options_.recent_events) {
+      window_.pop_front();
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [raw, subscriber] : idle_) {
+    if (!subscriber->queued) {
+      subscriber->queued = true;
+      runnable_.push_back(subscriber);
+    }
+  }
+  idle_.clear();
+}
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  if (!ledger_->ready()) return new RefusedReactor(NotReadyError());
+  if (absl::Status valid = ValidateSubscribe(*request); !valid.ok()) {
+    return new RefusedReactor(valid);
+  }
+  const uint64_t head = ledger_->applied_sequence();
+  uint64_t position = 0;
+  switch (request->start_case()) {
+    case v1::SubscribeRequest::kAfterSequence:
+      position = request->after_sequence();
+      if (position > head) {
+        return new RefusedReactor(absl::OutOfRangeError(absl::StrCat(
+            "after_sequence ", position,
+            " is beyond the last sequence of the log, ", head)));
+      }
+      break;
+    case v1::SubscribeRequest::kFromEnd:
+      position = head;
+      break;
+    case v1::SubscribeRequest::kFromRecordedTime: {
+      auto found = PositionBeforeRecordedTime(
+          ledger_->log(), head,
+          domain::ToAbslTime(request->from_recorded_time()));
+      if (!found.ok()) return new RefusedReactor(found.status());
+      position = *found;
+      break;
+    }
+    case v1::SubscribeRequest::START_NOT_SET:
+      break;
+  }
+  const int max_events = request->max_events_per_message() == 0
+                             ? kDefaultEventsPerMessage
+                             : request->max_events_per_message();
+  const int heartbeat_ms = request->heartbeat_interval_ms() == 0
+                               ? kDefaultHeartbeatMs
+                               : request->heartbeat_interval_ms();
+  auto subscriber = std::make_shared<Subscriber>(
+      request->filter(), ledger_, max_events,
+      absl::Milliseconds(heartbeat_ms), position);
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_) {
+      return new RefusedReactor(absl::UnavailableError(
+          "pactlogd is shutting down; subscribe again to another server or "
+          "after restart"));
+    }
+    if (static_cast<int>(all_.size()) >= options_.max_subscribers) {
+      return new RefusedReactor(absl::ResourceExhaustedError(
+          absl::StrCat("this server already serves the maximum of ",
+                       options_.max_subscribers, " subscriptions")));
+    }
+    all_.emplace(subscriber.get(), subscriber);
+  }
+  auto* reactor = new Reactor(this, subscriber);
+  {
+    absl::MutexLock lock(&subscriber->mu);
+    subscriber->reactor = reactor;
+    subscriber->MarkSent();
+  }
+  Enqueue(subscriber);
+  return reactor;
+}
+
+void SubscriptionHub::Enqueue(const std::shared_ptr<Subscriber>& subscriber) {
+  absl::MutexLock lock(&mu_);
+  idle_.erase(subscriber.get());
+  if (subscriber->queued) return;
+  subscriber->queued = true;
+  runnable_.push_back(subscriber);
+}
+
+void SubscriptionHub::Remove(Subscriber* subscriber) {
+  absl::MutexLock lock(&mu_);
+  idle_.erase(subscriber);
+  all_.erase(subscriber);
+}
+
+void SubscriptionHub::WorkerLoop() {
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !runnable_.empty() || shutting_down_;
+  };
+  while (true) {
+    std::shared_ptr<Subscriber> next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!mu_.AwaitWithTimeout(absl::Condition(&has_work), kHeartbeatTick)) {
+        // Quiet: queue the idle streams whose heartbeat is due.
+        const int64_t now = absl::ToUnixNanos(absl::Now());
+        for (auto it = idle_.begin(); it != idle_.end();) {
+          auto current = it++;
+          if (current->second->heartbeat_due_ns.load(
+                  std::memory_order_relaxed) <= now) {
+            current->second->queued = true;
+            runnable_.push_back(current->second);
+            idle_.erase(current);
+          }
+        }
+        continue;
+      }
+      if (shutting_down_) return;
+      next = std::move(runnable_.front());
+      runnable_.pop_front();
+      next->queued = false;
+    }
+    Serve(next);
+  }
+}
+
+absl::StatusOr<uint64_t> SubscriptionHub::Fill(
+    Subscriber& subscriber, uint64_t head,
+    google::protobuf::RepeatedPtrField<v1::Event>* out) {
+  const uint64_t position = subscriber.position;
+  {
+    absl::ReaderMutexLock lock(&window_mu_);
+    if (!window_.empty() && position + 1 >= window_.front().sequence() &&
+        position < window_.back().sequence()) {
+      uint64_t last = position;
+      int examined = 0;
+      for (size_t i = position + 1 - window_.front().sequence();
+           i < window_.size() && window_[i].sequence() <= head; ++i) {
+        const v1::Event& event = window_[i];
+        last = event.sequence();
+        if (subscriber.matcher.Matches(event)) *out->Add() = event;
+        if (out->size() >= subscriber.max_events ||
+            ++examined >= options_.max_examined_per_step) {
+          break;
+        }
+      }
+      return last;
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++storage_reads_;
+  }
+  return ReadMatching(ledger_->log(), subscriber.matcher, position, head,
+                      subscriber.max_events, options_.max_examined_per_step,
+                      out);
+}
+
+SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
+  absl::MutexLock lock(&s.mu);
+  if (s.finished || s.in_flight || s.reactor == nullptr) return Step::kNone;
+  const uint64_t head = ledger_->applied_sequence();
+  const bool heartbeat_due =
+      s.heartbeat_due_ns.load(std::memory_order_relaxed) <=
+      absl::ToUnixNanos(absl::Now());
+  s.message.Clear();
+  if (s.position < head) {
+    v1::EventBatch* batch = s.message.mutable_events();
+    absl::StatusOr<uint64_t> last = Fill(s, head, batch->mutable_events());
+    if (!last.ok()) {
+      s.FinishLocked(ToGrpcStatus(last.status()));
+      return Step::kNone;
+    }
+    s.position = *last;
+    batch->set_last_examined_sequence(s.position);
+    if (batch->events_size() == 0) {
+      s.message.Clear();
+      // Let other streams go before scanning on.
+      if (!heartbeat_due && s.position < head) return Step::kRequeue;
+    }
+  }
+  if (!s.message.has_events()) {
+    if (s.position >= head && !s.caught_up_sent) {
+      s.message.mutable_caught_up()->set_sequence(s.position);
+      s.caught_up_sent = true;
+    } else if (heartbeat_due) {
+      s.message.mutable_progress()->set_last_examined_sequence(s.position);
+      s.message.mutable_progress()->set_head_sequence(head);
+    } else {
+      return Step::kPark;
+    }
+  }
+  s.in_flight = true;
+  s.held_bytes.store(static_cast<int64_t>(s.message.SpaceUsedLong()),
+                     std::memory_order_relaxed);
+  s.MarkSent();
+  s.reactor->StartWrite(&s.message);
+  return Step::kNone;
+}
+
+void SubscriptionHub::Serve(const std::shared_ptr<Subscriber>& subscriber) {
+  switch (Advance(*subscriber)) {
+    case Step::kNone:
+      return;
+    case Step::kRequeue:
+      Enqueue(subscriber);
+      return;
+    case Step::kPark:
+      break;
+  }
+  // At the head with nothing to say: park until a commit or a heartbeat.
+  // The head is read again under mu_: the ledger publishes a new head
+  // before OnCommit takes mu_, so a commit is never missed. The position
+  // cannot move meanwhile: only a worker serving this queued-once
+  // subscriber moves it.
+  uint64_t position;
+  {
+    absl::MutexLock lock(&subscriber->mu);
+    position = subscriber->position;
+  }
+  absl::MutexLock hub_lock(&mu_);
+  if (shutting_down_ || subscriber->queued) return;
+  if (ledger_->applied_sequence() > position) {
+    subscriber->queued = true;
+    runnable_.push_back(subscriber);
+  } else if (all_.contains(subscriber.get())) {
+    idle_.emplace(subscriber.get(), subscriber);
+  }
+}
+
+void SubscriptionHub::Shutdown() {
+  std::vector<std::shared_ptr<Subscriber>> open;
+  {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    for (auto& [raw, subscriber] : all_) open.push_back(subscriber);
+    runnable_.clear();
+    idle_.clear();
+  }
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  for (const auto& subscriber : open) {
+    absl::MutexLock lock(&subscriber->mu);
+    subscriber->FinishLocked(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "pactlogd is shutting down; resubscribe with after_sequence = the "
+        "last sequence received"));
+  }
+}
+
+SubscriptionHubStats SubscriptionHub::stats() const {
+  SubscriptionHubStats stats;
+  absl::MutexLock lock(&mu_);
+  stats.subscribers = static_cast<int>(all_.size());
+  for (const auto& [raw, subscriber] : all_) {
+    stats.held_message_bytes +=
+        subscriber->held_bytes.load(std::memory_order_relaxed);
+  }
+  stats.storage_reads = storage_reads_;
+  return stats;
+}
+
+}  // namespace pactlog::services
