@@ -15,9 +15,20 @@ PACTLOG_PACKAGES=(
 
 pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }
 
+# Each SDK lists the Debian packages its build and tests need, one per line,
+# in sdk/<language>/debian-packages.txt.
+pactlog_packages() {
+  printf '%s\n' "${PACTLOG_PACKAGES[@]}"
+  local list
+  for list in "$PACTLOG_ROOT"/sdk/*/debian-packages.txt; do
+    [ -f "$list" ] && grep -v '^[[:space:]]*\(#\|$\)' "$list"
+  done
+  return 0
+}
+
 pactlog_install_deps() {
   local missing=() pkg
-  for pkg in "${PACTLOG_PACKAGES[@]}"; do
+  for pkg in $(pactlog_packages | sort -u); do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
       || missing+=("$pkg")
   done
