@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
+#include "pactlog/v1/stream.grpc.pb.h"
 #include "services/server.h"
 
 namespace {
@@ -144,6 +146,94 @@ class AppendLoad {
   std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
 };
 
+// `subscribers` live subscriptions follow the log while one thread appends
+// single events at `rate` per second. Latency is measured from the moment an
+// append is sent to the moment each subscriber receives its event, so it
+// includes the append's own durable write. `stalled` more streams are open
+// and never read, as a slow consumer would.
+struct SubscribeResult {
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+SubscribeResult RunSubscribers(pactlog::services::PactlogServer& server,
+                               v1::DealLedger::Stub* ledger,
+                               v1::EventStream::Stub* stream, int subscribers,
+                               int stalled, int rate, absl::Duration duration) {
+  const uint64_t start = server.ledger().applied_sequence();
+  const int total = static_cast<int>(rate * absl::ToDoubleSeconds(duration));
+  const uint64_t last = start + total;
+  std::vector<std::vector<absl::Time>> received(
+      subscribers, std::vector<absl::Time>(total + 1));
+  std::vector<std::unique_ptr<grpc::ClientContext>> stalled_contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
+      stalled_readers;
+  v1::SubscribeRequest request;
+  request.set_after_sequence(start);
+  for (int i = 0; i < stalled; ++i) {
+    stalled_contexts.push_back(std::make_unique<grpc::ClientContext>());
+    stalled_readers.push_back(
+        stream->Subscribe(stalled_contexts.back().get(), request));
+  }
+  absl::Notification all_caught_up;
+  std::atomic<int> caught_up{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < subscribers; ++i) {
+    readers.emplace_back([&, i] {
+      grpc::ClientContext context;
+      auto reader = stream->Subscribe(&context, request);
+      v1::SubscribeResponse message;
+      uint64_t seen = start;
+      while (seen < last && reader->Read(&message)) {
+        const absl::Time now = absl::Now();
+        if (message.has_caught_up() && ++caught_up == subscribers) {
+          all_caught_up.Notify();
+        }
+        for (const v1::Event& event : message.events().events()) {
+          seen = event.sequence();
+          received[i][seen - start] = now;
+        }
+      }
+      context.TryCancel();
+      reader->Finish();
+    });
+  }
+  all_caught_up.WaitForNotification();
+  std::vector<absl::Time> sent(total + 1);
+  const absl::Duration interval = absl::Seconds(1) / rate;
+  absl::Time next = absl::Now();
+  for (int i = 0; i < total; ++i) {
+    absl::SleepFor(next - absl::Now());
+    next += interval;
+    grpc::ClientContext context;
+    v1::AppendRequest append;
+    append.set_deal_id("bench-0");
+    append.set_actor("bench");
+    *append.add_events() = TariffData(i);
+    v1::AppendResponse response;
+    const absl::Time before = absl::Now();
+    if (!ledger->Append(&context, append, &response).ok()) continue;
+    sent[response.sequences(0) - start] = before;
+  }
+  for (std::thread& t : readers) t.join();
+  SubscribeResult result;
+  std::vector<double> latencies;
+  for (const auto& times : received) {
+    for (int k = 1; k <= total; ++k) {
+      if (sent[k] == absl::Time() || times[k] == absl::Time()) continue;
+      latencies.push_back(absl::ToDoubleMilliseconds(times[k] - sent[k]));
+    }
+  }
+  std::sort(latencies.begin(), latencies.end());
+  if (!latencies.empty()) {
+    result.p50_ms = latencies[latencies.size() / 2];
+    result.p99_ms = latencies[latencies.size() * 99 / 100];
+  }
+  for (auto& context : stalled_contexts) context->TryCancel();
+  for (auto& reader : stalled_readers) reader->Finish();
+  return result;
+}
+
 void Print(const std::string& metric, double value, const std::string& unit) {
   std::printf("{\"metric\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n",
               metric.c_str(), value, unit.c_str());
@@ -226,6 +316,15 @@ int main(int argc, char** argv) {
     RunResult batch64 =
         AppendLoad(stub.get(), kDeals, 64).Run(8, absl::Seconds(seconds));
     Print("append_batch64_eps", batch64.events_per_second, "events/s");
+
+    auto stream = v1::EventStream::NewStub(channel);
+    const int live = quick ? 10 : 100;
+    SubscribeResult subscribed =
+        RunSubscribers(**server, stub.get(), stream.get(), live, live / 10,
+                       quick ? 200 : 2000, absl::Seconds(seconds));
+    Print(absl::StrCat("subscribe_p50_ms_", live), subscribed.p50_ms, "ms");
+    Print(absl::StrCat("subscribe_p99_ms_", live), subscribed.p99_ms, "ms");
+
     (*server)->Shutdown(absl::Seconds(5));
     if (single.events_per_second <= 0 || batch64.events_per_second <= 0) rc = 1;
   }

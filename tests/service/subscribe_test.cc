@@ -295,6 +295,7 @@ TEST_F(SubscribeTest, StalledSubscriberNeitherSlowsAppendsNorOthersAndHoldsOneMe
   // events of ~2 KB each, whatever the log's length (8 MB here).
   services::SubscriptionHubStats stats = server_->server().subscriptions().stats();
   EXPECT_LE(stats.held_message_bytes, 16 * 4096);
+  RecordProperty("stalled_held_message_bytes", std::to_string(stats.held_message_bytes));
   // Once it reads again it catches up from storage with nothing lost.
   Received late;
   ASSERT_TRUE(ReadUntil(*stalled, final_sequence, &late));
