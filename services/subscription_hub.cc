@@ -42,15 +42,15 @@ absl::Status ValidateSubscribe(const v1::SubscribeRequest& request) {
     violations.push_back(
         {"heartbeat_interval_ms",
          absl::StrCat("must be ", kMinHeartbeatMs, "..", kMaxHeartbeatMs,
-                      " (or 0 for the default ", kDefaultHeartbeatMs,
-                      "), got ", heartbeat)});
+                      " (or 0 for the default ", kDefaultHeartbeatMs, "), got ",
+                      heartbeat)});
   }
   if (request.has_from_recorded_time()) {
     const auto& ts = request.from_recorded_time();
     if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
-      violations.push_back({"from_recorded_time.nanos",
-                            absl::StrCat("must be 0..999999999, got ",
-                                         ts.nanos())});
+      violations.push_back(
+          {"from_recorded_time.nanos",
+           absl::StrCat("must be 0..999999999, got ", ts.nanos())});
     }
   }
   return domain::ViolationsToStatus(violations);
@@ -206,9 +206,9 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
     case v1::SubscribeRequest::kAfterSequence:
       position = request->after_sequence();
       if (position > head) {
-        return new RefusedReactor(absl::OutOfRangeError(absl::StrCat(
-            "after_sequence ", position,
-            " is beyond the last sequence of the log, ", head)));
+        return new RefusedReactor(absl::OutOfRangeError(
+            absl::StrCat("after_sequence ", position,
+                         " is beyond the last sequence of the log, ", head)));
       }
       break;
     case v1::SubscribeRequest::kFromEnd:
@@ -231,9 +231,9 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   const int heartbeat_ms = request->heartbeat_interval_ms() == 0
                                ? kDefaultHeartbeatMs
                                : request->heartbeat_interval_ms();
-  auto subscriber = std::make_shared<Subscriber>(
-      request->filter(), ledger_, max_events,
-      absl::Milliseconds(heartbeat_ms), position);
+  auto subscriber =
+      std::make_shared<Subscriber>(request->filter(), ledger_, max_events,
+                                   absl::Milliseconds(heartbeat_ms), position);
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) {
@@ -433,8 +433,9 @@ SubscriptionHubStats SubscriptionHub::stats() const {
   absl::MutexLock lock(&mu_);
   stats.subscribers = static_cast<int>(all_.size());
   for (const auto& [raw, subscriber] : all_) {
-    stats.held_message_bytes +=
-        subscriber->held_bytes.load(std::memory_order_relaxed);
+    const int64_t held = subscriber->held_bytes.load(std::memory_order_relaxed);
+    stats.held_message_bytes += held;
+    stats.max_held_message_bytes = std::max(stats.max_held_message_bytes, held);
   }
   stats.storage_reads = storage_reads_;
   return stats;

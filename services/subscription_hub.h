@@ -49,6 +49,9 @@ struct SubscriptionHubStats {
   int subscribers = 0;
   // Bytes of the messages held for subscribers (at most one each).
   int64_t held_message_bytes = 0;
+  // The most any one subscriber holds: bounded by one message, however far
+  // behind it is.
+  int64_t max_held_message_bytes = 0;
   // Messages whose events came from storage rather than the recent window.
   uint64_t storage_reads = 0;
 };
@@ -95,9 +98,9 @@ class SubscriptionHub {
   void Enqueue(const std::shared_ptr<Subscriber>& subscriber);
   // Fills `out` with matching events after the subscriber's position;
   // returns the last sequence examined.
-  absl::StatusOr<uint64_t> Fill(Subscriber& subscriber, uint64_t head,
-                                google::protobuf::RepeatedPtrField<
-                                    pactlog::v1::Event>* out);
+  absl::StatusOr<uint64_t> Fill(
+      Subscriber& subscriber, uint64_t head,
+      google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
   void Remove(Subscriber* subscriber);
 
   const ledger::Ledger* const ledger_;

@@ -31,19 +31,21 @@ class SubscribeTest : public ServerTest {
     for (int i = 0; i < count; i += per_request) {
       std::vector<v1::EventData> events;
       for (int j = 0; j < per_request; ++j) {
-        events.push_back(TariffEvent("all-goods", 1000 + i + j, Date(2025, 8, 1)));
+        events.push_back(
+            TariffEvent("all-goods", 1000 + i + j, Date(2025, 8, 1)));
       }
       grpc::Status status = Append(*server_, Request(deal, events));
       ASSERT_TRUE(status.ok()) << status.error_message();
     }
   }
   void Announce(const std::string& deal) {
-    ASSERT_TRUE(
-        Append(*server_, Request(deal, {DealEvent("D", 1'000'000'000, Date(2025, 7, 22))})).ok());
+    ASSERT_TRUE(Append(*server_, Request(deal, {DealEvent("D", 1'000'000'000,
+                                                          Date(2025, 7, 22))}))
+                    .ok());
   }
   // Reads from `reader` until an event with sequence >= `until` arrived.
-  static bool ReadUntil(grpc::ClientReader<v1::SubscribeResponse>& reader, uint64_t until,
-                        Received* out) {
+  static bool ReadUntil(grpc::ClientReader<v1::SubscribeResponse>& reader,
+                        uint64_t until, Received* out) {
     v1::SubscribeResponse message;
     while (out->sequences.empty() || out->sequences.back() < until) {
       if (!reader.Read(&message)) return false;
@@ -71,7 +73,8 @@ class SubscribeTest : public ServerTest {
   }
 };
 
-TEST_F(SubscribeTest, JoinersDuringContinuousAppendsGetEverySequenceExactlyOnce) {
+TEST_F(SubscribeTest,
+       JoinersDuringContinuousAppendsGetEverySequenceExactlyOnce) {
   Announce("deal-a");
   Announce("deal-b");
   AppendTariffs("deal-a", 200, 4);  // history: sequences 1..202
@@ -80,10 +83,12 @@ TEST_F(SubscribeTest, JoinersDuringContinuousAppendsGetEverySequenceExactlyOnce)
   std::atomic<bool> appending{true};
   std::thread appender([&] {
     for (int i = 0; i < kMoreRequests; ++i) {
-      ASSERT_TRUE(Append(*server_, Request(i % 2 ? "deal-a" : "deal-b",
-                                           {TariffEvent("all-goods", 1000 + i, Date(2025, 8, 1)),
-                                            TariffEvent("autos", 1000 + i, Date(2025, 8, 1))}))
-                      .ok());
+      ASSERT_TRUE(
+          Append(*server_,
+                 Request(i % 2 ? "deal-a" : "deal-b",
+                         {TariffEvent("all-goods", 1000 + i, Date(2025, 8, 1)),
+                          TariffEvent("autos", 1000 + i, Date(2025, 8, 1))}))
+              .ok());
     }
     appending = false;
   });
@@ -125,7 +130,8 @@ TEST_F(SubscribeTest, CaughtUpMarksTheEndOfHistoryThenLiveEventsFollow) {
   auto reader = server_->stream().Subscribe(context.get(), request);
   Received received;
   v1::SubscribeResponse message;
-  while (received.caught_up_messages == 0 && reader->Read(&message)) Record(message, &received);
+  while (received.caught_up_messages == 0 && reader->Read(&message))
+    Record(message, &received);
   EXPECT_EQ(received.caught_up_at, 10u);
   EXPECT_EQ(received.sequences, Range(1, 10));
   AppendTariffs("deal-a", 3);
@@ -199,15 +205,17 @@ TEST_F(SubscribeTest, FromRecordedTimeStartsAtTheFirstEventRecordedThen) {
 TEST_F(SubscribeTest, ServerSideFiltersByDealKindSectorAndCategory) {
   Announce("deal-a");  // 1
   Announce("deal-b");  // 2
-  ASSERT_TRUE(Append(*server_, Request("deal-a", {ProjectEvent("grid", v1::SECTOR_ENERGY, "OH", 100,
-                                                               Date(2025, 9, 1)),
-                                                  ProjectEvent("chips", v1::SECTOR_SEMICONDUCTORS,
-                                                               "AZ", 100, Date(2025, 9, 1)),
-                                                  ApprovalEvent("grid", 50, Date(2025, 9, 2)),
-                                                  ApprovalEvent("chips", 50, Date(2025, 9, 2)),
-                                                  TariffEvent("autos", 1500, Date(2025, 9, 3)),
-                                                  TariffEvent("steel", 2500, Date(2025, 9, 3))}))
-                  .ok());  // 3..8
+  ASSERT_TRUE(
+      Append(*server_,
+             Request("deal-a", {ProjectEvent("grid", v1::SECTOR_ENERGY, "OH",
+                                             100, Date(2025, 9, 1)),
+                                ProjectEvent("chips", v1::SECTOR_SEMICONDUCTORS,
+                                             "AZ", 100, Date(2025, 9, 1)),
+                                ApprovalEvent("grid", 50, Date(2025, 9, 2)),
+                                ApprovalEvent("chips", 50, Date(2025, 9, 2)),
+                                TariffEvent("autos", 1500, Date(2025, 9, 3)),
+                                TariffEvent("steel", 2500, Date(2025, 9, 3))}))
+          .ok());              // 3..8
   AppendTariffs("deal-b", 2);  // 9..10
 
   auto collect = [&](v1::EventFilter filter) {
@@ -217,7 +225,8 @@ TEST_F(SubscribeTest, ServerSideFiltersByDealKindSectorAndCategory) {
     auto reader = server_->stream().Subscribe(context.get(), request);
     Received received;
     v1::SubscribeResponse message;
-    while (received.caught_up_messages == 0 && reader->Read(&message)) Record(message, &received);
+    while (received.caught_up_messages == 0 && reader->Read(&message))
+      Record(message, &received);
     context->TryCancel();
     reader->Finish();
     EXPECT_EQ(received.caught_up_at, 10u);
@@ -247,7 +256,8 @@ TEST_F(SubscribeTest, NarrowFilterGetsProgressHeartbeatsToCheckpointFrom) {
   auto reader = server_->stream().Subscribe(context.get(), request);
   Received received;
   v1::SubscribeResponse message;
-  while (received.progress_messages < 2 && reader->Read(&message)) Record(message, &received);
+  while (received.progress_messages < 2 && reader->Read(&message))
+    Record(message, &received);
   EXPECT_TRUE(received.sequences.empty());
   EXPECT_EQ(received.caught_up_at, 21u);
   EXPECT_EQ(received.last_progress, 21u);
@@ -255,7 +265,8 @@ TEST_F(SubscribeTest, NarrowFilterGetsProgressHeartbeatsToCheckpointFrom) {
   reader->Finish();
 }
 
-TEST_F(SubscribeTest, StalledSubscriberNeitherSlowsAppendsNorOthersAndHoldsOneMessage) {
+TEST_F(SubscribeTest,
+       StalledSubscriberNeitherSlowsAppendsNorOthersAndHoldsOneMessage) {
   // A recent-events window much shorter than the log, so the stalled
   // stream must fall back to storage.
   subscriptions_.recent_events = 256;
@@ -282,7 +293,8 @@ TEST_F(SubscribeTest, StalledSubscriberNeitherSlowsAppendsNorOthersAndHoldsOneMe
   for (int i = 0; i < kRequests; ++i) {
     std::vector<v1::EventData> events;
     for (int j = 0; j < kPerRequest; ++j) {
-      v1::EventData event = TariffEvent("all-goods", 1000 + j, Date(2025, 8, 1));
+      v1::EventData event =
+          TariffEvent("all-goods", 1000 + j, Date(2025, 8, 1));
       event.mutable_provenance()->set_source(std::string(1800, 'a' + j));
       events.push_back(std::move(event));
     }
@@ -292,15 +304,20 @@ TEST_F(SubscribeTest, StalledSubscriberNeitherSlowsAppendsNorOthersAndHoldsOneMe
   healthy_reader.join();
   EXPECT_EQ(healthy.sequences, Range(1, final_sequence));
   // Server-side, the stalled stream holds at most its one message: 16
-  // events of ~2 KB each, whatever the log's length (8 MB here).
-  services::SubscriptionHubStats stats = server_->server().subscriptions().stats();
-  EXPECT_LE(stats.held_message_bytes, 16 * 4096);
-  RecordProperty("stalled_held_message_bytes", std::to_string(stats.held_message_bytes));
+  // events of ~2 KB each, whatever the log's length (8 MB here). The
+  // healthy stream may not be released yet, so look at the most any one
+  // stream holds.
+  services::SubscriptionHubStats stats =
+      server_->server().subscriptions().stats();
+  EXPECT_LE(stats.max_held_message_bytes, 16 * 4096);
+  RecordProperty("stalled_held_message_bytes",
+                 std::to_string(stats.max_held_message_bytes));
   // Once it reads again it catches up from storage with nothing lost.
   Received late;
   ASSERT_TRUE(ReadUntil(*stalled, final_sequence, &late));
   EXPECT_EQ(late.sequences, Range(1, final_sequence));
-  EXPECT_GT(server_->server().subscriptions().stats().storage_reads, stats.storage_reads);
+  EXPECT_GT(server_->server().subscriptions().stats().storage_reads,
+            stats.storage_reads);
   stalled_context->TryCancel();
   stalled->Finish();
 }
@@ -317,7 +334,8 @@ TEST_F(SubscribeTest, CancelledStreamIsReleasedOnTheServer) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   // The server learns of the cancellation asynchronously.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (server_->server().subscriptions().stats().subscribers != 0 && absl::Now() < deadline) {
+  while (server_->server().subscriptions().stats().subscribers != 0 &&
+         absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(server_->server().subscriptions().stats().subscribers, 0);
@@ -326,11 +344,13 @@ TEST_F(SubscribeTest, CancelledStreamIsReleasedOnTheServer) {
 TEST_F(SubscribeTest, ShutdownEndsEveryStreamWithUnavailable) {
   Announce("deal-a");
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>> readers;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
+      readers;
   for (int i = 0; i < 5; ++i) {
     contexts.push_back(Context());
     v1::SubscribeRequest request;
-    readers.push_back(server_->stream().Subscribe(contexts.back().get(), request));
+    readers.push_back(
+        server_->stream().Subscribe(contexts.back().get(), request));
     v1::SubscribeResponse message;
     Received received;
     while (received.caught_up_messages == 0 && readers.back()->Read(&message)) {
