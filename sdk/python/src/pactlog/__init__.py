@@ -1,0 +1,74 @@
+"""pactlog: Python client for the append-only record of investment-for-tariff
+deals (the pactlogd gRPC service, package pactlog.v1).
+
+    import pactlog
+
+    with pactlog.Client("127.0.0.1:50051") as client:
+        client.append("us-japan", [pactlog.deal_announcement(
+            "US-Japan Strategic Investment Framework", "JP", "US",
+            pactlog.usd(550_000_000_000), {"all-goods": pactlog.bps(15)},
+            source="https://example.gov/fact-sheet")], expected_version="no_deal")
+        print(client.get_deal("us-japan").deal.headroom)
+
+The generated messages are in `pactlog.v1` (events_pb2, ledger_pb2, ...);
+the common ones are re-exported here.
+"""
+
+try:
+    from pactlog.v1 import events_pb2 as _events_pb2
+except ImportError as _e:  # pragma: no cover - a source checkout without stubs
+    raise ImportError(
+        "pactlog's generated modules (pactlog.v1) are missing: run "
+        "`/usr/bin/python3 sdk/python/generate.py` or install the package "
+        "(see sdk/python/README.md)") from _e
+
+from pactlog.v1 import ledger_pb2 as _ledger_pb2
+from pactlog.v1 import query_pb2 as _query_pb2
+from pactlog.v1 import state_pb2 as _state_pb2
+from pactlog.v1 import stream_pb2 as _stream_pb2
+
+from ._client import DEFAULT_ADDRESS, NO_DEAL, AppendResult, Client, Listing, make_filter
+from ._errors import (AbortedError, AlreadyExistsError, CancelledError, DeadlineExceededError,
+                      FailedPreconditionError, InvalidArgumentError, NotFoundError,
+                      OutOfRangeError, PactlogError, PermissionDeniedError,
+                      ResourceExhaustedError, UnauthenticatedError, UnavailableError,
+                      from_rpc_error)
+from ._events import (EventKind, Firmness, FundingSource, ProjectStatus, Sector, approval, bps,
+                      deal_announcement, disbursement, money, project_announcement,
+                      tariff_change, usd)
+from ._subscription import Subscription
+from ._time import to_datetime, to_timestamp
+
+# Messages users build or inspect most.
+Money = _events_pb2.Money
+EventData = _events_pb2.EventData
+Event = _events_pb2.Event
+TariffCap = _events_pb2.TariffCap
+AppendResponse = _ledger_pb2.AppendResponse
+EventFilter = _stream_pb2.EventFilter
+CaughtUp = _stream_pb2.CaughtUp
+Progress = _stream_pb2.Progress
+DealState = _state_pb2.DealState
+ProjectState = _state_pb2.ProjectState
+AsOf = _query_pb2.AsOf
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client", "AppendResult", "Listing", "Subscription", "make_filter",
+    "DEFAULT_ADDRESS", "NO_DEAL",
+    # events
+    "deal_announcement", "project_announcement", "approval", "disbursement", "tariff_change",
+    "money", "usd", "bps",
+    "Sector", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
+    # messages
+    "Money", "EventData", "Event", "TariffCap", "AppendResponse", "EventFilter", "CaughtUp",
+    "Progress", "DealState", "ProjectState", "AsOf",
+    # time
+    "to_datetime", "to_timestamp",
+    # errors
+    "PactlogError", "InvalidArgumentError", "AbortedError", "FailedPreconditionError",
+    "NotFoundError", "AlreadyExistsError", "ResourceExhaustedError", "OutOfRangeError",
+    "UnavailableError", "DeadlineExceededError", "CancelledError", "UnauthenticatedError",
+    "PermissionDeniedError", "from_rpc_error",
+]

@@ -1,0 +1,213 @@
+"""Builders for the events a client records, and Python enums for the
+proto enums, so user code reads like the deal it describes.
+
+Every builder returns a `pactlog.v1.EventData` ready for `Client.append`.
+Money and rates are exact: builders take integers, `Decimal`s or decimal
+strings and refuse floats, which cannot hold 0.1 exactly.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from typing import Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
+
+from pactlog.v1 import events_pb2, state_pb2
+
+from ._time import TimeLike, to_timestamp
+
+
+def _enum_from_proto(name: str, proto_enum, prefix: str) -> Type[enum.IntEnum]:
+    """An IntEnum with the proto enum's values minus the UNSPECIFIED one and
+    minus the common prefix: `Sector.ENERGY == events_pb2.SECTOR_ENERGY`."""
+    members = {v.name[len(prefix):]: v.number
+               for v in proto_enum.DESCRIPTOR.values if v.number != 0}
+    cls = enum.IntEnum(name, members, module=__name__)
+    cls._proto_prefix = prefix  # used by coerce_enum to accept full names
+    return cls
+
+
+Sector = _enum_from_proto("Sector", events_pb2.Sector, "SECTOR_")
+FundingSource = _enum_from_proto("FundingSource", events_pb2.FundingSource, "FUNDING_SOURCE_")
+Firmness = _enum_from_proto("Firmness", events_pb2.Firmness, "FIRMNESS_")
+EventKind = _enum_from_proto("EventKind", events_pb2.EventKind, "EVENT_KIND_")
+ProjectStatus = _enum_from_proto("ProjectStatus", state_pb2.ProjectStatus, "PROJECT_STATUS_")
+
+E = TypeVar("E", bound=enum.IntEnum)
+EnumLike = Union[enum.IntEnum, int, str]
+
+
+def coerce_enum(cls: Type[E], value: EnumLike, what: str) -> E:
+    """Accepts a member, its number, or its name in any case, with or
+    without the proto prefix and with '-' for '_' ("energy",
+    "SECTOR_ENERGY", "oil-and-gas", 5)."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"{what}: expected a {cls.__name__}, got {value!r}")
+    if isinstance(value, int):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    elif isinstance(value, str):
+        key = value.strip().upper().replace("-", "_").replace(" ", "_")
+        if key.startswith(cls._proto_prefix):
+            key = key[len(cls._proto_prefix):]
+        if key in cls.__members__:
+            return cls[key]
+    else:
+        raise TypeError(f"{what}: expected a {cls.__name__}, got {type(value).__name__}")
+    names = ", ".join(m.name.lower() for m in cls)
+    raise ValueError(f"{what}: {value!r} is not a {cls.__name__} (one of: {names})")
+
+
+# --- money and rates -------------------------------------------------------
+
+Exact = Union[int, decimal.Decimal, str]
+
+
+def _exact_scaled(value: Exact, scale: int, what: str) -> int:
+    """`value * 10**scale` as an int, refusing floats and lost digits."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"{what}: use an int, Decimal or decimal string, not {value!r} "
+                        "(floats are not exact)")
+    if isinstance(value, int):
+        return value * 10**scale
+    try:
+        d = decimal.Decimal(value) if isinstance(value, str) else value
+        if not isinstance(d, decimal.Decimal):
+            raise TypeError(f"{what}: expected a number, got {type(value).__name__}")
+        scaled = d.scaleb(scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{what}: {value!r} has more than {scale} decimal places")
+        return int(scaled)
+    except decimal.InvalidOperation as e:
+        raise ValueError(f"{what}: {value!r} is not a number") from e
+
+
+def money(minor_units: int, currency_code: str = "USD") -> events_pb2.Money:
+    """An exact amount in the currency's minor unit: money(1999, "USD") is
+    $19.99, money(5_000, "JPY") is 5,000 yen."""
+    if isinstance(minor_units, bool) or not isinstance(minor_units, int):
+        raise TypeError(f"money: minor_units must be an int, got {minor_units!r}")
+    return events_pb2.Money(currency_code=currency_code, minor_units=minor_units)
+
+
+def usd(dollars: Exact) -> events_pb2.Money:
+    """US dollars, exactly: usd(550_000_000_000) is $550B, usd("19.99")."""
+    return money(_exact_scaled(dollars, 2, "usd"), "USD")
+
+
+def bps(percent: Exact) -> int:
+    """A percentage as basis points: bps(15) == 1500, bps("17.5") == 1750."""
+    return _exact_scaled(percent, 2, "bps")
+
+
+# --- events ------------------------------------------------------------------
+
+def _event(*, source: str, firmness: EnumLike, effective_time: Optional[TimeLike],
+           event_id: str) -> events_pb2.EventData:
+    if not isinstance(source, str):
+        raise TypeError(f"source: expected a str (document or URL), got {source!r}")
+    event = events_pb2.EventData(event_id=event_id or "")
+    event.provenance.source = source
+    event.provenance.firmness = coerce_enum(Firmness, firmness, "firmness")
+    if effective_time is not None:
+        event.effective_time.CopyFrom(to_timestamp(effective_time, "effective_time"))
+    return event
+
+
+TariffCaps = Union[Mapping[str, int], Iterable[Union[events_pb2.TariffCap, Tuple[str, int]]]]
+
+
+def deal_announcement(title: str, investor_country: str, host_country: str,
+                      ceiling: events_pb2.Money, tariff_caps: Optional[TariffCaps] = None,
+                      *, source: str, firmness: EnumLike = Firmness.REPORTED,
+                      effective_time: Optional[TimeLike] = None,
+                      event_id: str = "") -> events_pb2.EventData:
+    """Announces a deal: its parties (ISO-3166 alpha-2), title, commitment
+    ceiling (whose currency becomes the deal's) and agreed tariff caps, given
+    as {"all-goods": 1500} or [("autos", 1500)] in basis points."""
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    deal = event.announcement.deal
+    deal.title = title
+    deal.investor_country = investor_country
+    deal.host_country = host_country
+    deal.commitment_ceiling.CopyFrom(ceiling)
+    items = tariff_caps.items() if isinstance(tariff_caps, Mapping) else (tariff_caps or ())
+    for item in items:
+        if isinstance(item, events_pb2.TariffCap):
+            deal.tariff_caps.add().CopyFrom(item)
+        else:
+            category, rate = item
+            deal.tariff_caps.add(product_category=category, max_rate_bps=rate)
+    return event
+
+
+def project_announcement(project_id: str, name: str, sector: EnumLike, us_state: str,
+                         pledged: events_pb2.Money, sponsors: Iterable[str] = (),
+                         *, source: str, firmness: EnumLike = Firmness.REPORTED,
+                         effective_time: Optional[TimeLike] = None,
+                         event_id: str = "") -> events_pb2.EventData:
+    """Announces a project in an announced deal, with its pledge."""
+    if isinstance(sponsors, str):
+        raise TypeError("sponsors: expected a list of names, got a single str")
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    project = event.announcement.project
+    project.project_id = project_id
+    project.name = name
+    project.sector = coerce_enum(Sector, sector, "sector")
+    project.us_state = us_state
+    project.sponsors.extend(sponsors)
+    project.pledged.CopyFrom(pledged)
+    return event
+
+
+def approval(project_id: str, amount: events_pb2.Money, approving_body: str,
+             *, source: str, firmness: EnumLike = Firmness.REPORTED,
+             effective_time: Optional[TimeLike] = None,
+             event_id: str = "") -> events_pb2.EventData:
+    """Approves an announced project for an amount."""
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    event.approval.project_id = project_id
+    event.approval.amount.CopyFrom(amount)
+    event.approval.approving_body = approving_body
+    return event
+
+
+def disbursement(project_id: str, amount: events_pb2.Money, funding_source: EnumLike,
+                 tranche: str = "", *, source: str, firmness: EnumLike = Firmness.REPORTED,
+                 effective_time: Optional[TimeLike] = None,
+                 event_id: str = "") -> events_pb2.EventData:
+    """Moves money to an approved project from a funding source (JBIC...)."""
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    event.disbursement.project_id = project_id
+    event.disbursement.amount.CopyFrom(amount)
+    event.disbursement.funding_source = coerce_enum(FundingSource, funding_source,
+                                                    "funding_source")
+    event.disbursement.tranche = tranche
+    return event
+
+
+def tariff_change(product_category: str, rate_bps: int, legal_instrument: str,
+                  reason: str = "", *, source: str, firmness: EnumLike = Firmness.REPORTED,
+                  effective_time: Optional[TimeLike] = None,
+                  event_id: str = "") -> events_pb2.EventData:
+    """Sets the tariff rate of a product category (basis points; see bps())
+    from the event's effective time."""
+    if isinstance(rate_bps, bool) or not isinstance(rate_bps, int):
+        raise TypeError(f"rate_bps: expected an int number of basis points, got {rate_bps!r} "
+                        "(bps(15) == 1500)")
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    change = event.tariff_change
+    change.product_category = product_category
+    change.rate_bps = rate_bps
+    change.legal_instrument = legal_instrument
+    change.reason = reason
+    return event
