@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Generates src/gen/ from the pactlog contract (proto/pactlog/v1/*.proto at
+// the repository root) with Debian's protoc and the ts-proto plugin. The
+// generated code is not committed: `npm run build` runs this first.
+"use strict";
+
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const pkgDir = path.resolve(__dirname, "..");
+const protoRoot = path.resolve(pkgDir, "..", "..", "proto");
+const protoDir = path.join(protoRoot, "pactlog", "v1");
+const outDir = path.join(pkgDir, "src", "gen");
+const plugin = path.join(pkgDir, "node_modules", ".bin", "protoc-gen-ts_proto");
+
+// Why each option:
+//   outputServices=grpc-js  clients for @grpc/grpc-js (the only transport)
+//   useDate=true            google.protobuf.Timestamp as Date
+//   forceLong=bigint        int64/uint64 exact: money is never rounded
+//   useOptionals=messages   message fields optional, scalars always present
+//   esModuleInterop=true    matches tsconfig.json
+//   env=node                Node only (Buffer for bytes)
+//   exportCommonSymbols=false  no per-file DeepPartial/Exact/MessageFns,
+//                           so src/index.ts can re-export every file
+const options = [
+  "outputServices=grpc-js",
+  "useDate=true",
+  "forceLong=bigint",
+  "useOptionals=messages",
+  "esModuleInterop=true",
+  "env=node",
+  "exportCommonSymbols=false",
+].join(",");
+
+function fail(message) {
+  console.error(`generate: ${message}`);
+  process.exit(1);
+}
+
+if (!fs.existsSync(protoDir)) fail(`no contract at ${protoDir}`);
+if (!fs.existsSync(plugin)) fail(`ts-proto is not installed (${plugin}); run npm ci`);
+const protos = fs
+  .readdirSync(protoDir)
+  .filter((f) => f.endsWith(".proto"))
+  .sort()
+  .map((f) => path.join(protoDir, f));
+if (protos.length === 0) fail(`no .proto files in ${protoDir}`);
+
+fs.rmSync(outDir, { recursive: true, force: true });
+fs.mkdirSync(outDir, { recursive: true });
+
+const protoc = process.env.PROTOC || "protoc";
+const result = spawnSync(
+  protoc,
+  [
+    `--plugin=protoc-gen-ts_proto=${plugin}`,
+    `--ts_proto_out=${outDir}`,
+    `--ts_proto_opt=${options}`,
+    `-I${protoRoot}`,
+    ...protos,
+  ],
+  { stdio: "inherit" },
+);
+if (result.error) {
+  fail(
+    result.error.code === "ENOENT"
+      ? `${protoc} not found: install Debian's protobuf-compiler (apt-get install protobuf-compiler)`
+      : String(result.error),
+  );
+}
+if (result.status !== 0) fail(`${protoc} exited with ${result.status}`);
+console.log(`generate: ${protos.length} files from ${path.relative(pkgDir, protoDir)} into src/gen`);

@@ -1,0 +1,334 @@
+// Small builders so that user code recording events stays short:
+//
+//   announceProject({ projectId: "tx-lng", name: "Gulf LNG export terminal",
+//     sector: "oil-and-gas", usState: "TX", pledged: usd("12_000_000_000"),
+//     source: "https://…", firmness: "announced" })
+//
+// Every builder checks what it can locally and throws a PactlogError with
+// code INVALID_ARGUMENT naming the field, as the server would.
+
+import { invalidArgument } from "./errors";
+import {
+  EventData,
+  EventKind,
+  Firmness,
+  FundingSource,
+  Money,
+  Sector,
+  TariffCap,
+} from "./gen/pactlog/v1/events";
+import { ProjectStatus } from "./gen/pactlog/v1/state";
+
+// ---------------------------------------------------------------- money
+
+/**
+ * ISO-4217 minor-unit digits of common currencies. `money()` needs the
+ * digits to turn "12.50" into minor units; for any other currency use
+ * `moneyMinor()`.
+ */
+export const CURRENCY_DIGITS: Readonly<Record<string, number>> = Object.freeze({
+  AED: 2, AUD: 2, BHD: 3, BRL: 2, CAD: 2, CHF: 2, CLP: 0, CNY: 2, CZK: 2, DKK: 2,
+  EUR: 2, GBP: 2, HKD: 2, IDR: 2, ILS: 2, INR: 2, ISK: 0, JOD: 3, JPY: 0, KRW: 0,
+  KWD: 3, MXN: 2, MYR: 2, NOK: 2, NZD: 2, OMR: 3, PHP: 2, PLN: 2, SAR: 2, SEK: 2,
+  SGD: 2, THB: 2, TND: 3, TRY: 2, TWD: 2, USD: 2, VND: 0, ZAR: 2,
+});
+
+const CURRENCY_RE = /^[A-Z]{3}$/;
+
+function checkCurrency(currencyCode: string): void {
+  if (!CURRENCY_RE.test(currencyCode)) {
+    throw invalidArgument("currency_code", `must be three upper-case ISO-4217 letters (${JSON.stringify(currencyCode)})`);
+  }
+}
+
+/** Money from minor units (cents for USD), exactly as stored. */
+export function moneyMinor(currencyCode: string, minorUnits: bigint | number | string): Money {
+  checkCurrency(currencyCode);
+  let units: bigint;
+  if (typeof minorUnits === "bigint") {
+    units = minorUnits;
+  } else if (typeof minorUnits === "number") {
+    if (!Number.isSafeInteger(minorUnits)) {
+      throw invalidArgument("minor_units", `must be a safe integer; pass a bigint or a string for large amounts (${minorUnits})`);
+    }
+    units = BigInt(minorUnits);
+  } else {
+    if (!/^-?\d+$/.test(minorUnits.replace(/_/g, ""))) {
+      throw invalidArgument("minor_units", `must be an integer (${JSON.stringify(minorUnits)})`);
+    }
+    units = BigInt(minorUnits.replace(/_/g, ""));
+  }
+  if (units > 9223372036854775807n || units < -9223372036854775808n) {
+    throw invalidArgument("minor_units", `does not fit in 64 bits (${units})`);
+  }
+  return { currencyCode, minorUnits: units };
+}
+
+/**
+ * Money from an amount in major units, exactly: `money("USD", "12.50")`,
+ * `money("JPY", 1_000_000)`, `money("USD", 550_000_000_000n)`. A string may
+ * use `_` to group digits. More decimals than the currency has are an
+ * error, never rounded.
+ */
+export function money(currencyCode: string, amount: bigint | number | string): Money {
+  checkCurrency(currencyCode);
+  const digits = CURRENCY_DIGITS[currencyCode];
+  if (digits === undefined) {
+    throw invalidArgument("currency_code", `minor-unit digits of ${currencyCode} unknown here; use moneyMinor()`);
+  }
+  if (typeof amount === "bigint") return moneyMinor(currencyCode, amount * 10n ** BigInt(digits));
+  let text: string;
+  if (typeof amount === "number") {
+    if (Number.isInteger(amount) && !Number.isSafeInteger(amount)) {
+      throw invalidArgument("amount", `${amount} is beyond exact numbers; pass a bigint or a string`);
+    }
+    text = String(amount);
+  } else {
+    text = amount.replace(/_/g, "");
+  }
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw invalidArgument("amount", `must be a decimal number (${JSON.stringify(amount)})`);
+  const [, sign, whole, fraction = ""] = m;
+  if (fraction.length > digits) {
+    throw invalidArgument("amount", `${currencyCode} has ${digits} decimals, got ${JSON.stringify(text)}`);
+  }
+  const minor = BigInt(whole + fraction.padEnd(digits, "0"));
+  return moneyMinor(currencyCode, sign === "-" ? -minor : minor);
+}
+
+export const usd = (amount: bigint | number | string): Money => money("USD", amount);
+export const jpy = (amount: bigint | number | string): Money => money("JPY", amount);
+export const krw = (amount: bigint | number | string): Money => money("KRW", amount);
+export const eur = (amount: bigint | number | string): Money => money("EUR", amount);
+
+/** "USD 550,000,000,000.00"; minor units as-is for unknown currencies. */
+export function formatMoney(m: Money | undefined): string {
+  if (!m) return "-";
+  const digits = CURRENCY_DIGITS[m.currencyCode];
+  const negative = m.minorUnits < 0n;
+  const abs = (negative ? -m.minorUnits : m.minorUnits).toString();
+  if (digits === undefined) return `${m.currencyCode} ${m.minorUnits} (minor units)`;
+  const padded = abs.padStart(digits + 1, "0");
+  const whole = padded.slice(0, padded.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const fraction = digits > 0 ? `.${padded.slice(padded.length - digits)}` : "";
+  return `${m.currencyCode} ${negative ? "-" : ""}${whole}${fraction}`;
+}
+
+/** Basis points from a percentage: percent(15) === 1500, exactly. */
+export function percent(p: number): number {
+  const bps = Math.round(p * 100);
+  if (!Number.isFinite(p) || Math.abs(bps - p * 100) > 1e-6) {
+    throw invalidArgument("rate", `${p}% is not a whole number of basis points`);
+  }
+  return bps;
+}
+
+// ---------------------------------------------------------------- enums
+
+export type FirmnessName = "reported" | "announced" | "confirmed";
+export type SectorName =
+  | "energy" | "semiconductors" | "ai-infrastructure" | "critical-minerals" | "oil-and-gas"
+  | "electronics" | "pharmaceuticals" | "shipbuilding" | "metals" | "automotive" | "other";
+export type FundingSourceName = "jbic" | "nexi" | "private" | "government" | "other";
+export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change";
+export type ProjectStatusName = "announced" | "approved" | "funding" | "fully-disbursed";
+
+function byName<E extends number>(
+  field: string,
+  table: Readonly<Record<string, E>>,
+  value: E | string,
+): E {
+  if (typeof value === "number") return value;
+  const found = table[value];
+  if (found === undefined) {
+    throw invalidArgument(field, `unknown value ${JSON.stringify(value)}; one of ${Object.keys(table).join(", ")}`);
+  }
+  return found;
+}
+
+const FIRMNESS: Readonly<Record<FirmnessName, Firmness>> = {
+  reported: Firmness.FIRMNESS_REPORTED,
+  announced: Firmness.FIRMNESS_OFFICIALLY_ANNOUNCED,
+  confirmed: Firmness.FIRMNESS_CONFIRMED,
+};
+const SECTORS: Readonly<Record<SectorName, Sector>> = {
+  energy: Sector.SECTOR_ENERGY,
+  semiconductors: Sector.SECTOR_SEMICONDUCTORS,
+  "ai-infrastructure": Sector.SECTOR_AI_INFRASTRUCTURE,
+  "critical-minerals": Sector.SECTOR_CRITICAL_MINERALS,
+  "oil-and-gas": Sector.SECTOR_OIL_AND_GAS,
+  electronics: Sector.SECTOR_ELECTRONICS,
+  pharmaceuticals: Sector.SECTOR_PHARMACEUTICALS,
+  shipbuilding: Sector.SECTOR_SHIPBUILDING,
+  metals: Sector.SECTOR_METALS,
+  automotive: Sector.SECTOR_AUTOMOTIVE,
+  other: Sector.SECTOR_OTHER,
+};
+const FUNDING_SOURCES: Readonly<Record<FundingSourceName, FundingSource>> = {
+  jbic: FundingSource.FUNDING_SOURCE_JBIC,
+  nexi: FundingSource.FUNDING_SOURCE_NEXI,
+  private: FundingSource.FUNDING_SOURCE_PRIVATE,
+  government: FundingSource.FUNDING_SOURCE_GOVERNMENT,
+  other: FundingSource.FUNDING_SOURCE_OTHER,
+};
+const EVENT_KINDS: Readonly<Record<EventKindName, EventKind>> = {
+  announcement: EventKind.EVENT_KIND_ANNOUNCEMENT,
+  approval: EventKind.EVENT_KIND_APPROVAL,
+  disbursement: EventKind.EVENT_KIND_DISBURSEMENT,
+  "tariff-change": EventKind.EVENT_KIND_TARIFF_CHANGE,
+};
+const PROJECT_STATUSES: Readonly<Record<ProjectStatusName, ProjectStatus>> = {
+  announced: ProjectStatus.PROJECT_STATUS_ANNOUNCED,
+  approved: ProjectStatus.PROJECT_STATUS_APPROVED,
+  funding: ProjectStatus.PROJECT_STATUS_FUNDING,
+  "fully-disbursed": ProjectStatus.PROJECT_STATUS_FULLY_DISBURSED,
+};
+
+export const toFirmness = (v: Firmness | FirmnessName): Firmness => byName("provenance.firmness", FIRMNESS, v);
+export const toSector = (v: Sector | SectorName): Sector => byName("sector", SECTORS, v);
+export const toFundingSource = (v: FundingSource | FundingSourceName): FundingSource =>
+  byName("funding_source", FUNDING_SOURCES, v);
+export const toEventKind = (v: EventKind | EventKindName): EventKind => byName("kinds", EVENT_KINDS, v);
+export const toProjectStatus = (v: ProjectStatus | ProjectStatusName): ProjectStatus =>
+  byName("status", PROJECT_STATUSES, v);
+
+// ---------------------------------------------------------------- events
+
+/** What every event builder takes besides its own fields. */
+export interface EventCommon {
+  /** Idempotency key; `PactlogClient.append` fills a UUID when absent. */
+  eventId?: string;
+  /** When it takes effect in the world (Date or ISO-8601); default: now. */
+  effectiveTime?: Date | string;
+  /** The document or URL the event comes from. */
+  source: string;
+  /** How firm the source is. */
+  firmness: Firmness | FirmnessName;
+}
+
+function toDate(field: string, value: Date | string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = typeof value === "string" ? new Date(value) : value;
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw invalidArgument(field, `not a valid time (${JSON.stringify(value)})`);
+  }
+  return d;
+}
+
+function common(c: EventCommon): EventData {
+  return {
+    eventId: c.eventId ?? "",
+    effectiveTime: toDate("effective_time", c.effectiveTime),
+    provenance: { source: c.source, firmness: toFirmness(c.firmness) },
+  };
+}
+
+export interface DealAnnouncementInput extends EventCommon {
+  title: string;
+  /** ISO-3166 alpha-2, e.g. "JP". */
+  investorCountry: string;
+  /** ISO-3166 alpha-2, e.g. "US". */
+  hostCountry: string;
+  /** The commitment ceiling; its currency is the deal's currency. */
+  ceiling: Money;
+  /** Agreed caps in basis points: `{ "all-goods": 1500, autos: 1500 }`. */
+  tariffCaps?: Readonly<Record<string, number>> | readonly TariffCap[];
+}
+
+export function announceDeal(d: DealAnnouncementInput): EventData {
+  const caps: TariffCap[] = Array.isArray(d.tariffCaps)
+    ? d.tariffCaps.map((c: TariffCap) => ({ ...c }))
+    : Object.entries(d.tariffCaps ?? {}).map(([productCategory, maxRateBps]) => ({ productCategory, maxRateBps }));
+  return {
+    ...common(d),
+    announcement: {
+      deal: {
+        title: d.title,
+        investorCountry: d.investorCountry,
+        hostCountry: d.hostCountry,
+        commitmentCeiling: d.ceiling,
+        tariffCaps: caps,
+      },
+    },
+  };
+}
+
+export interface ProjectAnnouncementInput extends EventCommon {
+  projectId: string;
+  name: string;
+  sector: Sector | SectorName;
+  /** US postal code, e.g. "TX". */
+  usState: string;
+  sponsors?: readonly string[];
+  pledged: Money;
+}
+
+export function announceProject(p: ProjectAnnouncementInput): EventData {
+  return {
+    ...common(p),
+    announcement: {
+      project: {
+        projectId: p.projectId,
+        name: p.name,
+        sector: toSector(p.sector),
+        usState: p.usState,
+        sponsors: [...(p.sponsors ?? [])],
+        pledged: p.pledged,
+      },
+    },
+  };
+}
+
+export interface ApprovalInput extends EventCommon {
+  projectId: string;
+  amount: Money;
+  /** e.g. "US Investment Committee". */
+  approvingBody: string;
+}
+
+export function approveProject(a: ApprovalInput): EventData {
+  return {
+    ...common(a),
+    approval: { projectId: a.projectId, amount: a.amount, approvingBody: a.approvingBody },
+  };
+}
+
+export interface DisbursementInput extends EventCommon {
+  projectId: string;
+  amount: Money;
+  fundingSource: FundingSource | FundingSourceName;
+  tranche?: string;
+}
+
+export function disburse(d: DisbursementInput): EventData {
+  return {
+    ...common(d),
+    disbursement: {
+      projectId: d.projectId,
+      amount: d.amount,
+      fundingSource: toFundingSource(d.fundingSource),
+      tranche: d.tranche ?? "",
+    },
+  };
+}
+
+export interface TariffChangeInput extends EventCommon {
+  productCategory: string;
+  /** Basis points: 15% = 1500 (see `percent()`). */
+  rateBps: number;
+  /** e.g. "Executive Order 14345". */
+  legalInstrument: string;
+  reason?: string;
+}
+
+export function changeTariff(t: TariffChangeInput): EventData {
+  return {
+    ...common(t),
+    tariffChange: {
+      productCategory: t.productCategory,
+      rateBps: t.rateBps,
+      legalInstrument: t.legalInstrument,
+      reason: t.reason ?? "",
+    },
+  };
+}

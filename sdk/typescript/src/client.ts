@@ -1,0 +1,486 @@
+// PactlogClient: a thin, Promise-based client for the three pactlog
+// services (DealLedger, DealQuery, EventStream) over one gRPC channel.
+//
+// Every unary call has a deadline (`deadlineMs`) and is retried with
+// backoff on UNAVAILABLE and DEADLINE_EXCEEDED. That is safe for queries
+// (they change nothing) and for appends because `append` gives every event
+// an id before the first attempt: the server answers a repeat of an
+// already-recorded batch with the original result (`deduplicated: true`).
+
+import { randomUUID } from "node:crypto";
+import * as os from "node:os";
+
+import * as grpc from "@grpc/grpc-js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+
+import { toEventKind, toProjectStatus, toSector } from "./builders";
+import type { EventKindName, ProjectStatusName, SectorName } from "./builders";
+import { PactlogError, Status, invalidArgument, toPactlogError } from "./errors";
+import { Event, EventData, EventKind, Sector } from "./gen/pactlog/v1/events";
+import { AppendRequest, AppendResponse, DealLedgerClient, ExpectedVersion } from "./gen/pactlog/v1/ledger";
+import {
+  DealQueryClient,
+  GetDealResponse,
+  GetProjectResponse,
+  GetTariffsResponse,
+  ListDealsResponse,
+  ListProjectsResponse,
+  ReadOptions,
+} from "./gen/pactlog/v1/query";
+import { ProjectStatus } from "./gen/pactlog/v1/state";
+import { EventFilter, EventStreamClient, ReadResponse } from "./gen/pactlog/v1/stream";
+import { DEFAULT_RETRY, ResolvedRetry, RetryOptions, delay, resolveRetry, withRetry } from "./retry";
+import { SubscribeOptions, Subscription } from "./subscription";
+
+export const DEFAULT_ADDRESS = "127.0.0.1:50051";
+
+export interface TlsOptions {
+  /** PEM of the CAs to trust; default: the system's. */
+  rootCerts?: Buffer | string;
+  /** PEM certificate chain of the client, for mutual TLS. */
+  certChain?: Buffer | string;
+  /** PEM private key of the client, for mutual TLS. */
+  privateKey?: Buffer | string;
+}
+
+export interface PactlogClientOptions {
+  /** host:port; default $PACTLOG_ADDRESS, else 127.0.0.1:50051. */
+  address?: string;
+  /** Deadline of each unary call attempt; default 10000 ms. */
+  deadlineMs?: number;
+  /** Connect with TLS; plaintext when absent. */
+  tls?: TlsOptions;
+  /** Sent on every call as `authorization: Bearer <token>`. */
+  token?: string;
+  /** Default actor of appends; default $PACTLOG_ACTOR, else user@host. */
+  actor?: string;
+  /** Retry policy of unary calls (default 5 attempts, 50 ms..2 s backoff). */
+  retry?: RetryOptions;
+  /** Extra grpc-js channel options. */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/** Per-call options of every unary method. */
+export interface CallOptions {
+  /** Deadline of each attempt; default the client's. */
+  deadlineMs?: number;
+  retry?: RetryOptions;
+  /** Aborting cancels the call (CANCELLED). */
+  signal?: AbortSignal;
+}
+
+/** "any" (default), "no-deal", or the exact current version. */
+export type ExpectedVersionInput = "any" | "no-deal" | number | bigint;
+
+export interface AppendOptions extends CallOptions {
+  expectedVersion?: ExpectedVersionInput;
+  /** Who records the events; default the client's actor. */
+  actor?: string;
+}
+
+export interface AppendResult extends AppendResponse {
+  /** The last sequence written: pass it as `atLeastSequence` to read your write. */
+  lastSequence: bigint;
+  /** How many attempts the call took (1 when nothing was retried). */
+  attempts: number;
+}
+
+export interface AsOfInput {
+  /** State after this log position. */
+  sequence?: number | bigint;
+  /** What the record knew at that time. */
+  recordedTime?: Date;
+  /** What was in force at that time (also when tariffs are evaluated). */
+  effectiveTime?: Date;
+}
+
+export interface QueryOptions extends CallOptions {
+  asOf?: AsOfInput;
+  /** Read-your-writes: the answer reflects at least this sequence. */
+  atLeastSequence?: number | bigint;
+}
+
+export interface PageOptions {
+  /** 1..1000, server default 100. */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+export interface ListProjectsOptions extends QueryOptions, PageOptions {
+  sector?: Sector | SectorName;
+  usState?: string;
+  status?: ProjectStatus | ProjectStatusName;
+}
+
+export interface GetTariffsOptions extends QueryOptions {
+  /** Only this category. */
+  productCategory?: string;
+}
+
+/** A filter with event kinds and sectors by enum or by name. */
+export interface EventFilterInput {
+  dealIds?: readonly string[];
+  kinds?: readonly (EventKind | EventKindName)[];
+  sectors?: readonly (Sector | SectorName)[];
+  productCategories?: readonly string[];
+}
+
+export interface ReadInput extends CallOptions {
+  /** Events with sequence > this; default 0. */
+  afterSequence?: number | bigint;
+  filter?: EventFilterInput;
+  /** 1..1000, server default 100. */
+  limit?: number;
+}
+
+export interface SubscribeInput extends Omit<SubscribeOptions, "filter"> {
+  filter?: EventFilterInput;
+}
+
+export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
+
+type WithRequired<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+
+const RETRY_CODES: ReadonlySet<Status> = new Set([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED]);
+const HEALTH_STATUSES: readonly HealthStatus[] = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"];
+
+type Callback<Res> = (error: grpc.ServiceError | null, response?: Res) => void;
+type Invoke<Res> = (metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: Callback<Res>) => grpc.ClientUnaryCall;
+
+function pem(value: Buffer | string | undefined): Buffer | null {
+  if (value === undefined) return null;
+  return typeof value === "string" ? Buffer.from(value) : value;
+}
+
+function defaultActor(): string {
+  if (process.env.PACTLOG_ACTOR) return process.env.PACTLOG_ACTOR;
+  let user = "unknown";
+  try {
+    user = os.userInfo().username || user;
+  } catch {
+    // No passwd entry (e.g. some containers): keep "unknown".
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+function seq(field: string, value: number | bigint | undefined): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    throw invalidArgument(field, `must be an integer (${value})`);
+  }
+  const v = BigInt(value);
+  if (v < 0n) throw invalidArgument(field, `must be >= 0 (${value})`);
+  return v;
+}
+
+function expectedVersion(v: ExpectedVersionInput | undefined): ExpectedVersion | undefined {
+  if (v === undefined || v === "any") return { any: true };
+  if (v === "no-deal") return { noDeal: true };
+  return { exact: seq("expected_version.exact", v) };
+}
+
+function readOptions(o: QueryOptions | undefined): ReadOptions {
+  const asOf = o?.asOf;
+  return {
+    asOf: asOf
+      ? {
+          sequence: seq("options.as_of.sequence", asOf.sequence),
+          recordedTime: asOf.recordedTime,
+          effectiveTime: asOf.effectiveTime,
+        }
+      : undefined,
+    minSequence: seq("options.min_sequence", o?.atLeastSequence),
+  };
+}
+
+function toFilter(f: EventFilterInput | undefined): EventFilter | undefined {
+  if (!f) return undefined;
+  return {
+    dealIds: [...(f.dealIds ?? [])],
+    kinds: (f.kinds ?? []).map(toEventKind),
+    sectors: (f.sectors ?? []).map(toSector),
+    productCategories: [...(f.productCategories ?? [])],
+  };
+}
+
+/**
+ * A client of one pactlog server. Cheap to keep, safe to share: one gRPC
+ * channel multiplexes every call. Call `close()` when done.
+ */
+export class PactlogClient {
+  readonly address: string;
+  private readonly deadlineMs: number;
+  private readonly actor: string;
+  private readonly token: string | undefined;
+  private readonly retry: ResolvedRetry;
+  private readonly channel: grpc.Channel;
+  private readonly ledger: DealLedgerClient;
+  private readonly query: DealQueryClient;
+  private readonly stream: EventStreamClient;
+  private readonly generic: grpc.Client;
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(options: PactlogClientOptions = {}) {
+    this.address = options.address ?? process.env.PACTLOG_ADDRESS ?? DEFAULT_ADDRESS;
+    this.deadlineMs = options.deadlineMs ?? 10_000;
+    if (!(this.deadlineMs > 0)) throw new RangeError(`deadlineMs must be > 0, got ${this.deadlineMs}`);
+    this.actor = options.actor ?? defaultActor();
+    this.token = options.token;
+    this.retry = resolveRetry(DEFAULT_RETRY, options.retry);
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(pem(options.tls.rootCerts), pem(options.tls.privateKey), pem(options.tls.certChain))
+      : grpc.credentials.createInsecure();
+    // Reconnect quickly after a server restart; grpc-js's own default
+    // starts at 1 s.
+    this.channel = new grpc.Channel(this.address, credentials, {
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 2000,
+      ...options.channelOptions,
+    });
+    const shared = { channelOverride: this.channel };
+    this.ledger = new DealLedgerClient(this.address, credentials, shared);
+    this.query = new DealQueryClient(this.address, credentials, shared);
+    this.stream = new EventStreamClient(this.address, credentials, shared);
+    this.generic = new grpc.Client(this.address, credentials, shared);
+  }
+
+  /** Ends every subscription and closes the channel. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.subscriptions) s.close();
+    this.subscriptions.clear();
+    this.channel.close();
+  }
+
+  // -------------------------------------------------------------- writes
+
+  /**
+   * Appends `events` to deal `dealId`, all or none, durably. Every event
+   * without an id gets a random UUID first (the input is not modified; the
+   * ids are in the result), so the automatic retries and any retry of your
+   * own with the same ids are recorded at most once. `deduplicated` is true
+   * when the batch had already been recorded — by an earlier call or an
+   * earlier attempt of this one whose answer was lost.
+   *
+   * Rejects with a PactlogError: INVALID_ARGUMENT (the message names each
+   * bad field), ABORTED (expectedVersion does not hold), FAILED_PRECONDITION
+   * (a deal rule), NOT_FOUND, ALREADY_EXISTS (an id reused with other
+   * content), RESOURCE_EXHAUSTED, or UNAVAILABLE once retries are used up.
+   */
+  async append(dealId: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    const request: AppendRequest = {
+      dealId,
+      expectedVersion: expectedVersion(options.expectedVersion),
+      actor: options.actor ?? this.actor,
+      events: events.map((e) => ({ ...e, eventId: e.eventId || randomUUID() })),
+    };
+    let attempts = 0;
+    const response = await this.unary<AppendResponse>(options, (md, o, cb) => {
+      attempts++;
+      return this.ledger.append(request, md, o, cb);
+    });
+    const lastSequence = response.sequences.length > 0 ? response.sequences[response.sequences.length - 1]! : 0n;
+    return { ...response, lastSequence, attempts };
+  }
+
+  // ------------------------------------------------------------- queries
+
+  /** A deal's state (NOT_FOUND if it does not exist at that point). */
+  async getDeal(dealId: string, options?: QueryOptions): Promise<WithRequired<GetDealResponse, "deal">> {
+    const request = { dealId, options: readOptions(options) };
+    const r = await this.unary<GetDealResponse>(options, (md, o, cb) => this.query.getDeal(request, md, o, cb));
+    return required(r, "deal");
+  }
+
+  /** One page of deals, ordered by id. */
+  listDeals(options?: QueryOptions & PageOptions): Promise<ListDealsResponse> {
+    const request = {
+      options: readOptions(options),
+      pageSize: options?.pageSize ?? 0,
+      pageToken: options?.pageToken ?? "",
+    };
+    return this.unary<ListDealsResponse>(options, (md, o, cb) => this.query.listDeals(request, md, o, cb));
+  }
+
+  /** A project's state. */
+  async getProject(
+    dealId: string,
+    projectId: string,
+    options?: QueryOptions,
+  ): Promise<WithRequired<GetProjectResponse, "project">> {
+    const request = { dealId, projectId, options: readOptions(options) };
+    const r = await this.unary<GetProjectResponse>(options, (md, o, cb) => this.query.getProject(request, md, o, cb));
+    return required(r, "project");
+  }
+
+  /** One page of a deal's projects, ordered by id, optionally filtered. */
+  listProjects(dealId: string, options?: ListProjectsOptions): Promise<ListProjectsResponse> {
+    const request = {
+      dealId,
+      options: readOptions(options),
+      sector: options?.sector === undefined ? Sector.SECTOR_UNSPECIFIED : toSector(options.sector),
+      usState: options?.usState ?? "",
+      status: options?.status === undefined ? ProjectStatus.PROJECT_STATUS_UNSPECIFIED : toProjectStatus(options.status),
+      pageSize: options?.pageSize ?? 0,
+      pageToken: options?.pageToken ?? "",
+    };
+    return this.unary<ListProjectsResponse>(options, (md, o, cb) => this.query.listProjects(request, md, o, cb));
+  }
+
+  /** Tariffs per category with their full history and the caps. */
+  getTariffs(dealId: string, options?: GetTariffsOptions): Promise<GetTariffsResponse> {
+    const request = { dealId, options: readOptions(options), productCategory: options?.productCategory ?? "" };
+    return this.unary<GetTariffsResponse>(options, (md, o, cb) => this.query.getTariffs(request, md, o, cb));
+  }
+
+  // ------------------------------------------------------------- the log
+
+  /** One page of events after `afterSequence`; continue from `lastExaminedSequence`. */
+  read(options: ReadInput = {}): Promise<ReadResponse> {
+    const request = {
+      afterSequence: seq("after_sequence", options.afterSequence),
+      filter: toFilter(options.filter),
+      limit: options.limit ?? 0,
+    };
+    return this.unary<ReadResponse>(options, (md, o, cb) => this.stream.read(request, md, o, cb));
+  }
+
+  /**
+   * Every matching event after `afterSequence` up to the head of the log,
+   * page by page (each page one `read`, retried on its own).
+   */
+  async *readAll(options: ReadInput = {}): AsyncGenerator<Event, void, undefined> {
+    let after = seq("after_sequence", options.afterSequence);
+    for (;;) {
+      const page = await this.read({ ...options, afterSequence: after });
+      yield* page.events;
+      if (page.lastExaminedSequence <= after || page.lastExaminedSequence >= page.headSequence) return;
+      after = page.lastExaminedSequence;
+    }
+  }
+
+  /**
+   * Follows the log: history from the start position, then live. The
+   * result is an AsyncIterable of events that resumes by itself after a
+   * disconnect (e.g. a server restart) with no gap and no duplicate; see
+   * `Subscription` for its position, caught-up state and messages.
+   */
+  subscribe(options: SubscribeInput = {}): Subscription {
+    this.checkOpen();
+    const sub = new Subscription(
+      (request, metadata) => this.stream.subscribe(request, metadata, {}),
+      () => this.metadata(),
+      { ...options, filter: toFilter(options.filter) },
+      () => this.subscriptions.delete(sub),
+    );
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  // -------------------------------------------------------------- health
+
+  /** The server's standard gRPC health status (service ""). */
+  async health(options?: CallOptions): Promise<HealthStatus> {
+    const r = await this.unary<HealthStatus>({ retry: { maxAttempts: 1 }, ...options }, (md, o, cb) =>
+      this.generic.makeUnaryRequest(
+        "/grpc.health.v1.Health/Check",
+        () => Buffer.alloc(0), // HealthCheckRequest{service: ""}
+        decodeHealthResponse,
+        {},
+        md,
+        o,
+        cb,
+      ),
+    );
+    return r;
+  }
+
+  /**
+   * Resolves once the server reports SERVING (it is NOT_SERVING while it
+   * replays the log at start-up); rejects with DEADLINE_EXCEEDED after
+   * `timeoutMs` (default 30 s).
+   */
+  async waitUntilServing(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const end = Date.now() + timeoutMs;
+    let last = "no answer";
+    for (let n = 1; ; n++) {
+      const left = end - Date.now();
+      if (left <= 0) {
+        throw new PactlogError(Status.DEADLINE_EXCEEDED, `${this.address} not serving after ${timeoutMs} ms (${last})`);
+      }
+      try {
+        const status = await this.health({ deadlineMs: Math.min(left, 1000), signal: options.signal });
+        if (status === "SERVING") return;
+        last = status;
+      } catch (e) {
+        const error = toPactlogError(e);
+        if (error.code === Status.CANCELLED) throw error;
+        last = error.message;
+      }
+      await delay(Math.min(500, 25 * 2 ** Math.min(n, 5), Math.max(0, end - Date.now())), options.signal);
+    }
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private checkOpen(): void {
+    if (this.closed) throw new PactlogError(Status.CANCELLED, "the client is closed");
+  }
+
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.token !== undefined) md.set("authorization", `Bearer ${this.token}`);
+    return md;
+  }
+
+  private unary<Res>(options: CallOptions | undefined, invoke: Invoke<Res>): Promise<Res> {
+    this.checkOpen();
+    const deadlineMs = options?.deadlineMs ?? this.deadlineMs;
+    const policy = resolveRetry(this.retry, options?.retry);
+    const signal = options?.signal;
+    return withRetry(
+      policy,
+      RETRY_CODES,
+      () =>
+        new Promise<Res>((resolve, reject) => {
+          this.checkOpen();
+          if (signal?.aborted) {
+            reject(new PactlogError(Status.CANCELLED, "cancelled"));
+            return;
+          }
+          const call = invoke(this.metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
+            signal?.removeEventListener("abort", onAbort);
+            if (error) reject(toPactlogError(error));
+            else if (response === undefined) reject(new PactlogError(Status.INTERNAL, "empty answer"));
+            else resolve(response);
+          });
+          const onAbort = () => call.cancel();
+          signal?.addEventListener("abort", onAbort, { once: true });
+        }),
+      signal,
+    );
+  }
+}
+
+function required<T, K extends keyof T>(response: T, key: K): WithRequired<T, K> {
+  if (response[key] === undefined || response[key] === null) {
+    throw new PactlogError(Status.INTERNAL, `the server's answer has no ${String(key)}`);
+  }
+  return response as WithRequired<T, K>;
+}
+
+// grpc.health.v1.HealthCheckResponse{ status = 1 (enum) }, decoded by hand
+// so that the health proto need not be generated.
+function decodeHealthResponse(bytes: Buffer): HealthStatus {
+  const reader = new BinaryReader(bytes);
+  let status = 0;
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === 0) status = reader.int32();
+    else reader.skip(wireType);
+  }
+  return HEALTH_STATUSES[status] ?? "UNKNOWN";
+}

@@ -1,0 +1,45 @@
+// One-line, human-readable descriptions of events, for logs and tails.
+
+import { formatMoney } from "./builders";
+import { Event, EventData, FundingSource, Sector } from "./gen/pactlog/v1/events";
+
+/** The kind of an event: "deal-announcement", "project-announcement", "approval", ... */
+export function eventKindOf(data: EventData | undefined): string {
+  if (data?.announcement?.deal) return "deal-announcement";
+  if (data?.announcement?.project) return "project-announcement";
+  if (data?.approval) return "approval";
+  if (data?.disbursement) return "disbursement";
+  if (data?.tariffChange) return "tariff-change";
+  return "unknown";
+}
+
+const pct = (bps: number): string => `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
+const enumName = (table: Record<number, string>, v: number, prefix: string): string =>
+  (table[v] ?? String(v)).replace(prefix, "").toLowerCase().replace(/_/g, "-");
+
+/** E.g. `#7 us-jp v3 approval tx-lng USD 1,000,000.00 by US Investment Committee`. */
+export function describeEvent(e: Event): string {
+  const d = e.data;
+  const head = `#${e.sequence} ${e.dealId} v${e.dealVersion} ${eventKindOf(d)}`;
+  if (d?.announcement?.deal) {
+    const a = d.announcement.deal;
+    const caps = a.tariffCaps.map((c) => `${c.productCategory} <= ${pct(c.maxRateBps)}`).join(", ");
+    return `${head} "${a.title}" ${a.investorCountry}->${a.hostCountry} ceiling ${formatMoney(a.commitmentCeiling)}${caps ? ` caps ${caps}` : ""}`;
+  }
+  if (d?.announcement?.project) {
+    const p = d.announcement.project;
+    return `${head} ${p.projectId} "${p.name}" ${enumName(Sector, p.sector, "SECTOR_")} ${p.usState} pledged ${formatMoney(p.pledged)}`;
+  }
+  if (d?.approval) {
+    return `${head} ${d.approval.projectId} ${formatMoney(d.approval.amount)} by ${d.approval.approvingBody}`;
+  }
+  if (d?.disbursement) {
+    const x = d.disbursement;
+    return `${head} ${x.projectId} ${formatMoney(x.amount)} from ${enumName(FundingSource, x.fundingSource, "FUNDING_SOURCE_")}${x.tranche ? ` (${x.tranche})` : ""}`;
+  }
+  if (d?.tariffChange) {
+    const t = d.tariffChange;
+    return `${head} ${t.productCategory} ${pct(t.rateBps)} (${t.legalInstrument})`;
+  }
+  return head;
+}

@@ -1,0 +1,74 @@
+// @pactlog/client: the TypeScript (Node) client of pactlog.
+//
+//   const client = new PactlogClient({ address: "127.0.0.1:50051" });
+//   await client.append("us-jp", [announceDeal({ ... })]);
+//   const { deal } = await client.getDeal("us-jp");
+//
+// The message types (Event, DealState, Money, ...) are generated from
+// proto/pactlog/v1 with ts-proto: 64-bit integers are bigint, timestamps
+// are Date, enums are TypeScript enums.
+
+export { PactlogClient, DEFAULT_ADDRESS } from "./client";
+export type {
+  AppendOptions,
+  AppendResult,
+  AsOfInput,
+  CallOptions,
+  EventFilterInput,
+  ExpectedVersionInput,
+  GetTariffsOptions,
+  HealthStatus,
+  ListProjectsOptions,
+  PactlogClientOptions,
+  PageOptions,
+  QueryOptions,
+  ReadInput,
+  SubscribeInput,
+  TlsOptions,
+} from "./client";
+export { PactlogError, Status } from "./errors";
+export type { RetryOptions } from "./retry";
+export { Subscription } from "./subscription";
+export type { ResumeOptions, SubscribeOptions, SubscriptionMessage } from "./subscription";
+export {
+  CURRENCY_DIGITS,
+  announceDeal,
+  announceProject,
+  approveProject,
+  changeTariff,
+  disburse,
+  eur,
+  formatMoney,
+  jpy,
+  krw,
+  money,
+  moneyMinor,
+  percent,
+  toEventKind,
+  toFirmness,
+  toFundingSource,
+  toProjectStatus,
+  toSector,
+  usd,
+} from "./builders";
+export type {
+  ApprovalInput,
+  DealAnnouncementInput,
+  DisbursementInput,
+  EventCommon,
+  EventKindName,
+  FirmnessName,
+  FundingSourceName,
+  ProjectAnnouncementInput,
+  ProjectStatusName,
+  SectorName,
+  TariffChangeInput,
+} from "./builders";
+export { describeEvent, eventKindOf } from "./describe";
+
+// Generated message types and enums (and their codecs, e.g. Event.toJSON).
+export * from "./gen/pactlog/v1/events";
+export * from "./gen/pactlog/v1/state";
+export * from "./gen/pactlog/v1/ledger";
+export * from "./gen/pactlog/v1/query";
+export * from "./gen/pactlog/v1/stream";
