@@ -1,0 +1,93 @@
+package pactlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Error is every error the client returns for a failed call: the gRPC status
+// code and the server's message, which names what was wrong and with which
+// value (e.g. "invalid request: events[0].approval.amount.minor_units: must
+// be > 0 (got 0)").
+//
+// status.Code(err) and status.Convert(err) work on it directly, and
+// errors.As(err, &e) with e of type *Error extracts it:
+//
+//	var e *pactlog.Error
+//	if errors.As(err, &e) && e.Code == codes.Aborted { ... }
+//
+// The codes and what they mean are listed in the top README and in the
+// .proto files: INVALID_ARGUMENT, ABORTED, FAILED_PRECONDITION, NOT_FOUND,
+// ALREADY_EXISTS, RESOURCE_EXHAUSTED, OUT_OF_RANGE and UNAVAILABLE (retried
+// by the client before it is returned).
+type Error struct {
+	// Code is the gRPC status code.
+	Code codes.Code
+	// Message is the server's (or the client's) explanation.
+	Message string
+	// Attempts is how many times the call was sent (more than one when it
+	// was retried); 0 for errors found before sending.
+	Attempts int
+
+	cause error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("pactlog: %s: %s (after %d attempts)", e.Code, e.Message, e.Attempts)
+	}
+	return fmt.Sprintf("pactlog: %s: %s", e.Code, e.Message)
+}
+
+// GRPCStatus lets status.Code, status.Convert and status.FromError see the
+// code and message.
+func (e *Error) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
+
+// Unwrap returns the underlying error, if any (a context error, a file
+// error from Dial).
+func (e *Error) Unwrap() error { return e.cause }
+
+// Is makes errors.Is(err, context.Canceled) and
+// errors.Is(err, context.DeadlineExceeded) hold for calls the caller's
+// context ended.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case context.Canceled:
+		return e.Code == codes.Canceled
+	case context.DeadlineExceeded:
+		return e.Code == codes.DeadlineExceeded
+	}
+	return false
+}
+
+// invalidArgument is an error the client finds before sending anything.
+func invalidArgument(format string, args ...interface{}) *Error {
+	return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf(format, args...)}
+}
+
+// toError turns what grpc-go returned into an *Error.
+func toError(err error, attempts int) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &Error{Code: codes.Canceled, Message: err.Error(), Attempts: attempts, cause: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: codes.DeadlineExceeded, Message: err.Error(), Attempts: attempts, cause: err}
+	case err == io.EOF:
+		return &Error{Code: codes.Unavailable, Message: "stream ended without a status", Attempts: attempts, cause: err}
+	}
+	s := status.Convert(err)
+	return &Error{Code: s.Code(), Message: s.Message(), Attempts: attempts}
+}

@@ -1,0 +1,139 @@
+package pactlog
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"pactlog.dev/sdk/go/pactlogpb"
+)
+
+// QueryOption asks a query about the past, or for read-your-writes. Options
+// combine: only events within every bound given are folded.
+type QueryOption func(*pactlogpb.ReadOptions)
+
+func asOf(o *pactlogpb.ReadOptions) *pactlogpb.AsOf {
+	if o.AsOf == nil {
+		o.AsOf = &pactlogpb.AsOf{}
+	}
+	return o.AsOf
+}
+
+// AsOfSequence answers from the state after log position seq.
+func AsOfSequence(seq uint64) QueryOption {
+	return func(o *pactlogpb.ReadOptions) { asOf(o).Sequence = seq }
+}
+
+// AsOfRecordedTime answers with what the record knew at t: only events
+// recorded at or before t.
+func AsOfRecordedTime(t time.Time) QueryOption {
+	return func(o *pactlogpb.ReadOptions) { asOf(o).RecordedTime = timestamppb.New(t) }
+}
+
+// AsOfEffectiveTime answers with what was in force at t: only events
+// effective at or before t; tariffs in force are evaluated at t.
+func AsOfEffectiveTime(t time.Time) QueryOption {
+	return func(o *pactlogpb.ReadOptions) { asOf(o).EffectiveTime = timestamppb.New(t) }
+}
+
+// AtLeastSequence asks for an answer that reflects at least log position
+// seq, e.g. the last sequence an Append returned (read your own writes).
+// OUT_OF_RANGE if the log has not reached it.
+func AtLeastSequence(seq uint64) QueryOption {
+	return func(o *pactlogpb.ReadOptions) { o.MinSequence = seq }
+}
+
+func readOptions(opts []QueryOption) *pactlogpb.ReadOptions {
+	if len(opts) == 0 {
+		return nil
+	}
+	o := &pactlogpb.ReadOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+// Page selects a page of a list: Size 1..1000 (0: the server's default,
+// 100) and the Token from the previous response's NextPageToken (empty for
+// the first page). The last page has an empty NextPageToken.
+type Page struct {
+	Size  int32
+	Token string
+}
+
+// ProjectFilter narrows ListProjects; zero fields match everything.
+type ProjectFilter struct {
+	Sector  pactlogpb.Sector
+	USState string
+	Status  pactlogpb.ProjectStatus
+}
+
+// GetDeal returns a deal's state (totals, headroom, breakdowns, tariffs in
+// force, cap breaches) and the log sequence it reflects. NOT_FOUND for an
+// unknown deal.
+func (c *Client) GetDeal(ctx context.Context, dealID string, opts ...QueryOption) (*pactlogpb.GetDealResponse, error) {
+	req := &pactlogpb.GetDealRequest{DealId: dealID, Options: readOptions(opts)}
+	var resp *pactlogpb.GetDealResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.GetDeal(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// ListDeals returns one page of deals, ordered by id.
+func (c *Client) ListDeals(ctx context.Context, page Page, opts ...QueryOption) (*pactlogpb.ListDealsResponse, error) {
+	req := &pactlogpb.ListDealsRequest{Options: readOptions(opts), PageSize: page.Size, PageToken: page.Token}
+	var resp *pactlogpb.ListDealsResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.ListDeals(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// GetProject returns a project's state. NOT_FOUND for an unknown deal or
+// project.
+func (c *Client) GetProject(ctx context.Context, dealID, projectID string, opts ...QueryOption) (*pactlogpb.GetProjectResponse, error) {
+	req := &pactlogpb.GetProjectRequest{DealId: dealID, ProjectId: projectID, Options: readOptions(opts)}
+	var resp *pactlogpb.GetProjectResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.GetProject(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// ListProjects returns one page of a deal's projects, ordered by id.
+func (c *Client) ListProjects(ctx context.Context, dealID string, filter ProjectFilter, page Page, opts ...QueryOption) (*pactlogpb.ListProjectsResponse, error) {
+	req := &pactlogpb.ListProjectsRequest{
+		DealId:    dealID,
+		Options:   readOptions(opts),
+		Sector:    filter.Sector,
+		UsState:   filter.USState,
+		Status:    filter.Status,
+		PageSize:  page.Size,
+		PageToken: page.Token,
+	}
+	var resp *pactlogpb.ListProjectsResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.ListProjects(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// GetTariffs returns a deal's tariff per product category with full
+// history, evaluated at AsOfEffectiveTime when given, else now.
+// productCategory "" means every category.
+func (c *Client) GetTariffs(ctx context.Context, dealID, productCategory string, opts ...QueryOption) (*pactlogpb.GetTariffsResponse, error) {
+	req := &pactlogpb.GetTariffsRequest{DealId: dealID, ProductCategory: productCategory, Options: readOptions(opts)}
+	var resp *pactlogpb.GetTariffsResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.GetTariffs(ctx, req)
+		return err
+	})
+	return resp, err
+}
