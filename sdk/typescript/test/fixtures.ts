@@ -16,6 +16,8 @@ export const FACT_SHEET = "https://www.whitehouse.gov/fact-sheets/2025/09/us-jap
 export const EXECUTIVE_ORDER = "Executive Order 14345";
 
 /** A deal id no other test uses. */
+export const freshDeal = (): string => uniqueDealId();
+
 export function uniqueDealId(prefix = "deal"): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
