@@ -165,10 +165,6 @@ describe("queries", () => {
     assert.equal(both.deal.version, 3n);
     assert.equal(both.deal.totals?.projectCount ?? 0, 0);
   });
-    // Deal and the April change; the September change (version 3) is not in force.
-    assert.equal(both.deal.version, 2n);
-    assert.equal(both.deal.totals?.projectCount ?? 0, 0);
-  });
 
   it("reads its own writes and refuses a sequence beyond the log", async () => {
     const r = await client.getDeal(dealId, { atLeastSequence: other.lastSequence });
