@@ -54,6 +54,12 @@ AsOf = _query_pb2.AsOf
 
 __version__ = "0.1.0"
 
+# Retries and reconnects are logged to the "pactlog" logger; silent unless
+# the application configures logging.
+import logging as _logging
+
+_logging.getLogger("pactlog").addHandler(_logging.NullHandler())
+
 __all__ = [
     "Client", "AppendResult", "Listing", "Subscription", "make_filter",
     "DEFAULT_ADDRESS", "NO_DEAL",

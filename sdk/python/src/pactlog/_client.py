@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import getpass
+import logging
 import os
 import random
 import socket
@@ -20,6 +21,7 @@ import uuid
 from typing import (Any, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union)
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 from pactlog.v1 import (events_pb2, ledger_pb2, ledger_pb2_grpc, query_pb2, query_pb2_grpc,
                         state_pb2, stream_pb2, stream_pb2_grpc)
@@ -33,10 +35,14 @@ from ._time import TimeLike, to_datetime, to_timestamp
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 NO_DEAL = "no_deal"
 
-# Codes after which an append is known to be safe to repeat with the same
-# event ids: nothing was recorded (UNAVAILABLE), or it may have been and the
-# server deduplicates the repeat (DEADLINE_EXCEEDED).
-_RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+# Codes after which an append is safe to repeat with the same event ids:
+# nothing was recorded (UNAVAILABLE), or it may have been and the server
+# deduplicates the repeat (DEADLINE_EXCEEDED; CANCELLED by a server shutting
+# down). A CANCELLED caused by close() is not retried.
+_RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                        grpc.StatusCode.CANCELLED})
+
+_log = logging.getLogger("pactlog")
 
 Pem = Union[bytes, str, "os.PathLike[str]"]
 T = TypeVar("T")
@@ -49,7 +55,9 @@ class AppendResult:
     sequences: Tuple[int, ...]  # global sequence per event, in request order
     event_ids: Tuple[str, ...]  # event id per event, generated ones included
     deal_version: int  # the deal's version after the batch
-    recorded_time: _dt.datetime  # the batch's recorded time (UTC)
+    # The batch's recorded time, exact to the nanosecond: pass it as
+    # as_of_recorded_time to see the state right after this batch.
+    recorded_time: timestamp_pb2.Timestamp
     deduplicated: bool  # True: an identical earlier append already recorded it
     attempts: int  # calls it took (> 1 after a retried UNAVAILABLE / timeout)
 
@@ -57,6 +65,13 @@ class AppendResult:
     def last_sequence(self) -> int:
         """Pass as at_least_sequence to read your own write."""
         return self.sequences[-1]
+
+    @property
+    def recorded_datetime(self) -> _dt.datetime:
+        """recorded_time as an aware UTC datetime. datetime holds only
+        microseconds, so as an as-of bound it may fall just before the batch:
+        use recorded_time for that."""
+        return to_datetime(self.recorded_time)
 
 
 class Listing(List[T]):
@@ -148,7 +163,8 @@ class Client:
                 names one; default user@host
     append_attempts  how many times append() tries when the server is
                 unavailable or the deadline passes (same event ids each time)
-    options     extra gRPC channel options, e.g. [("grpc.ssl_target_name_override", "x")]
+    options     extra gRPC channel options, e.g. [("grpc.ssl_target_name_override", "x")];
+                by default reconnect backoff is 0.25 s growing to at most 5 s
     """
 
     def __init__(self, address: Optional[str] = None, *, timeout: float = 10.0,
@@ -173,7 +189,13 @@ class Client:
                 raise ValueError("token: must be a non-empty single line")
             self._metadata = (("authorization", f"Bearer {token}"),)
 
-        options = list(options)
+        # gRPC's own reconnect backoff grows to 120 s, which would keep a
+        # client away for minutes after a server restart; pactlog restarts
+        # take seconds. The caller's options win.
+        defaults = {"grpc.initial_reconnect_backoff_ms": 250,
+                    "grpc.max_reconnect_backoff_ms": 5000}
+        given = {name for name, _ in options}
+        options = [(k, v) for k, v in defaults.items() if k not in given] + list(options)
         if tls or root_certificates is not None or certificate_chain is not None:
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=_read_pem(root_certificates, "root_certificates"),
@@ -284,16 +306,21 @@ class Client:
                     request, timeout=self.timeout if timeout is None else timeout,
                     metadata=self._metadata)
             except grpc.RpcError as e:
-                if e.code() not in _RETRYABLE or attempt == self.append_attempts:
+                if (e.code() not in _RETRYABLE or attempt == self.append_attempts
+                        or self._closed.is_set()):
                     raise from_rpc_error(e) from None
-                if self._closed.wait(delay * (0.5 + random.random() / 2)):
+                pause = delay * (0.5 + random.random() / 2)
+                _log.warning("append to deal %r: %s (%s), attempt %d of %d; retrying in %.2f s "
+                             "with the same event ids", deal_id, e.code().name, e.details(),
+                             attempt, self.append_attempts, pause)
+                if self._closed.wait(pause):
                     raise from_rpc_error(e) from None
                 delay = min(delay * 2, 2.0)
                 continue
             return AppendResult(sequences=tuple(response.sequences),
                                 event_ids=tuple(response.event_ids),
                                 deal_version=response.deal_version,
-                                recorded_time=to_datetime(response.recorded_time),
+                                recorded_time=response.recorded_time,
                                 deduplicated=response.deduplicated, attempts=attempt)
         raise AssertionError("unreachable")
 

@@ -10,6 +10,7 @@ event once, in order, across any number of reconnects.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -22,6 +23,11 @@ from pactlog.v1 import events_pb2, stream_pb2
 from ._errors import UnavailableError, from_rpc_error
 
 Item = Union[events_pb2.Event, stream_pb2.CaughtUp, stream_pb2.Progress]
+
+_log = logging.getLogger("pactlog")
+
+# Stream endings after which resubscribing from the position is right.
+_RESUMABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED})
 
 _FIRST_DELAY = 0.05  # seconds before the first reconnect
 _MAX_DELAY = 2.0
@@ -165,10 +171,12 @@ class Subscription:
 
             if self.closed:
                 return
-            if error is not None and error.code() != grpc.StatusCode.UNAVAILABLE:
+            if error is not None and error.code() not in _RESUMABLE:
                 raise from_rpc_error(error) from None
-            # UNAVAILABLE, or a stream the server ended without an error
-            # (which the contract does not do): resume from the position.
+            # UNAVAILABLE, a CANCELLED this side did not ask for (a server
+            # shutting down may cancel its streams), or a stream the server
+            # ended without an error (which the contract does not do):
+            # resume from the position.
             if not self._reconnect:
                 if error is not None:
                     raise from_rpc_error(error) from None
@@ -183,6 +191,11 @@ class Subscription:
                     f"gave up reconnecting after {now - failing_since:.1f} s: {message}")
             self.caught_up = False
             resuming = True
-            self._closed.wait(delay * (0.5 + random.random() / 2))
+            pause = delay * (0.5 + random.random() / 2)
+            _log.info("subscription: %s; resubscribing after sequence %s in %.2f s",
+                      f"{error.code().name} ({error.details()})" if error is not None
+                      else "stream ended",
+                      self.position, pause)
+            self._closed.wait(pause)
             delay = min(delay * 2, _MAX_DELAY)
 

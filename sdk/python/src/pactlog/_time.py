@@ -34,5 +34,6 @@ def to_timestamp(value: TimeLike, what: str = "time") -> timestamp_pb2.Timestamp
 
 
 def to_datetime(ts: timestamp_pb2.Timestamp) -> _dt.datetime:
-    """A Timestamp as an aware UTC datetime (microsecond precision)."""
+    """A Timestamp as an aware UTC datetime. datetime stops at microseconds:
+    the nanoseconds beyond are dropped (rounded towards the past)."""
     return _EPOCH + _dt.timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
