@@ -145,23 +145,27 @@ export class Subscription implements AsyncIterable<Event> {
   async *[Symbol.asyncIterator](): AsyncIterator<Event> {
     for await (const m of this.raw()) {
       if (m.type !== "events") continue;
-      for (const e of m.events) {
-        yield e;
+      // An event counts as delivered once handed out: a break after it
+      // leaves `position` on it.
+      const last = m.events.length - 1;
+      if (last < 0) this.advance(m.lastExaminedSequence);
+      for (const [i, e] of m.events.entries()) {
         this.advance(e.sequence);
+        if (i === last) this.advance(m.lastExaminedSequence);
+        yield e;
       }
-      this.advance(m.lastExaminedSequence);
     }
   }
 
   /** Every message, including caught-up, progress and reconnect notices. */
   async *messages(): AsyncGenerator<SubscriptionMessage, void, undefined> {
     for await (const m of this.raw()) {
-      yield m;
       if (m.type === "events") {
         const last = m.events[m.events.length - 1];
         if (last) this.advance(last.sequence);
         this.advance(m.lastExaminedSequence);
       }
+      yield m;
     }
   }
 
@@ -228,8 +232,8 @@ export class Subscription implements AsyncIterable<Event> {
           failures = 0;
           const m = r.value;
           if (m.events) {
-            // Position is current here: the consumer has taken everything
-            // yielded before (pull model).
+            // Position is current here: everything yielded before has been
+            // handed to the consumer (pull model).
             const floor = this.position;
             const events = floor === undefined ? m.events.events : m.events.events.filter((e) => e.sequence > floor);
             yield { type: "events", events, lastExaminedSequence: m.events.lastExaminedSequence };
