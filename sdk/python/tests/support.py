@@ -204,3 +204,69 @@ def collect(iterator, count: int, timeout: float = 30.0) -> list:
     if thread.is_alive():
         raise AssertionError(f"got {len(out)} of {count} items within {timeout} s")
     return out
+
+
+class DroppingProxy:
+    """A TCP proxy to a server that can lose the server's answers: while
+    `dropping` is set it discards every byte from the server, as a network
+    that fails after the request went through. heal() stops dropping and
+    cuts the open connections (their HTTP/2 state is broken by then), so the
+    client reconnects."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.dropping = threading.Event()
+        self.dropped_bytes = 0
+        self._lock = threading.Lock()
+        self._sockets: List[socket.socket] = []
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                self._sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, from_server: bool):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if from_server and self.dropping.is_set():
+                    self.dropped_bytes += len(data)
+                    continue
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def heal(self):
+        self.dropping.clear()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self._listener.close()
+        self.heal()

@@ -9,7 +9,7 @@ import unittest
 import grpc
 
 import pactlog
-from support import (FACT_SHEET, Server, ServerTestCase, data_center_project, reactor_project,
+from support import (FACT_SHEET, DroppingProxy, Server, ServerTestCase, data_center_project, reactor_project,
                      t, tariff_events, us_japan_announcement)
 
 
@@ -144,6 +144,40 @@ class _RetryLogged(logging.Handler):
     def emit(self, record):
         if "retrying" in record.getMessage():
             self.retried.set()
+
+
+class LostAnswerTest(ServerTestCase):
+    """The answer to an append that the server recorded is lost on the way
+    back: the client's retry carries the same event ids, so the server
+    answers it from the record (deduplicated) instead of recording twice."""
+
+    def test_retry_after_a_lost_answer_is_deduplicated(self):
+        proxy = DroppingProxy(self.server.port)
+        self.addCleanup(proxy.close)
+        client = pactlog.Client(proxy.address, timeout=1.0, append_attempts=10)
+        self.addCleanup(client.close)
+        deal = self.new_deal_id()
+        client.append(deal, us_japan_announcement())  # connects through the proxy
+
+        class HealOnRetry(logging.Handler):
+            def emit(self, record):
+                if "retrying" in record.getMessage():
+                    proxy.heal()  # runs before the client's next attempt
+
+        handler = HealOnRetry()
+        logger = logging.getLogger("pactlog")
+        logger.addHandler(handler)
+        self.addCleanup(logger.removeHandler, handler)
+
+        proxy.dropping.set()
+        result = client.append(deal, reactor_project(), expected_version=1)
+        self.assertGreater(proxy.dropped_bytes, 0, "the first answer was not lost")
+        self.assertGreaterEqual(result.attempts, 2)
+        self.assertTrue(result.deduplicated, "the first attempt was recorded")
+        self.assertEqual(result.deal_version, 2)
+        page = self.client.read(0, 1000, deal_ids=[deal])
+        self.assertEqual(len(page.events), 2, "recorded once")
+        self.assertEqual(page.events[1].data.event_id, result.event_ids[0])
 
 
 class AppendAcrossRestartTest(unittest.TestCase):
