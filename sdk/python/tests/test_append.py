@@ -9,8 +9,8 @@ import unittest
 import grpc
 
 import pactlog
-from support import (FACT_SHEET, DroppingProxy, Server, ServerTestCase, data_center_project, reactor_project,
-                     t, tariff_events, us_japan_announcement)
+from support import (FACT_SHEET, DroppingProxy, Server, ServerTestCase, data_center_project,
+                     reactor_project, t, tariff_events, us_japan_announcement)
 
 
 class AppendTest(ServerTestCase):
