@@ -43,7 +43,7 @@ def coerce_enum(cls: Type[E], value: EnumLike, what: str) -> E:
     "SECTOR_ENERGY", "oil-and-gas", 5)."""
     if isinstance(value, cls):
         return value
-    if isinstance(value, bool):
+    if isinstance(value, (bool, enum.Enum)):  # Sector.ENERGY is no FundingSource
         raise TypeError(f"{what}: expected a {cls.__name__}, got {value!r}")
     if isinstance(value, int):
         try:

@@ -28,9 +28,12 @@ def _message_classes():
     response.field.add(name="status", number=1, type=f.TYPE_INT32, label=f.LABEL_OPTIONAL)
     pool = descriptor_pool.DescriptorPool()
     pool.Add(file)
-    factory = message_factory.MessageFactory(pool)
-    return (factory.GetPrototype(pool.FindMessageTypeByName("grpc.health.v1.HealthCheckRequest")),
-            factory.GetPrototype(pool.FindMessageTypeByName("grpc.health.v1.HealthCheckResponse")))
+    if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.24
+        make = message_factory.GetMessageClass
+    else:  # Debian 12's protobuf 3.21 (4.21 in Python)
+        make = message_factory.MessageFactory(pool).GetPrototype
+    return (make(pool.FindMessageTypeByName("grpc.health.v1.HealthCheckRequest")),
+            make(pool.FindMessageTypeByName("grpc.health.v1.HealthCheckResponse")))
 
 
 HealthCheckRequest, HealthCheckResponse = _message_classes()

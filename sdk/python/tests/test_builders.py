@@ -1,0 +1,112 @@
+"""The client-side helpers that need no server: money, rates, times, enums
+and event builders. (What the server makes of the events is tested in
+test_append.py and test_queries.py.)"""
+
+import datetime as dt
+import decimal
+import unittest
+
+import pactlog
+
+
+class MoneyAndRatesTest(unittest.TestCase):
+
+    def test_usd_is_exact(self):
+        self.assertEqual(pactlog.usd(550_000_000_000).minor_units, 55_000_000_000_000)
+        self.assertEqual(pactlog.usd("19.99").minor_units, 1999)
+        self.assertEqual(pactlog.usd(decimal.Decimal("0.10")).minor_units, 10)
+        self.assertEqual(pactlog.usd(1).currency_code, "USD")
+        with self.assertRaises(TypeError):
+            pactlog.usd(0.1)
+        with self.assertRaises(ValueError):
+            pactlog.usd("1.005")
+        with self.assertRaises(ValueError):
+            pactlog.usd("ten")
+
+    def test_money_takes_minor_units(self):
+        yen = pactlog.money(5_000, "JPY")
+        self.assertEqual((yen.currency_code, yen.minor_units), ("JPY", 5000))
+        with self.assertRaises(TypeError):
+            pactlog.money(1.5, "JPY")
+
+    def test_bps(self):
+        self.assertEqual(pactlog.bps(15), 1500)
+        self.assertEqual(pactlog.bps("27.5"), 2750)
+        with self.assertRaises(ValueError):
+            pactlog.bps("0.001")
+
+
+class TimeTest(unittest.TestCase):
+
+    def test_aware_datetimes_round_trip_in_any_zone(self):
+        tokyo = dt.timezone(dt.timedelta(hours=9))
+        when = dt.datetime(2026, 2, 18, 9, 30, 0, 123456, tzinfo=tokyo)
+        ts = pactlog.to_timestamp(when)
+        self.assertEqual(ts.seconds, int(dt.datetime(2026, 2, 18, 0, 30,
+                                                     tzinfo=dt.timezone.utc).timestamp()))
+        self.assertEqual(ts.nanos, 123456000)
+        self.assertEqual(pactlog.to_datetime(ts), when)
+
+    def test_before_1970(self):
+        when = dt.datetime(1945, 8, 15, 12, 0, 0, 500000, tzinfo=dt.timezone.utc)
+        self.assertEqual(pactlog.to_datetime(pactlog.to_timestamp(when)), when)
+
+    def test_naive_datetimes_are_refused(self):
+        with self.assertRaises(ValueError):
+            pactlog.to_timestamp(dt.datetime(2026, 1, 1))
+        with self.assertRaises(TypeError):
+            pactlog.to_timestamp("2026-01-01")
+
+
+class EnumsAndBuildersTest(unittest.TestCase):
+
+    def test_enums_mirror_the_proto(self):
+        from pactlog.v1 import events_pb2
+        self.assertEqual(pactlog.Sector.OIL_AND_GAS, events_pb2.SECTOR_OIL_AND_GAS)
+        self.assertEqual(pactlog.FundingSource.NEXI, events_pb2.FUNDING_SOURCE_NEXI)
+        self.assertNotIn("UNSPECIFIED", pactlog.Sector.__members__)
+
+    def test_names_numbers_and_members_are_accepted(self):
+        for sector in ("oil-and-gas", "OIL_AND_GAS", "SECTOR_OIL_AND_GAS", 5,
+                       pactlog.Sector.OIL_AND_GAS):
+            event = pactlog.project_announcement("p", "n", sector, "TX", pactlog.usd(1),
+                                                 source="s")
+            self.assertEqual(event.announcement.project.sector, pactlog.Sector.OIL_AND_GAS)
+        with self.assertRaises(ValueError):
+            pactlog.project_announcement("p", "n", "fishing", "TX", pactlog.usd(1), source="s")
+        with self.assertRaises(TypeError):  # another enum's member
+            pactlog.disbursement("p", pactlog.usd(1), pactlog.Sector.ENERGY, source="s")
+        with self.assertRaises(ValueError):
+            pactlog.approval("p", pactlog.usd(1), "b", source="s", firmness=0)
+
+    def test_builders_fill_every_field(self):
+        event = pactlog.deal_announcement(
+            "US-Japan", "JP", "US", pactlog.usd(550_000_000_000),
+            [("all-goods", 1500), pactlog.TariffCap(product_category="autos", max_rate_bps=1500)],
+            source="fact sheet", firmness="confirmed",
+            effective_time=dt.datetime(2025, 7, 22, tzinfo=dt.timezone.utc), event_id="e1")
+        deal = event.announcement.deal
+        self.assertEqual(event.event_id, "e1")
+        self.assertEqual(event.provenance.firmness, pactlog.Firmness.CONFIRMED)
+        self.assertEqual([c.product_category for c in deal.tariff_caps], ["all-goods", "autos"])
+        self.assertEqual(deal.commitment_ceiling.minor_units, 55_000_000_000_000)
+        change = pactlog.tariff_change("autos", 2750, "Proclamation", source="s").tariff_change
+        self.assertEqual((change.rate_bps, change.reason), (2750, ""))
+        with self.assertRaises(TypeError):
+            pactlog.tariff_change("autos", 27.5, "Proclamation", source="s")
+        with self.assertRaises(TypeError):
+            pactlog.project_announcement("p", "n", "energy", "TX", pactlog.usd(1), "Sponsor",
+                                         source="s")
+
+    def test_filters(self):
+        f = pactlog.make_filter(deal_ids="us-japan", kinds=["approval", "disbursement"],
+                                sectors=pactlog.Sector.ENERGY, product_categories=["autos"])
+        self.assertEqual(list(f.deal_ids), ["us-japan"])
+        self.assertEqual(list(f.kinds), [pactlog.EventKind.APPROVAL,
+                                         pactlog.EventKind.DISBURSEMENT])
+        self.assertEqual(list(f.sectors), [pactlog.Sector.ENERGY])
+        self.assertEqual(list(f.product_categories), ["autos"])
+
+
+if __name__ == "__main__":
+    unittest.main()
