@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -226,15 +227,37 @@ func TestSubscribeFromEndSeesOnlyNewEvents(t *testing.T) {
 	}
 }
 
+// appendTariffBatches records n tariff changes in batches of up to 500.
+func appendTariffBatches(ctx context.Context, t *testing.T, c *pactlog.Client, deal string, n int) {
+	t.Helper()
+	for n > 0 {
+		batch := n
+		if batch > 500 {
+			batch = 500
+		}
+		var evs []*pactlogpb.EventData
+		for i := 0; i < batch; i++ {
+			evs = append(evs, tariffChanged("autos", int32(1000+i), sept2025))
+		}
+		if _, err := c.Append(ctx, deal, evs, pactlog.AppendOptions{}); err != nil {
+			t.Fatalf("Append %d tariff changes: %v", batch, err)
+		}
+		n -= batch
+	}
+}
+
 // The server restarts (same port, same data) while a subscriber is in the
-// middle of the history and while it follows live; the subscriber sees
-// every event exactly once, in order.
+// middle of the history and again while it follows live; the subscriber
+// sees every event exactly once, in order.
 func TestSubscribeResumesAcrossServerRestart(t *testing.T) {
 	srv := startServer(t)
-	c := dial(t, srv.addr)
+	// A fixed 64 KiB stream window: the client cannot have the whole history
+	// (about 600 KB) buffered when the server stops, so it must resume in
+	// the middle of it.
+	c := dial(t, srv.addr, pactlog.WithDialOptions(grpc.WithInitialWindowSize(64<<10)))
 	ctx := testContext(t)
 	announce(ctx, t, c, "us-japan")
-	appendTariffChanges(ctx, t, c, "us-japan", 19) // history: 1..20
+	appendTariffBatches(ctx, t, c, "us-japan", 1999) // history: 1..2000
 
 	sub, err := c.Subscribe(ctx, pactlog.SubscribeOptions{MaxEventsPerMessage: 4})
 	if err != nil {
@@ -246,7 +269,7 @@ func TestSubscribeResumesAcrossServerRestart(t *testing.T) {
 		t.Helper()
 		e, err := sub.Next()
 		if err != nil {
-			t.Fatalf("Next after %v: %v", got, err)
+			t.Fatalf("Next after %d events: %v", len(got), err)
 		}
 		got = append(got, e.Sequence)
 	}
@@ -255,7 +278,7 @@ func TestSubscribeResumesAcrossServerRestart(t *testing.T) {
 	}
 
 	srv.restart()
-	for len(got) < 20 {
+	for len(got) < 2000 {
 		next()
 	}
 	if sub.Resumes() < 1 {
@@ -269,29 +292,29 @@ func TestSubscribeResumesAcrossServerRestart(t *testing.T) {
 	}
 	resumes := sub.Resumes()
 	srv.restart()
-	appendTariffChanges(ctx, t, c, "us-japan", 5) // 21..25, after the restart
-	for len(got) < 25 {
+	appendTariffChanges(ctx, t, c, "us-japan", 5) // 2001..2005, after the restart
+	for len(got) < 2005 {
 		next()
 	}
 	if sub.Resumes() <= resumes {
 		t.Errorf("Resumes() = %d after the second restart, want > %d", sub.Resumes(), resumes)
 	}
-	if want := seqRange(1, 25); !equalU64(got, want) {
-		t.Errorf("received %v, want %v exactly once each", got, want)
+	if want := seqRange(1, 2005); !equalU64(got, want) {
+		t.Errorf("received %d events, want 1..2005 exactly once each, in order", len(got))
 	}
-	if sub.Position() != 25 {
-		t.Errorf("position %d, want 25", sub.Position())
+	if sub.Position() != 2005 {
+		t.Errorf("position %d, want 2005", sub.Position())
 	}
 
 	// The checkpoint resumes a new subscription with nothing repeated.
-	appendTariffChanges(ctx, t, c, "us-japan", 1) // #26
+	appendTariffChanges(ctx, t, c, "us-japan", 1) // #2006
 	sub2, err := c.Subscribe(ctx, pactlog.SubscribeOptions{AfterSequence: sub.Position()})
 	if err != nil {
 		t.Fatalf("Subscribe from checkpoint: %v", err)
 	}
 	defer sub2.Close()
-	if e, err := sub2.Next(); err != nil || e.Sequence != 26 {
-		t.Errorf("first event after checkpoint 25: %v, %v; want #26", e, err)
+	if e, err := sub2.Next(); err != nil || e.Sequence != 2006 {
+		t.Errorf("first event after checkpoint 2005: %v, %v; want #2006", e.GetSequence(), err)
 	}
 }
 
