@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pactlog/internal/deal_snapshot.pb.h"
 #include "pactlog/v1/events.pb.h"
 #include "pactlog/v1/state.pb.h"
 
@@ -41,7 +43,7 @@ struct Project {
   absl::Time announced_effective_time;
   int64_t approved = 0;
   int64_t disbursed = 0;
-  std::vector<ApprovalEntry> approvals;  // in log order
+  std::vector<ApprovalEntry> approvals;        // in log order
   std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
   uint64_t last_sequence = 0;
 
@@ -70,6 +72,8 @@ class DealState {
   // Number of events folded (the deal version they reflect).
   uint64_t version() const { return version_; }
   uint64_t last_sequence() const { return last_sequence_; }
+  // Recorded time of the last event folded.
+  absl::Time last_recorded_time() const { return last_recorded_time_; }
   const std::string& deal_id() const { return deal_id_; }
   // The deal's currency; empty while the deal does not exist.
   const std::string& currency() const;
@@ -122,6 +126,16 @@ class DealState {
   absl::Status TariffsToProto(absl::Time at, std::string_view category,
                               bool with_history,
                               std::vector<pactlog::v1::TariffLine>* out) const;
+
+  // The whole state as a snapshot, from which FromSnapshot() rebuilds an
+  // equal state (one that answers every query identically).
+  void ToSnapshot(pactlog::internal::DealSnapshot* out) const;
+  // Rebuilds a state; FAILED_PRECONDITION for a snapshot of another format
+  // (the caller then replays the log instead).
+  static absl::StatusOr<DealState> FromSnapshot(
+      const pactlog::internal::DealSnapshot& snapshot);
+  // The format ToSnapshot writes.
+  static constexpr uint32_t kSnapshotFormat = 1;
 
  private:
   bool exists_ = false;

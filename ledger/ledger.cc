@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/validation.h"
+#include "pactlog/internal/deal_snapshot.pb.h"
 #include "util/status_macros.h"
 
 namespace pactlog::ledger {
@@ -68,6 +69,9 @@ class Ledger::Batch {
   absl::Status CheckExpectedVersion(const v1::AppendRequest& request,
                                     uint64_t current) const;
   domain::DealState& StagedDeal(const std::string& deal_id);
+  // Rebuilds the staged state of `deal_id` from the live state and the
+  // events of the batch staged so far.
+  void RestageDeal(const std::string& deal_id);
   v1::Event MakeEvent(const v1::AppendRequest& request, int index,
                       uint64_t sequence, uint64_t deal_version);
 
@@ -134,9 +138,18 @@ domain::DealState& Ledger::Batch::StagedDeal(const std::string& deal_id) {
   return *it->second;
 }
 
-v1::Event Ledger::Batch::MakeEvent(const v1::AppendRequest& request,
-                                   int index, uint64_t sequence,
-                                   uint64_t deal_version) {
+void Ledger::Batch::RestageDeal(const std::string& deal_id) {
+  std::shared_ptr<const domain::DealState> live = ledger_->Deal(deal_id);
+  auto state = live ? std::make_shared<domain::DealState>(*live)
+                    : std::make_shared<domain::DealState>();
+  for (const v1::Event& event : events_) {
+    if (event.deal_id() == deal_id) state->Apply(event);
+  }
+  staged_deals_[deal_id] = std::move(state);
+}
+
+v1::Event Ledger::Batch::MakeEvent(const v1::AppendRequest& request, int index,
+                                   uint64_t sequence, uint64_t deal_version) {
   v1::Event event;
   event.set_sequence(sequence);
   event.set_deal_id(request.deal_id());
@@ -208,29 +221,23 @@ absl::Status Ledger::Batch::Prepare(const v1::AppendRequest& request,
   const uint64_t first_sequence = next_sequence_;
   std::vector<v1::Event> accepted;
   accepted.reserve(request.events_size());
-  if (request.events_size() == 1) {
+  // Later events of a request may depend on earlier ones (a project
+  // announced, then approved), so each is checked against the state with
+  // the ones before it folded in. If one fails, the deal's staged state is
+  // rebuilt without the request (rare, and cheaper than copying the state
+  // for every request).
+  for (int i = 0; i < request.events_size(); ++i) {
     v1::Event event =
-        MakeEvent(request, 0, first_sequence, staged.version() + 1);
-    RETURN_IF_ERROR(staged.CheckRules(event));
+        MakeEvent(request, i, first_sequence + i, staged.version() + 1);
+    absl::Status rule = staged.CheckRules(event);
+    if (!rule.ok()) {
+      if (i > 0) RestageDeal(request.deal_id());
+      if (request.events_size() == 1) return rule;
+      return absl::Status(rule.code(),
+                          absl::StrCat("events[", i, "]: ", rule.message()));
+    }
     staged.Apply(event);
     accepted.push_back(std::move(event));
-  } else {
-    // Later events of a request may depend on earlier ones (a project
-    // announced, then approved), so they are folded into a copy that
-    // replaces the staged state only when all pass.
-    domain::DealState working = staged;
-    for (int i = 0; i < request.events_size(); ++i) {
-      v1::Event event =
-          MakeEvent(request, i, first_sequence + i, working.version() + 1);
-      absl::Status rule = working.CheckRules(event);
-      if (!rule.ok()) {
-        return absl::Status(rule.code(),
-                            absl::StrCat("events[", i, "]: ", rule.message()));
-      }
-      working.Apply(event);
-      accepted.push_back(std::move(event));
-    }
-    staged = std::move(working);
   }
 
   for (v1::Event& event : accepted) {
@@ -267,12 +274,52 @@ void Ledger::AddCommitObserver(CommitObserver observer) {
   observers_.push_back(std::move(observer));
 }
 
+uint64_t Ledger::LoadCheckpoint(
+    std::map<std::string, domain::DealState, std::less<>>* states) {
+  // Snapshots are a cache: anything unusable about them means a full
+  // replay, never an error.
+  absl::StatusOr<std::optional<storage::SnapshotCheckpoint>> checkpoint =
+      log_->LastCheckpoint();
+  if (!checkpoint.ok() || !checkpoint->has_value() ||
+      (*checkpoint)->sequence == 0 ||
+      (*checkpoint)->sequence > log_->LastSequence()) {
+    return 0;
+  }
+  const storage::SnapshotCheckpoint at = **checkpoint;
+  bool usable = true;
+  absl::Status scanned = log_->ScanLatestSnapshots(
+      at.sequence, [&](const storage::SnapshotRecord& record) {
+        internal::DealSnapshot snapshot;
+        absl::StatusOr<domain::DealState> state =
+            snapshot.ParseFromString(record.bytes)
+                ? domain::DealState::FromSnapshot(snapshot)
+                : absl::DataLossError("snapshot does not decode");
+        usable = state.ok() && state->deal_id() == record.deal_id &&
+                 state->last_sequence() == record.sequence;
+        if (usable) states->emplace(record.deal_id, *std::move(state));
+        return usable;
+      });
+  if (!scanned.ok() || !usable || states->size() != at.deal_count) {
+    states->clear();
+    return 0;
+  }
+  return at.sequence;
+}
+
 absl::Status Ledger::Recover() {
   std::map<std::string, domain::DealState, std::less<>> states;
-  uint64_t expected_sequence = 1;
+  const uint64_t checkpoint = LoadCheckpoint(&states);
+  recovery_stats_ = RecoveryStats{
+      .checkpoint_sequence = checkpoint,
+      .deals_from_snapshots = states.size(),
+  };
+  uint64_t expected_sequence = checkpoint + 1;
   absl::Status broken;
   absl::Time last_recorded = absl::InfinitePast();
-  RETURN_IF_ERROR(log_->Scan(0, [&](const v1::Event& event) {
+  for (const auto& [deal_id, state] : states) {
+    last_recorded = std::max(last_recorded, state.last_recorded_time());
+  }
+  RETURN_IF_ERROR(log_->Scan(checkpoint, [&](const v1::Event& event) {
     if (event.sequence() != expected_sequence) {
       broken = absl::DataLossError(
           absl::StrCat("log has a gap: expected sequence ", expected_sequence,
@@ -294,12 +341,13 @@ absl::Status Ledger::Recover() {
     return true;
   }));
   RETURN_IF_ERROR(broken);
+  recovery_stats_.events_replayed = expected_sequence - 1 - checkpoint;
 
   {
     absl::MutexLock lock(&state_mu_);
     for (auto& [deal_id, state] : states) {
-      deals_.emplace(deal_id,
-                     std::make_shared<const domain::DealState>(std::move(state)));
+      deals_.emplace(
+          deal_id, std::make_shared<const domain::DealState>(std::move(state)));
     }
   }
   last_recorded_time_ = last_recorded;
@@ -391,6 +439,15 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
       for (const CommitObserver& observer : observers_) {
         observer(batch.events());
       }
+      if (options_.snapshot_interval > 0) {
+        for (const v1::Event& event : batch.events()) {
+          dirty_deals_.insert(event.deal_id());
+        }
+        events_since_checkpoint_ += count;
+        if (events_since_checkpoint_ >= options_.snapshot_interval) {
+          WriteCheckpoint();
+        }
+      }
     } else {
       for (size_t i = 0; i < pending.size(); ++i) {
         if (results[i].ok() && needs_write[i]) {
@@ -409,6 +466,63 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i].done(std::move(results[i]));
   }
+}
+
+void Ledger::WriteCheckpoint() {
+  std::vector<std::shared_ptr<const domain::DealState>> changed;
+  storage::SnapshotCheckpoint checkpoint;
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    checkpoint.sequence = applied_sequence();
+    checkpoint.deal_count = deals_.size();
+    changed.reserve(dirty_deals_.size());
+    for (const std::string& deal_id : dirty_deals_) {
+      auto it = deals_.find(deal_id);
+      if (it != deals_.end()) changed.push_back(it->second);
+    }
+  }
+  std::vector<storage::SnapshotRecord> records;
+  records.reserve(changed.size());
+  internal::DealSnapshot snapshot;
+  for (const auto& state : changed) {
+    state->ToSnapshot(&snapshot);
+    records.push_back(storage::SnapshotRecord{
+        .deal_id = state->deal_id(),
+        .sequence = state->last_sequence(),
+        .bytes = snapshot.SerializeAsString(),
+    });
+  }
+  // On failure the deals stay dirty and the next interval tries again; the
+  // snapshots are only a cache, so appends go on regardless.
+  events_since_checkpoint_ = 0;
+  const absl::Status written = log_->WriteCheckpoint(checkpoint, records);
+  absl::MutexLock lock(&state_mu_);
+  if (written.ok()) {
+    dirty_deals_.clear();
+    ++stats_.checkpoints;
+    stats_.last_checkpoint_sequence = checkpoint.sequence;
+  } else {
+    ++stats_.checkpoint_failures;
+  }
+}
+
+absl::StatusOr<domain::DealState> Ledger::StateFromSnapshot(
+    std::string_view deal_id, uint64_t max_sequence) const {
+  ASSIGN_OR_RETURN(std::optional<storage::SnapshotRecord> record,
+                   log_->FindSnapshot(deal_id, max_sequence));
+  if (record.has_value()) {
+    internal::DealSnapshot snapshot;
+    if (snapshot.ParseFromString(record->bytes)) {
+      absl::StatusOr<domain::DealState> state =
+          domain::DealState::FromSnapshot(snapshot);
+      if (state.ok() && state->deal_id() == deal_id &&
+          state->last_sequence() == record->sequence) {
+        return state;
+      }
+    }
+  }
+  // None, or one this build cannot use: fold from the first event.
+  return domain::DealState();
 }
 
 std::shared_ptr<const domain::DealState> Ledger::Deal(
@@ -442,32 +556,41 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> Ledger::DealAsOf(
                             : std::min(bounds.max_sequence, applied);
   }
   if (live == nullptr) return live;
-  if (!bounds.max_recorded_time && !bounds.max_effective_time &&
-      (bounds.max_sequence == 0 ||
-       bounds.max_sequence >= live->last_sequence())) {
-    return live;
-  }
   // Events past the live state's last sequence may be durable but not yet
   // applied; the answer never runs ahead of the live state.
-  const uint64_t max_sequence = bounds.max_sequence == 0
-                                    ? applied
-                                    : std::min(bounds.max_sequence, applied);
+  uint64_t max_sequence = bounds.max_sequence == 0
+                              ? applied
+                              : std::min(bounds.max_sequence, applied);
+  // Recorded times are non-decreasing in log order, so a recorded-time
+  // bound is a sequence bound.
+  if (bounds.max_recorded_time) {
+    ASSIGN_OR_RETURN(const uint64_t recorded_by,
+                     storage::LastSequenceRecordedBefore(
+                         *log_, max_sequence,
+                         *bounds.max_recorded_time + absl::Nanoseconds(1)));
+    max_sequence = std::min(max_sequence, recorded_by);
+  }
+  if (!bounds.max_effective_time && max_sequence >= live->last_sequence()) {
+    return live;
+  }
+  // An effective-time bound skips events anywhere in the deal's history,
+  // so it folds from the first event; a sequence bound starts from the
+  // latest snapshot before it.
   auto state = std::make_shared<domain::DealState>();
-  RETURN_IF_ERROR(log_->ScanDeal(deal_id, 0, [&](const v1::Event& event) {
-    if (event.sequence() > max_sequence) return false;
-    // Recorded times are non-decreasing in log order.
-    if (bounds.max_recorded_time &&
-        domain::ToAbslTime(event.recorded_time()) > *bounds.max_recorded_time) {
-      return false;
-    }
-    if (bounds.max_effective_time &&
-        domain::ToAbslTime(event.data().effective_time()) >
-            *bounds.max_effective_time) {
-      return true;
-    }
-    state->Apply(event);
-    return true;
-  }));
+  if (!bounds.max_effective_time) {
+    ASSIGN_OR_RETURN(*state, StateFromSnapshot(deal_id, max_sequence));
+  }
+  RETURN_IF_ERROR(
+      log_->ScanDeal(deal_id, state->version(), [&](const v1::Event& event) {
+        if (event.sequence() > max_sequence) return false;
+        if (bounds.max_effective_time &&
+            domain::ToAbslTime(event.data().effective_time()) >
+                *bounds.max_effective_time) {
+          return true;
+        }
+        state->Apply(event);
+        return true;
+      }));
   if (!state->exists()) return nullptr;
   return state;
 }

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -52,6 +53,11 @@ struct LedgerOptions {
   // Most events the writer takes into one synced write (a request is never
   // split; one request may exceed this on its own).
   int max_batch_events = 4096;
+  // After this many events the writer snapshots every deal changed since
+  // the last checkpoint (0: never). Start-up then replays only the events
+  // after the last checkpoint, and an as-of query on sequence or recorded
+  // time replays at most about this many events of its deal.
+  uint64_t snapshot_interval = 10000;
 };
 
 // Bounds of a past state; a zero/absent bound does not limit.
@@ -71,6 +77,17 @@ struct WriterStats {
   uint64_t batches = 0;         // synced writes made
   uint64_t requests = 0;        // requests answered by the writer
   uint64_t events_written = 0;  // events made durable
+  uint64_t checkpoints = 0;     // snapshot checkpoints written
+  uint64_t checkpoint_failures = 0;
+  uint64_t last_checkpoint_sequence = 0;
+};
+
+// How the last Recover() rebuilt the state.
+struct RecoveryStats {
+  // The checkpoint the snapshots were loaded from (0: none, full replay).
+  uint64_t checkpoint_sequence = 0;
+  uint64_t deals_from_snapshots = 0;
+  uint64_t events_replayed = 0;
 };
 
 class Ledger {
@@ -91,10 +108,13 @@ class Ledger {
   // Stops the writer (as Stop()).
   ~Ledger();
 
-  // Rebuilds every deal's state by replaying the whole log, then starts
-  // the writer. Call once. Errors: DATA_LOSS when the log is corrupt or has
-  // a gap (message names the sequence); the ledger then stays not ready.
+  // Rebuilds every deal's state from the last snapshot checkpoint and the
+  // events after it (or the whole log when there is no usable checkpoint),
+  // then starts the writer. Call once. Errors: DATA_LOSS when the log is
+  // corrupt or has a gap (message names the sequence); the ledger then
+  // stays not ready.
   absl::Status Recover();
+  RecoveryStats recovery_stats() const { return recovery_stats_; }
 
   // True once Recover() succeeded and until Stop().
   bool ready() const { return ready_.load(std::memory_order_acquire); }
@@ -161,6 +181,16 @@ class Ledger {
 
   void WriterLoop();
   void ProcessBatch(std::vector<Pending>& pending);
+  // Loads the deal states of the last usable checkpoint into `states` and
+  // returns its sequence; 0 (and `states` empty) when there is none.
+  uint64_t LoadCheckpoint(
+      std::map<std::string, domain::DealState, std::less<>>* states);
+  // Snapshots the deals changed since the last checkpoint (writer thread).
+  void WriteCheckpoint();
+  // The latest snapshot of `deal_id` at or before `max_sequence` as a
+  // state, or an empty state when there is none usable.
+  absl::StatusOr<domain::DealState> StateFromSnapshot(
+      std::string_view deal_id, uint64_t max_sequence) const;
 
   const std::unique_ptr<storage::EventLog> log_;
   const LedgerOptions options_;
@@ -181,8 +211,12 @@ class Ledger {
   std::map<std::string, std::shared_ptr<const domain::DealState>, std::less<>>
       deals_ ABSL_GUARDED_BY(state_mu_);
 
+  RecoveryStats recovery_stats_;
+
   // Owned by the writer thread.
   absl::Time last_recorded_time_ = absl::InfinitePast();
+  std::set<std::string, std::less<>> dirty_deals_;
+  uint64_t events_since_checkpoint_ = 0;
   WriterStats stats_ ABSL_GUARDED_BY(state_mu_);
 };
 

@@ -3,11 +3,10 @@
 // acknowledged first).
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "services/server.h"
 
@@ -24,14 +23,20 @@ std::string Setting(const std::string& flag, const char* env,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pactlogd: the append-only record of investment-for-tariff deals"};
+  CLI::App app{
+      "pactlogd: the append-only record of investment-for-tariff deals"};
   std::string listen, data_dir;
+  uint64_t snapshot_interval = 10000;
   app.add_option("--listen", listen,
                  "host:port to serve gRPC on (env PACTLOG_LISTEN; default "
                  "127.0.0.1:50051)");
   app.add_option("--data-dir", data_dir,
                  "directory of the event log (env PACTLOG_DATA_DIR; default "
                  "./var/pactlog)");
+  app.add_option("--snapshot-interval", snapshot_interval,
+                 "events between snapshot checkpoints; start-up and as-of "
+                 "queries replay at most about this many (0: no snapshots)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals in every thread; main waits for them below.
@@ -42,19 +47,18 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   pactlog::services::ServerOptions options;
-  options.listen_address =
-      Setting(listen, "PACTLOG_LISTEN", "127.0.0.1:50051");
-  options.data_dir = Setting(data_dir, "PACTLOG_DATA_DIR",
-                             "var/pactlog");
+  options.listen_address = Setting(listen, "PACTLOG_LISTEN", "127.0.0.1:50051");
+  options.data_dir = Setting(data_dir, "PACTLOG_DATA_DIR", "var/pactlog");
+  options.snapshot_interval = snapshot_interval;
 
   auto server = pactlog::services::PactlogServer::Start(options);
   if (!server.ok()) {
     std::cerr << "pactlogd: " << server.status() << "\n";
     return 1;
   }
-  std::cerr << "pactlogd: listening on " << options.listen_address
-            << " (port " << (*server)->port() << "), data in "
-            << options.data_dir << "; replaying the log\n";
+  std::cerr << "pactlogd: listening on " << options.listen_address << " (port "
+            << (*server)->port() << "), data in " << options.data_dir
+            << "; replaying the log\n";
   if (absl::Status recovered = (*server)->Recover(); !recovered.ok()) {
     std::cerr << "pactlogd: replay failed: " << recovered << "\n";
     (*server)->Shutdown(absl::ZeroDuration());

@@ -38,6 +38,7 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
                    storage::OpenRocksDbEventLog(log_options));
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = clock;
+  ledger_options.snapshot_interval = options.snapshot_interval;
   server->ledger_ =
       std::make_unique<ledger::Ledger>(std::move(log), ledger_options);
   server->hub_ = std::make_unique<SubscriptionHub>(server->ledger_.get(),
@@ -50,9 +51,8 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
       std::make_unique<DealLedgerService>(server->ledger_.get());
   server->query_service_ =
       std::make_unique<DealQueryService>(server->ledger_.get(), clock);
-  server->stream_service_ =
-      std::make_unique<EventStreamService>(server->ledger_.get(),
-                                           server->hub_.get());
+  server->stream_service_ = std::make_unique<EventStreamService>(
+      server->ledger_.get(), server->hub_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -8,10 +8,10 @@
 #ifndef PACTLOG_SERVICES_SERVER_H_
 #define PACTLOG_SERVICES_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,6 +32,9 @@ struct ServerOptions {
   std::string data_dir = "var/pactlog";
   // Source of recorded times; nullptr for the system clock. Not owned.
   ledger::Clock* clock = nullptr;
+  // Events between snapshot checkpoints (0: no snapshots); see
+  // ledger::LedgerOptions::snapshot_interval.
+  uint64_t snapshot_interval = 10000;
   SubscriptionHubOptions subscriptions;
 };
 

@@ -56,23 +56,6 @@ absl::Status ValidateSubscribe(const v1::SubscribeRequest& request) {
   return domain::ViolationsToStatus(violations);
 }
 
-// The sequence after which events were recorded at or after `time`:
-// recorded times are non-decreasing in sequence, so a binary search.
-absl::StatusOr<uint64_t> PositionBeforeRecordedTime(
-    const storage::EventLog& log, uint64_t head, absl::Time time) {
-  uint64_t lo = 1, hi = head + 1;  // first sequence with recorded >= time
-  while (lo < hi) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    ASSIGN_OR_RETURN(v1::Event event, log.Get(mid));
-    if (domain::ToAbslTime(event.recorded_time()) < time) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo - 1;
-}
-
 }  // namespace
 
 struct SubscriptionHub::Subscriber {
@@ -215,7 +198,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
       position = head;
       break;
     case v1::SubscribeRequest::kFromRecordedTime: {
-      auto found = PositionBeforeRecordedTime(
+      auto found = storage::LastSequenceRecordedBefore(
           ledger_->log(), head,
           domain::ToAbslTime(request->from_recorded_time()));
       if (!found.ok()) return new RefusedReactor(found.status());

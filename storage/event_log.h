@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "pactlog/v1/events.pb.h"
 
@@ -36,6 +37,25 @@ struct EventIdEntry {
 
 // Visitor for scans: return true to go on, false to stop.
 using EventVisitor = std::function<bool(const pactlog::v1::Event&)>;
+
+// A snapshot of one deal's derived state right after the event at
+// `sequence`, the deal's last event at that point. The bytes are opaque to
+// the log (the ledger encodes them).
+struct SnapshotRecord {
+  std::string deal_id;
+  uint64_t sequence = 0;
+  std::string bytes;
+};
+
+// A point at which every deal was covered by a snapshot: for each of the
+// `deal_count` deals that existed, its latest snapshot at or before
+// `sequence` is its state at `sequence`.
+struct SnapshotCheckpoint {
+  uint64_t sequence = 0;
+  uint64_t deal_count = 0;
+};
+
+using SnapshotVisitor = std::function<bool(const SnapshotRecord&)>;
 
 class EventLog {
  public:
@@ -77,7 +97,43 @@ class EventLog {
   // Where `event_id` was recorded, or nullopt if never.
   virtual absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const = 0;
+
+  // Snapshots are a cache of state derived from the log: they make start-up
+  // and as-of queries replay less, and deleting any or all of them changes
+  // no answer. They are written without a sync of their own; a crash may
+  // drop the latest checkpoint, but a checkpoint and its snapshots always
+  // survive or vanish together.
+
+  // Stores `snapshots` and makes `checkpoint` the last checkpoint, in one
+  // atomic write. Requires checkpoint.sequence <= LastSequence() and every
+  // snapshot's sequence <= checkpoint.sequence.
+  virtual absl::Status WriteCheckpoint(
+      const SnapshotCheckpoint& checkpoint,
+      absl::Span<const SnapshotRecord> snapshots) = 0;
+
+  // The last checkpoint written, or nullopt if none (or they were deleted).
+  virtual absl::StatusOr<std::optional<SnapshotCheckpoint>> LastCheckpoint()
+      const = 0;
+
+  // Visits, for every deal with a snapshot at or before `max_sequence`, its
+  // latest such snapshot, in deal id order, until the visitor returns false.
+  virtual absl::Status ScanLatestSnapshots(
+      uint64_t max_sequence, const SnapshotVisitor& visitor) const = 0;
+
+  // The latest snapshot of `deal_id` at or before `max_sequence`.
+  virtual absl::StatusOr<std::optional<SnapshotRecord>> FindSnapshot(
+      std::string_view deal_id, uint64_t max_sequence) const = 0;
+
+  // Deletes every snapshot and the checkpoint (durably).
+  virtual absl::Status DeleteSnapshots() = 0;
 };
+
+// The last sequence in [0, head] whose event was recorded before `time`.
+// Recorded times are non-decreasing in sequence order, so this is a binary
+// search of O(log head) reads. Errors: those of EventLog::Get.
+absl::StatusOr<uint64_t> LastSequenceRecordedBefore(const EventLog& log,
+                                                    uint64_t head,
+                                                    absl::Time time);
 
 struct RocksDbOptions {
   // Directory of the database; created when missing.

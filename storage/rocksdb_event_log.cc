@@ -52,6 +52,7 @@ constexpr char kEventsCf[] = "events";
 constexpr char kDealIndexCf[] = "deal_index";
 constexpr char kEventIdsCf[] = "event_ids";
 constexpr char kMetaCf[] = "meta";
+constexpr char kSnapshotsCf[] = "snapshots";
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr uint64_t kFormatVersion = 1;
@@ -60,6 +61,11 @@ constexpr char kEventValueFormat = 0x01;
 // Separates the deal id from the version in `deal_index` keys. Deal ids are
 // slugs and never contain it, so one deal's keys never prefix another's.
 constexpr char kDealIdTerminator = '\0';
+
+// The checkpoint's key in `snapshots`. It starts with the terminator, so it
+// sorts before every snapshot key (deal ids start with a letter or digit).
+constexpr std::string_view kCheckpointKey =
+    std::string_view("\0checkpoint", 11);
 
 constexpr size_t kMultiGetChunk = 256;
 constexpr size_t kBlockCacheBytes = size_t{64} << 20;
@@ -206,7 +212,8 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(
 
 bool IsPactlogColumnFamily(std::string_view name) {
   return name == rocksdb::kDefaultColumnFamilyName || name == kEventsCf ||
-         name == kDealIndexCf || name == kEventIdsCf || name == kMetaCf;
+         name == kDealIndexCf || name == kEventIdsCf || name == kMetaCf ||
+         name == kSnapshotsCf;
 }
 
 class RocksDbEventLog final : public EventLog {
@@ -225,8 +232,24 @@ class RocksDbEventLog final : public EventLog {
                         const EventVisitor& visitor) const override;
   absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const override;
+  absl::Status WriteCheckpoint(
+      const SnapshotCheckpoint& checkpoint,
+      absl::Span<const SnapshotRecord> snapshots) override;
+  absl::StatusOr<std::optional<SnapshotCheckpoint>> LastCheckpoint()
+      const override;
+  absl::Status ScanLatestSnapshots(
+      uint64_t max_sequence, const SnapshotVisitor& visitor) const override;
+  absl::StatusOr<std::optional<SnapshotRecord>> FindSnapshot(
+      std::string_view deal_id, uint64_t max_sequence) const override;
+  absl::Status DeleteSnapshots() override;
 
  private:
+  // The latest snapshot of `deal_id` at or before `max_sequence`, using
+  // `it` (an iterator over `snapshots_`).
+  absl::StatusOr<std::optional<SnapshotRecord>> LatestSnapshot(
+      rocksdb::Iterator* it, std::string_view deal_id,
+      uint64_t max_sequence) const;
+
   RocksDbEventLog(std::string path, bool sync, std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
@@ -255,6 +278,7 @@ class RocksDbEventLog final : public EventLog {
   rocksdb::ColumnFamilyHandle* deal_index_;
   rocksdb::ColumnFamilyHandle* event_ids_;
   rocksdb::ColumnFamilyHandle* meta_;
+  rocksdb::ColumnFamilyHandle* snapshots_;
 
   // Serialises Append so its check of the next sequence holds for its write
   // even if a caller breaks the one-writer rule.
@@ -310,6 +334,8 @@ absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
       {kEventIdsCf,
        MakeColumnFamilyOptions(cache, compression, Filter::kWholeKey)},
       {kMetaCf, MakeColumnFamilyOptions(cache, compression, Filter::kNone)},
+      {kSnapshotsCf,
+       MakeColumnFamilyOptions(cache, compression, Filter::kNone)},
   };
   for (const std::string& name : existing) {
     if (!IsPactlogColumnFamily(name)) {
@@ -341,6 +367,7 @@ RocksDbEventLog::RocksDbEventLog(
   deal_index_ = Handle(kDealIndexCf);
   event_ids_ = Handle(kEventIdsCf);
   meta_ = Handle(kMetaCf);
+  snapshots_ = Handle(kSnapshotsCf);
 }
 
 RocksDbEventLog::~RocksDbEventLog() {
@@ -684,6 +711,128 @@ absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
   }
   if (*sequence > last) return std::nullopt;
   return EventIdEntry{.sequence = *sequence};
+}
+
+absl::Status RocksDbEventLog::WriteCheckpoint(
+    const SnapshotCheckpoint& checkpoint,
+    absl::Span<const SnapshotRecord> snapshots) {
+  if (checkpoint.sequence > LastSequence()) {
+    return absl::InternalError(absl::StrCat(
+        "refusing a snapshot checkpoint at sequence ", checkpoint.sequence,
+        " beyond the end of the log, ", LastSequence()));
+  }
+  rocksdb::WriteBatch batch;
+  const std::string doing = absl::StrCat(
+      "writing the snapshot checkpoint at sequence ", checkpoint.sequence);
+  for (const SnapshotRecord& snapshot : snapshots) {
+    if (!IsIndexableDealId(snapshot.deal_id) ||
+        snapshot.sequence > checkpoint.sequence) {
+      return absl::InternalError(absl::StrCat(
+          "refusing the snapshot of deal ", Quote(snapshot.deal_id),
+          " at sequence ", snapshot.sequence, " in the checkpoint at ",
+          checkpoint.sequence));
+    }
+    RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(snapshots_, DealIndexKey(snapshot.deal_id, snapshot.sequence),
+                  snapshot.bytes),
+        doing));
+  }
+  RETURN_IF_ERROR(
+      FromRocksDb(batch.Put(snapshots_, ToSlice(kCheckpointKey),
+                            absl::StrCat(EncodeUint64(checkpoint.sequence),
+                                         EncodeUint64(checkpoint.deal_count))),
+                  doing));
+  // Unsynced: the next synced append carries it to disk, and a crash
+  // before that loses only a cache.
+  rocksdb::WriteOptions options;
+  options.sync = false;
+  return FromRocksDb(db_->Write(options, &batch), doing);
+}
+
+absl::StatusOr<std::optional<SnapshotCheckpoint>>
+RocksDbEventLog::LastCheckpoint() const {
+  std::string value;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), snapshots_,
+                                          ToSlice(kCheckpointKey), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocksDb(status, "reading the snapshot checkpoint"));
+  const std::optional<uint64_t> sequence =
+      value.size() == 16 ? DecodeUint64(std::string_view(value).substr(0, 8))
+                         : std::nullopt;
+  const std::optional<uint64_t> deal_count =
+      value.size() == 16 ? DecodeUint64(std::string_view(value).substr(8))
+                         : std::nullopt;
+  // A cache entry that does not decode is treated as absent.
+  if (!sequence.has_value() || !deal_count.has_value()) return std::nullopt;
+  return SnapshotCheckpoint{.sequence = *sequence, .deal_count = *deal_count};
+}
+
+absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::LatestSnapshot(
+    rocksdb::Iterator* it, std::string_view deal_id,
+    uint64_t max_sequence) const {
+  const std::string prefix = DealIndexPrefix(deal_id);
+  it->SeekForPrev(DealIndexKey(deal_id, max_sequence));
+  RETURN_IF_ERROR(
+      FromRocksDb(it->status(),
+                  absl::StrCat("finding a snapshot of deal ", Quote(deal_id))));
+  if (!it->Valid()) return std::nullopt;
+  const std::string_view key = ToView(it->key());
+  if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) {
+    return std::nullopt;
+  }
+  return SnapshotRecord{
+      .deal_id = std::string(deal_id),
+      .sequence = *DecodeUint64(key.substr(prefix.size())),
+      .bytes = std::string(ToView(it->value())),
+  };
+}
+
+absl::Status RocksDbEventLog::ScanLatestSnapshots(
+    uint64_t max_sequence, const SnapshotVisitor& visitor) const {
+  std::unique_ptr<rocksdb::Iterator> deals(
+      db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  std::unique_ptr<rocksdb::Iterator> latest(
+      db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  // Past the checkpoint key, then one deal at a time: jump to its latest
+  // snapshot at or before max_sequence, then past all its keys.
+  deals->Seek(ToSlice(std::string_view("\1", 1)));
+  while (deals->Valid()) {
+    const std::string_view key = ToView(deals->key());
+    const size_t end = key.find(kDealIdTerminator);
+    if (end == std::string_view::npos || end == 0) {
+      return absl::DataLossError(absl::StrCat(
+          "malformed key in column family snapshots: ", Quote(key)));
+    }
+    const std::string deal_id(key.substr(0, end));
+    ASSIGN_OR_RETURN(std::optional<SnapshotRecord> snapshot,
+                     LatestSnapshot(latest.get(), deal_id, max_sequence));
+    if (snapshot.has_value() && !visitor(*snapshot)) return absl::OkStatus();
+    std::string next_deal = deal_id;
+    next_deal.push_back(static_cast<char>(kDealIdTerminator + 1));
+    deals->Seek(next_deal);
+  }
+  return FromRocksDb(deals->status(), "scanning the snapshots");
+}
+
+absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::FindSnapshot(
+    std::string_view deal_id, uint64_t max_sequence) const {
+  if (!IsIndexableDealId(deal_id)) return std::nullopt;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  return LatestSnapshot(it.get(), deal_id, max_sequence);
+}
+
+absl::Status RocksDbEventLog::DeleteSnapshots() {
+  rocksdb::WriteBatch batch;
+  // Every key: the checkpoint key starts with the terminator, deal ids with
+  // a letter or digit, so all lie below 0xff.
+  RETURN_IF_ERROR(
+      FromRocksDb(batch.DeleteRange(snapshots_, ToSlice(std::string_view()),
+                                    ToSlice(std::string_view("\xff", 1))),
+                  "deleting the snapshots"));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocksDb(db_->Write(options, &batch), "deleting the snapshots");
 }
 
 }  // namespace

@@ -29,10 +29,17 @@ std::unique_ptr<TestServer> TestServer::Start(
     const std::string& data_dir, ledger::Clock* clock,
     services::SubscriptionHubOptions subscriptions) {
   services::ServerOptions options;
-  options.listen_address = "127.0.0.1:0";
   options.data_dir = data_dir;
   options.clock = clock;
   options.subscriptions = subscriptions;
+  return Start(std::move(options));
+}
+
+std::unique_ptr<TestServer> TestServer::Start(services::ServerOptions options) {
+  if (options.listen_address.empty() ||
+      options.listen_address == services::ServerOptions().listen_address) {
+    options.listen_address = "127.0.0.1:0";
+  }
   auto started = services::PactlogServer::Start(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status();
@@ -112,8 +119,8 @@ v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
 }
 
 v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
-                           const std::string& us_state,
-                           int64_t pledged_dollars, absl::Time effective) {
+                           const std::string& us_state, int64_t pledged_dollars,
+                           absl::Time effective) {
   v1::EventData data = Base(effective);
   v1::ProjectAnnouncement* project =
       data.mutable_announcement()->mutable_project();

@@ -34,6 +34,10 @@ class ManualClock final : public ledger::Clock {
     absl::MutexLock lock(&mu_);
     now_ += d;
   }
+  void Set(absl::Time t) {
+    absl::MutexLock lock(&mu_);
+    now_ = t;
+  }
 
  private:
   absl::Mutex mu_;
@@ -59,6 +63,9 @@ class TestServer {
   static std::unique_ptr<TestServer> Start(
       const std::string& data_dir, ledger::Clock* clock,
       services::SubscriptionHubOptions subscriptions = {});
+  // The same with every server option given. An empty or default listen
+  // address becomes 127.0.0.1:0: tests never take the well-known port.
+  static std::unique_ptr<TestServer> Start(services::ServerOptions options);
   ~TestServer();
 
   std::string address() const;
@@ -87,8 +94,8 @@ absl::Time Date(int year, int month, int day);
 v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
                         absl::Time effective, int32_t cap_bps = 1500);
 v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
-                           const std::string& us_state,
-                           int64_t pledged_dollars, absl::Time effective);
+                           const std::string& us_state, int64_t pledged_dollars,
+                           absl::Time effective);
 v1::EventData ApprovalEvent(const std::string& project_id,
                             int64_t amount_dollars, absl::Time effective);
 v1::EventData DisbursementEvent(const std::string& project_id,
@@ -105,7 +112,6 @@ grpc::Status Append(TestServer& server, const v1::AppendRequest& request,
                     v1::AppendResponse* response = nullptr);
 
 }  // namespace pactlog::testing
-
 
 #include <gtest/gtest.h>
 
@@ -127,8 +133,8 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  ManualClock clock_{absl::FromCivil(absl::CivilDay(2026, 1, 5),
-                                     absl::UTCTimeZone())};
+  ManualClock clock_{
+      absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone())};
   services::SubscriptionHubOptions subscriptions_;
   std::unique_ptr<TestServer> server_;
 };

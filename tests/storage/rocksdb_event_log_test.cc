@@ -654,5 +654,73 @@ TEST_F(RocksDbEventLogTest, ConcurrentReadersSeeWholeBatchesOnly) {
   EXPECT_EQ(log_->LastSequence(), total);
 }
 
+TEST_F(RocksDbEventLogTest, SnapshotsAreFoundByDealAndLatestAtOrBefore) {
+  OpenLog();
+  std::vector<Event> events;
+  for (uint64_t s = 1; s <= 9; ++s) {
+    events.push_back(
+        MakeEvent(s, s % 2 == 1 ? "deal-a" : "deal-b", (s + 1) / 2));
+  }
+  Append(events);
+  EXPECT_FALSE(log_->LastCheckpoint()->has_value());
+  auto snapshot = [](std::string deal, uint64_t sequence) {
+    return SnapshotRecord{.deal_id = deal,
+                          .sequence = sequence,
+                          .bytes = absl::StrCat(deal, "@", sequence)};
+  };
+  ASSERT_TRUE(
+      log_->WriteCheckpoint({.sequence = 4, .deal_count = 2},
+                            {snapshot("deal-a", 3), snapshot("deal-b", 4)})
+          .ok());
+  ASSERT_TRUE(
+      log_->WriteCheckpoint({.sequence = 8, .deal_count = 2},
+                            {snapshot("deal-a", 7), snapshot("deal-b", 8)})
+          .ok());
+  // Not the last sequence: refused.
+  EXPECT_EQ(log_->WriteCheckpoint({.sequence = 10, .deal_count = 2}, {}).code(),
+            absl::StatusCode::kInternal);
+
+  CloseLog();
+  OpenLog();
+  auto checkpoint = log_->LastCheckpoint();
+  ASSERT_TRUE(checkpoint.ok() && checkpoint->has_value());
+  EXPECT_EQ((*checkpoint)->sequence, 8u);
+  EXPECT_EQ((*checkpoint)->deal_count, 2u);
+
+  auto bytes_at = [&](std::string_view deal, uint64_t max) -> std::string {
+    auto found = log_->FindSnapshot(deal, max);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() && found->has_value() ? (*found)->bytes : "none";
+  };
+  EXPECT_EQ(bytes_at("deal-a", 2), "none");
+  EXPECT_EQ(bytes_at("deal-a", 3), "deal-a@3");
+  EXPECT_EQ(bytes_at("deal-a", 6), "deal-a@3");
+  EXPECT_EQ(bytes_at("deal-a", 100), "deal-a@7");
+  EXPECT_EQ(bytes_at("deal-b", 7), "deal-b@4");
+  EXPECT_EQ(bytes_at("deal", 100), "none");  // a prefix of other deals
+  EXPECT_EQ(bytes_at("deal-c", 100), "none");
+
+  auto latest = [&](uint64_t max) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(log_->ScanLatestSnapshots(max,
+                                          [&](const SnapshotRecord& r) {
+                                            out.push_back(r.bytes);
+                                            return true;
+                                          })
+                    .ok());
+    return out;
+  };
+  EXPECT_THAT(latest(8), ElementsAre("deal-a@7", "deal-b@8"));
+  EXPECT_THAT(latest(6), ElementsAre("deal-a@3", "deal-b@4"));
+  EXPECT_THAT(latest(3), ElementsAre("deal-a@3"));
+  EXPECT_THAT(latest(2), IsEmpty());
+
+  ASSERT_TRUE(log_->DeleteSnapshots().ok());
+  EXPECT_FALSE(log_->LastCheckpoint()->has_value());
+  EXPECT_THAT(latest(100), IsEmpty());
+  // The events are untouched.
+  EXPECT_EQ(ScanAll(0).size(), 9u);
+}
+
 }  // namespace
 }  // namespace pactlog::storage

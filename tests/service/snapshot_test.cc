@@ -1,0 +1,209 @@
+// Snapshots are a cache: with them, without them, and after deleting them,
+// every query answers the same. Recovery from a checkpoint replays only the
+// events after it.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/event_log.h"
+#include "tests/service/test_support.h"
+
+namespace pactlog::testing {
+namespace {
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<TestServer> StartServer(const std::string& dir,
+                                          uint64_t snapshot_interval) {
+    services::ServerOptions options;
+    options.data_dir = dir;
+    options.clock = &clock_;
+    options.snapshot_interval = snapshot_interval;
+    return TestServer::Start(std::move(options));
+  }
+
+  // Two deals with projects, approvals, disbursements and tariff changes,
+  // in single-event and multi-event requests, some refused; the clock
+  // moves between requests so recorded times differ. Fills
+  // `recorded_times_` with the time of each request.
+  void RecordHistory(TestServer& server) {
+    auto append = [&](const std::string& deal,
+                      std::vector<v1::EventData> events, bool ok = true) {
+      grpc::Status status = Append(server, Request(deal, std::move(events)));
+      EXPECT_EQ(status.ok(), ok) << status.error_message();
+      recorded_times_.push_back(clock_.Now());
+      clock_.Advance(absl::Minutes(7));
+    };
+    for (const std::string deal : {"deal-a", "deal-b"}) {
+      append(deal, {DealEvent(deal, 550'000'000'000, Date(2025, 7, 22))});
+    }
+    for (int p = 0; p < 6; ++p) {
+      const std::string deal = p % 2 == 0 ? "deal-a" : "deal-b";
+      const std::string project = "project-" + std::to_string(p);
+      append(deal,
+             {ProjectEvent(project, v1::SECTOR_ENERGY, p % 3 == 0 ? "TX" : "OH",
+                           1'000'000 * (p + 1), Date(2026, 2, 1 + p))});
+      for (int step = 0; step < 4; ++step) {
+        append(deal,
+               {ApprovalEvent(project, 100'000, Date(2026, 3, 1 + step)),
+                DisbursementEvent(project, 50'000, Date(2026, 3, 2 + step))});
+        append(deal,
+               {TariffEvent("cat-" + std::to_string(step % 3),
+                            1500 - 10 * (p + step), Date(2025, 8 + step, 7))});
+      }
+      // Refused: more than pledged; nothing recorded.
+      append(deal, {ApprovalEvent(project, 100'000'000, Date(2026, 4, 1))},
+             /*ok=*/false);
+    }
+  }
+
+  // Every deal query at every sequence, at every recorded time, and at a
+  // few effective times, serialized.
+  std::vector<std::string> Answers(TestServer& server) {
+    std::vector<v1::AsOf> points;
+    const uint64_t last = server.server().ledger().applied_sequence();
+    for (uint64_t sequence = 1; sequence <= last; ++sequence) {
+      points.emplace_back().set_sequence(sequence);
+    }
+    for (absl::Time t : recorded_times_) {
+      *points.emplace_back().mutable_recorded_time() = Time(t);
+    }
+    for (int month = 7; month <= 12; ++month) {
+      *points.emplace_back().mutable_effective_time() =
+          Time(Date(2025, month, 15));
+      v1::AsOf& both = points.emplace_back();
+      *both.mutable_effective_time() = Time(Date(2026, month - 4, 3));
+      both.set_sequence(last / 2 + month);
+    }
+    points.emplace_back();  // the live state
+    std::vector<std::string> answers;
+    for (const v1::AsOf& as_of : points) {
+      for (const std::string deal : {"deal-a", "deal-b"}) {
+        {
+          v1::GetDealRequest request;
+          request.set_deal_id(deal);
+          *request.mutable_options()->mutable_as_of() = as_of;
+          v1::GetDealResponse response;
+          grpc::Status status =
+              server.query().GetDeal(Context().get(), request, &response);
+          answers.push_back(absl::StrCat(status.error_code(), " ",
+                                         response.ShortDebugString()));
+        }
+        {
+          v1::ListProjectsRequest request;
+          request.set_deal_id(deal);
+          *request.mutable_options()->mutable_as_of() = as_of;
+          v1::ListProjectsResponse response;
+          grpc::Status status =
+              server.query().ListProjects(Context().get(), request, &response);
+          answers.push_back(absl::StrCat(status.error_code(), " ",
+                                         response.ShortDebugString()));
+        }
+        {
+          v1::GetTariffsRequest request;
+          request.set_deal_id(deal);
+          *request.mutable_options()->mutable_as_of() = as_of;
+          v1::GetTariffsResponse response;
+          grpc::Status status =
+              server.query().GetTariffs(Context().get(), request, &response);
+          answers.push_back(absl::StrCat(status.error_code(), " ",
+                                         response.ShortDebugString()));
+        }
+      }
+    }
+    return answers;
+  }
+
+  ManualClock clock_{
+      absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone())};
+  std::vector<absl::Time> recorded_times_;
+};
+
+TEST_F(SnapshotTest, AnswersAreTheSameWithWithoutAndAfterDeletingSnapshots) {
+  TempDir with_dir, without_dir;
+  std::vector<std::string> with_snapshots, without_snapshots;
+  {
+    auto server = StartServer(with_dir.path(), /*snapshot_interval=*/5);
+    ASSERT_NE(server, nullptr);
+    RecordHistory(*server);
+    EXPECT_GT(server->server().ledger().writer_stats().checkpoints, 5u);
+    with_snapshots = Answers(*server);
+  }
+  recorded_times_.clear();
+  clock_.Set(absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone()));
+  {
+    auto server = StartServer(without_dir.path(), /*snapshot_interval=*/0);
+    ASSERT_NE(server, nullptr);
+    RecordHistory(*server);
+    EXPECT_EQ(server->server().ledger().writer_stats().checkpoints, 0u);
+    without_snapshots = Answers(*server);
+  }
+  ASSERT_GT(with_snapshots.size(), 500u);
+  EXPECT_EQ(with_snapshots, without_snapshots);
+
+  // Restarting loads the last checkpoint and replays only what follows.
+  {
+    auto server = StartServer(with_dir.path(), 5);
+    ASSERT_NE(server, nullptr);
+    const ledger::RecoveryStats recovery =
+        server->server().ledger().recovery_stats();
+    EXPECT_GT(recovery.checkpoint_sequence, 0u);
+    EXPECT_EQ(recovery.deals_from_snapshots, 2u);
+    EXPECT_LT(recovery.events_replayed, 5u + 2u);
+    EXPECT_EQ(recovery.checkpoint_sequence + recovery.events_replayed,
+              server->server().ledger().applied_sequence());
+    EXPECT_EQ(Answers(*server), with_snapshots);
+  }
+
+  // Deleting every snapshot changes no answer: start-up replays it all.
+  {
+    auto log = storage::OpenRocksDbEventLog({.path = with_dir.path()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->DeleteSnapshots().ok());
+    auto checkpoint = (*log)->LastCheckpoint();
+    ASSERT_TRUE(checkpoint.ok());
+    EXPECT_FALSE(checkpoint->has_value());
+  }
+  {
+    auto server = StartServer(with_dir.path(), 0);
+    ASSERT_NE(server, nullptr);
+    const ledger::RecoveryStats recovery =
+        server->server().ledger().recovery_stats();
+    EXPECT_EQ(recovery.checkpoint_sequence, 0u);
+    EXPECT_EQ(recovery.events_replayed,
+              server->server().ledger().applied_sequence());
+    EXPECT_EQ(Answers(*server), with_snapshots);
+  }
+}
+
+TEST_F(SnapshotTest, PartlyDeletedSnapshotsAreNotTrustedAtStartUp) {
+  TempDir dir;
+  std::vector<std::string> answers;
+  {
+    auto server = StartServer(dir.path(), 5);
+    ASSERT_NE(server, nullptr);
+    RecordHistory(*server);
+    answers = Answers(*server);
+  }
+  {
+    // A checkpoint that claims three deals when only two have snapshots,
+    // as if one deal's snapshots had been lost.
+    auto log = storage::OpenRocksDbEventLog({.path = dir.path()});
+    ASSERT_TRUE(log.ok()) << log.status();
+    auto checkpoint = (*log)->LastCheckpoint();
+    ASSERT_TRUE(checkpoint.ok() && checkpoint->has_value());
+    storage::SnapshotCheckpoint claimed = **checkpoint;
+    ++claimed.deal_count;
+    ASSERT_TRUE((*log)->WriteCheckpoint(claimed, {}).ok());
+  }
+  auto server = StartServer(dir.path(), 5);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->server().ledger().recovery_stats().checkpoint_sequence, 0u);
+  EXPECT_EQ(Answers(*server), answers);
+}
+
+}  // namespace
+}  // namespace pactlog::testing
