@@ -66,6 +66,8 @@ func (c *Client) Append(ctx context.Context, dealID string, events []*pactlogpb.
 		if e == nil {
 			return nil, invalidArgument("events[%d]: nil event", i)
 		}
+	}
+	for _, e := range events {
 		if e.EventId == "" {
 			id, err := NewEventID()
 			if err != nil {

@@ -3,6 +3,7 @@ package pactlog
 import (
 	"context"
 	"io"
+	"math"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -125,9 +126,10 @@ type Subscription struct {
 	consumed   uint64             // Position(): what the consumer has been given
 }
 
-// Subscribe opens a subscription. The stream is opened by the first Next or
-// Recv; errors such as OUT_OF_RANGE (AfterSequence beyond the log) are
-// returned there. ctx bounds the whole subscription.
+// Subscribe opens a subscription: the request is sent now (so FromEnd means
+// from this call on), the answers are read by Next or Recv. Errors the
+// server sends, such as OUT_OF_RANGE (AfterSequence beyond the log), are
+// returned there. ctx bounds the whole subscription; Close ends it.
 func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions) (*Subscription, error) {
 	starts := 0
 	if opts.AfterSequence > 0 {
@@ -142,8 +144,8 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions) (*Subscri
 	if starts > 1 {
 		return nil, invalidArgument("SubscribeOptions: set at most one of AfterSequence, FromEnd, FromRecordedTime")
 	}
-	if opts.Heartbeat%time.Millisecond != 0 || opts.Heartbeat < 0 {
-		return nil, invalidArgument("SubscribeOptions.Heartbeat: must be a positive whole number of milliseconds, got %v", opts.Heartbeat)
+	if opts.Heartbeat%time.Millisecond != 0 || opts.Heartbeat < 0 || opts.Heartbeat/time.Millisecond > math.MaxInt32 {
+		return nil, invalidArgument("SubscribeOptions.Heartbeat: must be 0 or a whole number of milliseconds, got %v", opts.Heartbeat)
 	}
 	if opts.MaxReconnects < 0 {
 		return nil, invalidArgument("SubscribeOptions.MaxReconnects: must be >= 0, got %d", opts.MaxReconnects)
@@ -153,6 +155,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions) (*Subscri
 	if opts.AfterSequence > 0 {
 		s.started, s.received, s.consumed = true, opts.AfterSequence, opts.AfterSequence
 	}
+	// A failure here (the server is down) is handled by the first recv,
+	// like any disconnect.
+	_ = s.open()
 	return s, nil
 }
 
@@ -239,6 +244,18 @@ func (s *Subscription) request() *pactlogpb.SubscribeRequest {
 	return req
 }
 
+// open sends the subscription request on a new stream.
+func (s *Subscription) open() error {
+	sctx, cancel := context.WithCancel(s.ctx)
+	stream, err := s.c.stream.Subscribe(sctx, s.request())
+	if err != nil {
+		cancel()
+		return err
+	}
+	s.stream, s.streamCancel = stream, cancel
+	return nil
+}
+
 func (s *Subscription) dropStream() {
 	if s.streamCancel != nil {
 		s.streamCancel()
@@ -264,14 +281,7 @@ func (s *Subscription) recv() (*Message, error) {
 		}
 		var err error
 		if s.stream == nil {
-			sctx, cancel := context.WithCancel(s.ctx)
-			s.stream, err = s.c.stream.Subscribe(sctx, s.request())
-			if err != nil {
-				cancel()
-				s.stream = nil
-			} else {
-				s.streamCancel = cancel
-			}
+			err = s.open()
 		}
 		var resp *pactlogpb.SubscribeResponse
 		if err == nil {
