@@ -25,7 +25,7 @@ import (
 
 // testServer is a running pactlogd process.
 type testServer struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	dataDir string
 	addr    string
@@ -39,7 +39,7 @@ type testServer struct {
 // startServer starts pactlogd on a free port over a fresh directory and
 // waits until it serves. It is stopped and the directory removed when the
 // test ends.
-func startServer(t *testing.T) *testServer {
+func startServer(t testing.TB) *testServer {
 	t.Helper()
 	bin := os.Getenv("PACTLOGD")
 	if bin == "" {
@@ -55,7 +55,7 @@ func startServer(t *testing.T) *testServer {
 }
 
 // freeAddr returns 127.0.0.1:PORT with a port the kernel just handed out.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
