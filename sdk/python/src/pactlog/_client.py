@@ -460,13 +460,15 @@ class Client:
         """Follows the log: history from the start position, then live.
 
         Start at most one of: after_sequence (default 0, the whole log; or
-        the last position you processed), from_end, from_recorded_time.
-        Returns a Subscription, an iterator of Events that resubscribes from
-        its position after UNAVAILABLE (e.g. a server restart), for up to
-        `reconnect_timeout` seconds of failed attempts in a row (None:
-        forever). heartbeat_interval (seconds) sets how often the server
-        reports progress while idle or filtering. The stream is opened on
-        the first next().
+        the last position you processed), from_end (every event recorded
+        after this call returns: the client reads the log's head first and
+        starts after it, so the position is known from the start), or
+        from_recorded_time. Returns a Subscription, an iterator of Events
+        that resubscribes from its position after UNAVAILABLE (e.g. a server
+        restart), for up to `reconnect_timeout` seconds of failed attempts in
+        a row (None: forever). heartbeat_interval (seconds) sets how often
+        the server reports progress while idle or filtering. The stream
+        opens on the first next(); until then the server holds nothing.
         """
         starts = sum(x for x in (after_sequence is not None, from_end,
                                  from_recorded_time is not None))
@@ -477,7 +479,11 @@ class Client:
             filter, deal_ids=deal_ids, kinds=kinds, sectors=sectors,
             product_categories=product_categories))
         if from_end:
-            request.from_end = True
+            # The server's from_end starts when the stream opens, which is
+            # later than this call (and unknown until its first message);
+            # the head now is an exact, resumable start instead.
+            head = self._unary(self._stream.Read, stream_pb2.ReadRequest(limit=1), None)
+            request.after_sequence = head.head_sequence
         elif from_recorded_time is not None:
             request.from_recorded_time.CopyFrom(
                 to_timestamp(from_recorded_time, "from_recorded_time"))

@@ -45,8 +45,8 @@ class Subscription:
       position                where a resume starts: the larger of
                               last_sequence and the last sequence the server
                               reported as examined; None until known (a
-                              from_end / from_recorded_time start before the
-                              first message)
+                              from_recorded_time start, before its first
+                              message)
       caught_up               True once the current connection is live
       caught_up_sequence      the sequence of the last CaughtUp received
       head_sequence           the log's last sequence per the last Progress
@@ -112,8 +112,8 @@ class Subscription:
 
     def _next_request(self) -> stream_pb2.SubscribeRequest:
         if self.position is None:
-            # Nothing received yet from a from_end / from_recorded_time
-            # start: the original request is still the right one.
+            # Nothing received yet from a from_recorded_time start: the
+            # original request is still the right one.
             return self._request
         request = stream_pb2.SubscribeRequest()
         request.CopyFrom(self._request)
