@@ -117,6 +117,7 @@ describe("append", () => {
     await client.append(dealId, [dealAnnouncement()]);
     const codes: Status[] = [];
     process.kill(server.pid, "SIGSTOP");
+    await server.frozen();
     let r;
     try {
       r = await client.append(dealId, [lngProject(), tariff(1500, "2025-09-16T00:00:00Z")], {

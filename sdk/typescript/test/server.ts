@@ -95,6 +95,22 @@ export class PactlogServer {
     }
   }
 
+  /** Resolves once every thread of the process is stopped (after SIGSTOP). */
+  async frozen(timeoutMs = 10_000): Promise<void> {
+    const taskDir = `/proc/${this.pid}/task`;
+    const stopped = (): boolean =>
+      fs.readdirSync(taskDir).every((t) => {
+        // "pid (comm) S ...": the state follows the last ')'.
+        const stat = fs.readFileSync(path.join(taskDir, t, "stat"), "utf8");
+        return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3));
+      });
+    const end = Date.now() + timeoutMs;
+    while (!stopped()) {
+      if (Date.now() > end) throw new Error(`pactlogd (${this.pid}) did not stop within ${timeoutMs} ms`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
   /** SIGTERM, then waits for the exit (SIGKILL after 10 s). */
   async stop(): Promise<void> {
     const proc = this.proc;
