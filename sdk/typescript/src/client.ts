@@ -369,11 +369,14 @@ export class PactlogClient {
    */
   subscribe(options: SubscribeInput = {}): Subscription {
     this.checkOpen();
-    const sub = new Subscription(
-      (request, metadata) => this.stream.subscribe(request, metadata, {}),
-      () => this.metadata(),
+    const sub: Subscription = new Subscription(
+      {
+        open: (request, metadata) => this.stream.subscribe(request, metadata, {}),
+        metadata: () => this.metadata(),
+        head: async () => (await this.read({ limit: 1, signal: options.signal })).headSequence,
+        closed: () => this.subscriptions.delete(sub),
+      },
       { ...options, filter: toFilter(options.filter) },
-      () => this.subscriptions.delete(sub),
     );
     this.subscriptions.add(sub);
     return sub;

@@ -42,7 +42,11 @@ export interface ResumeOptions {
 export interface SubscribeOptions {
   /** Start after this sequence (0, the default: the whole log). */
   afterSequence?: number | bigint;
-  /** Start with events committed from now on. */
+  /**
+   * Start with events committed after the iteration starts: the client
+   * reads the log's head then and subscribes after it, so the start is an
+   * exact position that a reconnect resumes from.
+   */
   fromEnd?: boolean;
   /** Start with events recorded at or after this time. */
   fromRecordedTime?: Date;
@@ -68,9 +72,19 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
-type Opener = (request: SubscribeRequest, metadata: Metadata) => ClientReadableStream<SubscribeResponse>;
+/** @internal What a Subscription needs from the client. */
+export interface SubscriptionTransport {
+  open(request: SubscribeRequest, metadata: Metadata): ClientReadableStream<SubscribeResponse>;
+  metadata(): Metadata;
+  /** The log's last sequence now. */
+  head(): Promise<bigint>;
+  /** Called once when the subscription is closed or done. */
+  closed(): void;
+}
 
-const RESUMABLE: ReadonlySet<Status> = new Set([Status.UNAVAILABLE]);
+// DEADLINE_EXCEEDED only comes from reading the head for fromEnd: the
+// stream itself has no deadline.
+const RESUMABLE: ReadonlySet<Status> = new Set([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED]);
 
 /**
  * Iterate it once, either as events (`for await (const e of sub)`) or as
@@ -81,7 +95,8 @@ export class Subscription implements AsyncIterable<Event> {
   /**
    * Everything matching up to here has been handed out: the checkpoint to
    * persist, and where a reconnect resumes (`afterSequence`). Undefined
-   * only before the first message of a fromEnd/fromRecordedTime start.
+   * before the first message of a fromRecordedTime start (and before a
+   * fromEnd start has read the head).
    */
   position: bigint | undefined;
   /** True while live: after a CaughtUp, until the next disconnect. */
@@ -93,19 +108,17 @@ export class Subscription implements AsyncIterable<Event> {
   /** How many times the stream was re-established. */
   reconnects = 0;
 
-  private readonly open: Opener;
-  private readonly metadata: () => Metadata;
+  private readonly transport: SubscriptionTransport;
   private readonly opts: SubscribeOptions;
   private readonly resume: { maxAttempts: number; initialBackoffMs: number; maxBackoffMs: number };
   private readonly idleTimeoutMs: number;
   private readonly abort = new AbortController();
   private call: ClientReadableStream<SubscribeResponse> | undefined;
-  private readonly onClosed: (() => void) | undefined;
   private started = false;
   private closed = false;
 
   /** @internal Use `PactlogClient.subscribe`. */
-  constructor(open: Opener, metadata: () => Metadata, opts: SubscribeOptions = {}, onClosed?: () => void) {
+  constructor(transport: SubscriptionTransport, opts: SubscribeOptions = {}) {
     const starts = [opts.afterSequence !== undefined, opts.fromEnd === true, opts.fromRecordedTime !== undefined];
     if (starts.filter(Boolean).length > 1) {
       throw invalidArgument("start", "give at most one of afterSequence, fromEnd, fromRecordedTime");
@@ -113,9 +126,7 @@ export class Subscription implements AsyncIterable<Event> {
     if (opts.afterSequence !== undefined && BigInt(opts.afterSequence) < 0n) {
       throw invalidArgument("after_sequence", `must be >= 0 (${opts.afterSequence})`);
     }
-    this.open = open;
-    this.onClosed = onClosed;
-    this.metadata = metadata;
+    this.transport = transport;
     this.opts = opts;
     this.resume = {
       maxAttempts: opts.resume?.maxAttempts ?? 10,
@@ -138,7 +149,7 @@ export class Subscription implements AsyncIterable<Event> {
     this.closed = true;
     this.abort.abort();
     this.call?.cancel();
-    this.onClosed?.();
+    this.transport.closed();
   }
 
   /** Events one by one, in strictly increasing sequence. */
@@ -181,7 +192,6 @@ export class Subscription implements AsyncIterable<Event> {
       heartbeatIntervalMs: o.heartbeatIntervalMs ?? 0,
     };
     if (this.position !== undefined) return SubscribeRequest.fromPartial({ ...base, afterSequence: this.position });
-    if (o.fromEnd) return SubscribeRequest.fromPartial({ ...base, fromEnd: true });
     return SubscribeRequest.fromPartial({ ...base, fromRecordedTime: o.fromRecordedTime });
   }
 
@@ -221,10 +231,13 @@ export class Subscription implements AsyncIterable<Event> {
   private async *follow(): AsyncGenerator<SubscriptionMessage, void, undefined> {
     let failures = 0;
     while (!this.closed) {
-      const call = this.open(this.request(), this.metadata());
-      this.call = call;
+      let call: ClientReadableStream<SubscribeResponse> | undefined;
       let error: PactlogError;
       try {
+        if (this.position === undefined && this.opts.fromEnd) this.position = await this.transport.head();
+        if (this.closed) return;
+        call = this.transport.open(this.request(), this.transport.metadata());
+        this.call = call;
         const it = call[Symbol.asyncIterator]() as AsyncIterator<SubscribeResponse>;
         for (;;) {
           const r = await this.next(it);
@@ -261,7 +274,7 @@ export class Subscription implements AsyncIterable<Event> {
         if (!RESUMABLE.has(error.code)) throw error;
       } finally {
         this.call = undefined;
-        call.cancel();
+        call?.cancel();
       }
       if (this.closed) return;
       failures++;

@@ -132,7 +132,7 @@ describe("event stream", () => {
     const dealId = uniqueDealId();
     const other = uniqueDealId("other");
     const history = [
-      ...(await client.append(dealId, [dealAnnouncement(), ...tariffs(9)])).sequences,
+      ...(await client.append(dealId, [dealAnnouncement(), ...tariffs(99)])).sequences,
       ...(await client.append(other, [dealAnnouncement()])).sequences.filter(() => false),
     ];
     let duringCatchUp: Promise<bigint[]> | undefined;
@@ -214,6 +214,36 @@ describe("event stream", () => {
       sub.close();
       await c.done;
     }
+  });
+
+  it("starts from the end or from a recorded time", async () => {
+    const dealId = uniqueDealId();
+    const old = await client.append(dealId, [dealAnnouncement(), ...tariffs(3)]);
+    const head = (await client.read({ limit: 1 })).headSequence;
+    const sub = client.subscribe({ fromEnd: true, filter: { dealIds: [dealId] } });
+    assert.equal(sub.position, undefined);
+    const c = new Collector(sub);
+    try {
+      await c.until("caught up", () => c.count("caughtUp") > 0);
+      assert.equal(sub.position, head);
+      const fresh = (await client.append(dealId, tariffs(2, 10))).sequences;
+      await c.until("the new events", () => c.events.length >= 2);
+      assert.deepEqual(seqs(c.events), fresh);
+    } finally {
+      sub.close();
+      await c.done;
+    }
+
+    // Recorded at or after the time of the second batch (clock moved on).
+    while (Date.now() <= old.recordedTime!.getTime() + 1) await new Promise((r) => setImmediate(r));
+    const second = await client.append(dealId, tariffs(2, 20));
+    const since = client.subscribe({ fromRecordedTime: second.recordedTime!, filter: { dealIds: [dealId] } });
+    const got: bigint[] = [];
+    for await (const e of since) {
+      got.push(e.sequence);
+      if (got.length === 2) break;
+    }
+    assert.deepEqual(got, second.sequences);
   });
 
   it("fails a bad subscription with its code instead of retrying", async () => {
