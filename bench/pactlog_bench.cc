@@ -1,334 +1,656 @@
-// pactlog-bench: measures pactlogd end to end over gRPC on 127.0.0.1.
+// pactlog-bench: measures a real pactlogd process over gRPC on 127.0.0.1,
+// next to the limits of this machine measured in the same run (a gRPC echo
+// service with the same settings, raw RocksDB synced writes and scans), so
+// that results are ratios rather than absolute numbers that drift with the
+// machine's load. See bench/README.md for the metrics and the latest run.
 //
-// Starts a server in this process over a fresh temporary data directory
-// and drives it with a fixed number of requests in flight through gRPC's
-// callback client API. Prints one JSON object per metric:
-//   {"metric": NAME, "value": X, "unit": U}
-// --quick runs a seconds-long version for the test suite (no timing is
-// asserted anywhere).
+// Prints one JSON object per metric:
+//   {"metric": NAME, "value": X, "unit": U, "baseline": B, "ratio": X/B}
+// (baseline and ratio where one applies). --quick runs a seconds-long
+// version for the test suite; no timing is asserted anywhere.
 #include <grpcpp/grpcpp.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/baselines.h"
+#include "bench/closed_loop.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
+#include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
-#include "services/server.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+#include "storage/event_log.h"
 
+namespace pactlog::bench {
 namespace {
 
 namespace v1 = ::pactlog::v1;
+using ::pactlog::testing::PactlogdProcess;
 
-struct RunResult {
-  double events_per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  uint64_t batches = 0;
-  uint64_t requests = 0;
+struct Settings {
+  bool quick = false;
+  absl::Duration phase = absl::Seconds(10);
+  int big_events = 1'000'000;  // events of the large deal
+  int small_events = 10'000;   // events of the small deal
+  int subscribers = 1000;
+  int stalled = 100;
+  int subscribe_rate = 2000;  // appends/s while subscribers follow
+  int asof_queries = 300;
 };
 
-v1::EventData TariffData(int i) {
+void Print(const std::string& metric, double value, const std::string& unit,
+           std::optional<double> baseline = std::nullopt) {
+  if (baseline.has_value() && *baseline > 0) {
+    std::printf(
+        "{\"metric\": \"%s\", \"value\": %.3f, \"unit\": \"%s\", "
+        "\"baseline\": %.3f, \"ratio\": %.3f}\n",
+        metric.c_str(), value, unit.c_str(), *baseline, value / *baseline);
+  } else {
+    std::printf("{\"metric\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n",
+                metric.c_str(), value, unit.c_str());
+  }
+  std::fflush(stdout);
+}
+
+void Fail(const std::string& what) {
+  std::cerr << "pactlog-bench: " << what << "\n";
+  std::exit(1);
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(120));
+  return context;
+}
+
+v1::EventData Base(int64_t effective_seconds) {
   v1::EventData data;
-  data.mutable_effective_time()->set_seconds(1'750'000'000 + i);
+  data.mutable_effective_time()->set_seconds(effective_seconds);
   data.mutable_provenance()->set_source("https://example.org/bench");
   data.mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
-  v1::TariffChange* change = data.mutable_tariff_change();
-  change->set_product_category("all-goods");
-  change->set_rate_bps(1000 + i % 1000);
-  change->set_legal_instrument("Bench Order");
   return data;
 }
 
-// Keeps `in_flight` Append calls going for `duration`, each carrying
-// `events_per_request` tariff changes spread over `deals` deals.
-class AppendLoad {
- public:
-  AppendLoad(v1::DealLedger::Stub* stub, int deals, int events_per_request)
-      : stub_(stub), deals_(deals), events_per_request_(events_per_request) {}
+void SetUsd(int64_t minor_units, v1::Money* money) {
+  money->set_currency_code("USD");
+  money->set_minor_units(minor_units);
+}
 
-  RunResult Run(int in_flight, absl::Duration duration) {
-    deadline_ = absl::Now() + duration;
-    const absl::Time start = absl::Now();
-    {
-      absl::MutexLock lock(&mu_);
-      outstanding_ = in_flight;
-    }
-    for (int i = 0; i < in_flight; ++i) Issue(i);
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](int* n) { return *n == 0; }, &outstanding_));
-    }
-    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    RunResult result;
-    absl::MutexLock lock(&mu_);
-    result.events_per_second =
-        static_cast<double>(events_) / std::max(seconds, 1e-9);
-    std::sort(latencies_ms_.begin(), latencies_ms_.end());
-    if (!latencies_ms_.empty()) {
-      result.p50_ms = latencies_ms_[latencies_ms_.size() / 2];
-      result.p99_ms = latencies_ms_[latencies_ms_.size() * 99 / 100];
-    }
-    if (failures_ > 0) {
-      std::cerr << "pactlog-bench: " << failures_ << " appends failed, first: "
-                << first_failure_ << "\n";
-    }
-    return result;
-  }
+constexpr int64_t kDealDay = 1'753'142'400;  // 2025-07-22
+constexpr int64_t kHuge = int64_t{1} << 60;
+
+// A deal with one project, approved in full, so that any number of
+// one-unit disbursements may follow: the state stays small, as a real
+// deal's does, however long the history.
+v1::AppendRequest SetUpDeal(const std::string& deal_id) {
+  v1::AppendRequest request;
+  request.set_deal_id(deal_id);
+  request.set_actor("bench");
+  v1::EventData deal = Base(kDealDay);
+  v1::DealAnnouncement* announcement =
+      deal.mutable_announcement()->mutable_deal();
+  announcement->set_title("bench deal");
+  announcement->set_investor_country("JP");
+  announcement->set_host_country("US");
+  SetUsd(kHuge, announcement->mutable_commitment_ceiling());
+  *request.add_events() = deal;
+  v1::EventData project = Base(kDealDay + 1);
+  v1::ProjectAnnouncement* p =
+      project.mutable_announcement()->mutable_project();
+  p->set_project_id("p");
+  p->set_name("bench project");
+  p->set_sector(v1::SECTOR_ENERGY);
+  p->set_us_state("TX");
+  SetUsd(kHuge, p->mutable_pledged());
+  *request.add_events() = project;
+  v1::EventData approval = Base(kDealDay + 2);
+  approval.mutable_approval()->set_project_id("p");
+  SetUsd(kHuge, approval.mutable_approval()->mutable_amount());
+  approval.mutable_approval()->set_approving_body("bench committee");
+  *request.add_events() = approval;
+  return request;
+}
+
+// `tranche` carries the time the event was sent, for the subscribe
+// latency.
+v1::EventData Disbursement(int64_t i, const std::string& tranche = "T") {
+  v1::EventData data = Base(kDealDay + 3 + i % 1'000'000);
+  v1::Disbursement* d = data.mutable_disbursement();
+  d->set_project_id("p");
+  SetUsd(1, d->mutable_amount());
+  d->set_funding_source(v1::FUNDING_SOURCE_JBIC);
+  d->set_tranche(tranche);
+  return data;
+}
+
+class Bench {
+ public:
+  Bench(Settings settings, std::string dir)
+      : settings_(settings), dir_(std::move(dir)) {}
+
+  void Run();
 
  private:
+  void MeasureBaselines();
+  void StartServer(const std::string& data_dir,
+                   std::vector<std::string> extra = {});
+  void Connect();
+  void MeasureAppends();
+  void MeasureGetDeal();
+  void LoadHistory();
+  void MeasureAsOf();
+  void MeasureCatchUp();
+  void MeasureStartUp();
+  void MeasureSubscribers();
+  double AppendOk(const v1::AppendRequest& request);
+  double ServerRssMib() const;
+
+  const Settings settings_;
+  const std::string dir_;
+  double echo_rps_ = 0;
+  RocksDbBaselines raw_;
+  std::unique_ptr<PactlogdProcess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::DealLedger::Stub> ledger_;
+  std::unique_ptr<v1::DealQuery::Stub> query_;
+  std::unique_ptr<v1::EventStream::Stub> stream_;
+  // Sequences of the large and small deals' histories.
+  uint64_t small_first_ = 0, small_last_ = 0;
+  uint64_t big_first_ = 0, big_last_ = 0;
+};
+
+void Bench::Run() {
+  MeasureBaselines();
+  StartServer(dir_ + "/pactlog");
+  MeasureAppends();
+  MeasureGetDeal();
+  LoadHistory();
+  MeasureAsOf();
+  MeasureCatchUp();
+  MeasureStartUp();
+  MeasureSubscribers();
+  if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+    Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
+  }
+}
+
+void Bench::MeasureBaselines() {
+  {
+    auto echo = EchoServer::Spawn();
+    if (!echo.ok()) Fail(echo.status().ToString());
+    // A one-event append request is about this size.
+    LoadResult result = MeasureEcho((*echo)->port(), 64, 300, settings_.phase);
+    echo_rps_ = result.calls_per_second;
+    Print("baseline_echo_c64_rps", echo_rps_, "req/s");
+  }
+  auto raw =
+      MeasureRocksDb(dir_ + "/raw", 300, settings_.phase, settings_.big_events);
+  if (!raw.ok()) Fail(raw.status().ToString());
+  raw_ = *raw;
+  Print("baseline_rocksdb_synced_put_c64_eps", raw_.synced_puts_c64_per_second,
+        "events/s");
+  Print("baseline_rocksdb_synced_batch64_eps",
+        raw_.synced_batch64_events_per_second, "events/s");
+  Print("baseline_rocksdb_scan_eps", raw_.scan_events_per_second, "events/s");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_ + "/raw", ignored);
+}
+
+void Bench::StartServer(const std::string& data_dir,
+                        std::vector<std::string> extra) {
+  PactlogdProcess::Options options;
+  options.data_dir = data_dir;
+  options.extra_args = std::move(extra);
+  options.ready_timeout = absl::Minutes(10);
+  auto started = PactlogdProcess::Start(options);
+  if (!started.ok()) Fail(started.status().ToString());
+  server_ = *std::move(started);
+  Connect();
+}
+
+void Bench::Connect() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  channel_ = grpc::CreateCustomChannel(
+      server_->address(), grpc::InsecureChannelCredentials(), args);
+  ledger_ = v1::DealLedger::NewStub(channel_);
+  query_ = v1::DealQuery::NewStub(channel_);
+  stream_ = v1::EventStream::NewStub(channel_);
+}
+
+// Appends synchronously; returns the last sequence.
+double Bench::AppendOk(const v1::AppendRequest& request) {
+  v1::AppendResponse response;
+  grpc::Status status = ledger_->Append(Context().get(), request, &response);
+  if (!status.ok()) Fail("append failed: " + status.error_message());
+  return static_cast<double>(response.sequences(response.sequences_size() - 1));
+}
+
+void Bench::MeasureAppends() {
+  constexpr int kDeals = 64;
+  for (int d = 0; d < kDeals; ++d) {
+    AppendOk(SetUpDeal(absl::StrCat("load-", d)));
+  }
   struct Call {
     grpc::ClientContext context;
     v1::AppendRequest request;
     v1::AppendResponse response;
-    absl::Time started;
   };
+  auto issue_with = [&](int events_per_request) {
+    auto next = std::make_shared<std::atomic<int64_t>>(0);
+    return [this, next, events_per_request](CallDone done) {
+      const int64_t n = next->fetch_add(1);
+      auto* call = new Call();
+      call->request.set_deal_id(absl::StrCat("load-", n % kDeals));
+      call->request.set_actor("bench");
+      for (int e = 0; e < events_per_request; ++e) {
+        *call->request.add_events() = Disbursement(n * events_per_request + e);
+      }
+      ledger_->async()->Append(
+          &call->context, &call->request, &call->response,
+          [call, done, events_per_request](grpc::Status status) {
+            done(status.ok(), events_per_request, status.error_message());
+            delete call;
+          });
+    };
+  };
+  LoadResult single = RunClosedLoop(64, settings_.phase, issue_with(1));
+  if (single.failures > 0) Fail("appends failed: " + single.first_failure);
+  Print("append_single_c64_eps", single.items_per_second, "events/s",
+        echo_rps_);
+  Print("append_p50_ms_c64", single.p50_ms, "ms");
+  Print("append_p99_ms_c64", single.p99_ms, "ms");
+  // Eight requests of 64 events in flight keep the writer's next group
+  // ready while one is being synced.
+  LoadResult batch = RunClosedLoop(8, settings_.phase, issue_with(64));
+  if (batch.failures > 0) Fail("appends failed: " + batch.first_failure);
+  Print("append_batch64_eps", batch.items_per_second, "events/s",
+        raw_.synced_batch64_events_per_second);
+  Print("append_batch64_p99_ms", batch.p99_ms, "ms");
+}
 
-  void Issue(int slot) {
-    if (absl::Now() >= deadline_) {
-      absl::MutexLock lock(&mu_);
-      --outstanding_;
+void Bench::MeasureGetDeal() {
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetDealRequest request;
+    v1::GetDealResponse response;
+  };
+  auto next = std::make_shared<std::atomic<int64_t>>(0);
+  LoadResult result = RunClosedLoop(64, settings_.phase, [&](CallDone done) {
+    auto* call = new Call();
+    call->request.set_deal_id(absl::StrCat("load-", next->fetch_add(1) % 64));
+    query_->async()->GetDeal(&call->context, &call->request, &call->response,
+                             [call, done](grpc::Status status) {
+                               done(status.ok(), 1, status.error_message());
+                               delete call;
+                             });
+  });
+  if (result.failures > 0) Fail("GetDeal failed: " + result.first_failure);
+  Print("getdeal_c64_rps", result.calls_per_second, "req/s", echo_rps_);
+  Print("getdeal_p99_ms_c64", result.p99_ms, "ms");
+}
+
+// A small deal, then a large one, each in 1000-event requests with four in
+// flight.
+void Bench::LoadHistory() {
+  auto load = [&](const std::string& deal_id, int events, uint64_t* first,
+                  uint64_t* last) {
+    *first = static_cast<uint64_t>(AppendOk(SetUpDeal(deal_id)));
+    constexpr int kPerRequest = 1000;
+    struct Call {
+      grpc::ClientContext context;
+      v1::AppendRequest request;
+      v1::AppendResponse response;
+    };
+    auto next = std::make_shared<std::atomic<int64_t>>(0);
+    const int requests = (events + kPerRequest - 1) / kPerRequest;
+    std::atomic<int> remaining{requests};
+    absl::Notification done_all;
+    std::atomic<int> failures{0};
+    std::function<void()> issue = [&]() {
+      const int64_t n = next->fetch_add(1);
+      if (n >= requests) return;
+      auto* call = new Call();
+      call->request.set_deal_id(deal_id);
+      call->request.set_actor("bench");
+      for (int e = 0; e < kPerRequest; ++e) {
+        *call->request.add_events() = Disbursement(n * kPerRequest + e);
+      }
+      ledger_->async()->Append(&call->context, &call->request, &call->response,
+                               [&, call](grpc::Status status) {
+                                 if (!status.ok()) ++failures;
+                                 delete call;
+                                 issue();
+                                 if (--remaining == 0) done_all.Notify();
+                               });
+    };
+    const absl::Time start = absl::Now();
+    for (int i = 0; i < 4; ++i) issue();
+    done_all.WaitForNotification();
+    if (failures > 0) Fail("loading the history failed");
+    v1::GetDealRequest request;
+    request.set_deal_id(deal_id);
+    v1::GetDealResponse response;
+    grpc::Status status = query_->GetDeal(Context().get(), request, &response);
+    if (!status.ok() || response.deal().version() != uint64_t(events) + 3) {
+      Fail(absl::StrCat("deal ", deal_id,
+                        " did not load: ", status.error_message()));
+    }
+    *last = response.deal().last_sequence();
+    return static_cast<double>(events) /
+           absl::ToDoubleSeconds(absl::Now() - start);
+  };
+  load("small", settings_.small_events, &small_first_, &small_last_);
+  const double eps = load("big", settings_.big_events, &big_first_, &big_last_);
+  Print("load_batch1000_eps", eps, "events/s");
+}
+
+// GetDeal as of a sequence in the middle of the deal's history.
+void Bench::MeasureAsOf() {
+  auto measure = [&](const std::string& deal_id, uint64_t first,
+                     uint64_t last) {
+    std::mt19937_64 random(42);
+    const uint64_t span = (last - first) / 10;
+    const uint64_t middle = first + (last - first) / 2;
+    std::vector<double> micros;
+    for (int i = 0; i < settings_.asof_queries; ++i) {
+      v1::GetDealRequest request;
+      request.set_deal_id(deal_id);
+      request.mutable_options()->mutable_as_of()->set_sequence(
+          middle - span / 2 + random() % std::max<uint64_t>(span, 1));
+      v1::GetDealResponse response;
+      const absl::Time start = absl::Now();
+      grpc::Status status =
+          query_->GetDeal(Context().get(), request, &response);
+      if (!status.ok()) Fail("as-of GetDeal failed: " + status.error_message());
+      micros.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+    }
+    return Quantile(micros, 0.5);
+  };
+  const double small = measure("small", small_first_, small_last_);
+  const double big = measure("big", big_first_, big_last_);
+  const std::string small_name =
+      settings_.quick ? "asof_p50_us_small" : "asof_p50_us_10k";
+  const std::string big_name =
+      settings_.quick ? "asof_p50_us_big" : "asof_p50_us_1m";
+  Print(small_name, small, "us");
+  Print(big_name, big, "us", small);
+}
+
+// One subscriber reads the whole log from the start until caught up.
+void Bench::MeasureCatchUp() {
+  grpc::ClientContext context;
+  v1::SubscribeRequest request;
+  request.set_max_events_per_message(1000);
+  const absl::Time start = absl::Now();
+  auto reader = stream_->Subscribe(&context, request);
+  v1::SubscribeResponse message;
+  uint64_t events = 0;
+  while (reader->Read(&message)) {
+    events += message.events().events_size();
+    if (message.has_caught_up()) break;
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  context.TryCancel();
+  reader->Finish();
+  Print("catchup_eps", events / seconds, "events/s");
+}
+
+// Restart with the snapshots the server wrote: start-up loads them and
+// replays the tail. Then delete them and restart: a full replay.
+void Bench::MeasureStartUp() {
+  const std::string data_dir = server_->data_dir();
+  const uint64_t events = big_last_;
+  auto restart = [&] {
+    if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+      Fail(stopped.ToString());
+    }
+    const absl::Time start = absl::Now();
+    if (absl::Status restarted = server_->Restart(); !restarted.ok()) {
+      Fail(restarted.ToString());
+    }
+    Connect();
+    return absl::ToDoubleSeconds(absl::Now() - start);
+  };
+  const double with_snapshots = restart();
+  Print(settings_.quick ? "startup_ready_s_big" : "startup_ready_s_1m",
+        with_snapshots, "s");
+  if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+    Fail(stopped.ToString());
+  }
+  {
+    auto log = storage::OpenRocksDbEventLog({.path = data_dir});
+    if (!log.ok()) Fail(log.status().ToString());
+    if (absl::Status deleted = (*log)->DeleteSnapshots(); !deleted.ok()) {
+      Fail(deleted.ToString());
+    }
+  }
+  const double full = restart();
+  Print("replay_eps", events / full, "events/s", raw_.scan_events_per_second);
+  Print("startup_ready_s_full_replay", full, "s");
+}
+
+// Resident memory of the server process, from /proc.
+double Bench::ServerRssMib() const {
+  std::ifstream status(absl::StrCat("/proc/", server_->pid(), "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) {
+      int64_t kib = 0;
+      std::string digits;
+      for (char c : line) {
+        if (c >= '0' && c <= '9') digits.push_back(c);
+      }
+      if (absl::SimpleAtoi(digits, &kib)) return kib / 1024.0;
+    }
+  }
+  return 0;
+}
+
+// Latencies from an event's send time (carried in the event) to its
+// arrival at each live subscriber, in 10 µs buckets up to 10 s.
+class LatencyHistogram {
+ public:
+  LatencyHistogram() : buckets_(kBuckets) {}
+  void Add(int64_t micros) {
+    const int64_t bucket = std::clamp<int64_t>(micros / 10, 0, kBuckets - 1);
+    buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t count() const { return count_.load(); }
+  double QuantileMs(double q) const {
+    const uint64_t target = static_cast<uint64_t>(q * count_.load());
+    uint64_t seen = 0;
+    for (int64_t b = 0; b < kBuckets; ++b) {
+      seen += buckets_[b].load();
+      if (seen > target) return (b + 1) * 10 / 1000.0;
+    }
+    return kBuckets * 10 / 1000.0;
+  }
+
+ private:
+  static constexpr int64_t kBuckets = 1'000'000;
+  std::vector<std::atomic<uint64_t>> buckets_;
+  std::atomic<uint64_t> count_{0};
+};
+
+// A live subscriber on gRPC's callback API: no thread of its own.
+class Follower final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  Follower(v1::EventStream::Stub* stub, const v1::SubscribeRequest& request,
+           uint64_t until, LatencyHistogram* latencies)
+      : until_(until), latencies_(latencies) {
+    stub->async()->Subscribe(&context_, &request, this);
+    StartRead(&message_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    const int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const v1::Event& event : message_.events().events()) {
+      int64_t sent = 0;
+      if (absl::SimpleAtoi(event.data().disbursement().tranche(), &sent)) {
+        latencies_->Add(now - sent);
+      }
+      last_ = event.sequence();
+    }
+    if (message_.has_caught_up()) caught_up_.Notify();
+    if (last_ >= until_) {
+      reached_.Notify();
+      context_.TryCancel();
       return;
     }
-    auto* call = new Call();
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::seconds(30));
-    call->request.set_deal_id(absl::StrCat("bench-", slot % deals_));
-    call->request.set_actor("bench");
-    for (int e = 0; e < events_per_request_; ++e) {
-      *call->request.add_events() = TariffData(e);
-    }
-    call->started = absl::Now();
-    stub_->async()->Append(&call->context, &call->request, &call->response,
-                           [this, call, slot](grpc::Status status) {
-                             Done(call, status);
-                             Issue(slot);
-                           });
+    StartRead(&message_);
   }
 
-  void Done(Call* call, const grpc::Status& status) {
-    const double ms = absl::ToDoubleMilliseconds(absl::Now() - call->started);
-    {
-      absl::MutexLock lock(&mu_);
-      if (status.ok()) {
-        events_ += call->request.events_size();
-        latencies_ms_.push_back(ms);
-      } else if (failures_++ == 0) {
-        first_failure_ = status.error_message();
-      }
-    }
-    delete call;
+  void OnDone(const grpc::Status&) override {
+    if (!caught_up_.HasBeenNotified()) caught_up_.Notify();
+    if (!reached_.HasBeenNotified()) reached_.Notify();
+    done_.Notify();
   }
 
-  v1::DealLedger::Stub* const stub_;
-  const int deals_;
-  const int events_per_request_;
-  absl::Time deadline_;
-  absl::Mutex mu_;
-  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t events_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t failures_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string first_failure_ ABSL_GUARDED_BY(mu_);
-  std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
+  void WaitCaughtUp() { caught_up_.WaitForNotification(); }
+  void WaitReached() { reached_.WaitForNotification(); }
+  void WaitDone() { done_.WaitForNotification(); }
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  grpc::ClientContext context_;
+  v1::SubscribeResponse message_;
+  const uint64_t until_;
+  LatencyHistogram* const latencies_;
+  uint64_t last_ = 0;
+  absl::Notification caught_up_, reached_, done_;
 };
 
-// `subscribers` live subscriptions follow the log while one thread appends
-// single events at `rate` per second. Latency is measured from the moment an
-// append is sent to the moment each subscriber receives its event, so it
-// includes the append's own durable write. `stalled` more streams are open
-// and never read, as a slow consumer would.
-struct SubscribeResult {
-  double p50_ms = 0;
-  double p99_ms = 0;
-};
-
-SubscribeResult RunSubscribers(pactlog::services::PactlogServer& server,
-                               v1::DealLedger::Stub* ledger,
-                               v1::EventStream::Stub* stream, int subscribers,
-                               int stalled, int rate, absl::Duration duration) {
-  const uint64_t start = server.ledger().applied_sequence();
-  const int total = static_cast<int>(rate * absl::ToDoubleSeconds(duration));
-  const uint64_t last = start + total;
-  std::vector<std::vector<absl::Time>> received(
-      subscribers, std::vector<absl::Time>(total + 1));
+// `subscribers` live streams from the end of the log plus `stalled` that
+// read nothing from the start (each holds what the server lets it), while
+// one client appends single events at a fixed rate.
+void Bench::MeasureSubscribers() {
+  const uint64_t head = big_last_;
+  const int total = static_cast<int>(settings_.subscribe_rate *
+                                     absl::ToDoubleSeconds(settings_.phase));
+  LatencyHistogram latencies;
   std::vector<std::unique_ptr<grpc::ClientContext>> stalled_contexts;
   std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
-      stalled_readers;
-  v1::SubscribeRequest request;
-  request.set_after_sequence(start);
-  for (int i = 0; i < stalled; ++i) {
-    stalled_contexts.push_back(std::make_unique<grpc::ClientContext>());
-    stalled_readers.push_back(
-        stream->Subscribe(stalled_contexts.back().get(), request));
+      stalled;
+  {
+    v1::SubscribeRequest from_start;
+    for (int i = 0; i < settings_.stalled; ++i) {
+      stalled_contexts.push_back(std::make_unique<grpc::ClientContext>());
+      stalled.push_back(
+          stream_->Subscribe(stalled_contexts.back().get(), from_start));
+    }
   }
-  absl::Notification all_caught_up;
-  std::atomic<int> caught_up{0};
-  std::vector<std::thread> readers;
-  for (int i = 0; i < subscribers; ++i) {
-    readers.emplace_back([&, i] {
-      grpc::ClientContext context;
-      auto reader = stream->Subscribe(&context, request);
-      v1::SubscribeResponse message;
-      uint64_t seen = start;
-      while (seen < last && reader->Read(&message)) {
-        const absl::Time now = absl::Now();
-        if (message.has_caught_up() && ++caught_up == subscribers) {
-          all_caught_up.Notify();
-        }
-        for (const v1::Event& event : message.events().events()) {
-          seen = event.sequence();
-          received[i][seen - start] = now;
-        }
-      }
-      context.TryCancel();
-      reader->Finish();
-    });
+  v1::SubscribeRequest live;
+  live.set_after_sequence(head);
+  std::vector<std::unique_ptr<Follower>> followers;
+  for (int i = 0; i < settings_.subscribers; ++i) {
+    followers.push_back(std::make_unique<Follower>(stream_.get(), live,
+                                                   head + total, &latencies));
   }
-  all_caught_up.WaitForNotification();
-  std::vector<absl::Time> sent(total + 1);
-  const absl::Duration interval = absl::Seconds(1) / rate;
+  for (auto& follower : followers) follower->WaitCaughtUp();
+
+  v1::AppendRequest append;
+  append.set_deal_id("load-0");
+  append.set_actor("bench");
+  const absl::Duration interval = absl::Seconds(1) / settings_.subscribe_rate;
   absl::Time next = absl::Now();
+  double rss = 0;
   for (int i = 0; i < total; ++i) {
     absl::SleepFor(next - absl::Now());
     next += interval;
-    grpc::ClientContext context;
-    v1::AppendRequest append;
-    append.set_deal_id("bench-0");
-    append.set_actor("bench");
-    *append.add_events() = TariffData(i);
-    v1::AppendResponse response;
-    const absl::Time before = absl::Now();
-    if (!ledger->Append(&context, append, &response).ok()) continue;
-    sent[response.sequences(0) - start] = before;
+    append.clear_events();
+    *append.add_events() =
+        Disbursement(i, absl::StrCat(absl::ToUnixMicros(absl::Now())));
+    AppendOk(append);
+    if (i == total / 2) rss = ServerRssMib();
   }
-  for (std::thread& t : readers) t.join();
-  SubscribeResult result;
-  std::vector<double> latencies;
-  for (const auto& times : received) {
-    for (int k = 1; k <= total; ++k) {
-      if (sent[k] == absl::Time() || times[k] == absl::Time()) continue;
-      latencies.push_back(absl::ToDoubleMilliseconds(times[k] - sent[k]));
-    }
-  }
-  std::sort(latencies.begin(), latencies.end());
-  if (!latencies.empty()) {
-    result.p50_ms = latencies[latencies.size() / 2];
-    result.p99_ms = latencies[latencies.size() * 99 / 100];
-  }
+  for (auto& follower : followers) follower->WaitReached();
+  for (auto& follower : followers) follower->Cancel();
+  for (auto& follower : followers) follower->WaitDone();
   for (auto& context : stalled_contexts) context->TryCancel();
-  for (auto& reader : stalled_readers) reader->Finish();
-  return result;
-}
+  for (auto& reader : stalled) reader->Finish();
 
-void Print(const std::string& metric, double value, const std::string& unit) {
-  std::printf("{\"metric\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n",
-              metric.c_str(), value, unit.c_str());
+  const std::string n =
+      settings_.quick ? "small" : absl::StrCat(settings_.subscribers);
+  Print(absl::StrCat("subscribe_p50_ms_", n), latencies.QuantileMs(0.5), "ms");
+  Print(absl::StrCat("subscribe_p99_ms_", n), latencies.QuantileMs(0.99), "ms");
+  Print(settings_.quick ? "rss_mib_small" : "rss_mib_1m_1000subs", rss, "MiB");
+  if (latencies.count() !=
+      static_cast<uint64_t>(total) * settings_.subscribers) {
+    Fail(absl::StrCat("subscribers received ", latencies.count(),
+                      " events, expected ",
+                      static_cast<uint64_t>(total) * settings_.subscribers));
+  }
 }
 
 }  // namespace
+}  // namespace pactlog::bench
 
 int main(int argc, char** argv) {
-  CLI::App app{"pactlog-bench: end-to-end benchmarks of pactlogd"};
+  CLI::App app{"pactlog-bench: pactlogd end to end, with same-run baselines"};
+  bool serve_echo = false;
   bool quick = false;
-  bool json = false;
+  bool json = true;
   double seconds = 10;
-  app.add_flag("--quick", quick, "seconds-long smoke run");
-  app.add_flag("--json", json, "one JSON object per metric (always on)");
-  app.add_option("--seconds", seconds, "duration of each timed phase");
+  pactlog::bench::Settings settings;
+  app.add_flag("--serve-echo", serve_echo,
+               "run the echo baseline server (used by the tool itself)");
+  app.add_flag("--quick", quick, "seconds-long smoke run (for the tests)");
+  app.add_flag("--json", json, "one JSON object per metric (the default)");
+  app.add_option("--seconds", seconds, "duration of each timed phase")
+      ->capture_default_str();
+  app.add_option("--events", settings.big_events,
+                 "events in the large deal's history")
+      ->capture_default_str();
+  app.add_option("--subscribers", settings.subscribers,
+                 "live subscribers in the subscribe phase")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (quick) seconds = 1;
+  if (serve_echo) return pactlog::bench::ServeEcho();
 
-  std::string dir_template =
-      (std::filesystem::temp_directory_path() / "pactlog-bench-XXXXXX").string();
-  if (mkdtemp(dir_template.data()) == nullptr) {
+  settings.phase = absl::Seconds(seconds);
+  if (quick) {
+    settings.quick = true;
+    settings.phase = absl::Milliseconds(500);
+    settings.big_events = 20'000;
+    settings.small_events = 2'000;
+    settings.subscribers = 20;
+    settings.stalled = 5;
+    settings.subscribe_rate = 200;
+    settings.asof_queries = 20;
+  }
+  std::string dir =
+      (std::filesystem::temp_directory_path() / "pactlog-bench-XXXXXX")
+          .string();
+  if (mkdtemp(dir.data()) == nullptr) {
     std::cerr << "pactlog-bench: cannot make a temporary directory\n";
     return 1;
   }
-  int rc = 0;
-  {
-    pactlog::services::ServerOptions options;
-    options.listen_address = "127.0.0.1:0";
-    options.data_dir = dir_template;
-    auto server = pactlog::services::PactlogServer::Start(options);
-    if (!server.ok() || !(*server)->Recover().ok()) {
-      std::cerr << "pactlog-bench: server did not start\n";
-      return 1;
-    }
-    auto channel = grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", (*server)->port()),
-        grpc::InsecureChannelCredentials());
-    auto stub = v1::DealLedger::NewStub(channel);
-    constexpr int kDeals = 64;
-    // Announce the deals the load appends to.
-    for (int d = 0; d < kDeals; ++d) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::seconds(30));
-      v1::AppendRequest request;
-      request.set_deal_id(absl::StrCat("bench-", d));
-      request.set_actor("bench");
-      v1::EventData* data = request.add_events();
-      data->mutable_provenance()->set_source("https://example.org/bench");
-      data->mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
-      data->mutable_effective_time()->set_seconds(1'700'000'000);
-      v1::DealAnnouncement* deal = data->mutable_announcement()->mutable_deal();
-      deal->set_title("bench");
-      deal->set_investor_country("JP");
-      deal->set_host_country("US");
-      deal->mutable_commitment_ceiling()->set_currency_code("USD");
-      deal->mutable_commitment_ceiling()->set_minor_units(1'000'000);
-      v1::AppendResponse response;
-      grpc::Status status = stub->Append(&context, request, &response);
-      if (!status.ok()) {
-        std::cerr << "pactlog-bench: setup failed: " << status.error_message()
-                  << "\n";
-        return 1;
-      }
-    }
-
-    auto& ledger = (*server)->ledger();
-    auto before = ledger.writer_stats();
-    RunResult single =
-        AppendLoad(stub.get(), kDeals, 1).Run(64, absl::Seconds(seconds));
-    auto after = ledger.writer_stats();
-    Print("append_single_c64_eps", single.events_per_second, "events/s");
-    Print("append_p50_ms_c64", single.p50_ms, "ms");
-    Print("append_p99_ms_c64", single.p99_ms, "ms");
-    const double batches = static_cast<double>(after.batches - before.batches);
-    Print("append_single_c64_requests_per_sync",
-          batches > 0 ? (after.requests - before.requests) / batches : 0,
-          "requests");
-
-    RunResult batch64 =
-        AppendLoad(stub.get(), kDeals, 64).Run(8, absl::Seconds(seconds));
-    Print("append_batch64_eps", batch64.events_per_second, "events/s");
-
-    auto stream = v1::EventStream::NewStub(channel);
-    const int live = quick ? 10 : 100;
-    SubscribeResult subscribed =
-        RunSubscribers(**server, stub.get(), stream.get(), live, live / 10,
-                       quick ? 200 : 2000, absl::Seconds(seconds));
-    Print(absl::StrCat("subscribe_p50_ms_", live), subscribed.p50_ms, "ms");
-    Print(absl::StrCat("subscribe_p99_ms_", live), subscribed.p99_ms, "ms");
-
-    (*server)->Shutdown(absl::Seconds(5));
-    if (single.events_per_second <= 0 || batch64.events_per_second <= 0) rc = 1;
-  }
+  pactlog::bench::Bench(settings, dir).Run();
   std::error_code ignored;
-  std::filesystem::remove_all(dir_template, ignored);
-  return rc;
+  std::filesystem::remove_all(dir, ignored);
+  return 0;
 }
