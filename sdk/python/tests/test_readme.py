@@ -35,7 +35,9 @@ class ReadmeTest(unittest.TestCase):
         for line in block_after("install:", "sh").splitlines():
             if not line.strip() or line.startswith("sudo apt-get"):
                 continue  # test.sh's machine has the packages (debian-packages.txt)
-            command = line.replace(".venv", cls.venv)
+            command = line.replace("~/.venvs/pactlog", cls.venv)
+            if cls.venv not in command:
+                raise AssertionError(f"README install step without ~/.venvs/pactlog: {line}")
             done = subprocess.run(command, shell=True, cwd=REPO_DIR, env=cls.env,
                                   capture_output=True, text=True, timeout=600)
             if done.returncode != 0:
