@@ -100,8 +100,13 @@ export class PactlogServer {
     const taskDir = `/proc/${this.pid}/task`;
     const stopped = (): boolean =>
       fs.readdirSync(taskDir).every((t) => {
+        let stat: string;
+        try {
+          stat = fs.readFileSync(path.join(taskDir, t, "stat"), "utf8");
+        } catch {
+          return true; // the thread has exited
+        }
         // "pid (comm) S ...": the state follows the last ')'.
-        const stat = fs.readFileSync(path.join(taskDir, t, "stat"), "utf8");
         return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3));
       });
     const end = Date.now() + timeoutMs;
