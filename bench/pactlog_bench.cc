@@ -572,21 +572,39 @@ void Bench::MeasureSubscribers() {
   }
   for (auto& follower : followers) follower->WaitCaughtUp();
 
-  v1::AppendRequest append;
-  append.set_deal_id("load-0");
-  append.set_actor("bench");
+  // Open loop: each append is sent at its time whether or not earlier ones
+  // were acknowledged, as independent recorders would.
+  struct Call {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    v1::AppendResponse response;
+  };
+  std::atomic<int> unacknowledged{total};
+  std::atomic<int> failures{0};
+  absl::Notification all_acknowledged;
   const absl::Duration interval = absl::Seconds(1) / settings_.subscribe_rate;
   absl::Time next = absl::Now();
   double rss = 0;
   for (int i = 0; i < total; ++i) {
     absl::SleepFor(next - absl::Now());
     next += interval;
-    append.clear_events();
-    *append.add_events() =
+    auto* call = new Call();
+    call->request.set_deal_id(absl::StrCat("load-", i % 64));
+    call->request.set_actor("bench");
+    *call->request.add_events() =
         Disbursement(i, absl::StrCat(absl::ToUnixMicros(absl::Now())));
-    AppendOk(append);
+    ledger_->async()->Append(&call->context, &call->request, &call->response,
+                             [&, call](grpc::Status status) {
+                               if (!status.ok()) ++failures;
+                               delete call;
+                               if (--unacknowledged == 0) {
+                                 all_acknowledged.Notify();
+                               }
+                             });
     if (i == total / 2) rss = ServerRssMib();
   }
+  all_acknowledged.WaitForNotification();
+  if (failures > 0) Fail("appends failed while subscribers followed");
   for (auto& follower : followers) follower->WaitReached();
   for (auto& follower : followers) follower->Cancel();
   for (auto& follower : followers) follower->WaitDone();
