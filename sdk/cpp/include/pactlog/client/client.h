@@ -1,0 +1,216 @@
+// pactlog C++ client: records deal events in a pactlogd server and asks it
+// questions about deals, over gRPC (package pactlog.v1).
+//
+// A Client owns one gRPC channel to one server. It is thread-safe: any
+// number of threads may call its methods at once. Every unary call carries
+// the deadline of ClientOptions. Errors come back as absl::Status whose code
+// is the gRPC code (Abseil's codes are gRPC's) and whose message is the
+// server's message unchanged, e.g. ABORTED "deal \"us-japan\" is at version
+// 4; expected_version.exact is 3".
+//
+//   auto client = pactlog::client::Client::Connect("127.0.0.1:50051");
+//   if (!client.ok()) return client.status();
+//   auto deal = (*client)->GetDeal("us-japan-2025");
+#ifndef PACTLOG_CLIENT_CLIENT_H_
+#define PACTLOG_CLIENT_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pactlog/client/subscription.h"
+#include "pactlog/v1/events.pb.h"
+#include "pactlog/v1/ledger.pb.h"
+#include "pactlog/v1/query.pb.h"
+#include "pactlog/v1/stream.pb.h"
+
+namespace pactlog::client {
+
+namespace v1 = ::pactlog::v1;
+
+namespace internal {
+struct Connection;
+}  // namespace internal
+
+// Transport security. With TLS the channel verifies the server's
+// certificate; with client_cert_pem/client_key_pem it also presents one
+// (mutual TLS).
+struct TlsOptions {
+  // PEM root certificates that sign the server's certificate; empty uses
+  // gRPC's default roots.
+  std::string root_certs_pem;
+  // PEM certificate chain and private key of the client; both or neither.
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  // The name to check the server's certificate against instead of the
+  // address's host. For tests and for servers reached by IP address.
+  std::string server_name_override;
+};
+
+// How unary calls are retried after UNAVAILABLE, DEADLINE_EXCEEDED or
+// CANCELLED (which the client never causes itself: a server shutting down
+// cancels the calls in flight).
+// Retrying an Append is safe because Append gives every event an id before
+// the first attempt: a retry of a request that was recorded returns the
+// original result (deduplicated) instead of recording it twice.
+struct RetryPolicy {
+  // Attempts in all, including the first; 1 disables retries.
+  int max_attempts = 4;
+  // Pause before the second attempt; doubles up to max_backoff, with up to
+  // 20% random jitter so that many clients do not retry in step.
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+};
+
+struct ClientOptions {
+  // Deadline of each unary call attempt.
+  absl::Duration deadline = absl::Seconds(10);
+  // Plaintext when empty.
+  std::optional<TlsOptions> tls;
+  // Sent on every call as the metadata "authorization: Bearer <token>" when
+  // not empty. Printable ASCII only. Over a plaintext channel anyone on the
+  // path can read it: use TLS beyond a trusted network.
+  std::string bearer_token;
+  // The actor of appends whose AppendOptions / AppendRequest name none.
+  std::string actor = "pactlog-cpp-client";
+  RetryPolicy retry;
+};
+
+// Which past state a query answers from; every bound that is set applies.
+struct AsOf {
+  // Only events with sequence <= this; 0: no bound.
+  uint64_t sequence = 0;
+  // What the record knew then: only events recorded at or before this.
+  std::optional<absl::Time> recorded_time;
+  // What was in force then: only events effective at or before this; also
+  // the time at which tariffs in force are evaluated.
+  std::optional<absl::Time> effective_time;
+};
+
+struct QueryOptions {
+  AsOf as_of;
+  // Read-your-writes: the answer reflects at least this sequence (e.g. the
+  // last sequence an Append returned); 0: no requirement. OUT_OF_RANGE when
+  // the server's log has not reached it.
+  uint64_t at_least_sequence = 0;
+};
+
+// One page of a listing. Pass the previous response's next_page_token to
+// get the next page; an empty token in a response means the last page.
+struct PageOptions {
+  // 1..1000; 0 for the server's default (100).
+  int page_size = 0;
+  std::string page_token;
+};
+
+// ListProjects filters; unset fields match everything.
+struct ProjectFilter {
+  v1::Sector sector = v1::SECTOR_UNSPECIFIED;
+  std::string us_state;
+  v1::ProjectStatus status = v1::PROJECT_STATUS_UNSPECIFIED;
+};
+
+struct AppendOptions {
+  // The deal's version must be exactly this for the append to proceed; 0
+  // means "the deal must not exist yet". Empty: any version.
+  std::optional<uint64_t> expected_version;
+  // Who records the events; empty: ClientOptions::actor.
+  std::string actor;
+};
+
+// The standard gRPC health service's answer.
+enum class ServingStatus { kUnknown, kServing, kNotServing, kServiceUnknown };
+std::string_view ServingStatusName(ServingStatus status);
+
+class Client {
+ public:
+  // Creates a channel to `address` (host:port). Does not wait for the
+  // server: the first call connects. Errors: INVALID_ARGUMENT for an empty
+  // address, a non-positive deadline, a token that is not printable ASCII,
+  // a client certificate without its key or the reverse.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      std::string_view address, ClientOptions options = {});
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Appends `events` to deal `deal_id`, all or none, durably. Every event
+  // without an event_id gets a random UUID before the first attempt, so the
+  // retries after UNAVAILABLE or DEADLINE_EXCEEDED cannot record the events
+  // twice. Errors as DealLedger.Append: INVALID_ARGUMENT (naming every
+  // offending field), ABORTED (expected version), FAILED_PRECONDITION,
+  // NOT_FOUND, ALREADY_EXISTS, RESOURCE_EXHAUSTED; UNAVAILABLE,
+  // DEADLINE_EXCEEDED or CANCELLED when every attempt failed so.
+  [[nodiscard]] absl::StatusOr<v1::AppendResponse> Append(
+      std::string_view deal_id, std::vector<v1::EventData> events,
+      const AppendOptions& options = {});
+  // The same for a whole request, sent as given except that an empty actor
+  // becomes ClientOptions::actor and empty event ids become UUIDs.
+  [[nodiscard]] absl::StatusOr<v1::AppendResponse> Append(
+      v1::AppendRequest request);
+
+  // Queries (DealQuery). NOT_FOUND for an unknown deal or project,
+  // OUT_OF_RANGE when at_least_sequence is beyond the log.
+  [[nodiscard]] absl::StatusOr<v1::GetDealResponse> GetDeal(
+      std::string_view deal_id, const QueryOptions& options = {});
+  [[nodiscard]] absl::StatusOr<v1::ListDealsResponse> ListDeals(
+      const QueryOptions& options = {}, const PageOptions& page = {});
+  [[nodiscard]] absl::StatusOr<v1::GetProjectResponse> GetProject(
+      std::string_view deal_id, std::string_view project_id,
+      const QueryOptions& options = {});
+  [[nodiscard]] absl::StatusOr<v1::ListProjectsResponse> ListProjects(
+      std::string_view deal_id, const ProjectFilter& filter = {},
+      const QueryOptions& options = {}, const PageOptions& page = {});
+  // `product_category` empty: every category.
+  [[nodiscard]] absl::StatusOr<v1::GetTariffsResponse> GetTariffs(
+      std::string_view deal_id, const QueryOptions& options = {},
+      std::string_view product_category = {});
+
+  // One page of the log after `after_sequence` (EventStream.Read). Continue
+  // with after_sequence = the response's last_examined_sequence. `limit`
+  // 1..1000, 0 for the server's default (100).
+  [[nodiscard]] absl::StatusOr<v1::ReadResponse> Read(
+      uint64_t after_sequence, const v1::EventFilter& filter = {},
+      int limit = 0);
+
+  // Follows the log (EventStream.Subscribe) and resubscribes by itself
+  // after a disconnect; see subscription.h. Errors: INVALID_ARGUMENT for
+  // contradictory options.
+  // Server-side errors (a malformed filter, OUT_OF_RANGE) come from Next().
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      const SubscribeOptions& options = {});
+
+  // Asks the standard gRPC health service (grpc.health.v1.Health/Check)
+  // once, without retries; `service` empty means the whole server.
+  // UNAVAILABLE when the server cannot be reached.
+  [[nodiscard]] absl::StatusOr<ServingStatus> Health(
+      std::string_view service = {});
+
+  const std::string& address() const;
+
+ private:
+  explicit Client(std::shared_ptr<internal::Connection> connection);
+
+  std::shared_ptr<internal::Connection> connection_;
+};
+
+// Reads a whole file, e.g. a PEM certificate for TlsOptions. NOT_FOUND when
+// it does not exist, PERMISSION_DENIED / INTERNAL when it cannot be read;
+// the message names the path.
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
+    const std::string& path);
+
+// A random (version 4) UUID in its canonical text form, as Append uses for
+// missing event ids.
+std::string RandomUuid();
+
+}  // namespace pactlog::client
+
+#endif  // PACTLOG_CLIENT_CLIENT_H_

@@ -1,0 +1,384 @@
+#include "pactlog/client/client.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/credentials.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "src/connection.h"
+
+namespace pactlog::client {
+
+namespace internal {
+
+void Connection::Prepare(grpc::ClientContext* context,
+                         bool with_deadline) const {
+  if (with_deadline) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
+  }
+  if (!options.bearer_token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options.bearer_token));
+  }
+}
+
+absl::Status ToStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::Connection;
+using internal::ToStatus;
+
+// UNAVAILABLE and DEADLINE_EXCEEDED, and CANCELLED: the client never
+// cancels a unary call itself, so a CANCELLED comes from a server shutting
+// down with the call in flight.
+bool IsRetryable(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::CANCELLED;
+}
+
+// Runs `call(context)` with a fresh context per attempt, retrying the
+// transient failures with exponential backoff. Only idempotent calls come
+// here: queries, and appends whose event ids are all set.
+template <typename Call>
+grpc::Status WithRetries(const Connection& connection, Call call) {
+  const RetryPolicy& policy = connection.options.retry;
+  absl::Duration backoff = policy.initial_backoff;
+  absl::BitGen random;
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    connection.Prepare(&context);
+    grpc::Status status = call(&context);
+    if (status.ok() || !IsRetryable(status.error_code()) ||
+        attempt >= policy.max_attempts) {
+      return status;
+    }
+    absl::SleepFor(backoff * absl::Uniform(random, 0.8, 1.2));
+    backoff = std::min(backoff * 2, policy.max_backoff);
+  }
+}
+
+void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
+  timespec ts = absl::ToTimespec(time);
+  out->set_seconds(ts.tv_sec);
+  out->set_nanos(static_cast<int32_t>(ts.tv_nsec));
+}
+
+void SetReadOptions(const QueryOptions& options, v1::ReadOptions* out) {
+  v1::AsOf* as_of = out->mutable_as_of();
+  as_of->set_sequence(options.as_of.sequence);
+  if (options.as_of.recorded_time.has_value()) {
+    SetTime(*options.as_of.recorded_time, as_of->mutable_recorded_time());
+  }
+  if (options.as_of.effective_time.has_value()) {
+    SetTime(*options.as_of.effective_time, as_of->mutable_effective_time());
+  }
+  out->set_min_sequence(options.at_least_sequence);
+}
+
+bool IsPrintableAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+absl::Status ValidateOptions(std::string_view address,
+                             const ClientOptions& options) {
+  if (address.empty()) {
+    return absl::InvalidArgumentError("address is empty; want host:port");
+  }
+  if (options.deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("deadline must be positive, got ",
+                     absl::FormatDuration(options.deadline)));
+  }
+  if (!IsPrintableAscii(options.bearer_token)) {
+    return absl::InvalidArgumentError(
+        "bearer_token must be printable ASCII (it travels as gRPC metadata)");
+  }
+  if (options.retry.max_attempts < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retry.max_attempts must be >= 1, got ", options.retry.max_attempts));
+  }
+  if (options.tls.has_value() && options.tls->client_cert_pem.empty() !=
+                                     options.tls->client_key_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "tls.client_cert_pem and tls.client_key_pem go together: give both "
+        "for mutual TLS, or neither");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string_view ServingStatusName(ServingStatus status) {
+  switch (status) {
+    case ServingStatus::kServing:
+      return "SERVING";
+    case ServingStatus::kNotServing:
+      return "NOT_SERVING";
+    case ServingStatus::kServiceUnknown:
+      return "SERVICE_UNKNOWN";
+    case ServingStatus::kUnknown:
+      break;
+  }
+  return "UNKNOWN";
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
+    std::string_view address, ClientOptions options) {
+  if (absl::Status valid = ValidateOptions(address, options); !valid.ok()) {
+    return valid;
+  }
+  grpc::ChannelArguments args;
+  // gRPC's default reconnect backoff grows to two minutes; a client that
+  // follows a server through restarts wants to find it again within
+  // seconds.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls.has_value()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls->root_certs_pem;
+    ssl.pem_cert_chain = options.tls->client_cert_pem;
+    ssl.pem_private_key = options.tls->client_key_pem;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls->server_name_override.empty()) {
+      args.SetSslTargetNameOverride(options.tls->server_name_override);
+    }
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto connection = std::make_shared<Connection>();
+  connection->address = std::string(address);
+  connection->options = std::move(options);
+  connection->channel =
+      grpc::CreateCustomChannel(connection->address, credentials, args);
+  connection->ledger = v1::DealLedger::NewStub(connection->channel);
+  connection->query = v1::DealQuery::NewStub(connection->channel);
+  connection->stream = v1::EventStream::NewStub(connection->channel);
+  connection->health =
+      std::make_unique<internal::HealthStub>(connection->channel);
+  return std::unique_ptr<Client>(new Client(std::move(connection)));
+}
+
+Client::Client(std::shared_ptr<Connection> connection)
+    : connection_(std::move(connection)) {}
+
+Client::~Client() = default;
+
+const std::string& Client::address() const { return connection_->address; }
+
+absl::StatusOr<v1::AppendResponse> Client::Append(
+    std::string_view deal_id, std::vector<v1::EventData> events,
+    const AppendOptions& options) {
+  v1::AppendRequest request;
+  request.set_deal_id(std::string(deal_id));
+  request.set_actor(options.actor);
+  if (options.expected_version.has_value()) {
+    request.mutable_expected_version()->set_exact(*options.expected_version);
+  }
+  for (v1::EventData& event : events) {
+    *request.add_events() = std::move(event);
+  }
+  return Append(std::move(request));
+}
+
+absl::StatusOr<v1::AppendResponse> Client::Append(v1::AppendRequest request) {
+  if (request.actor().empty()) request.set_actor(connection_->options.actor);
+  // Ids first: from here on every attempt sends the same events, so the
+  // server recognises a retry of an append that was recorded but whose
+  // answer was lost.
+  for (v1::EventData& event : *request.mutable_events()) {
+    if (event.event_id().empty()) event.set_event_id(RandomUuid());
+  }
+  v1::AppendResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        response.Clear();
+        return connection_->ledger->Append(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::GetDealResponse> Client::GetDeal(
+    std::string_view deal_id, const QueryOptions& options) {
+  v1::GetDealRequest request;
+  request.set_deal_id(std::string(deal_id));
+  SetReadOptions(options, request.mutable_options());
+  v1::GetDealResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->GetDeal(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::ListDealsResponse> Client::ListDeals(
+    const QueryOptions& options, const PageOptions& page) {
+  v1::ListDealsRequest request;
+  SetReadOptions(options, request.mutable_options());
+  request.set_page_size(page.page_size);
+  request.set_page_token(page.page_token);
+  v1::ListDealsResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->ListDeals(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::GetProjectResponse> Client::GetProject(
+    std::string_view deal_id, std::string_view project_id,
+    const QueryOptions& options) {
+  v1::GetProjectRequest request;
+  request.set_deal_id(std::string(deal_id));
+  request.set_project_id(std::string(project_id));
+  SetReadOptions(options, request.mutable_options());
+  v1::GetProjectResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->GetProject(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::ListProjectsResponse> Client::ListProjects(
+    std::string_view deal_id, const ProjectFilter& filter,
+    const QueryOptions& options, const PageOptions& page) {
+  v1::ListProjectsRequest request;
+  request.set_deal_id(std::string(deal_id));
+  SetReadOptions(options, request.mutable_options());
+  request.set_sector(filter.sector);
+  request.set_us_state(filter.us_state);
+  request.set_status(filter.status);
+  request.set_page_size(page.page_size);
+  request.set_page_token(page.page_token);
+  v1::ListProjectsResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->ListProjects(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::GetTariffsResponse> Client::GetTariffs(
+    std::string_view deal_id, const QueryOptions& options,
+    std::string_view product_category) {
+  v1::GetTariffsRequest request;
+  request.set_deal_id(std::string(deal_id));
+  SetReadOptions(options, request.mutable_options());
+  request.set_product_category(std::string(product_category));
+  v1::GetTariffsResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->GetTariffs(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::ReadResponse> Client::Read(uint64_t after_sequence,
+                                              const v1::EventFilter& filter,
+                                              int limit) {
+  v1::ReadRequest request;
+  request.set_after_sequence(after_sequence);
+  *request.mutable_filter() = filter;
+  request.set_limit(limit);
+  v1::ReadResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->stream->Read(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<ServingStatus> Client::Health(std::string_view service) {
+  wire::HealthCheckRequest request;
+  request.set_service(std::string(service));
+  wire::HealthCheckResponse response;
+  grpc::ClientContext context;
+  connection_->Prepare(&context);
+  // The generic stub has no blocking call; a private completion queue makes
+  // one. (Not the callback API: a caller that destroys the client as soon
+  // as this returns must not race a callback still running.)
+  grpc::CompletionQueue queue;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<wire::HealthCheckResponse>>
+      call = connection_->health->PrepareUnaryCall(
+          &context, "/grpc.health.v1.Health/Check", request, &queue);
+  call->StartCall();
+  call->Finish(&response, &status, /*tag=*/nullptr);
+  void* tag = nullptr;
+  bool ok = false;
+  queue.Next(&tag, &ok);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  if (!status.ok()) return ToStatus(status);
+  switch (response.status()) {
+    case wire::HealthCheckResponse::SERVING:
+      return ServingStatus::kServing;
+    case wire::HealthCheckResponse::NOT_SERVING:
+      return ServingStatus::kNotServing;
+    case wire::HealthCheckResponse::SERVICE_UNKNOWN:
+      return ServingStatus::kServiceUnknown;
+    default:
+      return ServingStatus::kUnknown;
+  }
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int error = errno;
+    std::string message =
+        absl::StrCat("cannot open \"", path, "\": ", std::strerror(error));
+    if (error == ENOENT) return absl::NotFoundError(message);
+    if (error == EACCES) return absl::PermissionDeniedError(message);
+    return absl::InternalError(message);
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::InternalError(absl::StrCat("cannot read \"", path, "\""));
+  }
+  return contents.str();
+}
+
+std::string RandomUuid() {
+  // absl::BitGen seeds itself from the operating system's entropy, so two
+  // processes (or two clients) do not produce the same ids.
+  thread_local absl::BitGen random;
+  uint64_t high = absl::Uniform<uint64_t>(random);
+  uint64_t low = absl::Uniform<uint64_t>(random);
+  high = (high & ~uint64_t{0xf000}) | 0x4000;                    // version 4
+  low = (low & ~(uint64_t{0xc} << 60)) | (uint64_t{0x8} << 60);  // variant 1
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32,
+                         (high >> 16) & 0xffff, high & 0xffff, low >> 48,
+                         low & 0xffffffffffffULL);
+}
+
+}  // namespace pactlog::client
