@@ -1,0 +1,264 @@
+// libFuzzer target: arbitrary bytes as an AppendRequest, through everything
+// the server decides before it writes — parsing, structural validation, then
+// the deal rules event by event — folded into a DealState the way the
+// ledger stages a batch (domain/ only; no I/O).
+//
+// Beyond "no crash and no undefined behaviour" it checks:
+//   - validation answers OK, INVALID_ARGUMENT or RESOURCE_EXHAUSTED, with a
+//     bounded message;
+//   - for a request that passed validation, CheckRules answers OK,
+//     NOT_FOUND or FAILED_PRECONDITION (anything else means validation let
+//     through an event the rules cannot judge);
+//   - a rejected request changes nothing: the state it was checked against
+//     is the same after, seen through ToProto;
+//   - an accepted request keeps every invariant of the record: pledges
+//     within the ceiling, approvals within each pledge, disbursements within
+//     the approvals, the totals and breakdowns equal to the sums over the
+//     projects, and the version grown by the number of events.
+// The request is checked against the seeded US-Japan deal when it names
+// "us-japan", else against a deal that does not exist yet.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "domain/deal_state.h"
+#include "domain/validation.h"
+#include "google/protobuf/stubs/logging.h"
+#include "pactlog/v1/ledger.pb.h"
+
+namespace {
+
+namespace v1 = ::pactlog::v1;
+using ::pactlog::domain::DealState;
+
+// An INVALID_ARGUMENT message lists every violation; each echoes at most a
+// short prefix of its value, so the message stays proportional to the
+// number of violations, not to the size of the values.
+constexpr size_t kMaxMessageBytesPerEvent = 2048;
+
+[[noreturn]] void Violated(const std::string& what) {
+  std::fprintf(stderr, "PROPERTY VIOLATED: %s\n", what.c_str());
+  std::abort();
+}
+
+absl::Time RecordedTime() {
+  return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());
+}
+
+v1::EventData DealAnnouncement() {
+  v1::EventData data;
+  data.set_event_id("seed-deal");
+  pactlog::domain::ToProtoTime(
+      absl::FromCivil(absl::CivilDay(2025, 7, 22), absl::UTCTimeZone()),
+      data.mutable_effective_time());
+  data.mutable_provenance()->set_source("fact sheet");
+  data.mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
+  auto* deal = data.mutable_announcement()->mutable_deal();
+  deal->set_title("US-Japan");
+  deal->set_investor_country("JP");
+  deal->set_host_country("US");
+  deal->mutable_commitment_ceiling()->set_currency_code("USD");
+  deal->mutable_commitment_ceiling()->set_minor_units(55'000'000'000'000);
+  auto* cap = deal->add_tariff_caps();
+  cap->set_product_category("all-goods");
+  cap->set_max_rate_bps(1500);
+  return data;
+}
+
+// Builds the stored event the ledger would make of request.events(i).
+v1::Event MakeEvent(const v1::AppendRequest& request, int i, uint64_t sequence,
+                    uint64_t version) {
+  v1::Event event;
+  event.set_sequence(sequence);
+  event.set_deal_id(request.deal_id());
+  event.set_deal_version(version);
+  pactlog::domain::ToProtoTime(RecordedTime(), event.mutable_recorded_time());
+  event.set_actor(request.actor());
+  *event.mutable_data() = request.events(i);
+  if (event.data().event_id().empty()) {
+    event.mutable_data()->set_event_id(absl::StrCat("generated-", i));
+  }
+  if (!event.data().has_effective_time()) {
+    *event.mutable_data()->mutable_effective_time() = event.recorded_time();
+  }
+  return event;
+}
+
+// The seeded deal: announced, one project approved and partly funded.
+const DealState& SeededDeal() {
+  static const DealState* const deal = [] {
+    auto* state = new DealState();
+    v1::AppendRequest seed;
+    seed.set_deal_id("us-japan");
+    seed.set_actor("seed");
+    *seed.add_events() = DealAnnouncement();
+    v1::EventData project = DealAnnouncement();
+    project.set_event_id("seed-project");
+    auto* p = project.mutable_announcement()->mutable_project();
+    p->set_project_id("westinghouse");
+    p->set_name("AP1000 reactors");
+    p->set_sector(v1::SECTOR_ENERGY);
+    p->set_us_state("PA");
+    p->mutable_pledged()->set_currency_code("USD");
+    p->mutable_pledged()->set_minor_units(10'000'000'000'000);
+    *seed.add_events() = project;
+    v1::EventData approval = DealAnnouncement();
+    approval.set_event_id("seed-approval");
+    auto* a = approval.mutable_approval();
+    a->set_project_id("westinghouse");
+    a->mutable_amount()->set_currency_code("USD");
+    a->mutable_amount()->set_minor_units(5'000'000'000'000);
+    a->set_approving_body("US Investment Committee");
+    *seed.add_events() = approval;
+    v1::EventData disbursement = DealAnnouncement();
+    disbursement.set_event_id("seed-disbursement");
+    auto* d = disbursement.mutable_disbursement();
+    d->set_project_id("westinghouse");
+    d->mutable_amount()->set_currency_code("USD");
+    d->mutable_amount()->set_minor_units(1'000'000'000'000);
+    d->set_funding_source(v1::FUNDING_SOURCE_JBIC);
+    *seed.add_events() = disbursement;
+    for (int i = 0; i < seed.events_size(); ++i) {
+      v1::Event event = MakeEvent(seed, i, i + 1, i + 1);
+      if (!state->CheckRules(event).ok()) Violated("the seed breaks a rule");
+      state->Apply(event);
+    }
+    return state;
+  }();
+  return *deal;
+}
+
+std::string Snapshot(const DealState& state) {
+  if (!state.exists()) return absl::StrCat("absent v", state.version());
+  v1::DealState proto;
+  state.ToProto(RecordedTime(), &proto);
+  return proto.SerializeAsString();
+}
+
+void CheckInvariants(const DealState& state) {
+  if (!state.exists()) return;
+  v1::DealState proto;
+  state.ToProto(RecordedTime(), &proto);
+  const int64_t ceiling = proto.commitment_ceiling().minor_units();
+  int64_t pledged = 0, approved = 0, disbursed = 0;
+  for (const auto& [id, project] : state.projects()) {
+    const int64_t pledge = project.announcement.pledged().minor_units();
+    if (project.approved < 0 || project.approved > pledge) {
+      Violated(absl::StrCat("project ", id, " approved ", project.approved,
+                            " of pledge ", pledge));
+    }
+    if (project.disbursed < 0 || project.disbursed > project.approved) {
+      Violated(absl::StrCat("project ", id, " disbursed ", project.disbursed,
+                            " of approved ", project.approved));
+    }
+    // Bounded by the ceiling, so these sums cannot overflow.
+    pledged += pledge;
+    approved += project.approved;
+    disbursed += project.disbursed;
+  }
+  const v1::Totals& totals = proto.totals();
+  if (pledged > ceiling || totals.pledged().minor_units() != pledged ||
+      totals.approved().minor_units() != approved ||
+      totals.disbursed().minor_units() != disbursed ||
+      proto.headroom().minor_units() != ceiling - pledged ||
+      totals.project_count() != state.projects().size()) {
+    Violated(absl::StrCat("totals ", totals.ShortDebugString(),
+                          " disagree with the projects: pledged ", pledged,
+                          " approved ", approved, " disbursed ", disbursed,
+                          " ceiling ", ceiling));
+  }
+  int64_t by_sector = 0, by_state = 0;
+  for (const auto& s : proto.by_sector()) {
+    by_sector += s.totals().pledged().minor_units();
+  }
+  for (const auto& s : proto.by_us_state()) {
+    by_state += s.totals().pledged().minor_units();
+  }
+  if (by_sector != pledged || by_state != pledged) {
+    Violated(absl::StrCat("breakdowns sum to ", by_sector, " / ", by_state,
+                          ", pledged is ", pledged));
+  }
+  for (const auto& [id, project] : state.projects()) {
+    v1::ProjectState out;
+    state.ProjectToProto(project, &out);
+    if (out.unapproved().minor_units() < 0 ||
+        out.undisbursed().minor_units() < 0) {
+      Violated(absl::StrCat("project ", id, ": ", out.ShortDebugString()));
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // Invalid UTF-8 in string fields is expected here; protobuf would log
+  // each parse that meets it.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  v1::AppendRequest request;
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+
+  const absl::Status valid = pactlog::domain::ValidateAppendRequest(request);
+  switch (valid.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kResourceExhausted:
+      break;
+    case absl::StatusCode::kInvalidArgument:
+      if (valid.message().size() >
+          kMaxMessageBytesPerEvent * (2 + request.events_size())) {
+        Violated(absl::StrCat("a message of ", valid.message().size(),
+                              " bytes for ", request.events_size(), " events"));
+      }
+      break;
+    default:
+      Violated(valid.ToString());
+  }
+  if (!valid.ok()) return 0;
+
+  // The ledger's staging: check each event against the state including the
+  // earlier events of the request; publish only when all pass.
+  const DealState& live =
+      request.deal_id() == "us-japan" ? SeededDeal() : DealState();
+  const std::string before = Snapshot(live);
+  DealState working = live;
+  uint64_t sequence = live.last_sequence();
+  absl::Status verdict;
+  for (int i = 0; i < request.events_size() && verdict.ok(); ++i) {
+    const v1::Event event =
+        MakeEvent(request, i, ++sequence, working.version() + 1);
+    verdict = working.CheckRules(event);
+    switch (verdict.code()) {
+      case absl::StatusCode::kOk:
+        working.Apply(event);
+        break;
+      case absl::StatusCode::kNotFound:
+      case absl::StatusCode::kFailedPrecondition:
+        break;
+      default:
+        Violated(absl::StrCat("CheckRules of a validated event: ",
+                              verdict.ToString()));
+    }
+  }
+  if (Snapshot(live) != before) Violated("checking changed the live state");
+  if (!verdict.ok()) return 0;
+
+  if (working.version() != live.version() + request.events_size()) {
+    Violated(absl::StrCat("version ", working.version(), " after ",
+                          request.events_size(), " events on version ",
+                          live.version()));
+  }
+  CheckInvariants(working);
+  std::vector<v1::TariffLine> lines;
+  working.TariffsToProto(RecordedTime(), "", /*with_history=*/true, &lines)
+      .IgnoreError();
+  return 0;
+}

@@ -1,0 +1,267 @@
+// fuzz_make_corpus: writes the seed corpora of the fuzz targets, made by the
+// real code so that they follow the proto contract and the on-disk format.
+//
+//   fuzz_make_corpus OUT_DIR
+// writes OUT_DIR/append_request_fuzzer/* (serialized AppendRequests: valid
+// ones for the seeded deal and for a new deal, and a few invalid ones) and
+// OUT_DIR/stored_event_fuzzer/* (the entries of small logs written by
+// storage::OpenRocksDbEventLog, dumped column family by column family in
+// the fuzzer's input layout, plus damaged variants).
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "domain/deal_state.h"
+#include "pactlog/v1/ledger.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
+#include "storage/event_log.h"
+
+namespace {
+
+namespace v1 = ::pactlog::v1;
+namespace fs = std::filesystem;
+
+absl::Time Day(int year, int month, int day) {
+  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
+}
+
+v1::EventData Base(const std::string& id, absl::Time effective) {
+  v1::EventData data;
+  data.set_event_id(id);
+  pactlog::domain::ToProtoTime(effective, data.mutable_effective_time());
+  data.mutable_provenance()->set_source("https://example.org/fact-sheet");
+  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
+  return data;
+}
+
+void SetUsd(int64_t minor_units, v1::Money* money) {
+  money->set_currency_code("USD");
+  money->set_minor_units(minor_units);
+}
+
+v1::EventData Deal(const std::string& id) {
+  v1::EventData data = Base(id, Day(2025, 7, 22));
+  auto* deal = data.mutable_announcement()->mutable_deal();
+  deal->set_title("US-Japan Strategic Investment Framework");
+  deal->set_investor_country("JP");
+  deal->set_host_country("US");
+  SetUsd(55'000'000'000'000, deal->mutable_commitment_ceiling());
+  auto* cap = deal->add_tariff_caps();
+  cap->set_product_category("all-goods");
+  cap->set_max_rate_bps(1500);
+  return data;
+}
+
+v1::EventData Project(const std::string& id, const std::string& project) {
+  v1::EventData data = Base(id, Day(2025, 9, 1));
+  auto* p = data.mutable_announcement()->mutable_project();
+  p->set_project_id(project);
+  p->set_name("Cooling infrastructure");
+  p->set_sector(v1::SECTOR_ENERGY);
+  p->set_us_state("TX");
+  p->add_sponsors("Westinghouse");
+  SetUsd(2'000'000'000'000, p->mutable_pledged());
+  return data;
+}
+
+v1::EventData Approval(const std::string& id, const std::string& project) {
+  v1::EventData data = Base(id, Day(2025, 10, 1));
+  data.mutable_approval()->set_project_id(project);
+  SetUsd(1'000'000'000'000, data.mutable_approval()->mutable_amount());
+  data.mutable_approval()->set_approving_body("US Investment Committee");
+  return data;
+}
+
+v1::EventData Disbursement(const std::string& id, const std::string& project) {
+  v1::EventData data = Base(id, Day(2025, 11, 1));
+  data.mutable_disbursement()->set_project_id(project);
+  SetUsd(100'000'000'000, data.mutable_disbursement()->mutable_amount());
+  data.mutable_disbursement()->set_funding_source(v1::FUNDING_SOURCE_JBIC);
+  data.mutable_disbursement()->set_tranche("T1");
+  return data;
+}
+
+v1::EventData Tariff(const std::string& id, int32_t rate) {
+  v1::EventData data = Base(id, Day(2025, 9, 16));
+  data.mutable_tariff_change()->set_product_category("all-goods");
+  data.mutable_tariff_change()->set_rate_bps(rate);
+  data.mutable_tariff_change()->set_legal_instrument("Executive Order 14345");
+  data.mutable_tariff_change()->set_reason("framework terms");
+  return data;
+}
+
+v1::AppendRequest Request(const std::string& deal,
+                          std::vector<v1::EventData> events) {
+  v1::AppendRequest request;
+  request.set_deal_id(deal);
+  request.set_actor("fuzz-corpus");
+  for (auto& e : events) *request.add_events() = std::move(e);
+  return request;
+}
+
+void Write(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  if (!out) {
+    std::cerr << "fuzz_make_corpus: cannot write " << path << "\n";
+    std::exit(1);
+  }
+}
+
+void AppendRequests(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, v1::AppendRequest>> seeds;
+  seeds.emplace_back(
+      "new-deal-batch",
+      Request("us-korea",
+              {Deal("k1"), Project("k2", "hyundai-ga"),
+               Approval("k3", "hyundai-ga"), Disbursement("k4", "hyundai-ga"),
+               Tariff("k5", 1500)}));
+  seeds.emplace_back("project", Request("us-japan", {Project("j1", "tdk")}));
+  seeds.emplace_back("approval",
+                     Request("us-japan", {Approval("j2", "westinghouse")}));
+  seeds.emplace_back("disbursement",
+                     Request("us-japan", {Disbursement("j3", "westinghouse")}));
+  seeds.emplace_back("tariff-breach", Request("us-japan", {Tariff("", 2500)}));
+  v1::AppendRequest exact = Request("us-japan", {Tariff("j4", 1500)});
+  exact.mutable_expected_version()->set_exact(4);
+  seeds.emplace_back("expected-version", exact);
+  v1::AppendRequest negative = Request("us-japan", {Approval("j5", "tdk")});
+  negative.mutable_events(0)
+      ->mutable_approval()
+      ->mutable_amount()
+      ->set_minor_units(-5);
+  seeds.emplace_back("invalid-negative-money", negative);
+  for (const auto& [name, request] : seeds) {
+    Write(dir / name, request.SerializeAsString());
+  }
+}
+
+// The fuzzer's layout of one entry.
+void AddEntry(int family, const std::string& key, const std::string& value,
+              std::string* out) {
+  out->push_back(static_cast<char>(family));
+  out->push_back(static_cast<char>(key.size()));
+  out->append(key);
+  out->push_back(static_cast<char>(value.size() & 0xff));
+  out->push_back(static_cast<char>(value.size() >> 8));
+  out->append(value);
+}
+
+// Writes `events` through the real log, then dumps the database.
+std::string DumpLog(const fs::path& scratch,
+                    const std::vector<v1::Event>& events) {
+  fs::remove_all(scratch);
+  {
+    pactlog::storage::RocksDbOptions options;
+    options.path = scratch.string();
+    auto log = pactlog::storage::OpenRocksDbEventLog(options);
+    if (!log.ok() || !(*log)->Append(events).ok()) {
+      std::cerr << "fuzz_make_corpus: cannot write a log\n";
+      std::exit(1);
+    }
+  }
+  std::vector<std::string> names;
+  rocksdb::DBOptions options;
+  if (!rocksdb::DB::ListColumnFamilies(options, scratch.string(), &names)
+           .ok()) {
+    std::exit(1);
+  }
+  // The fuzzer's column family numbers.
+  const std::vector<std::string> order = {"events", "deal_index", "event_ids",
+                                          "meta", "default"};
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(options, scratch.string(), descriptors,
+                                    &handles, &raw)
+           .ok()) {
+    std::exit(1);
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string out(1, '\0');  // flags: the dump carries meta itself
+  for (size_t i = 0; i < names.size(); ++i) {
+    int family = -1;
+    for (size_t f = 0; f < order.size(); ++f) {
+      if (order[f] == names[i]) family = static_cast<int>(f);
+    }
+    if (family < 0) continue;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      AddEntry(family, it->key().ToString(), it->value().ToString(), &out);
+    }
+  }
+  for (auto* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  return out;
+}
+
+std::vector<v1::Event> Events() {
+  const v1::AppendRequest request = Request(
+      "us-japan", {Deal("e1"), Project("e2", "westinghouse"),
+                   Approval("e3", "westinghouse"),
+                   Disbursement("e4", "westinghouse"), Tariff("e5", 2500)});
+  std::vector<v1::Event> events;
+  for (int i = 0; i < request.events_size(); ++i) {
+    v1::Event event;
+    event.set_sequence(i + 1);
+    event.set_deal_id(request.deal_id());
+    event.set_deal_version(i + 1);
+    pactlog::domain::ToProtoTime(Day(2026, 1, 5),
+                                 event.mutable_recorded_time());
+    event.set_actor(request.actor());
+    *event.mutable_data() = request.events(i);
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+void StoredEvents(const fs::path& dir, const fs::path& scratch) {
+  fs::create_directories(dir);
+  const std::vector<v1::Event> events = Events();
+  const std::string full = DumpLog(scratch, events);
+  Write(dir / "log-5-events", full);
+  Write(dir / "log-2-events",
+        DumpLog(scratch,
+                std::vector<v1::Event>(events.begin(), events.begin() + 2)));
+  // The same log with the format byte of one value flipped, and with the
+  // meta entry gone (flags ask the fuzzer to write it back).
+  std::string damaged = full;
+  const size_t first_value = 1 + 2 + 8 + 2;
+  damaged[first_value] = '\x02';
+  Write(dir / "log-bad-format-byte", damaged);
+  Write(dir / "empty-with-format-version", std::string(1, '\x01'));
+  fs::remove_all(scratch);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: fuzz_make_corpus OUT_DIR\n";
+    return 2;
+  }
+  const fs::path out = argv[1];
+  AppendRequests(out / "append_request_fuzzer");
+  StoredEvents(
+      out / "stored_event_fuzzer",
+      fs::temp_directory_path() / absl::StrCat("pactlog-corpus-", getpid()));
+  std::cout << "fuzz_make_corpus: wrote seeds under " << out << "\n";
+  return 0;
+}
