@@ -761,6 +761,30 @@ std::vector<BadInputCase> Cases() {
           return SendListProjects(s, r);
         },
         Code::INVALID_ARGUMENT, {"us_state", "\"ZZ\""});
+  // ListProjects echoes us_state whole and unescaped: a megabyte value
+  // makes a megabyte grpc-message trailer, which the client refuses, and
+  // the connection it came on then fails later calls too. So this case
+  // uses a connection of its own.
+  cases.push_back(
+      BadInputCase{"ListProjectsMegabyteUsState",
+                   [](TestServer& s) {
+                     // Its own connection: channels to one address share
+                     // connections unless told not to.
+                     grpc::ChannelArguments args;
+                     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+                     auto channel = grpc::CreateCustomChannel(
+                         s.address(), grpc::InsecureChannelCredentials(), args);
+                     v1::ListProjectsRequest r;
+                     r.set_deal_id(kDeal);
+                     r.set_us_state(std::string(1 << 20, 'Z'));
+                     v1::ListProjectsResponse response;
+                     return v1::DealQuery::NewStub(channel)->ListProjects(
+                         Context().get(), r, &response);
+                   },
+                   Code::RESOURCE_EXHAUSTED,
+                   {"received initial metadata size exceeds limit"},
+                   "the us_state violation echoes the whole value: should be "
+                   "INVALID_ARGUMENT naming us_state with a bounded echo"});
   query("GetProjectMalformedProjectId",
         [](TestServer& s) {
           v1::GetProjectRequest r;

@@ -31,6 +31,6 @@ elapsed=$(( $(date +%s) - start ))
 tally="$(grep '^crash_test: seed=' "$log" | tail -1)"
 echo
 echo "crash soak: $cycles cycles requested, ${elapsed}s, exit $status"
-echo "  ${tally#crash_test: }" | tr ' ' '\n' | sed -n '2,$p' | sed 's/^/  /'
+echo "${tally#crash_test: }" | tr ' ' '\n' | sed 's/^/  /'
 echo "  (full output in $log)"
 exit "$status"
