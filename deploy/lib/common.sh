@@ -16,11 +16,13 @@ PACTLOG_PACKAGES=(
 pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }
 
 # Each SDK lists the Debian packages its build and tests need, one per line,
-# in sdk/<language>/debian-packages.txt.
+# in sdk/<language>/debian-packages.txt; the tests list theirs in
+# tests/debian-packages.txt.
 pactlog_packages() {
   printf '%s\n' "${PACTLOG_PACKAGES[@]}"
   local list
-  for list in "$PACTLOG_ROOT"/sdk/*/debian-packages.txt; do
+  for list in "$PACTLOG_ROOT"/sdk/*/debian-packages.txt \
+      "$PACTLOG_ROOT"/tests/debian-packages.txt; do
     [ -f "$list" ] && grep -v '^[[:space:]]*\(#\|$\)' "$list"
   done
   return 0
