@@ -5,6 +5,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
 #include "util/status_macros.h"
@@ -13,7 +15,8 @@ namespace pactlog::services {
 namespace {
 
 constexpr const char* kServiceNames[] = {
-    "pactlog.v1.DealLedger", "pactlog.v1.DealQuery", "pactlog.v1.EventStream"};
+    "pactlog.v1.DealLedger", "pactlog.v1.DealQuery", "pactlog.v1.EventStream",
+    "pactlog.v1.Admin"};
 
 void SetServing(grpc::Server& server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
@@ -47,6 +50,13 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
       [hub = server->hub_.get()](absl::Span<const pactlog::v1::Event> events) {
         hub->OnCommit(events);
       });
+  server->metrics_ = std::make_unique<metrics::ServerMetrics>(
+      server->ledger_.get(), server->hub_.get());
+  server->ledger_->AddCommitObserver(
+      [metrics = server->metrics_.get()](
+          absl::Span<const pactlog::v1::Event> events) {
+        metrics->OnCommit(events);
+      });
   server->ledger_service_ =
       std::make_unique<DealLedgerService>(server->ledger_.get());
   server->query_service_ =
@@ -63,20 +73,58 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->query_service_.get());
   builder.RegisterService(server->stream_service_.get());
+  server->admin_service_ = std::make_unique<AdminService>(
+      server->ledger_.get(), server->metrics_.get(),
+      AdminOptions{.backup_root = options.backup_root});
+  builder.RegisterService(server->admin_service_.get());
+  // Every interceptor of the server goes in this one list: the builder
+  // keeps only the last list it is given.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(server->metrics_->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
   SetServing(*server->server_, false);
+  if (!options.metrics_listen_address.empty()) {
+    ASSIGN_OR_RETURN(
+        server->metrics_http_,
+        metrics::MetricsHttpServer::Start(
+            options.metrics_listen_address, &server->metrics_->registry(),
+            [ledger = server->ledger_.get()] { return ledger->ready(); }));
+  }
+  if (!options.health_listen_address.empty()) {
+    // A second, plaintext server with nothing but the health service: it
+    // tells probes what the main port's health service tells clients.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(),
+                                    &server->health_port_);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || server->health_port_ == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen for health checks on ",
+                       options.health_listen_address));
+    }
+    SetServing(*server->health_server_, false);
+  }
   return server;
 }
 
 PactlogServer::~PactlogServer() { Shutdown(absl::ZeroDuration()); }
 
+int PactlogServer::metrics_port() const {
+  return metrics_http_ != nullptr ? metrics_http_->port() : 0;
+}
+
 absl::Status PactlogServer::Recover() {
   RETURN_IF_ERROR(ledger_->Recover());
   SetServing(*server_, true);
+  if (health_server_ != nullptr) SetServing(*health_server_, true);
   return absl::OkStatus();
 }
 
@@ -84,6 +132,7 @@ void PactlogServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_ != nullptr) SetServing(*server_, false);
+  if (health_server_ != nullptr) SetServing(*health_server_, false);
   // Appends already received are acknowledged before the streams end.
   if (ledger_ != nullptr) ledger_->Stop();
   if (hub_ != nullptr) hub_->Shutdown();
@@ -91,6 +140,11 @@ void PactlogServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server_->Wait();
+  }
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
 }
 
 }  // namespace pactlog::services

@@ -18,9 +18,12 @@
 #include "absl/time/time.h"
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
+#include "services/admin_service.h"
 #include "services/deal_ledger_service.h"
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
+#include "services/metrics/http_server.h"
+#include "services/metrics/server_metrics.h"
 #include "services/subscription_hub.h"
 
 namespace pactlog::services {
@@ -36,6 +39,14 @@ struct ServerOptions {
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 10000;
   SubscriptionHubOptions subscriptions;
+  // host:port of the Prometheus endpoint (/metrics, /healthz) over plain
+  // HTTP; empty for none. Port 0 picks a free port (see metrics_port()).
+  std::string metrics_listen_address;
+  // When set, Admin.Backup writes only inside this directory.
+  std::string backup_root;
+  // host:port of a plaintext gRPC port that serves only the standard health
+  // service (kubelet's gRPC probes cannot speak TLS); empty for none.
+  std::string health_listen_address;
 };
 
 class PactlogServer {
@@ -63,6 +74,11 @@ class PactlogServer {
   int port() const { return port_; }
   ledger::Ledger& ledger() { return *ledger_; }
   SubscriptionHub& subscriptions() { return *hub_; }
+  // The port of the metrics endpoint; 0 when it is off.
+  int metrics_port() const;
+  // The port of the health-only gRPC endpoint; 0 when it is off.
+  int health_port() const { return health_port_; }
+  const metrics::ServerMetrics& metrics() const { return *metrics_; }
 
  private:
   PactlogServer() = default;
@@ -70,10 +86,17 @@ class PactlogServer {
   ledger::SystemClock system_clock_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<SubscriptionHub> hub_;
+  // Before the services and the gRPC server, whose interceptors use it.
+  std::unique_ptr<metrics::ServerMetrics> metrics_;
   std::unique_ptr<DealLedgerService> ledger_service_;
   std::unique_ptr<DealQueryService> query_service_;
   std::unique_ptr<EventStreamService> stream_service_;
+  std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> server_;
+  // Destroyed first: its scrapes read the ledger and the hub.
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_http_;
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   int port_ = 0;
   bool shut_down_ = false;
 };

@@ -64,7 +64,8 @@ struct SubscriptionHub::Subscriber {
       : matcher(filter, ledger),
         max_events(max_events),
         heartbeat(heartbeat),
-        position(position) {}
+        position(position),
+        examined(position) {}
 
   const EventMatcher matcher;
   const int max_events;
@@ -84,6 +85,8 @@ struct SubscriptionHub::Subscriber {
   v1::SubscribeResponse message ABSL_GUARDED_BY(mu);
   // Bytes of `message` while in flight, readable without `mu`.
   std::atomic<int64_t> held_bytes{0};
+  // A copy of `position` readable without `mu`, for the lag in stats().
+  std::atomic<uint64_t> examined;
 
   void MarkSent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     heartbeat_due_ns.store(absl::ToUnixNanos(absl::Now() + heartbeat),
@@ -334,6 +337,7 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
       return Step::kNone;
     }
     s.position = *last;
+    s.examined.store(s.position, std::memory_order_relaxed);
     batch->set_last_examined_sequence(s.position);
     if (batch->events_size() == 0) {
       s.message.Clear();
@@ -413,12 +417,18 @@ void SubscriptionHub::Shutdown() {
 
 SubscriptionHubStats SubscriptionHub::stats() const {
   SubscriptionHubStats stats;
+  const uint64_t head = ledger_->applied_sequence();
   absl::MutexLock lock(&mu_);
   stats.subscribers = static_cast<int>(all_.size());
   for (const auto& [raw, subscriber] : all_) {
     const int64_t held = subscriber->held_bytes.load(std::memory_order_relaxed);
     stats.held_message_bytes += held;
     stats.max_held_message_bytes = std::max(stats.max_held_message_bytes, held);
+    const uint64_t examined =
+        subscriber->examined.load(std::memory_order_relaxed);
+    const uint64_t lag = head > examined ? head - examined : 0;
+    stats.max_lag_events = std::max(stats.max_lag_events, lag);
+    stats.total_lag_events += lag;
   }
   stats.storage_reads = storage_reads_;
   return stats;

@@ -54,6 +54,11 @@ struct SubscriptionHubStats {
   int64_t max_held_message_bytes = 0;
   // Messages whose events came from storage rather than the recent window.
   uint64_t storage_reads = 0;
+  // How many log positions the furthest-behind subscriber has yet to
+  // examine (the log's last sequence minus its position), and the sum over
+  // all subscribers.
+  uint64_t max_lag_events = 0;
+  uint64_t total_lag_events = 0;
 };
 
 class SubscriptionHub {

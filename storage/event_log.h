@@ -38,6 +38,23 @@ struct EventIdEntry {
 // Visitor for scans: return true to go on, false to stop.
 using EventVisitor = std::function<bool(const pactlog::v1::Event&)>;
 
+// How much room the log takes, for monitoring. Fields an implementation
+// cannot tell are 0.
+struct StorageStats {
+  uint64_t table_file_bytes = 0;  // sorted table files on disk
+  uint64_t wal_bytes = 0;         // write-ahead-log files on disk
+  uint64_t memtable_bytes = 0;    // in memory, not yet in table files
+  uint64_t live_data_bytes = 0;   // the engine's estimate of live data
+};
+
+// A copy of the log written by EventLog::CreateBackup.
+struct BackupInfo {
+  // The copy holds exactly the events 1..sequence.
+  uint64_t sequence = 0;
+  // Total size of the copy's files.
+  uint64_t bytes = 0;
+};
+
 // A snapshot of one deal's derived state right after the event at
 // `sequence`, the deal's last event at that point. The bytes are opaque to
 // the log (the ledger encodes them).
@@ -97,6 +114,22 @@ class EventLog {
   // Where `event_id` was recorded, or nullopt if never.
   virtual absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const = 0;
+
+  // Sizes for monitoring; cheap enough to call on every metrics scrape.
+  virtual StorageStats Stats() const { return {}; }
+
+  // Writes a consistent copy of the whole log to `directory`, which must
+  // not exist yet (its parent must), while appends go on. The copy is a
+  // log of its own that OpenRocksDbEventLog (or the same implementation)
+  // opens; it holds a prefix of this log, every event up to the returned
+  // sequence, which is at least LastSequence() at the time of the call.
+  // Errors: ALREADY_EXISTS when `directory` exists, FAILED_PRECONDITION
+  // when its parent does not, UNAVAILABLE on I/O errors (a partial copy is
+  // removed), UNIMPLEMENTED when the implementation cannot copy itself.
+  virtual absl::StatusOr<BackupInfo> CreateBackup(
+      const std::string& directory) const {
+    return absl::UnimplementedError("this event log cannot be backed up");
+  }
 
   // Snapshots are a cache of state derived from the log: they make start-up
   // and as-of queries replay less, and deleting any or all of them changes

@@ -37,6 +37,8 @@
 #include "rocksdb/slice.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
 #include "storage/rocksdb_status.h"
@@ -232,6 +234,9 @@ class RocksDbEventLog final : public EventLog {
                         const EventVisitor& visitor) const override;
   absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const override;
+  StorageStats Stats() const override;
+  absl::StatusOr<BackupInfo> CreateBackup(
+      const std::string& directory) const override;
   absl::Status WriteCheckpoint(
       const SnapshotCheckpoint& checkpoint,
       absl::Span<const SnapshotRecord> snapshots) override;
@@ -717,6 +722,145 @@ absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
   }
   if (*sequence > last) return std::nullopt;
   return EventIdEntry{.sequence = *sequence};
+}
+
+StorageStats RocksDbEventLog::Stats() const {
+  StorageStats stats;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    uint64_t value = 0;
+    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize,
+                            &value)) {
+      stats.table_file_bytes += value;
+    }
+    if (db_->GetIntProperty(
+            handle, rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
+      stats.memtable_bytes += value;
+    }
+    if (db_->GetIntProperty(
+            handle, rocksdb::DB::Properties::kEstimateLiveDataSize, &value)) {
+      stats.live_data_bytes += value;
+    }
+  }
+  rocksdb::VectorLogPtr wal_files;
+  if (db_->GetSortedWalFiles(wal_files).ok()) {
+    for (const std::unique_ptr<rocksdb::LogFile>& file : wal_files) {
+      stats.wal_bytes += file->SizeFileBytes();
+    }
+  }
+  return stats;
+}
+
+// The last sequence stored in the database at `path`, opened read-only so
+// that the copy is not changed by looking at it. Every column family is
+// named (RocksDB requires it) with default options: enough to read `events`.
+absl::StatusOr<uint64_t> LastSequenceOfCopy(const std::string& path) {
+  const std::string doing =
+      absl::StrCat("reading the last sequence of the copy at ", path);
+  rocksdb::DBOptions options;
+  std::vector<std::string> names;
+  RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::ListColumnFamilies(options, path, &names), doing));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::OpenForReadOnly(options, path, descriptors,
+                                               &handles, &raw_db),
+                  doing));
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+  absl::StatusOr<uint64_t> last = absl::DataLossError(
+      absl::StrCat(doing, ": it has no column family ", kEventsCf));
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    if (handle->GetName() != kEventsCf) continue;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handle));
+    it->SeekToLast();
+    if (!it->status().ok()) {
+      last = FromRocksDb(it->status(), doing);
+    } else if (!it->Valid()) {
+      last = 0;
+    } else if (std::optional<uint64_t> key = DecodeUint64(ToView(it->key()));
+               key.has_value()) {
+      last = *key;
+    } else {
+      last = absl::DataLossError(absl::StrCat(
+          doing,
+          ": its last key is not a sequence: ", Quote(ToView(it->key()))));
+    }
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db->Close().PermitUncheckedError();
+  return last;
+}
+
+// A backup is a RocksDB checkpoint: it flushes the memtables, hard-links
+// the table files (copies them across file systems) and copies the MANIFEST
+// and the live write-ahead-log files as they are at that moment, so the
+// copy is consistent across column families: opening it recovers a prefix
+// of the writes, whole batches only (snapshots included, which are written
+// after the events they cover). Which prefix is read back from the copy
+// itself, so the answer is exact however the copy raced with appends.
+absl::StatusOr<BackupInfo> RocksDbEventLog::CreateBackup(
+    const std::string& directory) const {
+  namespace fs = std::filesystem;
+  const fs::path target(directory);
+  if (directory.empty() || !target.is_absolute()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "backup directory ", Quote(directory), " is not an absolute path"));
+  }
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(target, error))) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "backup directory ", directory,
+        " already exists; a backup is written to a new directory"));
+  }
+  // RocksDB builds the copy in "<directory>.tmp" and renames it at the end.
+  const fs::path staging(directory + ".tmp");
+  if (fs::exists(fs::symlink_status(staging, error))) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        staging.string(), " exists: an earlier backup to ", directory,
+        " was interrupted; remove it or choose another directory"));
+  }
+  const fs::path parent = target.parent_path();
+  if (!fs::is_directory(parent, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the parent directory ", parent.string(),
+                     " of backup directory ", directory, " does not exist"));
+  }
+
+  const std::string doing =
+      absl::StrCat("backing up the event log at ", path_, " to ", directory);
+  rocksdb::Checkpoint* raw_checkpoint = nullptr;
+  RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::Checkpoint::Create(db_.get(), &raw_checkpoint), doing));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw_checkpoint);
+  absl::Status created =
+      FromRocksDb(checkpoint->CreateCheckpoint(directory), doing);
+  absl::StatusOr<uint64_t> sequence =
+      created.ok() ? LastSequenceOfCopy(directory) : created;
+  uint64_t bytes = 0;
+  if (sequence.ok()) {
+    for (const fs::directory_entry& entry :
+         fs::recursive_directory_iterator(target, error)) {
+      if (entry.is_regular_file(error)) bytes += entry.file_size(error);
+    }
+    if (error) {
+      sequence = absl::UnavailableError(
+          absl::StrCat(doing, ": measuring the copy: ", error.message()));
+    }
+  }
+  if (!sequence.ok()) {
+    // Leave nothing half-made behind; neither path existed before.
+    fs::remove_all(target, error);
+    fs::remove_all(staging, error);
+    return sequence.status();
+  }
+  return BackupInfo{.sequence = *sequence, .bytes = bytes};
 }
 
 absl::Status RocksDbEventLog::WriteCheckpoint(

@@ -11,18 +11,20 @@ PACTLOG_PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libcli11-dev
+  libcpp-httplib-dev
 )
 
 pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }
 
 # Each SDK lists the Debian packages its build and tests need, one per line,
-# in sdk/<language>/debian-packages.txt; the tests list theirs in
-# tests/debian-packages.txt.
+# in sdk/<language>/debian-packages.txt; test suites list theirs in
+# tests/debian-packages.txt and tests/<suite>/debian-packages.txt.
 pactlog_packages() {
   printf '%s\n' "${PACTLOG_PACKAGES[@]}"
   local list
   for list in "$PACTLOG_ROOT"/sdk/*/debian-packages.txt \
-      "$PACTLOG_ROOT"/tests/debian-packages.txt; do
+      "$PACTLOG_ROOT"/tests/debian-packages.txt \
+      "$PACTLOG_ROOT"/tests/*/debian-packages.txt; do
     [ -f "$list" ] && grep -v '^[[:space:]]*\(#\|$\)' "$list"
   done
   return 0

@@ -1,0 +1,146 @@
+#include "services/admin_service.h"
+
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/grpc_status.h"
+
+namespace pactlog::services {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Whether `path` is `root` or lies below it; both absolute and normalised.
+bool IsInside(const fs::path& path, const fs::path& root) {
+  auto p = path.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (r->empty()) continue;  // A trailing separator of the root.
+    if (p == path.end() || *p != *r) return false;
+  }
+  return true;
+}
+
+// `path` with symbolic links of its existing part resolved, so that a
+// link inside the root cannot lead a backup outside it.
+fs::path Resolve(const fs::path& path) {
+  std::error_code error;
+  fs::path resolved = fs::weakly_canonical(path, error);
+  return error ? path : resolved;
+}
+
+}  // namespace
+
+AdminService::AdminService(const ledger::Ledger* ledger,
+                           metrics::ServerMetrics* metrics,
+                           AdminOptions options)
+    : ledger_(ledger), metrics_(metrics), options_(std::move(options)) {}
+
+AdminService::~AdminService() {
+  std::thread worker;
+  {
+    absl::MutexLock lock(&mu_);
+    worker = std::move(worker_);
+  }
+  if (worker.joinable()) worker.join();
+}
+
+absl::StatusOr<std::string> AdminService::ResolveBackupDirectory(
+    const std::string& directory) const {
+  if (directory.empty()) {
+    return absl::InvalidArgumentError(
+        "directory: required (an absolute path on the server's machine)");
+  }
+  fs::path path(directory);
+  if (!path.is_absolute()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "directory: must be an absolute path on the server's machine (\"",
+        directory, "\")"));
+  }
+  path = path.lexically_normal();
+  // "/srv/backup/" names the directory "/srv/backup".
+  if (!path.has_filename() && path.has_parent_path() &&
+      path != path.root_path()) {
+    path = path.parent_path();
+  }
+  if (path == path.root_path()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("directory: the root directory cannot be a backup (\"",
+                     directory, "\")"));
+  }
+  if (!options_.backup_root.empty()) {
+    const fs::path root =
+        Resolve(fs::path(options_.backup_root).lexically_normal());
+    const fs::path resolved = Resolve(path);
+    if (!IsInside(resolved, root) || resolved == root) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("directory: \"", directory,
+                       "\" is not inside this server's backup root \"",
+                       options_.backup_root, "\""));
+    }
+  }
+  return path.string();
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(
+    grpc::CallbackServerContext* context,
+    const pactlog::v1::BackupRequest* request,
+    pactlog::v1::BackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!ledger_->ready()) {
+    reactor->Finish(ToGrpcStatus(NotReadyError()));
+    return reactor;
+  }
+  absl::StatusOr<std::string> directory =
+      ResolveBackupDirectory(request->directory());
+  if (!directory.ok()) {
+    if (metrics_ != nullptr) {
+      metrics_->OnBackup(directory.status(), 0, 0, absl::ZeroDuration());
+    }
+    reactor->Finish(ToGrpcStatus(directory.status()));
+    return reactor;
+  }
+
+  std::thread finished;
+  {
+    absl::MutexLock lock(&mu_);
+    if (running_) {
+      const absl::Status busy = absl::AbortedError(
+          absl::StrCat("a backup to ", running_directory_,
+                       " is running; retry when it is done"));
+      if (metrics_ != nullptr) {
+        metrics_->OnBackup(busy, 0, 0, absl::ZeroDuration());
+      }
+      reactor->Finish(ToGrpcStatus(busy));
+      return reactor;
+    }
+    running_ = true;
+    running_directory_ = *directory;
+    // The previous backup's thread has nothing left to do but return.
+    finished = std::move(worker_);
+    worker_ = std::thread([this, reactor, response, path = *directory] {
+      const absl::Time start = absl::Now();
+      absl::StatusOr<storage::BackupInfo> info =
+          ledger_->log().CreateBackup(path);
+      const absl::Duration took = absl::Now() - start;
+      if (info.ok()) {
+        response->set_sequence(info->sequence);
+        response->set_directory(path);
+        response->set_bytes(info->bytes);
+      }
+      if (metrics_ != nullptr) {
+        metrics_->OnBackup(info.status(), info.ok() ? info->sequence : 0,
+                           info.ok() ? info->bytes : 0, took);
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        running_ = false;
+      }
+      reactor->Finish(ToGrpcStatus(info.status()));
+    });
+  }
+  if (finished.joinable()) finished.join();
+  return reactor;
+}
+
+}  // namespace pactlog::services

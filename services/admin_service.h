@@ -1,0 +1,65 @@
+// AdminService: the gRPC face of operations (pactlog.v1.Admin), for the
+// "admin" role only.
+//
+// Backup takes an online checkpoint of the event log on a thread of its
+// own, so neither gRPC's threads nor the ledger's writer wait for the copy:
+// appends go on meanwhile. One backup runs at a time; another request
+// meanwhile is ABORTED.
+//
+// Thread-safety: thread-safe. The destructor waits for a running backup.
+#ifndef PACTLOG_SERVICES_ADMIN_SERVICE_H_
+#define PACTLOG_SERVICES_ADMIN_SERVICE_H_
+
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/ledger.h"
+#include "pactlog/v1/admin.grpc.pb.h"
+#include "services/metrics/server_metrics.h"
+
+namespace pactlog::services {
+
+struct AdminOptions {
+  // When not empty, backups may only be written inside this directory.
+  std::string backup_root;
+};
+
+class AdminService final : public pactlog::v1::Admin::CallbackService {
+ public:
+  // `ledger` is not owned and must outlive the service; `metrics` (not
+  // owned, may be null) records each backup.
+  AdminService(const ledger::Ledger* ledger, metrics::ServerMetrics* metrics,
+               AdminOptions options);
+  AdminService(const AdminService&) = delete;
+  AdminService& operator=(const AdminService&) = delete;
+  ~AdminService() override;
+
+  grpc::ServerUnaryReactor* Backup(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::BackupRequest* request,
+      pactlog::v1::BackupResponse* response) override;
+
+  // The absolute, normalised directory a backup request names, checked
+  // against `backup_root`. INVALID_ARGUMENT when empty, relative, or
+  // outside the root. Exposed for tests.
+  absl::StatusOr<std::string> ResolveBackupDirectory(
+      const std::string& directory) const;
+
+ private:
+  const ledger::Ledger* const ledger_;
+  metrics::ServerMetrics* const metrics_;
+  const AdminOptions options_;
+
+  absl::Mutex mu_;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  std::string running_directory_ ABSL_GUARDED_BY(mu_);
+  // The thread of the running (or last) backup.
+  std::thread worker_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace pactlog::services
+
+#endif  // PACTLOG_SERVICES_ADMIN_SERVICE_H_
