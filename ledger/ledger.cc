@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "domain/hash_chain.h"
 #include "domain/validation.h"
 #include "pactlog/internal/deal_snapshot.pb.h"
 #include "util/status_macros.h"
@@ -49,7 +50,8 @@ class Ledger::Batch {
   Batch(Ledger* ledger, absl::Time now)
       : ledger_(ledger),
         now_(now),
-        next_sequence_(ledger->applied_sequence() + 1) {}
+        next_sequence_(ledger->applied_sequence() + 1),
+        chain_head_(ledger->last_hash_) {}
 
   // Checks one request against the staged state and, when it passes,
   // stages its events. On error nothing of the request is staged.
@@ -58,6 +60,8 @@ class Ledger::Batch {
                        v1::AppendResponse* response, bool* needs_write);
 
   std::vector<v1::Event>& events() { return events_; }
+  // The hash of the last event staged (of the log when none is).
+  const std::string& chain_head() const { return chain_head_; }
   // Moves the staged deal states into `live`.
   void Publish(std::map<std::string, std::shared_ptr<const domain::DealState>,
                         std::less<>>* live);
@@ -85,6 +89,7 @@ class Ledger::Batch {
   // Events fetched from the log for idempotency checks.
   std::vector<std::unique_ptr<v1::Event>> fetched_;
   absl::BitGen gen_;
+  std::string chain_head_;
 };
 
 absl::StatusOr<const v1::Event*> Ledger::Batch::FindEvent(
@@ -241,6 +246,8 @@ absl::Status Ledger::Batch::Prepare(const v1::AppendRequest& request,
   }
 
   for (v1::Event& event : accepted) {
+    event.set_hash(domain::ChainHash(chain_head_, event));
+    chain_head_ = event.hash();
     response->add_sequences(event.sequence());
     response->add_event_ids(event.data().event_id());
     staged_ids_[event.data().event_id()] = events_.size();
@@ -342,6 +349,7 @@ absl::Status Ledger::Recover() {
   }));
   RETURN_IF_ERROR(broken);
   recovery_stats_.events_replayed = expected_sequence - 1 - checkpoint;
+  ASSIGN_OR_RETURN(last_hash_, ChainHeadAt(expected_sequence - 1));
 
   {
     absl::MutexLock lock(&state_mu_);
@@ -436,6 +444,7 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
       }
       applied_sequence_.store(last, std::memory_order_release);
       last_recorded_time_ = now;
+      last_hash_ = batch.chain_head();
       for (const CommitObserver& observer : observers_) {
         observer(batch.events());
       }
@@ -593,6 +602,72 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> Ledger::DealAsOf(
       }));
   if (!state->exists()) return nullptr;
   return state;
+}
+
+absl::StatusOr<std::string> Ledger::ChainHeadAt(uint64_t sequence) const {
+  if (sequence == 0) return domain::GenesisHash();
+  ASSIGN_OR_RETURN(const v1::Event event, log_->Get(sequence));
+  if (event.hash().size() != domain::kChainHashBytes) {
+    return absl::DataLossError(absl::StrCat(
+        "event at sequence ", sequence, " has no hash (", event.hash().size(),
+        " bytes); the hash chain is broken there"));
+  }
+  return event.hash();
+}
+
+absl::StatusOr<ChainVerification> Ledger::VerifyChain(
+    uint64_t after_sequence, std::string_view trusted_hash) const {
+  const uint64_t head = applied_sequence();
+  if (after_sequence > head) {
+    return absl::OutOfRangeError(
+        absl::StrCat("after_sequence ", after_sequence,
+                     " is beyond the last sequence of the log, ", head));
+  }
+  ChainVerification result;
+  std::string previous;
+  if (after_sequence == 0) {
+    previous = domain::GenesisHash();
+  } else {
+    absl::StatusOr<v1::Event> start = log_->Get(after_sequence);
+    if (!start.ok()) return start.status();
+    previous = start->hash();
+  }
+  if (!trusted_hash.empty() && trusted_hash != previous) {
+    result.first_broken_sequence = after_sequence;
+    result.problem =
+        absl::StrCat("the hash at sequence ", after_sequence, " is ",
+                     domain::HashHex(previous), ", not the trusted ",
+                     domain::HashHex(trusted_hash));
+    return result;
+  }
+  result.verified_through = after_sequence;
+  result.head_hash = previous;
+  absl::Status scanned =
+      log_->Scan(after_sequence, [&](const v1::Event& event) {
+        if (event.sequence() > head) return false;
+        const std::string expected = domain::ChainHash(previous, event);
+        if (event.hash() != expected) {
+          result.first_broken_sequence = event.sequence();
+          result.problem =
+              absl::StrCat("event at sequence ", event.sequence(), " has hash ",
+                           domain::HashHex(event.hash()),
+                           " but its content and the "
+                           "previous hash give ",
+                           domain::HashHex(expected));
+          return false;
+        }
+        previous = expected;
+        result.verified_through = event.sequence();
+        result.head_hash = expected;
+        return true;
+      });
+  if (!scanned.ok()) {
+    if (scanned.code() != absl::StatusCode::kDataLoss) return scanned;
+    // An event that does not decode breaks the chain too.
+    result.first_broken_sequence = result.verified_through + 1;
+    result.problem = std::string(scanned.message());
+  }
+  return result;
 }
 
 WriterStats Ledger::writer_stats() const {

@@ -57,7 +57,7 @@ struct LedgerOptions {
   // the last checkpoint (0: never). Start-up then replays only the events
   // after the last checkpoint, and an as-of query on sequence or recorded
   // time replays at most about this many events of its deal.
-  uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_interval = 1000;
 };
 
 // Bounds of a past state; a zero/absent bound does not limit.
@@ -88,6 +88,18 @@ struct RecoveryStats {
   uint64_t checkpoint_sequence = 0;
   uint64_t deals_from_snapshots = 0;
   uint64_t events_replayed = 0;
+};
+
+// What Ledger::VerifyChain found.
+struct ChainVerification {
+  // The last sequence whose hash checked out (the start when none did).
+  uint64_t verified_through = 0;
+  // Its hash.
+  std::string head_hash;
+  // The first sequence where the chain breaks; 0 when it holds to the end.
+  uint64_t first_broken_sequence = 0;
+  // Why it breaks, naming the sequence and the hashes.
+  std::string problem;
 };
 
 class Ledger {
@@ -164,6 +176,18 @@ class Ledger {
     return applied_sequence_.load(std::memory_order_acquire);
   }
 
+  // The hash of the event at `sequence` (32 zero bytes for 0). Errors:
+  // NOT_FOUND beyond the log, DATA_LOSS when the event has no hash.
+  absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
+
+  // Re-checks the hash chain from the event after `after_sequence` to the
+  // last applied one. With `trusted_hash` (e.g. a chain head an auditor
+  // pinned earlier), the hash at `after_sequence` must equal it too.
+  // Errors: OUT_OF_RANGE for a start beyond the log, and I/O errors; a
+  // broken chain is a result, not an error.
+  absl::StatusOr<ChainVerification> VerifyChain(
+      uint64_t after_sequence, std::string_view trusted_hash) const;
+
   // Registers an observer of commits. Call before Recover().
   void AddCommitObserver(CommitObserver observer);
 
@@ -215,6 +239,8 @@ class Ledger {
 
   // Owned by the writer thread.
   absl::Time last_recorded_time_ = absl::InfinitePast();
+  // The hash of the last event written.
+  std::string last_hash_;
   std::set<std::string, std::less<>> dirty_deals_;
   uint64_t events_since_checkpoint_ = 0;
   WriterStats stats_ ABSL_GUARDED_BY(state_mu_);

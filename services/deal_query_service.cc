@@ -31,8 +31,7 @@ int EffectivePageSize(int page_size) {
 // ledger replays.
 template <typename Answer>
 grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
-                                  const ledger::Ledger& ledger,
-                                  Answer answer) {
+                                  const ledger::Ledger& ledger, Answer answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(ledger.ready() ? answer() : NotReadyError()));
   return reactor;
@@ -46,9 +45,9 @@ absl::Status CheckOptions(const ledger::Ledger& ledger,
   RETURN_IF_ERROR(domain::ViolationsToStatus(violations));
   const uint64_t applied = ledger.applied_sequence();
   if (options.min_sequence() > applied) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "options.min_sequence ", options.min_sequence(),
-        " is beyond the last sequence of the log, ", applied));
+    return absl::OutOfRangeError(
+        absl::StrCat("options.min_sequence ", options.min_sequence(),
+                     " is beyond the last sequence of the log, ", applied));
   }
   return absl::OkStatus();
 }
@@ -82,11 +81,13 @@ absl::StatusOr<DealView> ResolveDeal(const ledger::Ledger& ledger,
 
 absl::Status DealQueryService::DoGetDeal(const v1::GetDealRequest& request,
                                          v1::GetDealResponse* response) {
-  ASSIGN_OR_RETURN(DealView view, ResolveDeal(*ledger_, *clock_,
-                                              request.deal_id(),
-                                              request.options(), {}));
+  ASSIGN_OR_RETURN(
+      DealView view,
+      ResolveDeal(*ledger_, *clock_, request.deal_id(), request.options(), {}));
   view.deal->ToProto(view.evaluated_at, response->mutable_deal());
   response->set_log_sequence(view.log_sequence);
+  ASSIGN_OR_RETURN(*response->mutable_chain_head(),
+                   ledger_->ChainHeadAt(view.log_sequence));
   return absl::OkStatus();
 }
 
@@ -112,9 +113,9 @@ absl::Status DealQueryService::DoListDeals(const v1::ListDealsRequest& request,
     more = static_cast<int>(candidates.size()) == page_size;
     for (const auto& live : candidates) {
       after = live->deal_id();
-      ASSIGN_OR_RETURN(std::shared_ptr<const domain::DealState> deal,
-                       ledger_->DealAsOf(live->deal_id(), bounds,
-                                         &log_sequence));
+      ASSIGN_OR_RETURN(
+          std::shared_ptr<const domain::DealState> deal,
+          ledger_->DealAsOf(live->deal_id(), bounds, &log_sequence));
       if (deal == nullptr) continue;
       deal->ToProto(evaluated_at, response->add_deals());
       if (response->deals_size() == page_size) break;
@@ -135,8 +136,8 @@ absl::Status DealQueryService::DoGetProject(
   ASSIGN_OR_RETURN(DealView view,
                    ResolveDeal(*ledger_, *clock_, request.deal_id(),
                                request.options(), std::move(violations)));
-  RETURN_IF_ERROR(
-      view.deal->ProjectToProto(request.project_id(), response->mutable_project()));
+  RETURN_IF_ERROR(view.deal->ProjectToProto(request.project_id(),
+                                            response->mutable_project()));
   response->set_log_sequence(view.log_sequence);
   return absl::OkStatus();
 }
@@ -150,14 +151,15 @@ absl::Status DealQueryService::DoListProjects(
     domain::CheckSlug("page_token", request.page_token(), &violations);
   }
   if (!v1::Sector_IsValid(request.sector())) {
-    violations.push_back({"sector", absl::StrCat("unknown sector ",
-                                                 request.sector())});
+    violations.push_back(
+        {"sector", absl::StrCat("unknown sector ", request.sector())});
   }
   if (!v1::ProjectStatus_IsValid(request.status())) {
-    violations.push_back({"status", absl::StrCat("unknown project status ",
-                                                 request.status())});
+    violations.push_back(
+        {"status", absl::StrCat("unknown project status ", request.status())});
   }
-  if (!request.us_state().empty() && !domain::IsUsStateCode(request.us_state())) {
+  if (!request.us_state().empty() &&
+      !domain::IsUsStateCode(request.us_state())) {
     violations.push_back(
         {"us_state", absl::StrCat("not a US state or territory postal code: \"",
                                   request.us_state(), "\"")});
@@ -183,7 +185,8 @@ absl::Status DealQueryService::DoListProjects(
       continue;
     }
     if (response->projects_size() == page_size) {
-      response->set_next_page_token(response->projects().rbegin()->project_id());
+      response->set_next_page_token(
+          response->projects().rbegin()->project_id());
       break;
     }
     view.deal->ProjectToProto(project, response->add_projects());
@@ -192,8 +195,8 @@ absl::Status DealQueryService::DoListProjects(
   return absl::OkStatus();
 }
 
-absl::Status DealQueryService::DoGetTariffs(const v1::GetTariffsRequest& request,
-                                            v1::GetTariffsResponse* response) {
+absl::Status DealQueryService::DoGetTariffs(
+    const v1::GetTariffsRequest& request, v1::GetTariffsResponse* response) {
   std::vector<FieldViolation> violations;
   if (!request.product_category().empty()) {
     domain::CheckSlug("product_category", request.product_category(),

@@ -89,6 +89,8 @@ class SnapshotTest : public ::testing::Test {
           v1::GetDealResponse response;
           grpc::Status status =
               server.query().GetDeal(Context().get(), request, &response);
+          // Event ids are generated, so the two logs' hashes differ.
+          response.clear_chain_head();
           answers.push_back(absl::StrCat(status.error_code(), " ",
                                          response.ShortDebugString()));
         }
