@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       "pactlogd: the append-only record of investment-for-tariff deals"};
   std::string listen, data_dir;
   std::string metrics_listen, backup_root, health_listen;
-  uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_interval = 1000;
   app.add_option("--listen", listen,
                  "host:port to serve gRPC on (env PACTLOG_LISTEN; default "
                  "127.0.0.1:50051)");

@@ -37,7 +37,7 @@ struct ServerOptions {
   ledger::Clock* clock = nullptr;
   // Events between snapshot checkpoints (0: no snapshots); see
   // ledger::LedgerOptions::snapshot_interval.
-  uint64_t snapshot_interval = 10000;
+  uint64_t snapshot_interval = 1000;
   SubscriptionHubOptions subscriptions;
   // host:port of the Prometheus endpoint (/metrics, /healthz) over plain
   // HTTP; empty for none. Port 0 picks a free port (see metrics_port()).
