@@ -1,0 +1,231 @@
+#include "sdk/pactctl/format.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+
+namespace pactlog::pactctl {
+
+namespace {
+
+int MinorDigits(absl::string_view currency) {
+  static constexpr absl::string_view kZero[] = {"JPY", "KRW"};
+  static constexpr absl::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD",
+                                                 "LYD", "OMR", "TND"};
+  for (absl::string_view code : kZero) {
+    if (code == currency) return 0;
+  }
+  for (absl::string_view code : kThree) {
+    if (code == currency) return 3;
+  }
+  return 2;
+}
+
+std::string GroupThousands(uint64_t value) {
+  std::string digits = absl::StrCat(value);
+  std::string out;
+  int count = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (count > 0 && count % 3 == 0) out.push_back(',');
+    out.push_back(*it);
+    ++count;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// The type's common prefix: "SECTOR_" for Sector, "EVENT_KIND_" for
+// EventKind (the name of the zero value without "UNSPECIFIED").
+std::string EnumPrefix(const google::protobuf::EnumDescriptor* type) {
+  std::string zero = type->value(0)->name();
+  absl::string_view prefix = zero;
+  if (absl::ConsumeSuffix(&prefix, "UNSPECIFIED")) return std::string(prefix);
+  return "";
+}
+
+std::string Normalize(absl::string_view text) {
+  std::string out = absl::AsciiStrToUpper(text);
+  std::replace(out.begin(), out.end(), '-', '_');
+  return out;
+}
+
+}  // namespace
+
+std::string FormatMoney(const v1::Money& money) {
+  if (money.currency_code().empty() && money.minor_units() == 0) return "-";
+  int digits = MinorDigits(money.currency_code());
+  int64_t units = money.minor_units();
+  bool negative = units < 0;
+  uint64_t magnitude = negative ? static_cast<uint64_t>(-(units + 1)) + 1
+                                : static_cast<uint64_t>(units);
+  uint64_t scale = 1;
+  for (int i = 0; i < digits; ++i) scale *= 10;
+  std::string text = GroupThousands(magnitude / scale);
+  uint64_t fraction = magnitude % scale;
+  if (fraction != 0) {
+    std::string minor = absl::StrCat(fraction);
+    text += "." + std::string(digits - minor.size(), '0') + minor;
+  }
+  return absl::StrCat(money.currency_code(), " ", negative ? "-" : "", text);
+}
+
+std::string FormatRate(int32_t bps) {
+  std::string text = absl::StrCat(bps / 100);
+  int fraction = bps % 100;
+  if (fraction != 0) {
+    text += fraction % 10 == 0
+                ? absl::StrCat(".", fraction / 10)
+                : absl::StrCat(".", fraction / 10, fraction % 10);
+  }
+  return text + "%";
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& time) {
+  return absl::FromUnixSeconds(time.seconds()) +
+         absl::Nanoseconds(time.nanos());
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "-";
+  absl::Time t = ToTime(time);
+  if (time.nanos() == 0 && time.seconds() % 86400 == 0) {
+    return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
+  }
+  // Whole seconds: enough for a reader; --json keeps the exact time.
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string EnumName(const google::protobuf::EnumDescriptor* type, int value) {
+  const google::protobuf::EnumValueDescriptor* found =
+      type->FindValueByNumber(value);
+  if (found == nullptr) return absl::StrCat(value);
+  absl::string_view name = found->name();
+  std::string prefix = EnumPrefix(type);
+  absl::ConsumePrefix(&name, prefix);
+  std::string out = absl::AsciiStrToLower(name);
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
+                              absl::string_view text, absl::string_view what) {
+  std::string wanted = Normalize(text);
+  std::string prefix = EnumPrefix(type);
+  std::vector<std::string> valid;
+  for (int i = 1; i < type->value_count(); ++i) {  // 0 is UNSPECIFIED
+    const google::protobuf::EnumValueDescriptor* value = type->value(i);
+    absl::string_view short_name = value->name();
+    absl::ConsumePrefix(&short_name, prefix);
+    if (wanted == value->name() || wanted == short_name) return value->number();
+    valid.push_back(EnumName(type, value->number()));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, ": unknown value \"", text,
+                   "\"; valid: ", absl::StrJoin(valid, ", ")));
+}
+
+absl::StatusOr<absl::Time> ParseTime(absl::string_view text,
+                                     absl::string_view what) {
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, std::string(text), &time, &error)) {
+    return time;
+  }
+  absl::CivilDay day;
+  if (text.size() == 10 && absl::ParseCivilTime(text, &day)) {
+    return absl::FromCivil(day, absl::UTCTimeZone());
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, ": \"", text,
+      "\" is not an RFC 3339 time (2025-09-16T04:01:00Z) or a date "
+      "(2025-09-16)"));
+}
+
+std::string DescribeEvent(const v1::EventData& data) {
+  switch (data.kind_case()) {
+    case v1::EventData::kAnnouncement: {
+      const v1::Announcement& announcement = data.announcement();
+      if (announcement.has_deal()) {
+        const v1::DealAnnouncement& deal = announcement.deal();
+        std::vector<std::string> caps;
+        for (const v1::TariffCap& cap : deal.tariff_caps()) {
+          caps.push_back(absl::StrCat(cap.product_category(),
+                                      " <= ", FormatRate(cap.max_rate_bps())));
+        }
+        return absl::StrCat(
+            "deal announced: \"", deal.title(), "\", ", deal.investor_country(),
+            " invests in ", deal.host_country(), " up to ",
+            FormatMoney(deal.commitment_ceiling()),
+            caps.empty() ? "" : "; caps ", absl::StrJoin(caps, ", "));
+      }
+      const v1::ProjectAnnouncement& project = announcement.project();
+      return absl::StrCat(
+          "project announced: ", project.project_id(), " \"", project.name(),
+          "\" (", EnumName(v1::Sector_descriptor(), project.sector()), ", ",
+          project.us_state(), ") pledged ", FormatMoney(project.pledged()),
+          project.sponsors().empty() ? "" : "; sponsors ",
+          absl::StrJoin(project.sponsors(), ", "));
+    }
+    case v1::EventData::kApproval:
+      return absl::StrCat("approval: ", data.approval().project_id(), " ",
+                          FormatMoney(data.approval().amount()), " by ",
+                          data.approval().approving_body());
+    case v1::EventData::kDisbursement:
+      return absl::StrCat(
+          "disbursement: ", data.disbursement().project_id(), " ",
+          FormatMoney(data.disbursement().amount()), " from ",
+          EnumName(v1::FundingSource_descriptor(),
+                   data.disbursement().funding_source()),
+          data.disbursement().tranche().empty() ? "" : " tranche ",
+          data.disbursement().tranche());
+    case v1::EventData::kTariffChange:
+      return absl::StrCat(
+          "tariff change: ", data.tariff_change().product_category(), " ",
+          FormatRate(data.tariff_change().rate_bps()), " (",
+          data.tariff_change().legal_instrument(), ")");
+    case v1::EventData::KIND_NOT_SET:
+      break;
+  }
+  return "event of no kind";
+}
+
+Table::Table(std::vector<std::string> headers, std::vector<bool> numeric)
+    : headers_(std::move(headers)), numeric_(std::move(numeric)) {
+  numeric_.resize(headers_.size(), false);
+}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::ToString() const {
+  std::vector<size_t> widths(headers_.size());
+  for (size_t c = 0; c < headers_.size(); ++c) {
+    widths[c] = headers_[c].size();
+    for (const auto& row : rows_)
+      widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  auto append_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      std::string pad(widths[c] - cells[c].size(), ' ');
+      if (c > 0) line += "  ";
+      line += numeric_[c] ? pad + cells[c] : cells[c] + pad;
+    }
+    // No trailing blanks.
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  };
+  append_row(headers_);
+  for (const auto& row : rows_) append_row(row);
+  return out;
+}
+
+}  // namespace pactlog::pactctl

@@ -1,0 +1,129 @@
+// The demo record (demo/us-japan.jsonl) loads cleanly into a real pactlogd
+// with pactctl, twice, and says what the reporting says.
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "pactlog/v1/query.pb.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/pactctl/tests/pactctl_runner.h"
+
+#ifndef PACTLOG_DEMO_FILE
+#define PACTLOG_DEMO_FILE "demo/us-japan.jsonl"
+#endif
+
+namespace pactlog::testing {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+using ::testing::HasSubstr;
+
+constexpr int64_t kBillionCents = 100'000'000'000;
+
+class DemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = PactlogdProcess::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    auto dir = MakeTempDir("pactctl-demo-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *dir;
+    Result load = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto summary = Parse<google::protobuf::Struct>(load.out);
+    ASSERT_EQ(summary.fields().at("events_recorded").number_value(), 15)
+        << load.out;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  Result Pactl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--address", server_->address()});
+    return Pactctl(dir_, std::move(args)).Wait();
+  }
+  template <typename Message>
+  Message Query(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    Result run = Pactl(std::move(args));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return Parse<Message>(run.out);
+  }
+
+  std::unique_ptr<PactlogdProcess> server_;
+  std::string dir_;
+};
+
+TEST_F(DemoTest, JapanDealHasItsCeilingAndFirstBatch) {
+  auto deal = Query<v1::GetDealResponse>({"deal", "us-japan-2025"});
+  EXPECT_EQ(deal.deal().investor_country(), "JP");
+  EXPECT_EQ(deal.deal().host_country(), "US");
+  EXPECT_EQ(deal.deal().commitment_ceiling().minor_units(),
+            550 * kBillionCents);
+  // The first batch of February 2026: $33B + $2.1B + $0.6B, all approved,
+  // nothing disbursed yet.
+  EXPECT_EQ(deal.deal().totals().project_count(), 3u);
+  EXPECT_EQ(deal.deal().totals().pledged().minor_units(), 3'570'000'000'000);
+  EXPECT_EQ(deal.deal().totals().approved().minor_units(), 3'570'000'000'000);
+  EXPECT_EQ(deal.deal().totals().disbursed().minor_units(), 0);
+  ASSERT_EQ(deal.deal().by_us_state_size(), 3);
+  EXPECT_EQ(deal.deal().by_us_state(0).us_state(), "GA");
+  EXPECT_EQ(deal.deal().by_us_state(1).us_state(), "OH");
+  EXPECT_EQ(deal.deal().by_us_state(2).us_state(), "TX");
+  EXPECT_EQ(deal.deal().cap_breaches_size(), 0);
+}
+
+TEST_F(DemoTest, TariffInForceIsFifteenPercentAndWasAboveTheCapBefore) {
+  auto now = Query<v1::GetTariffsResponse>({"tariffs", "us-japan-2025"});
+  ASSERT_EQ(now.tariffs_size(), 2);
+  for (const v1::TariffLine& line : now.tariffs()) {
+    EXPECT_EQ(line.rate_bps(), 1500) << line.product_category();
+    EXPECT_FALSE(line.breaches_cap());
+  }
+  // Between the framework and September 16, 2025 Japanese cars still paid
+  // 27.5%: above the agreed 15% cap.
+  auto before = Query<v1::GetTariffsResponse>(
+      {"tariffs", "us-japan-2025", "--category", "autos", "--as-of-effective",
+       "2025-09-01"});
+  ASSERT_EQ(before.tariffs_size(), 1);
+  EXPECT_EQ(before.tariffs(0).rate_bps(), 2750);
+  EXPECT_TRUE(before.tariffs(0).breaches_cap());
+  Result human = Pactl({"tariffs", "us-japan-2025"});
+  EXPECT_THAT(human.out, HasSubstr("Executive Order 14345"));
+}
+
+TEST_F(DemoTest, ProjectsCarryTheirStatesAndSectors) {
+  Result texas =
+      Pactl({"--json", "projects", "us-japan-2025", "--state", "TX"});
+  ASSERT_EQ(texas.exit_code, 0) << texas.err;
+  auto lines = Lines(texas.out);
+  ASSERT_EQ(lines.size(), 1u);
+  auto project = Parse<v1::ProjectState>(lines[0]);
+  EXPECT_EQ(project.sector(), v1::SECTOR_OIL_AND_GAS);
+  EXPECT_EQ(project.status(), v1::PROJECT_STATUS_APPROVED);
+}
+
+TEST_F(DemoTest, KoreaIsASecondDeal) {
+  auto deal = Query<v1::GetDealResponse>({"deal", "us-korea-2025"});
+  EXPECT_EQ(deal.deal().investor_country(), "KR");
+  EXPECT_EQ(deal.deal().commitment_ceiling().minor_units(),
+            350 * kBillionCents);
+  auto october = Query<v1::GetTariffsResponse>(
+      {"tariffs", "us-korea-2025", "--category", "autos", "--as-of-effective",
+       "2025-10-01"});
+  ASSERT_EQ(october.tariffs_size(), 1);
+  EXPECT_EQ(october.tariffs(0).rate_bps(), 2500);
+}
+
+TEST_F(DemoTest, LoadingAgainRecordsNothing) {
+  Result again = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto summary = Parse<google::protobuf::Struct>(again.out);
+  EXPECT_EQ(summary.fields().at("events_recorded").number_value(), 0);
+  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 15);
+}
+
+}  // namespace
+}  // namespace pactlog::testing

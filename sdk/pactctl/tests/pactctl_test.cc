@@ -1,0 +1,439 @@
+// pactctl, the binary, against a real pactlogd: every subcommand, its JSON
+// output parsed back, its exit codes and error messages.
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "pactlog/v1/ledger.pb.h"
+#include "pactlog/v1/query.pb.h"
+#include "pactlog/v1/stream.pb.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/pactctl/tests/pactctl_runner.h"
+
+namespace pactlog::testing {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kJapanDeal[] = R"([
+  {"event_id": "jp.deal", "effective_time": "2025-07-22T00:00:00Z",
+   "provenance": {"source": "https://example.org/eo", "firmness": "FIRMNESS_CONFIRMED"},
+   "announcement": {"deal": {"title": "US-Japan framework", "investor_country": "JP",
+     "host_country": "US",
+     "commitment_ceiling": {"currency_code": "USD", "minor_units": "55000000000000"},
+     "tariff_caps": [{"product_category": "all-goods", "max_rate_bps": 1500}]}}},
+  {"event_id": "jp.autos.1", "effective_time": "2025-04-03T04:01:00Z",
+   "provenance": {"source": "https://example.org/p", "firmness": "FIRMNESS_REPORTED"},
+   "tariff_change": {"product_category": "autos", "rate_bps": 2750,
+     "legal_instrument": "Proclamation 10908"}},
+  {"event_id": "jp.autos.2", "effective_time": "2025-09-16T04:01:00Z",
+   "provenance": {"source": "https://example.org/eo", "firmness": "FIRMNESS_CONFIRMED"},
+   "tariff_change": {"product_category": "autos", "rate_bps": 1500,
+     "legal_instrument": "Executive Order 14345"}}
+])";
+
+constexpr char kProjects[] = R"([
+  {"event_id": "jp.p.ohio", "effective_time": "2026-02-17T00:00:00Z",
+   "provenance": {"source": "https://example.org/c", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "announcement": {"project": {"project_id": "ohio-power", "name": "Ohio gas power plant",
+     "sector": "SECTOR_ENERGY", "us_state": "OH", "sponsors": ["SB Energy"],
+     "pledged": {"currency_code": "USD", "minor_units": "3300000000000"}}}},
+  {"event_id": "jp.p.texas", "effective_time": "2026-02-17T00:00:00Z",
+   "provenance": {"source": "https://example.org/c", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "announcement": {"project": {"project_id": "texas-crude", "name": "Texas crude terminal",
+     "sector": "SECTOR_OIL_AND_GAS", "us_state": "TX",
+     "pledged": {"currency_code": "USD", "minor_units": "210000000000"}}}},
+  {"event_id": "jp.a.ohio", "effective_time": "2026-02-17T00:00:00Z",
+   "provenance": {"source": "https://example.org/c", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "approval": {"project_id": "ohio-power", "approving_body": "US Investment Committee",
+     "amount": {"currency_code": "USD", "minor_units": "3300000000000"}}}
+])";
+
+class PactctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = PactlogdProcess::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    auto dir = MakeTempDir("pactctl-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *dir;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  Result Pactl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--address", server_->address()});
+    return Pactctl(dir_, std::move(args), input).Wait();
+  }
+  void AppendJapan() {
+    Result deal = Pactl({"append", "us-japan", "--events", kJapanDeal});
+    ASSERT_EQ(deal.exit_code, 0) << deal.err;
+    Result projects = Pactl({"append", "us-japan", "--events", "-"}, kProjects);
+    ASSERT_EQ(projects.exit_code, 0) << projects.err;
+  }
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  std::unique_ptr<PactlogdProcess> server_;
+  std::string dir_;
+};
+
+TEST_F(PactctlTest, HealthIsServing) {
+  Result human = Pactl({"health"});
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("SERVING"));
+  Result json = Pactl({"--json", "health"});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"status\":\"SERVING\""));
+}
+
+TEST_F(PactctlTest, UnreachableServerExitsThree) {
+  ASSERT_TRUE(server_->Stop().ok());
+  Result health = Pactl({"health"});
+  EXPECT_EQ(health.exit_code, 3);
+  EXPECT_THAT(health.err, HasSubstr("UNAVAILABLE"));
+  Result deal = Pactl({"--timeout", "2", "deal", "us-japan"});
+  EXPECT_EQ(deal.exit_code, 3);
+}
+
+TEST_F(PactctlTest, AddressComesFromTheEnvironment) {
+  Result run = Pactctl(dir_, {"health"}, "",
+                       {absl::StrCat("PACTLOG_ADDRESS=", server_->address())})
+                   .Wait();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(server_->address()));
+}
+
+TEST_F(PactctlTest, AppendReportsSequencesAndDeduplicates) {
+  Result first =
+      Pactl({"--json", "append", "us-japan", "--events", kJapanDeal});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto response = Parse<v1::AppendResponse>(first.out);
+  EXPECT_THAT(response.sequences(), ::testing::ElementsAre(1, 2, 3));
+  EXPECT_FALSE(response.deduplicated());
+  Result again = Pactl({"append", "us-japan", "--events", kJapanDeal});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("already recorded 3 events"));
+  Result from_stdin = Pactl({"append", "us-japan", "--events", "-"}, kProjects);
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_THAT(from_stdin.out, HasSubstr("recorded 3 events in us-japan: "
+                                        "sequences 4..6, deal version 6"));
+}
+
+TEST_F(PactctlTest, MalformedJsonExitsTwoNamingTheProblem) {
+  Result broken = Pactl({"append", "us-japan", "--events", "[{\"event_id\": "});
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_THAT(broken.err, HasSubstr("not valid pactlog.v1.EventData JSON"));
+  Result bad_enum = Pactl(
+      {"append", "us-japan", "--events",
+       R"([{"provenance": {"source": "x", "firmness": "FIRMNESS_ROUGHLY"}}])"});
+  EXPECT_EQ(bad_enum.exit_code, 2);
+  EXPECT_THAT(bad_enum.err, HasSubstr("FIRMNESS_ROUGHLY"));
+  Result unknown_field =
+      Pactl({"append", "us-japan", "--events", R"({"event_idd": "x"})"});
+  EXPECT_EQ(unknown_field.exit_code, 2);
+  EXPECT_THAT(unknown_field.err, HasSubstr("event_idd"));
+  Result not_json = Pactl({"append", "us-japan", "--events", "hello"});
+  EXPECT_EQ(not_json.exit_code, 2);
+  // Nothing reached the server.
+  Result deals = Pactl({"--json", "deals"});
+  EXPECT_EQ(deals.out, "");
+}
+
+TEST_F(PactctlTest, ServerRejectionsExitOneWithCodeAndMessage) {
+  Result invalid = Pactl({"append", "us-japan", "--events",
+                          R"([{"event_id": "x", "tariff_change": {}}])"});
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_THAT(invalid.err, HasSubstr("events[0].provenance"));
+
+  AppendJapan();
+  Result conflict =
+      Pactl({"append", "us-japan", "--expect-version", "2", "--events",
+             R"([{"event_id": "late", "effective_time": "2025-10-01T00:00:00Z",
+                             "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"},
+                             "tariff_change": {"product_category": "autos", "rate_bps": 1500,
+                               "legal_instrument": "EO"}}])"});
+  EXPECT_EQ(conflict.exit_code, 1);
+  EXPECT_THAT(conflict.err, HasSubstr("ABORTED"));
+  Result missing = Pactl({"deal", "no-such-deal"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(PactctlTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Pactl({}).exit_code, 2);
+  EXPECT_EQ(Pactl({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Pactl({"deal"}).exit_code, 2);  // DEAL missing
+  Result bad_time =
+      Pactl({"deal", "us-japan", "--as-of-effective", "yesterday"});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.err, HasSubstr("--as-of-effective"));
+  Result bad_sector = Pactl({"projects", "us-japan", "--sector", "farming"});
+  EXPECT_EQ(bad_sector.exit_code, 2);
+  EXPECT_THAT(bad_sector.err, HasSubstr("oil-and-gas"));  // lists valid ones
+  Result help = Pactl({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("Exit codes"));
+}
+
+TEST_F(PactctlTest, DealShowsStateNowAndAsOf) {
+  AppendJapan();
+  Result human = Pactl({"deal", "us-japan"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("ceiling"));
+  EXPECT_THAT(human.out, HasSubstr("USD 550,000,000,000"));
+  EXPECT_THAT(human.out, HasSubstr("USD 35,100,000,000"));  // pledged
+  EXPECT_THAT(human.out, HasSubstr("oil-and-gas"));
+
+  Result json = Pactl({"--json", "deal", "us-japan"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  ASSERT_EQ(Lines(json.out).size(), 1u);
+  auto deal = Parse<v1::GetDealResponse>(json.out);
+  EXPECT_EQ(deal.deal().commitment_ceiling().minor_units(), 55'000'000'000'000);
+  EXPECT_EQ(deal.deal().totals().project_count(), 2u);
+  EXPECT_EQ(deal.log_sequence(), 6u);
+
+  Result early = Pactl({"--json", "deal", "us-japan", "--as-of-sequence", "3"});
+  ASSERT_EQ(early.exit_code, 0) << early.err;
+  EXPECT_EQ(
+      Parse<v1::GetDealResponse>(early.out).deal().totals().project_count(),
+      0u);
+  Result september =
+      Pactl({"--json", "deal", "us-japan", "--as-of-effective", "2025-09-01"});
+  ASSERT_EQ(september.exit_code, 0) << september.err;
+  auto then = Parse<v1::GetDealResponse>(september.out);
+  ASSERT_EQ(then.deal().cap_breaches_size(), 1);
+  EXPECT_EQ(then.deal().cap_breaches(0).product_category(), "autos");
+  Result ahead = Pactl({"deal", "us-japan", "--at-least-sequence", "99"});
+  EXPECT_EQ(ahead.exit_code, 1);
+  EXPECT_THAT(ahead.err, HasSubstr("OUT_OF_RANGE"));
+}
+
+TEST_F(PactctlTest, DealsListsOneObjectPerLine) {
+  AppendJapan();
+  Result korea = Pactl(
+      {"append", "us-korea", "--events",
+       R"({"event_id": "kr.deal", "effective_time": "2025-07-30T00:00:00Z",
+           "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"},
+           "announcement": {"deal": {"title": "US-Korea", "investor_country": "KR",
+             "host_country": "US",
+             "commitment_ceiling": {"currency_code": "USD", "minor_units": "35000000000000"}}}})"});
+  ASSERT_EQ(korea.exit_code, 0) << korea.err;
+  Result json = Pactl({"--json", "deals"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto lines = Lines(json.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(Parse<v1::DealState>(lines[0]).deal_id(), "us-japan");
+  EXPECT_EQ(Parse<v1::DealState>(lines[1]).commitment_ceiling().minor_units(),
+            35'000'000'000'000);
+  Result human = Pactl({"deals"});
+  ASSERT_EQ(human.exit_code, 0);
+  EXPECT_THAT(human.out, HasSubstr("KR->US"));
+  EXPECT_THAT(human.out, HasSubstr("USD 350,000,000,000"));
+}
+
+TEST_F(PactctlTest, ProjectsFilterAndProjectShowsOne) {
+  AppendJapan();
+  Result energy =
+      Pactl({"--json", "projects", "us-japan", "--sector", "energy"});
+  ASSERT_EQ(energy.exit_code, 0) << energy.err;
+  auto lines = Lines(energy.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(Parse<v1::ProjectState>(lines[0]).project_id(), "ohio-power");
+  Result texas = Pactl({"projects", "us-japan", "--state", "TX"});
+  ASSERT_EQ(texas.exit_code, 0);
+  EXPECT_THAT(texas.out, HasSubstr("texas-crude"));
+  EXPECT_THAT(texas.out, Not(HasSubstr("ohio-power")));
+  Result approved =
+      Pactl({"--json", "projects", "us-japan", "--status", "approved"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_EQ(Lines(approved.out).size(), 1u);
+  Result one = Pactl({"project", "us-japan", "ohio-power"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("US Investment Committee"));
+  Result json = Pactl({"--json", "project", "us-japan", "texas-crude"});
+  EXPECT_EQ(Parse<v1::GetProjectResponse>(json.out).project().us_state(), "TX");
+}
+
+TEST_F(PactctlTest, TariffsShowRateInForceAndHistory) {
+  AppendJapan();
+  Result now = Pactl({"tariffs", "us-japan"});
+  ASSERT_EQ(now.exit_code, 0) << now.err;
+  EXPECT_THAT(now.out, HasSubstr("Executive Order 14345"));
+  EXPECT_THAT(now.out, HasSubstr("27.5%"));  // in the history
+  Result then = Pactl({"--json", "tariffs", "us-japan", "--category", "autos",
+                       "--as-of-effective", "2025-09-01T00:00:00Z"});
+  ASSERT_EQ(then.exit_code, 0) << then.err;
+  auto tariffs = Parse<v1::GetTariffsResponse>(then.out);
+  ASSERT_EQ(tariffs.tariffs_size(), 1);
+  EXPECT_EQ(tariffs.tariffs(0).rate_bps(), 2750);
+  EXPECT_TRUE(tariffs.tariffs(0).breaches_cap());
+}
+
+TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {
+  AppendJapan();
+  Result all = Pactl({"--json", "tail", "--limit", "6"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  auto lines = Lines(all.out);
+  ASSERT_EQ(lines.size(), 6u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(Parse<v1::Event>(lines[i]).sequence(), i + 1);
+  }
+  Result tariffs = Pactl({"--json", "tail", "--kind", "tariff-change",
+                          "--after", "2", "--limit", "1"});
+  ASSERT_EQ(tariffs.exit_code, 0) << tariffs.err;
+  EXPECT_EQ(Parse<v1::Event>(tariffs.out).sequence(), 3u);
+  Result human = Pactl({"tail", "--sector", "oil-and-gas", "--limit", "1"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("#5  us-japan v5"));
+  EXPECT_THAT(human.out, HasSubstr("texas-crude"));
+}
+
+// Waits (polling the file it writes, with a deadline) until a running tail
+// says it has caught up.
+bool WaitCaughtUp(Pactctl& tail) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    if (tail.err().find("caught up") != std::string::npos) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(PactctlTest, TailFollowsLiveFromTheEnd) {
+  AppendJapan();
+  Pactctl tail(dir_, {"--address", server_->address(), "tail", "--from-end",
+                      "--limit", "1"});
+  ASSERT_TRUE(WaitCaughtUp(tail)) << tail.err();
+  Result korea = Pactl(
+      {"append", "us-korea", "--events",
+       R"({"event_id": "kr.deal", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"},
+           "announcement": {"deal": {"title": "US-Korea", "investor_country": "KR",
+             "host_country": "US",
+             "commitment_ceiling": {"currency_code": "USD", "minor_units": "35000000000000"}}}})"});
+  ASSERT_EQ(korea.exit_code, 0) << korea.err;
+  Result run = tail.Wait();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("#7  us-korea v1"));
+  EXPECT_THAT(run.out, HasSubstr("deal announced: \"US-Korea\""));
+}
+
+TEST_F(PactctlTest, CtrlCStopsTailCleanly) {
+  Pactctl tail(dir_, {"--address", server_->address(), "tail"});
+  ASSERT_TRUE(WaitCaughtUp(tail)) << tail.err();
+  tail.Signal(SIGINT);
+  Result run = tail.Wait();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+constexpr char kLoadLines[] =
+    R"({"deal_id": "us-japan", "actor": "loader", "events": [{"event_id": "l.deal", "effective_time": "2025-07-22T00:00:00Z", "provenance": {"source": "s", "firmness": "FIRMNESS_CONFIRMED"}, "announcement": {"deal": {"title": "US-Japan", "investor_country": "JP", "host_country": "US", "commitment_ceiling": {"currency_code": "USD", "minor_units": "55000000000000"}, "tariff_caps": [{"product_category": "all-goods", "max_rate_bps": 1500}]}}}]}
+
+{"deal_id": "us-japan", "events": [{"event_id": "l.t1", "effective_time": "2025-08-07T04:01:00Z", "provenance": {"source": "s", "firmness": "FIRMNESS_CONFIRMED"}, "tariff_change": {"product_category": "all-goods", "rate_bps": 1500, "legal_instrument": "EO 14345"}}, {"event_id": "l.t2", "effective_time": "2025-09-16T04:01:00Z", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "tariff_change": {"product_category": "autos", "rate_bps": 1500, "legal_instrument": "EO 14345"}}]}
+)";
+
+TEST_F(PactctlTest, LoadTwiceRecordsNothingTheSecondTime) {
+  std::string path = WriteFile("deal.jsonl", kLoadLines);
+  Result first = Pactl({"--json", "load", path});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto summary = Parse<google::protobuf::Struct>(first.out);
+  EXPECT_EQ(summary.fields().at("requests").number_value(), 2);
+  EXPECT_EQ(summary.fields().at("events_recorded").number_value(), 3);
+  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 0);
+  Result second = Pactl({"--json", "load", path});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  summary = Parse<google::protobuf::Struct>(second.out);
+  EXPECT_EQ(summary.fields().at("events_recorded").number_value(), 0);
+  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 3);
+  Result human = Pactl({"load", path});
+  EXPECT_THAT(human.out, HasSubstr("3 events: 0 recorded, 3 already recorded"));
+  Result read = Pactl({"--json", "tail", "--limit", "3"});
+  auto lines = Lines(read.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(Parse<v1::Event>(lines[0]).actor(), "loader");
+}
+
+TEST_F(PactctlTest, LoadChecksTheWholeFileFirst) {
+  std::string bad = WriteFile(
+      "bad.jsonl",
+      absl::StrCat(kLoadLines, "{\"deal_id\": \"x\", \"events\": [{]}\n"));
+  Result run = Pactl({"load", bad});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("bad.jsonl:4:"));
+  Result deals = Pactl({"--json", "deals"});
+  EXPECT_EQ(deals.out, "");  // nothing was recorded
+  std::string no_id = WriteFile(
+      "no-id.jsonl",
+      R"({"deal_id": "x", "events": [{"provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}}]})");
+  Result missing_id = Pactl({"load", no_id});
+  EXPECT_EQ(missing_id.exit_code, 2);
+  EXPECT_THAT(missing_id.err, HasSubstr("no-id.jsonl:1: events[0].event_id"));
+  EXPECT_EQ(Pactl({"load", dir_ + "/nope.jsonl"}).exit_code, 2);
+}
+
+TEST_F(PactctlTest, LoadStopsAtARejectedLineNamingIt) {
+  std::string path = WriteFile(
+      "rejected.jsonl",
+      absl::StrCat(
+          kLoadLines,
+          R"({"deal_id": "us-japan", "events": [{"event_id": "l.approve", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "approval": {"project_id": "nothing", "approving_body": "X", "amount": {"currency_code": "USD", "minor_units": "1"}}}]})",
+          "\n"));
+  Result run = Pactl({"load", path});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("rejected.jsonl:4: "));
+  EXPECT_THAT(run.out, HasSubstr("stopped loading"));
+}
+
+// Appends go side by side across deals but one after another within a
+// deal: each deal's events are recorded in file order.
+TEST_F(PactctlTest, ParallelLoadKeepsEachDealsOrder) {
+  std::string lines;
+  for (const char* deal : {"deal-a", "deal-b"}) {
+    lines += absl::StrCat(
+        R"({"deal_id": ")", deal, R"(", "events": [{"event_id": ")", deal,
+        R"(/0", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "announcement": {"deal": {"title": "t", "investor_country": "JP", "host_country": "US", "commitment_ceiling": {"currency_code": "USD", "minor_units": "100"}}}}]})",
+        "\n");
+  }
+  for (int i = 1; i <= 40; ++i) {
+    for (const char* deal : {"deal-a", "deal-b"}) {
+      lines += absl::StrCat(
+          R"({"deal_id": ")", deal, R"(", "events": [{"event_id": ")", deal,
+          "/", i,
+          R"(", "effective_time": "2025-08-01T00:00:00Z", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "tariff_change": {"product_category": "autos", "rate_bps": )",
+          1000 + i, R"(, "legal_instrument": "EO"}}]})", "\n");
+    }
+  }
+  std::string path = WriteFile("two-deals.jsonl", lines);
+  Result load = Pactl({"load", "--parallel", "8", path});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_THAT(load.out, HasSubstr("82 recorded"));
+  for (const char* deal : {"deal-a", "deal-b"}) {
+    Result tail = Pactl({"--json", "tail", "--deal", deal, "--limit", "41"});
+    ASSERT_EQ(tail.exit_code, 0) << tail.err;
+    auto events = Lines(tail.out);
+    ASSERT_EQ(events.size(), 41u);
+    for (int i = 0; i <= 40; ++i) {
+      auto event = Parse<v1::Event>(events[i]);
+      EXPECT_EQ(event.data().event_id(), absl::StrCat(deal, "/", i));
+      EXPECT_EQ(event.deal_version(), static_cast<uint64_t>(i + 1));
+    }
+  }
+  EXPECT_EQ(Pactl({"load", "--parallel", "0", path}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace pactlog::testing
