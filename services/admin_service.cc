@@ -29,6 +29,19 @@ fs::path Resolve(const fs::path& path) {
   return error ? path : resolved;
 }
 
+// Finishes the call and returns true unless `guard` admits the caller as
+// an admin.
+bool Refused(const security::CallGuard* guard,
+             grpc::CallbackServerContext* context,
+             grpc::ServerUnaryReactor* reactor, absl::string_view method) {
+  if (guard == nullptr) return false;
+  std::shared_ptr<const security::Call> call =
+      guard->Begin(context, method, "", security::kAdminRoles);
+  if (call->admitted()) return false;
+  reactor->Finish(ToGrpcStatus(call->admission(), *call));
+  return true;
+}
+
 }  // namespace
 
 AdminService::AdminService(const ledger::Ledger* ledger,
@@ -38,11 +51,48 @@ AdminService::AdminService(const ledger::Ledger* ledger,
 
 AdminService::~AdminService() {
   std::thread worker;
+  std::vector<std::thread> verifiers;
   {
     absl::MutexLock lock(&mu_);
     worker = std::move(worker_);
+    verifiers = std::move(verifiers_);
   }
   if (worker.joinable()) worker.join();
+  for (std::thread& verifier : verifiers) verifier.join();
+}
+
+grpc::ServerUnaryReactor* AdminService::VerifyChain(
+    grpc::CallbackServerContext* context,
+    const pactlog::v1::VerifyChainRequest* request,
+    pactlog::v1::VerifyChainResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Refused(options_.guard, context, reactor, "Admin.VerifyChain")) {
+    return reactor;
+  }
+  if (!ledger_->ready()) {
+    reactor->Finish(ToGrpcStatus(NotReadyError()));
+    return reactor;
+  }
+  if (!request->trusted_hash().empty() &&
+      request->trusted_hash().size() != 32) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "trusted_hash: must be empty or 32 bytes (a SHA-256), not ",
+        request->trusted_hash().size(), " bytes"))));
+    return reactor;
+  }
+  absl::MutexLock lock(&mu_);
+  verifiers_.emplace_back([this, reactor, request, response] {
+    absl::StatusOr<ledger::ChainVerification> verified = ledger_->VerifyChain(
+        request->after_sequence(), request->trusted_hash());
+    if (verified.ok()) {
+      response->set_verified_through(verified->verified_through);
+      response->set_head_hash(verified->head_hash);
+      response->set_first_broken_sequence(verified->first_broken_sequence);
+      response->set_problem(verified->problem);
+    }
+    reactor->Finish(ToGrpcStatus(verified.status()));
+  });
+  return reactor;
 }
 
 absl::StatusOr<std::string> AdminService::ResolveBackupDirectory(
@@ -87,6 +137,9 @@ grpc::ServerUnaryReactor* AdminService::Backup(
     const pactlog::v1::BackupRequest* request,
     pactlog::v1::BackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Refused(options_.guard, context, reactor, "Admin.Backup")) {
+    return reactor;
+  }
   if (!ledger_->ready()) {
     reactor->Finish(ToGrpcStatus(NotReadyError()));
     return reactor;

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -19,12 +20,16 @@
 #include "ledger/ledger.h"
 #include "pactlog/v1/admin.grpc.pb.h"
 #include "services/metrics/server_metrics.h"
+#include "services/security/call_guard.h"
 
 namespace pactlog::services {
 
 struct AdminOptions {
   // When not empty, backups may only be written inside this directory.
   std::string backup_root;
+  // Admits each call (the admin role when authentication is on); not owned,
+  // must outlive the service. nullptr admits every call.
+  const security::CallGuard* guard = nullptr;
 };
 
 class AdminService final : public pactlog::v1::Admin::CallbackService {
@@ -42,6 +47,13 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
       const pactlog::v1::BackupRequest* request,
       pactlog::v1::BackupResponse* response) override;
 
+  // Runs on a thread of its own: a check of the whole log takes a while
+  // and must not hold one of gRPC's threads.
+  grpc::ServerUnaryReactor* VerifyChain(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::VerifyChainRequest* request,
+      pactlog::v1::VerifyChainResponse* response) override;
+
   // The absolute, normalised directory a backup request names, checked
   // against `backup_root`. INVALID_ARGUMENT when empty, relative, or
   // outside the root. Exposed for tests.
@@ -58,6 +70,8 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
   std::string running_directory_ ABSL_GUARDED_BY(mu_);
   // The thread of the running (or last) backup.
   std::thread worker_ ABSL_GUARDED_BY(mu_);
+  // Threads of chain verifications, joined on destruction.
+  std::vector<std::thread> verifiers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pactlog::services

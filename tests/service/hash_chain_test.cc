@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pactlog/v1/admin.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "tests/service/test_support.h"
 
@@ -172,6 +173,18 @@ TEST_F(HashChainTest, VerifyChainFindsTheFirstAlteredEvent) {
   server_ = TestServer::Start(dir_.path(), &clock_, subscriptions_);
   ASSERT_NE(server_, nullptr);
   EXPECT_EQ(Verify(0, "").first_broken_sequence, 7u);
+  // Over gRPC, as `pactctl verify` asks.
+  auto admin = v1::Admin::NewStub(server_->channel());
+  v1::VerifyChainRequest verify;
+  v1::VerifyChainResponse verified_rpc;
+  ASSERT_TRUE(admin->VerifyChain(Context().get(), verify, &verified_rpc).ok());
+  EXPECT_EQ(verified_rpc.first_broken_sequence(), 7u);
+  EXPECT_EQ(verified_rpc.verified_through(), 6u);
+  EXPECT_NE(verified_rpc.problem().find("sequence 7"), std::string::npos);
+  verify.set_trusted_hash("short");
+  EXPECT_EQ(
+      admin->VerifyChain(Context().get(), verify, &verified_rpc).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   // An auditor's pinned head no longer matches what GetDeal reports.
   v1::GetDealRequest request;
   request.set_deal_id("deal-a");
