@@ -10,20 +10,36 @@ grpc::ServerUnaryReactor* DealLedgerService::Append(
     const pactlog::v1::AppendRequest* request,
     pactlog::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!ledger_->ready()) {
-    reactor->Finish(ToGrpcStatus(NotReadyError()));
+  std::shared_ptr<const security::Call> call =
+      guard_->Begin(context, "DealLedger.Append", request->deal_id(),
+                    security::RolesToAppend(*request));
+  if (!call->admitted()) {
+    reactor->Finish(ToGrpcStatus(call->admission(), *call));
     return reactor;
+  }
+  if (!ledger_->ready()) {
+    reactor->Finish(ToGrpcStatus(NotReadyError(), *call));
+    return reactor;
+  }
+  // With authentication on, the actor is who authenticated: a copy of the
+  // request carries the principal, and the client's actor is ignored.
+  std::shared_ptr<pactlog::v1::AppendRequest> attributed;
+  if (!call->principal().empty()) {
+    attributed = std::make_shared<pactlog::v1::AppendRequest>(*request);
+    attributed->set_actor(call->principal());
+    request = attributed.get();
   }
   absl::Status valid = domain::ValidateAppendRequest(*request);
   if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
+    reactor->Finish(ToGrpcStatus(valid, *call));
     return reactor;
   }
   // The request and response outlive the ledger's callback: gRPC keeps
-  // them until Finish.
-  ledger_->Append(request, response, [reactor](absl::Status status) {
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  // them until Finish, and the callback keeps the attributed copy.
+  ledger_->Append(request, response,
+                  [reactor, call, attributed](absl::Status status) {
+                    reactor->Finish(ToGrpcStatus(status, *call));
+                  });
   return reactor;
 }
 

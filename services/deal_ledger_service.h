@@ -7,13 +7,18 @@
 
 #include "ledger/ledger.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
+#include "services/security/call_guard.h"
 
 namespace pactlog::services {
 
 class DealLedgerService final : public pactlog::v1::DealLedger::CallbackService {
  public:
-  // `ledger` is not owned and must outlive the service.
-  explicit DealLedgerService(ledger::Ledger* ledger) : ledger_(ledger) {}
+  // Neither is owned; both must outlive the service. Every call passes
+  // `guard` first: an Append needs the role of each event kind it holds,
+  // and with authentication on the stored actor is the authenticated
+  // principal, whatever the request's actor says.
+  DealLedgerService(ledger::Ledger* ledger, const security::CallGuard* guard)
+      : ledger_(ledger), guard_(guard) {}
 
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
                                    const pactlog::v1::AppendRequest* request,
@@ -21,6 +26,7 @@ class DealLedgerService final : public pactlog::v1::DealLedger::CallbackService 
 
  private:
   ledger::Ledger* const ledger_;
+  const security::CallGuard* const guard_;
 };
 
 }  // namespace pactlog::services

@@ -27,13 +27,20 @@ int EffectivePageSize(int page_size) {
   return page_size == 0 ? domain::kDefaultPageSize : page_size;
 }
 
-// Finishes a unary call with what `answer` returns, or UNAVAILABLE while the
-// ledger replays.
+// Finishes a unary call with what `answer` returns, once the guard admits
+// a reader; UNAVAILABLE while the ledger replays.
 template <typename Answer>
 grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
+                                  const security::CallGuard& guard,
+                                  absl::string_view method,
+                                  absl::string_view deal_id,
                                   const ledger::Ledger& ledger, Answer answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(ledger.ready() ? answer() : NotReadyError()));
+  std::shared_ptr<const security::Call> call =
+      guard.Begin(context, method, deal_id, security::kReaderRoles);
+  absl::Status status = call->admission();
+  if (status.ok()) status = ledger.ready() ? answer() : NotReadyError();
+  reactor->Finish(ToGrpcStatus(status, *call));
   return reactor;
 }
 
@@ -219,37 +226,37 @@ absl::Status DealQueryService::DoGetTariffs(
 grpc::ServerUnaryReactor* DealQueryService::GetDeal(
     grpc::CallbackServerContext* context, const v1::GetDealRequest* request,
     v1::GetDealResponse* response) {
-  return Respond(context, *ledger_,
-                 [&] { return DoGetDeal(*request, response); });
+  return Respond(context, *guard_, "DealQuery.GetDeal", request->deal_id(),
+                 *ledger_, [&] { return DoGetDeal(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListDeals(
     grpc::CallbackServerContext* context, const v1::ListDealsRequest* request,
     v1::ListDealsResponse* response) {
-  return Respond(context, *ledger_,
+  return Respond(context, *guard_, "DealQuery.ListDeals", "", *ledger_,
                  [&] { return DoListDeals(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetProject(
     grpc::CallbackServerContext* context, const v1::GetProjectRequest* request,
     v1::GetProjectResponse* response) {
-  return Respond(context, *ledger_,
-                 [&] { return DoGetProject(*request, response); });
+  return Respond(context, *guard_, "DealQuery.GetProject", request->deal_id(),
+                 *ledger_, [&] { return DoGetProject(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListProjects(
     grpc::CallbackServerContext* context,
     const v1::ListProjectsRequest* request,
     v1::ListProjectsResponse* response) {
-  return Respond(context, *ledger_,
-                 [&] { return DoListProjects(*request, response); });
+  return Respond(context, *guard_, "DealQuery.ListProjects", request->deal_id(),
+                 *ledger_, [&] { return DoListProjects(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetTariffs(
     grpc::CallbackServerContext* context, const v1::GetTariffsRequest* request,
     v1::GetTariffsResponse* response) {
-  return Respond(context, *ledger_,
-                 [&] { return DoGetTariffs(*request, response); });
+  return Respond(context, *guard_, "DealQuery.GetTariffs", request->deal_id(),
+                 *ledger_, [&] { return DoGetTariffs(*request, response); });
 }
 
 }  // namespace pactlog::services

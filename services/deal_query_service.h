@@ -7,16 +7,18 @@
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/query.grpc.pb.h"
+#include "services/security/call_guard.h"
 
 namespace pactlog::services {
 
 class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
  public:
-  // Neither is owned; both must outlive the service. `clock` gives the
-  // time at which tariffs in force are evaluated when a query sets no
-  // effective time.
-  DealQueryService(const ledger::Ledger* ledger, ledger::Clock* clock)
-      : ledger_(ledger), clock_(clock) {}
+  // None is owned; all must outlive the service. `clock` gives the time at
+  // which tariffs in force are evaluated when a query sets no effective
+  // time. Every call passes `guard` first and needs the reader role.
+  DealQueryService(const ledger::Ledger* ledger, ledger::Clock* clock,
+                   const security::CallGuard* guard)
+      : ledger_(ledger), clock_(clock), guard_(guard) {}
 
   grpc::ServerUnaryReactor* GetDeal(
       grpc::CallbackServerContext* context,
@@ -53,6 +55,7 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
 
   const ledger::Ledger* const ledger_;
   ledger::Clock* const clock_;
+  const security::CallGuard* const guard_;
 };
 
 }  // namespace pactlog::services

@@ -56,8 +56,13 @@ grpc::ServerUnaryReactor* EventStreamService::Read(
     grpc::CallbackServerContext* context, const v1::ReadRequest* request,
     v1::ReadResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(ledger_->ready() ? DoRead(*request, response)
-                                                : NotReadyError()));
+  std::shared_ptr<const security::Call> call =
+      guard_->Begin(context, "EventStream.Read", "", security::kReaderRoles);
+  absl::Status status = call->admission();
+  if (status.ok()) {
+    status = ledger_->ready() ? DoRead(*request, response) : NotReadyError();
+  }
+  reactor->Finish(ToGrpcStatus(status, *call));
   return reactor;
 }
 
@@ -67,7 +72,12 @@ namespace pactlog::services {
 
 grpc::ServerWriteReactor<v1::SubscribeResponse>* EventStreamService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  return hub_->Subscribe(context, request);
+  std::shared_ptr<security::Call> call = guard_->Begin(
+      context, "EventStream.Subscribe", "", security::kReaderRoles);
+  absl::Status admitted = call->admission();
+  if (admitted.ok()) admitted = guard_->AdmitSubscription(*call);
+  if (!admitted.ok()) return SubscriptionHub::Refuse(call, admitted);
+  return hub_->Subscribe(context, request, std::move(call));
 }
 
 }  // namespace pactlog::services

@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "services/event_filter.h"
+#include "services/security/call_guard.h"
 #include "services/subscription_hub.h"
 
 namespace pactlog::services {
@@ -32,9 +33,12 @@ absl::StatusOr<uint64_t> ReadMatching(
 class EventStreamService final
     : public pactlog::v1::EventStream::CallbackService {
  public:
-  // Neither is owned; both must outlive the service.
-  EventStreamService(const ledger::Ledger* ledger, SubscriptionHub* hub)
-      : ledger_(ledger), hub_(hub) {}
+  // None is owned; all must outlive the service. Every call passes `guard`
+  // first and needs the reader role; a subscription also takes one of its
+  // principal's slots (--max-subscriptions-per-principal) until it ends.
+  EventStreamService(const ledger::Ledger* ledger, SubscriptionHub* hub,
+                     const security::CallGuard* guard)
+      : ledger_(ledger), hub_(hub), guard_(guard) {}
 
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* context,
                                  const pactlog::v1::ReadRequest* request,
@@ -50,6 +54,7 @@ class EventStreamService final
 
   const ledger::Ledger* const ledger_;
   SubscriptionHub* const hub_;
+  const security::CallGuard* const guard_;
 };
 
 }  // namespace pactlog::services

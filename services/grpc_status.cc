@@ -10,6 +10,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          const security::Call& call) {
+  return ToGrpcStatus(call.End(status));
+}
+
 absl::Status NotReadyError() {
   return absl::UnavailableError(
       "pactlogd is starting: the log is being replayed; retry shortly");

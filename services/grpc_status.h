@@ -6,10 +6,16 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "services/security/call_guard.h"
 
 namespace pactlog::services {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// How a guarded call ends: `status` through call.End() (a failure is
+// logged and its message names the request id), then as above.
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          const security::Call& call);
 
 // UNAVAILABLE while the ledger replays its log at start-up.
 absl::Status NotReadyError();

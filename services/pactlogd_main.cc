@@ -1,6 +1,7 @@
 // pactlogd: the pactlog server. Wires flags to PactlogServer and waits for
 // SIGTERM or SIGINT, then shuts down gracefully (appends in flight are
-// acknowledged first).
+// acknowledged first); SIGHUP re-reads the token file. Lifecycle events
+// and failed calls are logged on stderr as JSON lines (security/json_log.h).
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,8 @@
 #include <iostream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "services/security/json_log.h"
 #include "services/server.h"
 
 namespace {
@@ -49,13 +52,44 @@ int main(int argc, char** argv) {
                  "host:port of a plaintext gRPC port serving only the "
                  "standard health service, for probes that cannot speak TLS "
                  "(env PACTLOG_HEALTH_LISTEN; default: off)");
+  pactlog::services::security::TransportOptions transport;
+  pactlog::services::security::GuardOptions guard;
+  bool insecure = false;
+  int max_message_bytes =
+      static_cast<int>(pactlog::domain::kMaxRequestBytes);
+  app.add_option("--tls-cert", transport.cert_file,
+                 "PEM certificate chain: serve gRPC over TLS (with --tls-key)");
+  app.add_option("--tls-key", transport.key_file,
+                 "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", transport.client_ca_file,
+                 "PEM CA: require every client to present a certificate it "
+                 "signed (mutual TLS)");
+  app.add_option("--token-file", guard.token_file,
+                 "turn authentication and authorization on: lines "
+                 "\"<sha256-hex-of-token> <principal> <role>[,<role>]\" or "
+                 "\"cert:CN=<name> <principal> <roles>\" (README: Security); "
+                 "re-read on SIGHUP");
+  app.add_flag("--insecure", insecure,
+               "allow a non-loopback --listen address without TLS and "
+               "authentication");
+  app.add_option("--max-message-bytes", max_message_bytes,
+                 "largest request message accepted (default 4194304)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-subscriptions-per-principal",
+                 guard.max_subscriptions_per_principal,
+                 "open subscriptions one authenticated principal may hold; "
+                 "0 for no limit (default 100)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
+  auto& log = pactlog::services::security::JsonLog::Stderr();
 
-  // Block the stop signals in every thread; main waits for them below.
+  // Block the stop signals and SIGHUP in every thread; main waits for them
+  // below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   pactlog::services::ServerOptions options;
@@ -68,30 +102,52 @@ int main(int argc, char** argv) {
       Setting(health_listen, "PACTLOG_HEALTH_LISTEN", "");
   options.snapshot_interval = snapshot_interval;
 
+  options.transport = transport;
+  options.guard = guard;
+  options.insecure = insecure;
+  options.max_message_bytes = max_message_bytes;
+
   auto server = pactlog::services::PactlogServer::Start(options);
   if (!server.ok()) {
-    std::cerr << "pactlogd: " << server.status() << "\n";
+    log.Error(absl::StrCat("pactlogd: ", server.status().ToString()));
     return 1;
   }
-  std::cerr << "pactlogd: listening on " << options.listen_address << " (port "
-            << (*server)->port() << "), data in " << options.data_dir
-            << "; replaying the log\n";
+  // The message keeps the text scripts and tests look for: "(port N)".
+  log.Info(absl::StrCat("pactlogd: listening on ", options.listen_address,
+                        " (port ", (*server)->port(), "), data in ",
+                        options.data_dir, "; replaying the log"),
+           {{"port", absl::StrCat((*server)->port())},
+            {"tls", !transport.tls()          ? "off"
+                    : transport.mutual_tls() ? "mutual"
+                                             : "on"},
+            {"auth", guard.token_file.empty() ? "off" : "on"}});
   if ((*server)->metrics_port() != 0) {
     std::cerr << "pactlogd: metrics on " << options.metrics_listen_address
               << " (port " << (*server)->metrics_port() << ")\n";
   }
   if (absl::Status recovered = (*server)->Recover(); !recovered.ok()) {
-    std::cerr << "pactlogd: replay failed: " << recovered << "\n";
+    log.Error(absl::StrCat("pactlogd: replay failed: ", recovered.ToString()));
     (*server)->Shutdown(absl::ZeroDuration());
     return 1;
   }
-  std::cerr << "pactlogd: serving; log at sequence "
-            << (*server)->ledger().applied_sequence() << "\n";
+  log.Info(absl::StrCat("pactlogd: serving; log at sequence ",
+                        (*server)->ledger().applied_sequence()));
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  std::cerr << "pactlogd: signal " << signal_number << ", shutting down\n";
+  while (true) {
+    sigwait(&stop_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    if (absl::Status reloaded = (*server)->ReloadTokens(); reloaded.ok()) {
+      log.Info("pactlogd: SIGHUP, token file reloaded");
+    } else {
+      log.Error(absl::StrCat("pactlogd: SIGHUP, token file NOT reloaded, the "
+                             "previous tokens stay in force: ",
+                             reloaded.ToString()));
+    }
+  }
+  log.Info(absl::StrCat("pactlogd: signal ", signal_number,
+                        ", shutting down"));
   (*server)->Shutdown(absl::Seconds(5));
-  std::cerr << "pactlogd: stopped\n";
+  log.Info("pactlogd: stopped");
   return 0;
 }

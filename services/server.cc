@@ -31,7 +31,18 @@ void SetServing(grpc::Server& server, bool serving) {
 
 absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
     const ServerOptions& options) {
+  RETURN_IF_ERROR(security::CheckExposure(
+      options.listen_address, options.transport.tls(),
+      !options.guard.token_file.empty(), options.insecure));
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   security::ServerCredentialsFor(options.transport));
+  if (options.max_message_bytes <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the maximum message size must be positive, got ",
+                     options.max_message_bytes));
+  }
   std::unique_ptr<PactlogServer> server(new PactlogServer());
+  ASSIGN_OR_RETURN(server->guard_, security::CallGuard::Create(options.guard));
   ledger::Clock* clock =
       options.clock != nullptr ? options.clock : &server->system_clock_;
 
@@ -57,25 +68,26 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
           absl::Span<const pactlog::v1::Event> events) {
         metrics->OnCommit(events);
       });
-  server->ledger_service_ =
-      std::make_unique<DealLedgerService>(server->ledger_.get());
-  server->query_service_ =
-      std::make_unique<DealQueryService>(server->ledger_.get(), clock);
+  server->ledger_service_ = std::make_unique<DealLedgerService>(
+      server->ledger_.get(), server->guard_.get());
+  server->query_service_ = std::make_unique<DealQueryService>(
+      server->ledger_.get(), clock, server->guard_.get());
   server->stream_service_ = std::make_unique<EventStreamService>(
-      server->ledger_.get(), server->hub_.get());
+      server->ledger_.get(), server->hub_.get(), server->guard_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(domain::kMaxRequestBytes));
+  builder.AddListeningPort(options.listen_address, credentials,
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->query_service_.get());
   builder.RegisterService(server->stream_service_.get());
   server->admin_service_ = std::make_unique<AdminService>(
       server->ledger_.get(), server->metrics_.get(),
-      AdminOptions{.backup_root = options.backup_root});
+      AdminOptions{.backup_root = options.backup_root,
+                   .guard = server->guard_.get()});
   builder.RegisterService(server->admin_service_.get());
   // Every interceptor of the server goes in this one list: the builder
   // keeps only the last list it is given.

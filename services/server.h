@@ -16,12 +16,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "domain/limits.h"
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
 #include "services/admin_service.h"
 #include "services/deal_ledger_service.h"
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
+#include "services/security/call_guard.h"
+#include "services/security/transport.h"
 #include "services/metrics/http_server.h"
 #include "services/metrics/server_metrics.h"
 #include "services/subscription_hub.h"
@@ -39,6 +42,15 @@ struct ServerOptions {
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 1000;
   SubscriptionHubOptions subscriptions;
+  // TLS / mTLS of the gRPC port; plaintext when no certificate is given.
+  security::TransportOptions transport;
+  // Authentication (token file), the per-principal subscription limit and
+  // where failed calls are logged. No token file: no authentication.
+  security::GuardOptions guard;
+  // Allows a non-loopback listen address without TLS and authentication.
+  bool insecure = false;
+  // Largest request message accepted; larger ones fail RESOURCE_EXHAUSTED.
+  int max_message_bytes = static_cast<int>(domain::kMaxRequestBytes);
   // host:port of the Prometheus endpoint (/metrics, /healthz) over plain
   // HTTP; empty for none. Port 0 picks a free port (see metrics_port()).
   std::string metrics_listen_address;
@@ -53,7 +65,9 @@ class PactlogServer {
  public:
   // Opens the log and starts listening. Errors: UNAVAILABLE when the log
   // is locked or the address cannot be bound; DATA_LOSS /
-  // FAILED_PRECONDITION from opening the log.
+  // FAILED_PRECONDITION from opening the log; FAILED_PRECONDITION when a
+  // non-loopback address lacks TLS or authentication and `insecure` is not
+  // set; INVALID_ARGUMENT / NOT_FOUND for unusable TLS or token files.
   static absl::StatusOr<std::unique_ptr<PactlogServer>> Start(
       const ServerOptions& options);
 
@@ -74,6 +88,11 @@ class PactlogServer {
   int port() const { return port_; }
   ledger::Ledger& ledger() { return *ledger_; }
   SubscriptionHub& subscriptions() { return *hub_; }
+  security::CallGuard& guard() { return *guard_; }
+
+  // Re-reads the token file (pactlogd does on SIGHUP); on error the tokens
+  // in force stay.
+  absl::Status ReloadTokens() { return guard_->ReloadTokens(); }
   // The port of the metrics endpoint; 0 when it is off.
   int metrics_port() const;
   // The port of the health-only gRPC endpoint; 0 when it is off.
@@ -84,6 +103,9 @@ class PactlogServer {
   PactlogServer() = default;
 
   ledger::SystemClock system_clock_;
+  // Before everything that serves calls: calls hold subscription slots of
+  // the guard until they are done.
+  std::unique_ptr<security::CallGuard> guard_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<SubscriptionHub> hub_;
   // Before the services and the gRPC server, whose interceptors use it.

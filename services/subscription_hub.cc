@@ -78,6 +78,9 @@ struct SubscriptionHub::Subscriber {
   absl::Mutex mu;
   Reactor* reactor ABSL_GUARDED_BY(mu) = nullptr;  // null once done
   bool finished ABSL_GUARDED_BY(mu) = false;
+  // The guarded call (request id, principal, subscription slot), released
+  // when the stream is done; null when the caller passed none.
+  std::shared_ptr<const security::Call> call ABSL_GUARDED_BY(mu);
   bool in_flight ABSL_GUARDED_BY(mu) = false;
   uint64_t position ABSL_GUARDED_BY(mu);
   bool caught_up_sent ABSL_GUARDED_BY(mu) = false;
@@ -93,7 +96,7 @@ struct SubscriptionHub::Subscriber {
                            std::memory_order_relaxed);
   }
   // Finishes the stream once.
-  void FinishLocked(const grpc::Status& status)
+  void FinishLocked(const absl::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
@@ -116,7 +119,7 @@ class SubscriptionHub::Reactor final
 
   void OnCancel() override {
     absl::MutexLock lock(&subscriber_->mu);
-    subscriber_->FinishLocked(grpc::Status::CANCELLED);
+    subscriber_->FinishLocked(absl::CancelledError("the client cancelled"));
   }
 
   void OnDone() override {
@@ -124,6 +127,7 @@ class SubscriptionHub::Reactor final
       absl::MutexLock lock(&subscriber_->mu);
       subscriber_->finished = true;
       subscriber_->reactor = nullptr;
+      subscriber_->call.reset();
       subscriber_->held_bytes.store(0, std::memory_order_relaxed);
     }
     hub_->Remove(subscriber_.get());
@@ -135,21 +139,29 @@ class SubscriptionHub::Reactor final
   const std::shared_ptr<Subscriber> subscriber_;
 };
 
-void SubscriptionHub::Subscriber::FinishLocked(const grpc::Status& status) {
+void SubscriptionHub::Subscriber::FinishLocked(const absl::Status& status) {
   if (finished || reactor == nullptr) return;
   finished = true;
-  reactor->Finish(status);
+  reactor->Finish(call != nullptr ? ToGrpcStatus(status, *call)
+                                  : ToGrpcStatus(status));
 }
 
 // A reactor for a call refused before it started.
 class RefusedReactor final
     : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
  public:
-  explicit RefusedReactor(const absl::Status& status) {
-    Finish(ToGrpcStatus(status));
+  RefusedReactor(std::shared_ptr<const security::Call> call,
+                 const absl::Status& status) {
+    Finish(call != nullptr ? ToGrpcStatus(status, *call)
+                           : ToGrpcStatus(status));
   }
   void OnDone() override { delete this; }
 };
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Refuse(
+    std::shared_ptr<const security::Call> call, const absl::Status& status) {
+  return new RefusedReactor(std::move(call), status);
+}
 
 SubscriptionHub::SubscriptionHub(const ledger::Ledger* ledger,
                                  SubscriptionHubOptions options)
@@ -181,10 +193,11 @@ void SubscriptionHub::OnCommit(absl::Span<const v1::Event> events) {
 }
 
 grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  if (!ledger_->ready()) return new RefusedReactor(NotReadyError());
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request,
+    std::shared_ptr<const security::Call> call) {
+  if (!ledger_->ready()) return Refuse(call, NotReadyError());
   if (absl::Status valid = ValidateSubscribe(*request); !valid.ok()) {
-    return new RefusedReactor(valid);
+    return Refuse(call, valid);
   }
   const uint64_t head = ledger_->applied_sequence();
   uint64_t position = 0;
@@ -192,7 +205,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
     case v1::SubscribeRequest::kAfterSequence:
       position = request->after_sequence();
       if (position > head) {
-        return new RefusedReactor(absl::OutOfRangeError(
+        return Refuse(call, absl::OutOfRangeError(
             absl::StrCat("after_sequence ", position,
                          " is beyond the last sequence of the log, ", head)));
       }
@@ -204,7 +217,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
       auto found = storage::LastSequenceRecordedBefore(
           ledger_->log(), head,
           domain::ToAbslTime(request->from_recorded_time()));
-      if (!found.ok()) return new RefusedReactor(found.status());
+      if (!found.ok()) return Refuse(call, found.status());
       position = *found;
       break;
     }
@@ -223,12 +236,12 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) {
-      return new RefusedReactor(absl::UnavailableError(
+      return Refuse(call, absl::UnavailableError(
           "pactlogd is shutting down; subscribe again to another server or "
           "after restart"));
     }
     if (static_cast<int>(all_.size()) >= options_.max_subscribers) {
-      return new RefusedReactor(absl::ResourceExhaustedError(
+      return Refuse(call, absl::ResourceExhaustedError(
           absl::StrCat("this server already serves the maximum of ",
                        options_.max_subscribers, " subscriptions")));
     }
@@ -238,6 +251,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   {
     absl::MutexLock lock(&subscriber->mu);
     subscriber->reactor = reactor;
+    subscriber->call = std::move(call);
     subscriber->MarkSent();
   }
   Enqueue(subscriber);
@@ -333,7 +347,7 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
     v1::EventBatch* batch = s.message.mutable_events();
     absl::StatusOr<uint64_t> last = Fill(s, head, batch->mutable_events());
     if (!last.ok()) {
-      s.FinishLocked(ToGrpcStatus(last.status()));
+      s.FinishLocked(last.status());
       return Step::kNone;
     }
     s.position = *last;
@@ -408,8 +422,7 @@ void SubscriptionHub::Shutdown() {
   }
   for (const auto& subscriber : open) {
     absl::MutexLock lock(&subscriber->mu);
-    subscriber->FinishLocked(grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
+    subscriber->FinishLocked(absl::UnavailableError(
         "pactlogd is shutting down; resubscribe with after_sequence = the "
         "last sequence received"));
   }

@@ -30,6 +30,7 @@
 #include "absl/types/span.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.pb.h"
+#include "services/security/call_guard.h"
 
 namespace pactlog::services {
 
@@ -76,10 +77,18 @@ class SubscriptionHub {
   void OnCommit(absl::Span<const pactlog::v1::Event> events);
 
   // Starts serving one Subscribe call. Validates `request`; a bad request
-  // is finished at once with INVALID_ARGUMENT / OUT_OF_RANGE.
+  // is finished at once with INVALID_ARGUMENT / OUT_OF_RANGE. `call`, when
+  // given, ends the stream (request id, log) and is held until the stream
+  // is done.
   grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
-      const pactlog::v1::SubscribeRequest* request);
+      const pactlog::v1::SubscribeRequest* request,
+      std::shared_ptr<const security::Call> call = nullptr);
+
+  // A stream finished at once with `status` (not OK), through `call` when
+  // given.
+  static grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Refuse(
+      std::shared_ptr<const security::Call> call, const absl::Status& status);
 
   // Ends every open stream with UNAVAILABLE ("reconnect") and refuses new
   // ones; joins the workers. Idempotent.
