@@ -159,6 +159,29 @@ absl::StatusOr<int> FreePort() {
   return ntohs(addr.sin_port);
 }
 
+// How many sockets listen on 127.0.0.1:`port` or [::]:`port`, from
+// /proc/net. gRPC servers set SO_REUSEPORT, so a second server (any
+// process of the same user) can bind a port pactlogd holds, and clients
+// are then spread over both: the harness must not mistake that server's
+// log for pactlogd's.
+int ListenersOn(int port) {
+  int count = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      const size_t colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos) continue;  // LISTEN
+      if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) ++count;
+    }
+  }
+  return count;
+}
+
 std::string Tail(const std::string& path, size_t bytes = 2000) {
   std::ifstream in(path);
   std::stringstream buffer;
@@ -183,6 +206,7 @@ class Daemon {
   absl::Status Spawn() {
     auto port = FreePort();
     if (!port.ok()) return port.status();
+    port_ = *port;
     address_ = absl::StrCat("127.0.0.1:", *port);
     const std::vector<std::string> args = {binary_, "--listen", address_,
                                            "--data-dir", data_dir_};
@@ -219,13 +243,23 @@ class Daemon {
   // lost its port to another process is retried on a new port.
   absl::Status Start() {
     absl::Status status;
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
       if (status = Spawn(); !status.ok()) return status;
       status = WaitServing();
+      if (status.ok() && !Alone()) {
+        // Another process shares the port: start over on another one.
+        Kill9();
+        status = absl::UnavailableError(
+            absl::StrCat("port ", port_, " is shared with another server"));
+        continue;
+      }
       if (status.ok() || pid_ > 0) return status;
     }
     return status;
   }
+
+  // True when pactlogd is the only server listening on its port.
+  bool Alone() const { return ListenersOn(port_) == 1; }
 
   // SIGKILL and reap. Returns false if the process had already ended by
   // itself (which is a failure of the server).
@@ -295,6 +329,7 @@ class Daemon {
   const std::string data_dir_;
   const std::string log_path_;
   pid_t pid_ = -1;
+  int port_ = 0;
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
 };
@@ -821,6 +856,12 @@ class Harness {
       }
     }
     CheckReplayedState(log);
+    if (!daemon_.Alone()) {
+      Fail(absl::StrCat("cycle ", cycle,
+                        ": another server joined pactlogd's "
+                        "port during the checks (SO_REUSEPORT); the "
+                        "failures above may be its answers"));
+    }
 
     ++tally_.cycles;
     tally_.log_events = log.size();
