@@ -112,6 +112,13 @@ absl::Status ValidateOptions(std::string_view address,
     return absl::InvalidArgumentError(
         "bearer_token must be printable ASCII (it travels as gRPC metadata)");
   }
+  if (options.keepalive_time < absl::Seconds(1) ||
+      options.keepalive_timeout < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keepalive_time and keepalive_timeout must be at least 1s, got ",
+        absl::FormatDuration(options.keepalive_time), " and ",
+        absl::FormatDuration(options.keepalive_timeout)));
+  }
   if (options.retry.max_attempts < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "retry.max_attempts must be >= 1, got ", options.retry.max_attempts));
@@ -152,6 +159,13 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   // seconds.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  args.SetInt(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls.has_value()) {
     grpc::SslCredentialsOptions ssl;

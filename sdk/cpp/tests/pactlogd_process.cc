@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<PactlogdProcess>> PactlogdProcess::Start(
   process->binary_ = options.binary.empty() ? PactlogdBinary() : options.binary;
   process->extra_args_ = std::move(options.extra_args);
   process->ready_timeout_ = options.ready_timeout;
+  process->health_client_ = std::move(options.health_client);
   auto root = MakeTempDir("pactlogd-test");
   if (!root.ok()) return root.status();
   process->temp_root_ = *root;
@@ -180,7 +181,7 @@ absl::Status PactlogdProcess::WaitServing() {
                        DescribeExit(status), "); its log:\n", log()));
     }
     if (client == nullptr && Accepting(port_)) {
-      client::ClientOptions options;
+      client::ClientOptions options = health_client_;
       options.deadline = absl::Seconds(1);
       auto connected = client::Client::Connect(address(), options);
       if (!connected.ok()) return connected.status();

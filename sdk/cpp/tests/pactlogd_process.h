@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pactlog/client/client.h"
 
 namespace pactlog::testing {
 
@@ -35,6 +36,9 @@ struct PactlogdOptions {
   std::vector<std::string> extra_args;
   // How long to wait for health SERVING.
   absl::Duration ready_timeout = absl::Seconds(30);
+  // How the readiness check reaches the server: set `tls` when the server
+  // serves TLS (health needs no token).
+  client::ClientOptions health_client;
 };
 
 class PactlogdProcess {
@@ -81,6 +85,7 @@ class PactlogdProcess {
   std::string log_path_;
   std::vector<std::string> extra_args_;
   absl::Duration ready_timeout_;
+  client::ClientOptions health_client_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

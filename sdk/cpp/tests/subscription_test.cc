@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "pactlog/client/client.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/cpp/tests/tcp_proxy.h"
 #include "sdk/cpp/tests/test_events.h"
 
 namespace pactlog::testing {
@@ -267,6 +268,56 @@ TEST_F(SubscriptionTest, SlowConsumerGetsEverythingInOrder) {
     ASSERT_TRUE(event.ok()) << event.status();
     ASSERT_EQ(event->sequence(), expected);
   }
+}
+
+// The connection goes silent without closing (a vanished peer): no
+// heartbeat arrives, the subscription gives the stream up, keepalive drops
+// the dead connection, and the resubscription over a new one delivers the
+// events appended meanwhile.
+TEST_F(SubscriptionTest, ResubscribesWhenTheConnectionGoesSilent) {
+  auto proxy = TcpProxy::Start(server_->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ClientOptions options;
+  options.keepalive_time = absl::Seconds(1);
+  options.keepalive_timeout = absl::Seconds(1);
+  auto via_proxy = Client::Connect((*proxy)->address(), options);
+  ASSERT_TRUE(via_proxy.ok()) << via_proxy.status();
+  SubscribeOptions subscribe;
+  subscribe.heartbeat_interval = absl::Milliseconds(200);
+  auto subscription = (*via_proxy)->Subscribe(subscribe);
+  ASSERT_TRUE(subscription.ok()) << subscription.status();
+  ASSERT_TRUE((*subscription)->WaitCaughtUp(kWait).ok());
+
+  (*proxy)->BlackHoleOpenConnections();
+  for (int i = 0; i < 3; ++i) AppendTariff("us-japan", i);  // 3..5
+  std::vector<uint64_t> sequences;
+  while (sequences.size() < 5) {
+    auto event = (*subscription)->Next(kWait);
+    ASSERT_TRUE(event.ok()) << event.status();
+    sequences.push_back(event->sequence());
+  }
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_GE((*subscription)->progress().resubscriptions, 1);
+  EXPECT_GE((*proxy)->connections_accepted(), 2);
+}
+
+TEST_F(SubscriptionTest, StartsAtARecordedTime) {
+  for (int i = 0; i < 3; ++i) AppendTariff("us-japan", i);  // 3..5
+  auto read = client_->Read(3, {}, 1);  // the event at sequence 4
+  ASSERT_TRUE(read.ok()) << read.status();
+  const google::protobuf::Timestamp& recorded = read->events(0).recorded_time();
+  SubscribeOptions options;
+  options.from_recorded_time = absl::FromUnixSeconds(recorded.seconds()) +
+                               absl::Nanoseconds(recorded.nanos());
+  auto subscription = Subscribe(options);
+  auto event = subscription->Next(kWait);
+  ASSERT_TRUE(event.ok()) << event.status();
+  // Events recorded in the same instant as #4 come with it.
+  EXPECT_LE(event->sequence(), 4u);
+  EXPECT_GE(event->sequence(), 3u);
+  EXPECT_EQ(absl::FromUnixSeconds(event->recorded_time().seconds()) +
+                absl::Nanoseconds(event->recorded_time().nanos()),
+            *options.from_recorded_time);
 }
 
 }  // namespace

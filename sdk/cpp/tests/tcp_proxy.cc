@@ -92,6 +92,11 @@ void TcpProxy::CutNextAnswer(std::function<void()> before_cut) {
   cut_ = std::move(before_cut);
 }
 
+void TcpProxy::BlackHoleOpenConnections() {
+  absl::MutexLock lock(&mu_);
+  for (auto& connection : connections_) connection->black_hole = true;
+}
+
 int TcpProxy::connections_accepted() const {
   absl::MutexLock lock(&mu_);
   return accepted_;
@@ -165,6 +170,7 @@ void TcpProxy::Pump(std::shared_ptr<Connection> connection, bool from_server) {
         break;
       }
     }
+    if (connection->black_hole) continue;
     if (!SendAll(to, buffer, static_cast<size_t>(got))) break;
   }
   CloseBoth(*connection);

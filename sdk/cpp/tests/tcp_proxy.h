@@ -8,6 +8,7 @@
 #ifndef PACTLOG_SDK_CPP_TESTS_TCP_PROXY_H_
 #define PACTLOG_SDK_CPP_TESTS_TCP_PROXY_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,6 +33,10 @@ class TcpProxy {
   // (it may poll the server directly), then closes that connection in both
   // directions without forwarding them.
   void CutNextAnswer(std::function<void()> before_cut);
+  // Turns every open connection into a black hole: bytes are read and
+  // dropped, nothing is closed, as with a peer that vanished. Connections
+  // made afterwards forward normally.
+  void BlackHoleOpenConnections();
   int connections_accepted() const;
   int cuts() const;
 
@@ -39,6 +44,7 @@ class TcpProxy {
   struct Connection {
     int client_fd = -1;
     int server_fd = -1;
+    std::atomic<bool> black_hole{false};
   };
   TcpProxy() = default;
   void AcceptLoop();

@@ -2,12 +2,12 @@
 // and the bearer token. pactlogd itself serves plaintext, so these tests run
 // an in-process gRPC server with TLS credentials whose DealQuery.GetDeal
 // echoes the authorization metadata it received; what is under test is the
-// client's wiring, not the service. Certificates come from the openssl
-// command line tool at test time; without it the tests are skipped.
+// client's wiring, not the service (secure_pactlogd_test.cc runs the real
+// server with TLS and tokens). Certificates come from the openssl command
+// line tool at test time; without it the tests are skipped.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
@@ -15,6 +15,7 @@
 #include "pactlog/client/client.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/cpp/tests/test_certs.h"
 
 namespace pactlog::testing {
 namespace {
@@ -40,23 +41,16 @@ class EchoAuthorization final : public v1::DealQuery::Service {
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (system("openssl version >/dev/null 2>&1") != 0) {
-      GTEST_SKIP() << "the openssl tool is not installed";
-    }
     auto dir = MakeTempDir("pactlog-tls-test");
     ASSERT_TRUE(dir.ok()) << dir.status();
     dir_ = *dir;
-    std::string command = absl::StrCat(
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-        "-nodes -days 1 -subj /CN=localhost "
-        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout ",
-        dir_, "/key.pem -out ", dir_, "/cert.pem >/dev/null 2>&1");
-    ASSERT_EQ(system(command.c_str()), 0) << command;
-    auto cert = client::ReadFileToString(dir_ + "/cert.pem");
-    auto key = client::ReadFileToString(dir_ + "/key.pem");
-    ASSERT_TRUE(cert.ok() && key.ok());
-    cert_ = *cert;
-    key_ = *key;
+    auto certs = MakeTestCerts(dir_);
+    if (absl::IsFailedPrecondition(certs.status())) {
+      GTEST_SKIP() << certs.status();
+    }
+    ASSERT_TRUE(certs.ok()) << certs.status();
+    cert_ = certs->cert_pem;
+    key_ = certs->key_pem;
 
     grpc::SslServerCredentialsOptions ssl(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

@@ -80,6 +80,13 @@ struct ClientOptions {
   // The actor of appends whose AppendOptions / AppendRequest name none.
   std::string actor = "pactlog-cpp-client";
   RetryPolicy retry;
+  // While a call is open (a subscription), ping the server this often and
+  // drop the connection when a ping is not answered within
+  // keepalive_timeout: how a connection to a vanished peer is noticed and
+  // replaced. pactlogd's heartbeats keep such pings within gRPC's default
+  // server ping policy.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
 // Which past state a query answers from; every bound that is set applies.

@@ -41,6 +41,8 @@ struct SubscribeOptions {
   bool from_end = false;
   // Events recorded at or after this time. Excludes from_end and a non-zero
   // after_sequence.
+  // (With either, a stream that breaks before the server has reported any
+  // position is resubscribed with the same start.)
   std::optional<absl::Time> from_recorded_time;
   // Server-side filter; every non-empty list must match.
   ::pactlog::v1::EventFilter filter;
@@ -49,7 +51,8 @@ struct SubscribeOptions {
   // How often an idle stream hears from the server (100 ms .. 10 min).
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // A stream silent this many heartbeat intervals is treated as broken
-  // (a dead peer that never closed the connection) and resubscribed.
+  // (a dead peer that never closed the connection) and resubscribed; the
+  // channel's keepalive (ClientOptions) replaces the dead connection.
   int missed_heartbeats = 3;
   // How long to keep trying to resubscribe before Next() gives up with
   // UNAVAILABLE. The clock restarts whenever a message arrives.
