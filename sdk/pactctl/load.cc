@@ -115,7 +115,8 @@ void PrintSummary(const Output& output, const std::string& path,
 
 // Pass 2's shared state: per-deal queues in file order. A deal is in
 // `ready` when it has queued requests and none in flight, so each deal's
-// requests go one after another while different deals go side by side.
+// requests go one after another while different deals go side by side;
+// workers take the earliest line first, so one worker keeps file order.
 class Dispatch {
  public:
   struct Item {
@@ -138,7 +139,9 @@ class Dispatch {
     std::deque<Item>& queue = queues_[deal];
     queue.push_back(std::move(item));
     ++queued_;
-    if (queue.size() == 1 && busy_.count(deal) == 0) ready_.push_back(deal);
+    if (queue.size() == 1 && busy_.count(deal) == 0) {
+      ready_.emplace(queue.front().line, deal);
+    }
     return true;
   }
   void Close() {
@@ -155,8 +158,8 @@ class Dispatch {
     };
     mu_.Await(absl::Condition(&work));
     if (failed_ || ready_.empty()) return false;
-    std::string deal = std::move(ready_.front());
-    ready_.pop_front();
+    std::string deal = ready_.begin()->second;
+    ready_.erase(ready_.begin());
     std::deque<Item>& queue = queues_[deal];
     *item = std::move(queue.front());
     queue.pop_front();
@@ -171,7 +174,7 @@ class Dispatch {
     busy_.erase(deal);
     auto queue = queues_.find(deal);
     if (!queue->second.empty()) {
-      ready_.push_back(deal);
+      ready_.emplace(queue->second.front().line, deal);
     } else {
       queues_.erase(queue);
     }
@@ -211,7 +214,8 @@ class Dispatch {
   mutable absl::Mutex mu_;
   std::map<std::string, std::deque<Item>> queues_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> busy_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::string> ready_ ABSL_GUARDED_BY(mu_);
+  // (line of the deal's next request, deal), earliest first.
+  std::set<std::pair<int64_t, std::string>> ready_ ABSL_GUARDED_BY(mu_);
   size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool failed_ ABSL_GUARDED_BY(mu_) = false;

@@ -14,6 +14,7 @@
 #include "pactlog/v1/query.pb.h"
 #include "pactlog/v1/stream.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/cpp/tests/test_certs.h"
 #include "sdk/pactctl/tests/pactctl_runner.h"
 
 namespace pactlog::testing {
@@ -433,6 +434,93 @@ TEST_F(PactctlTest, ParallelLoadKeepsEachDealsOrder) {
     }
   }
   EXPECT_EQ(Pactl({"load", "--parallel", "0", path}).exit_code, 2);
+}
+
+// With one request in flight the whole file is recorded in file order,
+// across deals too.
+TEST_F(PactctlTest, LoadWithOneInFlightKeepsFileOrder) {
+  std::string lines;
+  std::vector<std::string> ids;
+  for (const char* deal : {"deal-a", "deal-b"}) {
+    lines += absl::StrCat(
+        R"({"deal_id": ")", deal, R"(", "events": [{"event_id": ")", deal,
+        R"(/0", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "announcement": {"deal": {"title": "t", "investor_country": "JP", "host_country": "US", "commitment_ceiling": {"currency_code": "USD", "minor_units": "100"}}}}]})",
+        "\n");
+    ids.push_back(absl::StrCat(deal, "/0"));
+  }
+  for (int i = 1; i <= 10; ++i) {
+    for (const char* deal : {"deal-b", "deal-a"}) {
+      lines += absl::StrCat(
+          R"({"deal_id": ")", deal, R"(", "events": [{"event_id": ")", deal,
+          "/", i,
+          R"(", "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}, "tariff_change": {"product_category": "autos", "rate_bps": 1000, "legal_instrument": "EO"}}]})",
+          "\n");
+      ids.push_back(absl::StrCat(deal, "/", i));
+    }
+  }
+  std::string path = WriteFile("ordered.jsonl", lines);
+  Result load = Pactl({"load", "--parallel", "1", path});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  Result tail = Pactl({"--json", "tail", "--limit", "22"});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  auto events = Lines(tail.out);
+  ASSERT_EQ(events.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(Parse<v1::Event>(events[i]).data().event_id(), ids[i]);
+  }
+}
+
+// Against a pactlogd that serves TLS and requires tokens: the TLS flags and
+// the token (flag or PACTLOG_TOKEN) reach it; without a token the server's
+// UNAUTHENTICATED comes back with exit code 1.
+TEST_F(PactctlTest, TalksTlsWithATokenToASecuredServer) {
+  auto certs = MakeTestCerts(dir_);
+  if (absl::IsFailedPrecondition(certs.status())) {
+    GTEST_SKIP() << certs.status();
+  }
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  auto digest = Sha256Hex("pactctl-test-token");
+  ASSERT_TRUE(digest.ok());
+  std::ofstream(dir_ + "/tokens") << *digest << " ops admin\n";
+  PactlogdOptions options;
+  options.extra_args = {"--tls-cert",    certs->cert_path, "--tls-key",
+                        certs->key_path, "--token-file",   dir_ + "/tokens"};
+  options.health_client.tls.emplace();
+  options.health_client.tls->root_certs_pem = certs->cert_pem;
+  options.health_client.tls->server_name_override = "localhost";
+  auto secured = PactlogdProcess::Start(options);
+  ASSERT_TRUE(secured.ok()) << secured.status();
+  std::vector<std::string> tls = {"--address",         (*secured)->address(),
+                                  "--tls-ca",          certs->cert_path,
+                                  "--tls-server-name", "localhost"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), tls.begin(), tls.end());
+    return args;
+  };
+
+  Result appended =
+      Pactctl(dir_, with({"--token", "pactctl-test-token", "append", "us-japan",
+                          "--events", kJapanDeal}))
+          .Wait();
+  ASSERT_EQ(appended.exit_code, 0) << appended.err;
+  Result from_env = Pactctl(dir_, with({"--json", "tail", "--limit", "1"}), "",
+                            {"PACTLOG_TOKEN=pactctl-test-token"})
+                        .Wait();
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.err;
+  EXPECT_EQ(Parse<v1::Event>(from_env.out).actor(), "ops");
+  Result anonymous = Pactctl(dir_, with({"deal", "us-japan"})).Wait();
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_THAT(anonymous.err, HasSubstr("UNAUTHENTICATED"));
+  Result plaintext =
+      Pactctl(dir_, {"--address", (*secured)->address(), "--timeout", "2",
+                     "--token", "pactctl-test-token", "deal", "us-japan"})
+          .Wait();
+  EXPECT_EQ(plaintext.exit_code, 3);
+  Result no_ca = Pactctl(dir_, {"--address", (*secured)->address(), "--tls-ca",
+                                dir_ + "/missing.pem", "health"})
+                     .Wait();
+  EXPECT_EQ(no_ca.exit_code, 2);
+  EXPECT_THAT(no_ca.err, HasSubstr("--tls-ca"));
 }
 
 }  // namespace
