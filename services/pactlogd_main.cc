@@ -6,7 +6,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
-#include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -55,8 +54,7 @@ int main(int argc, char** argv) {
   pactlog::services::security::TransportOptions transport;
   pactlog::services::security::GuardOptions guard;
   bool insecure = false;
-  int max_message_bytes =
-      static_cast<int>(pactlog::domain::kMaxRequestBytes);
+  int max_message_bytes = static_cast<int>(pactlog::domain::kMaxRequestBytes);
   app.add_option("--tls-cert", transport.cert_file,
                  "PEM certificate chain: serve gRPC over TLS (with --tls-key)");
   app.add_option("--tls-key", transport.key_file,
@@ -117,21 +115,29 @@ int main(int argc, char** argv) {
                         " (port ", (*server)->port(), "), data in ",
                         options.data_dir, "; replaying the log"),
            {{"port", absl::StrCat((*server)->port())},
-            {"tls", !transport.tls()          ? "off"
+            {"tls", !transport.tls()         ? "off"
                     : transport.mutual_tls() ? "mutual"
                                              : "on"},
             {"auth", guard.token_file.empty() ? "off" : "on"}});
   if ((*server)->metrics_port() != 0) {
-    std::cerr << "pactlogd: metrics on " << options.metrics_listen_address
-              << " (port " << (*server)->metrics_port() << ")\n";
+    log.Info(
+        absl::StrCat("pactlogd: metrics on ", options.metrics_listen_address,
+                     " (port ", (*server)->metrics_port(), ")"),
+        {{"metrics_port", absl::StrCat((*server)->metrics_port())}});
   }
   if (absl::Status recovered = (*server)->Recover(); !recovered.ok()) {
     log.Error(absl::StrCat("pactlogd: replay failed: ", recovered.ToString()));
     (*server)->Shutdown(absl::ZeroDuration());
     return 1;
   }
+  const pactlog::ledger::RecoveryStats recovery =
+      (*server)->ledger().recovery_stats();
   log.Info(absl::StrCat("pactlogd: serving; log at sequence ",
-                        (*server)->ledger().applied_sequence()));
+                        (*server)->ledger().applied_sequence(), " (",
+                        recovery.deals_from_snapshots,
+                        " deals from the snapshots at sequence ",
+                        recovery.checkpoint_sequence, ", ",
+                        recovery.events_replayed, " events replayed)"));
 
   int signal_number = 0;
   while (true) {
@@ -140,13 +146,13 @@ int main(int argc, char** argv) {
     if (absl::Status reloaded = (*server)->ReloadTokens(); reloaded.ok()) {
       log.Info("pactlogd: SIGHUP, token file reloaded");
     } else {
-      log.Error(absl::StrCat("pactlogd: SIGHUP, token file NOT reloaded, the "
-                             "previous tokens stay in force: ",
-                             reloaded.ToString()));
+      log.Error(
+          absl::StrCat("pactlogd: SIGHUP, token file NOT reloaded, the "
+                       "previous tokens stay in force: ",
+                       reloaded.ToString()));
     }
   }
-  log.Info(absl::StrCat("pactlogd: signal ", signal_number,
-                        ", shutting down"));
+  log.Info(absl::StrCat("pactlogd: signal ", signal_number, ", shutting down"));
   (*server)->Shutdown(absl::Seconds(5));
   log.Info("pactlogd: stopped");
   return 0;

@@ -61,6 +61,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "domain/deal_state.h"
+#include "domain/hash_chain.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpc_wire/health.grpc.pb.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
@@ -919,12 +920,21 @@ class Harness {
     std::map<std::string, uint64_t> versions;
     counts_.clear();
     std::string previous_actor;
+    std::string chain = domain::GenesisHash();
     for (size_t i = 0; i < log.size(); ++i) {
       const v1::Event& e = log[i];
       if (e.sequence() != i + 1) {
         Fail(absl::StrCat("gap: position ", i, " holds sequence ",
                           e.sequence()));
         return;
+      }
+      // Each stored hash chains to its predecessor's over the content.
+      chain = domain::ChainHash(chain, e);
+      if (e.hash() != chain) {
+        Fail(absl::StrCat("hash chain broken at sequence ", e.sequence(),
+                          ": stored ", domain::HashHex(e.hash()),
+                          ", recomputed ", domain::HashHex(chain)));
+        chain = e.hash();
       }
       uint64_t& version = versions[e.deal_id()];
       if (e.deal_version() != version + 1) {
@@ -960,17 +970,23 @@ class Harness {
       }
     }
     // Acknowledged and delivered events, as they were acknowledged / sent.
+    // An acknowledgement carries no hash (the chain is checked above), so
+    // the stored event is compared without it.
     for (const auto& [sequence, bytes] : acked_) {
       ++tally_.acked_event_checks;
       if (sequence > log.size()) {
         Fail(absl::StrCat("acknowledged sequence ", sequence,
                           " is lost; the log ends at ", log.size()));
-      } else if (log[sequence - 1].SerializeAsString() != bytes) {
+        continue;
+      }
+      v1::Event stored = log[sequence - 1];
+      stored.clear_hash();
+      if (stored.SerializeAsString() != bytes) {
         v1::Event expected;
         expected.ParseFromString(bytes);
         Fail(absl::StrCat("acknowledged sequence ", sequence, " differs:\n",
                           expected.ShortDebugString(), "\nvs stored\n",
-                          log[sequence - 1].ShortDebugString()));
+                          stored.ShortDebugString()));
       }
     }
     if (after_retries) return;

@@ -207,5 +207,58 @@ TEST_F(SnapshotTest, PartlyDeletedSnapshotsAreNotTrustedAtStartUp) {
   EXPECT_EQ(Answers(*server), answers);
 }
 
+// A deal changed only by events replayed at start-up (after the checkpoint)
+// must get a fresh snapshot at the next checkpoint even if nothing touches
+// it again; otherwise the start-up after that would take its older
+// snapshot for current and skip those events. (Found by crash_test.)
+TEST_F(SnapshotTest, DealsChangedAfterTheCheckpointAreSnapshottedAfterRestart) {
+  TempDir dir;
+  auto append = [&](TestServer& server, const std::string& deal,
+                    v1::EventData event) {
+    grpc::Status status = Append(server, Request(deal, {std::move(event)}));
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    clock_.Advance(absl::Minutes(1));
+  };
+  auto version = [&](TestServer& server, const std::string& deal) {
+    v1::GetDealRequest request;
+    request.set_deal_id(deal);
+    v1::GetDealResponse response;
+    grpc::Status status =
+        server.query().GetDeal(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.deal().version();
+  };
+  {
+    auto server = StartServer(dir.path(), /*snapshot_interval=*/5);
+    ASSERT_NE(server, nullptr);
+    append(*server, "deal-a",
+           DealEvent("deal-a", 1'000'000, Date(2025, 7, 22)));
+    for (int i = 0; i < 6; ++i) {  // a checkpoint after the fifth event
+      append(*server, "deal-a",
+             TariffEvent("steel", 1000 + i, Date(2025, 8, 1 + i)));
+    }
+    ASSERT_EQ(server->server().ledger().writer_stats().checkpoints, 1u);
+  }
+  {
+    // Replays deal-a's last two events; then only deal-b changes.
+    auto server = StartServer(dir.path(), 5);
+    ASSERT_NE(server, nullptr);
+    ASSERT_EQ(server->server().ledger().recovery_stats().events_replayed, 2u);
+    append(*server, "deal-b",
+           DealEvent("deal-b", 1'000'000, Date(2025, 7, 22)));
+    for (int i = 0; i < 8; ++i) {
+      append(*server, "deal-b",
+             TariffEvent("autos", 1000 + i, Date(2025, 8, 1 + i)));
+    }
+    ASSERT_GE(server->server().ledger().writer_stats().checkpoints, 1u);
+    EXPECT_EQ(version(*server, "deal-a"), 7u);
+  }
+  auto server = StartServer(dir.path(), 5);
+  ASSERT_NE(server, nullptr);
+  EXPECT_GT(server->server().ledger().recovery_stats().checkpoint_sequence, 7u);
+  EXPECT_EQ(version(*server, "deal-a"), 7u);
+  EXPECT_EQ(version(*server, "deal-b"), 9u);
+}
+
 }  // namespace
 }  // namespace pactlog::testing
