@@ -3,6 +3,7 @@
 #include <grpc/grpc_security_constants.h>
 
 #include <utility>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -122,6 +123,9 @@ absl::StatusOr<Identity> CallGuard::Authenticate(
     }
     const absl::string_view token =
         absl::StripAsciiWhitespace(value.substr(kBearer.size()));
+    if (token.empty()) {
+      return absl::UnauthenticatedError("the bearer token is empty");
+    }
     const Identity* identity = tokens->FindToken(token);
     if (identity == nullptr) {
       return absl::UnauthenticatedError(
@@ -132,13 +136,15 @@ absl::StatusOr<Identity> CallGuard::Authenticate(
   // No token: a verified client certificate may name the principal.
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
-    for (const grpc::string_ref& name :
-         auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME)) {
-      if (const Identity* identity = tokens->FindCertificate(ToView(name))) {
+    const std::vector<grpc::string_ref> names =
+        auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
+    if (!names.empty()) {
+      const absl::string_view name = ToView(names.front());
+      if (const Identity* identity = tokens->FindCertificate(name)) {
         return *identity;
       }
       return absl::UnauthenticatedError(absl::StrCat(
-          "client certificate CN=", ToView(name),
+          "client certificate CN=", name,
           " is not mapped to a principal (no cert:CN= line in the token "
           "file) and no bearer token was sent"));
     }
