@@ -180,7 +180,7 @@ std::string DumpLog(const fs::path& scratch,
   }
   // The fuzzer's column family numbers.
   const std::vector<std::string> order = {"events", "deal_index", "event_ids",
-                                          "meta", "default"};
+                                          "meta",   "default",    "snapshots"};
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());

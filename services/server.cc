@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
 
   storage::RocksDbOptions log_options;
   log_options.path = options.data_dir;
+  log_options.env = options.storage_env;
   ASSIGN_OR_RETURN(std::unique_ptr<storage::EventLog> log,
                    storage::OpenRocksDbEventLog(log_options));
   ledger::LedgerOptions ledger_options;
@@ -78,8 +79,7 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials,
-                           &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->query_service_.get());

@@ -23,10 +23,10 @@
 #include "services/deal_ledger_service.h"
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
-#include "services/security/call_guard.h"
-#include "services/security/transport.h"
 #include "services/metrics/http_server.h"
 #include "services/metrics/server_metrics.h"
+#include "services/security/call_guard.h"
+#include "services/security/transport.h"
 #include "services/subscription_hub.h"
 
 namespace pactlog::services {
@@ -38,6 +38,9 @@ struct ServerOptions {
   std::string data_dir = "var/pactlog";
   // Source of recorded times; nullptr for the system clock. Not owned.
   ledger::Clock* clock = nullptr;
+  // RocksDB environment of the log; nullptr for the default. Not owned.
+  // Tests inject storage faults through it.
+  rocksdb::Env* storage_env = nullptr;
   // Events between snapshot checkpoints (0: no snapshots); see
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 1000;

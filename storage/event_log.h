@@ -28,6 +28,10 @@
 #include "absl/types/span.h"
 #include "pactlog/v1/events.pb.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace pactlog::storage {
 
 // Where an event id was recorded.
@@ -174,6 +178,10 @@ struct RocksDbOptions {
   // Sync the write-ahead log on every Append (the durability promise).
   // Only tests and benchmarks of the raw engine may turn this off.
   bool sync = true;
+  // The RocksDB environment (file system, threads); nullptr for the
+  // default. Not owned; must outlive the log. Tests inject storage faults
+  // through it, the fuzzer keeps its databases in memory.
+  rocksdb::Env* env = nullptr;
 };
 
 // Opens (creating if needed) the RocksDB-backed log at options.path.

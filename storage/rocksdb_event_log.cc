@@ -274,8 +274,28 @@ class RocksDbEventLog final : public EventLog {
                               absl::Span<const uint64_t> sequences,
                               const EventVisitor& visitor, bool* stopped) const;
 
+  // Closes the database and opens it again (after a write error RocksDB
+  // treats as fatal), then deletes the keys of the failed batch in case its
+  // write-ahead log record survived: a failed Append stays invisible.
+  // Requires: append_mu_ held; takes db_mu_ exclusively.
+  absl::Status Reopen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // OK when a file can be created, written and synced in the database's
+  // directory.
+  absl::Status ProbeWritable() const;
+  // UNAVAILABLE while a failed Reopen left no database open.
+  absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // Sets the column family members from handles_.
+  void BindHandles();
+  void CloseDb();
+
   const std::string path_;
   rocksdb::WriteOptions write_options_;
+  // What the database was opened with, to open it again.
+  rocksdb::DBOptions db_options_;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors_;
+  // Held shared by every use of db_ and the handles, exclusively while
+  // Reopen replaces them.
+  mutable absl::Mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   // Every handle the database was opened with; destroyed before db_ closes.
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -288,6 +308,11 @@ class RocksDbEventLog final : public EventLog {
   // Serialises Append so its check of the next sequence holds for its write
   // even if a caller breaks the one-writer rule.
   absl::Mutex append_mu_;
+  // A write failed: RocksDB refuses writes until Resume() (which flushes
+  // the memtables and starts a new write-ahead log) succeeds.
+  bool write_failed_ ABSL_GUARDED_BY(append_mu_) = false;
+  // Deletes every key of the batch whose write failed.
+  rocksdb::WriteBatch failed_batch_undo_ ABSL_GUARDED_BY(append_mu_);
   // Written only under append_mu_, after a successful write; read anywhere.
   std::atomic<uint64_t> last_sequence_{0};
 };
@@ -298,14 +323,24 @@ absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
     return absl::InvalidArgumentError("RocksDbOptions.path is empty");
   }
   const std::filesystem::path path(options.path);
+  rocksdb::Env* const env =
+      options.env != nullptr ? options.env : rocksdb::Env::Default();
   if (const std::filesystem::path parent = path.parent_path();
       !parent.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(parent, error);
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("creating directory ", parent.string(),
-                       " for the event log: ", error.message()));
+    // Every missing ancestor, outermost first.
+    std::vector<std::string> missing;
+    for (std::filesystem::path dir = parent;
+         !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (env->FileExists(dir.string()).ok()) break;
+      missing.push_back(dir.string());
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      const rocksdb::Status created = env->CreateDirIfMissing(*it);
+      if (!created.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("creating directory ", *it,
+                         " for the event log: ", created.ToString()));
+      }
     }
   }
 
@@ -315,13 +350,13 @@ absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
   db_options.max_background_jobs = 2;
   db_options.db_write_buffer_size = kTotalWriteBufferBytes;
   db_options.keep_log_file_num = 10;
+  db_options.env = env;
 
   // RocksDB refuses to open a database without naming all its column
   // families, so ones this build does not know (from a newer format) are
   // opened too, with default options, until the format check rejects them.
   std::vector<std::string> existing;
-  std::error_code error;
-  if (std::filesystem::exists(path / "CURRENT", error)) {
+  if (env->FileExists((path / "CURRENT").string()).ok()) {
     RETURN_IF_ERROR(FromRocksDb(
         rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing),
         absl::StrCat("listing column families of the event log at ",
@@ -358,6 +393,8 @@ absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
   std::unique_ptr<RocksDbEventLog> log(new RocksDbEventLog(
       options.path, options.sync, std::unique_ptr<rocksdb::DB>(raw_db),
       std::move(handles)));
+  log->db_options_ = db_options;
+  log->descriptors_ = std::move(descriptors);
   RETURN_IF_ERROR(log->CheckOrInitFormat());
   RETURN_IF_ERROR(log->LoadLastSequence());
   return log;
@@ -368,6 +405,10 @@ RocksDbEventLog::RocksDbEventLog(
     std::vector<rocksdb::ColumnFamilyHandle*> handles)
     : path_(std::move(path)), db_(std::move(db)), handles_(std::move(handles)) {
   write_options_.sync = sync;
+  BindHandles();
+}
+
+void RocksDbEventLog::BindHandles() {
   events_ = Handle(kEventsCf);
   deal_index_ = Handle(kDealIndexCf);
   event_ids_ = Handle(kEventIdsCf);
@@ -379,15 +420,82 @@ RocksDbEventLog::~RocksDbEventLog() {
   // A clean close writes the memtables to table files, so that the next
   // open has no write-ahead log to replay and starts at once. (After a
   // crash the log is replayed as usual.) Best effort: nothing depends on it.
+  if (db_ == nullptr) return;  // a failed Reopen
   rocksdb::FlushOptions flush;
   flush.allow_write_stall = true;
   db_->Flush(flush, handles_).PermitUncheckedError();
+  CloseDb();
+}
+
+void RocksDbEventLog::CloseDb() {
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
+  handles_.clear();
   // Everything acknowledged is already in the synced WAL; a failing close
   // loses nothing that was promised.
   db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+absl::Status RocksDbEventLog::CheckOpen() const {
+  if (db_ != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("the event log at ", path_,
+                   " is closed while it recovers from a storage error; retry"));
+}
+
+absl::Status RocksDbEventLog::ProbeWritable() const {
+  // Through the database's Env, so it meets the same file system.
+  rocksdb::Env* env = db_options_.env;
+  const std::string probe = absl::StrCat(path_, "/PACTLOG-WRITE-PROBE");
+  std::unique_ptr<rocksdb::WritableFile> file;
+  rocksdb::Status status =
+      env->NewWritableFile(probe, &file, rocksdb::EnvOptions());
+  if (status.ok()) status = file->Append("probe");
+  if (status.ok()) status = file->Sync();
+  if (file != nullptr) {
+    const rocksdb::Status closed = file->Close();
+    if (status.ok()) status = closed;
+  }
+  env->DeleteFile(probe).PermitUncheckedError();
+  return FromRocksDb(
+      status, absl::StrCat("probing whether ", path_, " is writable again"));
+}
+
+absl::Status RocksDbEventLog::Reopen() {
+  // Closing is only worth it once the storage takes writes again; until
+  // then the open database keeps serving reads.
+  RETURN_IF_ERROR(ProbeWritable());
+  absl::MutexLock lock(&db_mu_);
+  const std::string doing = absl::StrCat("reopening the event log at ", path_,
+                                         " after a storage error");
+  if (db_ != nullptr) CloseDb();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  const rocksdb::Status opened =
+      rocksdb::DB::Open(db_options_, path_, descriptors_, &handles, &raw_db);
+  if (!opened.ok()) {
+    // Read-only, so that reads go on; the next Append tries again.
+    handles.clear();
+    raw_db = nullptr;
+    if (rocksdb::DB::OpenForReadOnly(db_options_, path_, descriptors_, &handles,
+                                     &raw_db)
+            .ok()) {
+      db_.reset(raw_db);
+      handles_ = std::move(handles);
+      BindHandles();
+    }
+    return FromRocksDb(opened, doing);
+  }
+  db_.reset(raw_db);
+  handles_ = std::move(handles);
+  BindHandles();
+  rocksdb::WriteOptions sync_write;
+  sync_write.sync = true;
+  RETURN_IF_ERROR(
+      FromRocksDb(db_->Write(sync_write, &failed_batch_undo_), doing));
+  return LoadLastSequence();
 }
 
 rocksdb::ColumnFamilyHandle* RocksDbEventLog::Handle(
@@ -483,6 +591,39 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
     return absl::InternalError("refusing to append an empty batch of events");
   }
   const uint64_t last = last_sequence_.load(std::memory_order_relaxed);
+  // Errors RocksDB deems fatal (a failed write-ahead log write or sync)
+  // need the database closed and opened again; Reopen does that in place.
+  if (write_failed_) {
+    rocksdb::Status resumed;
+    {
+      absl::ReaderMutexLock lock(&db_mu_);
+      resumed =
+          db_ != nullptr ? db_->Resume() : rocksdb::Status::IOError("not open");
+    }
+    absl::Status recovered;
+    if (resumed.ok()) {
+      rocksdb::WriteOptions sync_write;
+      sync_write.sync = true;
+      absl::ReaderMutexLock lock(&db_mu_);
+      recovered = FromRocksDb(db_->Write(sync_write, &failed_batch_undo_),
+                              "undoing the failed write");
+    } else {
+      recovered = Reopen();
+    }
+    if (!recovered.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "the event log at ", path_,
+          " refuses writes after a storage error and cannot recover yet (",
+          recovered.message(), "); nothing was recorded, retry"));
+    }
+    write_failed_ = false;
+    failed_batch_undo_.Clear();
+    if (LastSequence() != last) {
+      return absl::InternalError(absl::StrCat(
+          "after recovering from a storage error the event log at ", path_,
+          " ends at sequence ", LastSequence(), ", not ", last));
+    }
+  }
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& event = events[i];
@@ -518,10 +659,34 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
         batch.Put(event_ids_, event.data().event_id(), sequence_key), doing));
   }
   const uint64_t new_last = last + events.size();
-  RETURN_IF_ERROR(
-      FromRocksDb(db_->Write(write_options_, &batch),
-                  absl::StrCat("appending events at sequences ", last + 1, "..",
-                               new_last, " to the event log at ", path_)));
+  // After a failed write (an I/O error, a full disk), RocksDB holds a
+  // background error and refuses every write; once the fault has cleared,
+  // Resume() brings it back without reopening. Reads go on meanwhile.
+  rocksdb::Status written;
+  {
+    absl::ReaderMutexLock lock(&db_mu_);
+    written = db_->Write(write_options_, &batch);
+  }
+  if (!written.ok()) {
+    // RocksDB stops writing after such an error; the next Append resumes.
+    // Whether the record reached the write-ahead log is unknown, so its
+    // keys are deleted on recovery.
+    write_failed_ = true;
+    failed_batch_undo_.Clear();
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string sequence_key = EncodeUint64(last + 1 + i);
+      failed_batch_undo_.Delete(events_, sequence_key).PermitUncheckedError();
+      failed_batch_undo_
+          .Delete(deal_index_,
+                  DealIndexKey(events[i].deal_id(), events[i].deal_version()))
+          .PermitUncheckedError();
+      failed_batch_undo_.Delete(event_ids_, events[i].data().event_id())
+          .PermitUncheckedError();
+    }
+    return FromRocksDb(
+        written, absl::StrCat("appending events at sequences ", last + 1, "..",
+                              new_last, " to the event log at ", path_));
+  }
   last_sequence_.store(new_last, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -531,6 +696,8 @@ uint64_t RocksDbEventLog::LastSequence() const {
 }
 
 absl::StatusOr<Event> RocksDbEventLog::Get(uint64_t sequence) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   const uint64_t last = LastSequence();
   if (sequence == 0 || sequence > last) {
     return absl::NotFoundError(absl::StrCat("no event at sequence ", sequence,
@@ -552,6 +719,8 @@ absl::StatusOr<Event> RocksDbEventLog::Get(uint64_t sequence) const {
 
 absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
                                    const EventVisitor& visitor) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   const uint64_t last = LastSequence();
   if (after_sequence >= last) return absl::OkStatus();
 
@@ -597,6 +766,8 @@ absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
 absl::Status RocksDbEventLog::ScanDeal(std::string_view deal_id,
                                        uint64_t after_version,
                                        const EventVisitor& visitor) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   if (!IsIndexableDealId(deal_id) ||
       after_version == std::numeric_limits<uint64_t>::max()) {
     return absl::OkStatus();
@@ -706,6 +877,8 @@ absl::Status RocksDbEventLog::VisitDealChunk(
 
 absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
     std::string_view event_id) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   if (event_id.empty()) return std::nullopt;
   const uint64_t last = LastSequence();
   rocksdb::PinnableSlice value;
@@ -725,6 +898,8 @@ absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
 }
 
 StorageStats RocksDbEventLog::Stats() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (db_ == nullptr) return {};
   StorageStats stats;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     uint64_t value = 0;
@@ -807,6 +982,8 @@ absl::StatusOr<uint64_t> LastSequenceOfCopy(const std::string& path) {
 // itself, so the answer is exact however the copy raced with appends.
 absl::StatusOr<BackupInfo> RocksDbEventLog::CreateBackup(
     const std::string& directory) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   namespace fs = std::filesystem;
   const fs::path target(directory);
   if (directory.empty() || !target.is_absolute()) {
@@ -866,6 +1043,8 @@ absl::StatusOr<BackupInfo> RocksDbEventLog::CreateBackup(
 absl::Status RocksDbEventLog::WriteCheckpoint(
     const SnapshotCheckpoint& checkpoint,
     absl::Span<const SnapshotRecord> snapshots) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   if (checkpoint.sequence > LastSequence()) {
     return absl::InternalError(absl::StrCat(
         "refusing a snapshot checkpoint at sequence ", checkpoint.sequence,
@@ -901,6 +1080,8 @@ absl::Status RocksDbEventLog::WriteCheckpoint(
 
 absl::StatusOr<std::optional<SnapshotCheckpoint>>
 RocksDbEventLog::LastCheckpoint() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   std::string value;
   const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), snapshots_,
                                           ToSlice(kCheckpointKey), &value);
@@ -939,6 +1120,8 @@ absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::LatestSnapshot(
 
 absl::Status RocksDbEventLog::ScanLatestSnapshots(
     uint64_t max_sequence, const SnapshotVisitor& visitor) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   std::unique_ptr<rocksdb::Iterator> deals(
       db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
   std::unique_ptr<rocksdb::Iterator> latest(
@@ -966,6 +1149,8 @@ absl::Status RocksDbEventLog::ScanLatestSnapshots(
 
 absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::FindSnapshot(
     std::string_view deal_id, uint64_t max_sequence) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   if (!IsIndexableDealId(deal_id)) return std::nullopt;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
@@ -973,6 +1158,8 @@ absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::FindSnapshot(
 }
 
 absl::Status RocksDbEventLog::DeleteSnapshots() {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
   rocksdb::WriteBatch batch;
   // Every key: the checkpoint key starts with the terminator, deal ids with
   // a letter or digit, so all lie below 0xff.
