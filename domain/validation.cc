@@ -445,6 +445,14 @@ void CheckReadOptions(std::string_view field,
                       std::vector<FieldViolation>* out) {
   if (!options.has_as_of()) return;
   std::string as_of_field = Path(field, "as_of");
+  // "At least N" and "as of M < N" cannot both hold.
+  if (options.as_of().sequence() != 0 &&
+      options.min_sequence() > options.as_of().sequence()) {
+    Add(out, Path(field, "min_sequence"),
+        absl::StrCat("must be <= ", Path(as_of_field, "sequence"), " (",
+                     options.as_of().sequence(), ") when both are set, got ",
+                     options.min_sequence()));
+  }
   constexpr std::string_view kRange =
       "[0001-01-01T00:00:00Z, 9999-12-31T23:59:59.999999999Z]";
   if (options.as_of().has_recorded_time()) {
@@ -473,8 +481,7 @@ void CheckEventFilter(std::string_view field,
   }
   std::string sectors_field = Path(field, "sectors");
   for (int i = 0; i < filter.sectors_size(); ++i) {
-    CheckEnum<pactlog::v1::Sector>(Indexed(sectors_field, i),
-                                   filter.sectors(i),
+    CheckEnum<pactlog::v1::Sector>(Indexed(sectors_field, i), filter.sectors(i),
                                    &pactlog::v1::Sector_IsValid, out);
   }
   std::string categories_field = Path(field, "product_categories");

@@ -1058,11 +1058,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // min_sequence asks for an answer reflecting at least that sequence; an
-// as_of.sequence below it makes that impossible, and the request is
-// contradictory. The server answers OK with a log_sequence below
-// min_sequence instead (reported); enable this test when that is fixed.
-TEST_F(BadInputTest,
-       DISABLED_MinSequenceAboveAsOfSequenceIsInvalidArgumentNamingBoth) {
+// as_of.sequence below it makes that impossible, so the request is
+// contradictory and refused, naming both fields.
+TEST_F(BadInputTest, MinSequenceAboveAsOfSequenceIsInvalidArgumentNamingBoth) {
   v1::GetDealRequest request = GetDeal(kDeal);
   request.mutable_options()->mutable_as_of()->set_sequence(2);
   request.mutable_options()->set_min_sequence(5);
