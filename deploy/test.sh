@@ -17,4 +17,14 @@ for suite in "$PACTLOG_ROOT"/sdk/*/test.sh; do
   pactlog_log "running ${suite#$PACTLOG_ROOT/}"
   "$suite"
 done
+
+# Robustness beyond ctest (which runs tests/robustness: the bad-input table
+# and 20 kill -9 cycles of crash_test): each libFuzzer target for a short
+# fixed time (fuzz/run.sh alone fuzzes 10 minutes each), then the domain
+# and storage tests under ASan+UBSan and TSan (tests/sanitizers.sh without
+# --quick adds the service tests under ASan; run it by hand).
+pactlog_log "fuzzing each target for ${PACTLOG_FUZZ_SECONDS:-20}s (fuzz/run.sh)"
+"$PACTLOG_ROOT/fuzz/run.sh" "${PACTLOG_FUZZ_SECONDS:-20}"
+pactlog_log "sanitizers (tests/sanitizers.sh --quick)"
+"$PACTLOG_ROOT/tests/sanitizers.sh" --quick
 pactlog_log "all tests passed"

@@ -14,7 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-600}"
 build="${PACTLOG_FUZZ_BUILD_DIR:-$root/build/fuzz}"
-targets=(append_request_fuzzer stored_event_fuzzer)
+targets=(append_request_fuzzer stored_event_fuzzer pactctl_json_fuzzer)
 
 cmake --preset fuzz -S "$root" -B "$build" >/dev/null
 cmake --build "$build" -j 2 --target "${targets[@]}" >/dev/null

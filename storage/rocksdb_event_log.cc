@@ -659,9 +659,6 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
         batch.Put(event_ids_, event.data().event_id(), sequence_key), doing));
   }
   const uint64_t new_last = last + events.size();
-  // After a failed write (an I/O error, a full disk), RocksDB holds a
-  // background error and refuses every write; once the fault has cleared,
-  // Resume() brings it back without reopening. Reads go on meanwhile.
   rocksdb::Status written;
   {
     absl::ReaderMutexLock lock(&db_mu_);

@@ -37,32 +37,6 @@ struct Progress {
   uint64_t last_sequence = 0;
 };
 
-// Parses one line; INVALID_ARGUMENT naming the problem.
-absl::Status ParseLine(absl::string_view line, v1::AppendRequest* request) {
-  request->Clear();
-  google::protobuf::util::JsonParseOptions options;
-  auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(line.data(), line.size()), request,
-      options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a pactlog.v1.AppendRequest in JSON: ",
-                     std::string(parsed.message())));
-  }
-  if (request->events_size() == 0) {
-    return absl::InvalidArgumentError("the request holds no events");
-  }
-  for (int i = 0; i < request->events_size(); ++i) {
-    if (request->events(i).event_id().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "events[", i,
-          "].event_id is empty: load needs every event to carry its own id, "
-          "so that loading the file again records nothing twice"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 void DrawBar(const Output& output, const std::string& path,
              const Totals& totals, const Progress& done, absl::Duration took) {
   double fraction = totals.requests > 0
@@ -226,6 +200,31 @@ class Dispatch {
 
 }  // namespace
 
+absl::Status ParseLoadLine(absl::string_view line, v1::AppendRequest* request) {
+  request->Clear();
+  google::protobuf::util::JsonParseOptions options;
+  auto parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(line.data(), line.size()), request,
+      options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a pactlog.v1.AppendRequest in JSON: ",
+                     std::string(parsed.message())));
+  }
+  if (request->events_size() == 0) {
+    return absl::InvalidArgumentError("the request holds no events");
+  }
+  for (int i = 0; i < request->events_size(); ++i) {
+    if (request->events(i).event_id().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "events[", i,
+          "].event_id is empty: load needs every event to carry its own id, "
+          "so that loading the file again records nothing twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int RunLoad(client::Client& client, const Output& output,
             const std::string& path, bool progress, int parallel) {
   if (parallel < 1) {
@@ -244,7 +243,7 @@ int RunLoad(client::Client& client, const Output& output,
     for (int64_t number = 1; std::getline(in, line); ++number) {
       totals.bytes += static_cast<int64_t>(line.size()) + 1;
       if (absl::StripAsciiWhitespace(line).empty()) continue;
-      if (absl::Status parsed = ParseLine(line, &request); !parsed.ok()) {
+      if (absl::Status parsed = ParseLoadLine(line, &request); !parsed.ok()) {
         return ReportUsage(
             absl::StrCat(path, ":", number, ": ", parsed.message()), output);
       }
@@ -279,7 +278,8 @@ int RunLoad(client::Client& client, const Output& output,
       if (absl::StripAsciiWhitespace(line).empty()) continue;
       Dispatch::Item item;
       item.line = number;
-      if (absl::Status parsed = ParseLine(line, &item.request); !parsed.ok()) {
+      if (absl::Status parsed = ParseLoadLine(line, &item.request);
+          !parsed.ok()) {
         // The file changed under us since pass 1.
         exit_code = ReportUsage(
             absl::StrCat(path, ":", number, ": ", parsed.message()), output);
