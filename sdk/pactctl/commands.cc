@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -399,6 +401,40 @@ int RunTariffs(Client& client, const Output& output, const std::string& deal_id,
   }
   output.out << history.ToString();
   return kExitOk;
+}
+
+int RunVerify(Client& client, const Output& output, uint64_t after_sequence,
+              const std::string& trusted_hash_hex) {
+  std::string trusted_hash;
+  if (!trusted_hash_hex.empty() &&
+      (trusted_hash_hex.size() != 64 ||
+       !absl::c_all_of(trusted_hash_hex, absl::ascii_isxdigit))) {
+    return ReportUsage(
+        absl::StrCat("--trusted-hash must be 64 hex digits (a SHA-256), got \"",
+                     trusted_hash_hex, "\""),
+        output);
+  }
+  if (!trusted_hash_hex.empty()) {
+    trusted_hash = absl::HexStringToBytes(trusted_hash_hex);
+  }
+  auto verified = client.VerifyChain(after_sequence, trusted_hash);
+  if (!verified.ok()) return ReportError(verified.status(), output);
+  const bool broken = verified->first_broken_sequence() != 0;
+  if (output.json) {
+    output.out << ToJsonLine(*verified) << "\n";
+  } else if (broken) {
+    output.out << "BROKEN at sequence " << verified->first_broken_sequence()
+               << ": " << verified->problem() << "\n"
+               << "verified through sequence " << verified->verified_through()
+               << " (hash " << absl::BytesToHexString(verified->head_hash())
+               << ")\n";
+  } else {
+    output.out << "chain intact after sequence " << after_sequence
+               << " through sequence " << verified->verified_through()
+               << "; head hash "
+               << absl::BytesToHexString(verified->head_hash()) << "\n";
+  }
+  return broken ? kExitChainBroken : kExitOk;
 }
 
 int RunHealth(Client& client, const Output& output) {

@@ -7,6 +7,8 @@
 //      pactctl rejects before sending anything)
 //   3  unavailable: the server cannot be reached, is starting or stopping
 //      (UNAVAILABLE, DEADLINE_EXCEEDED), or health is not SERVING
+//   4  verify: the hash chain is broken (the first broken sequence and the
+//      problem are printed)
 #ifndef PACTLOG_SDK_PACTCTL_COMMANDS_H_
 #define PACTLOG_SDK_PACTCTL_COMMANDS_H_
 
@@ -31,6 +33,7 @@ enum ExitCode : int {
   kExitServerError = 1,
   kExitUsage = 2,
   kExitUnavailable = 3,
+  kExitChainBroken = 4,
 };
 
 struct Output {
@@ -76,6 +79,11 @@ int RunTariffs(client::Client& client, const Output& output,
                const std::string& deal_id, const std::string& category,
                const client::QueryOptions& options);
 int RunHealth(client::Client& client, const Output& output);
+
+// Admin.VerifyChain after `after_sequence`, against `trusted_hash_hex` (64
+// hex digits) when not empty. Exit 4 when the chain is broken.
+int RunVerify(client::Client& client, const Output& output,
+              uint64_t after_sequence, const std::string& trusted_hash_hex);
 
 // Follows the log until `limit` events were printed (0: no limit) or the
 // subscription is cancelled (Ctrl-C: `on_subscribed` receives the

@@ -27,7 +27,7 @@ constexpr char kExitCodes[] =
     "Exit codes: 0 success; 1 the server answered with an error (its gRPC "
     "code and message are printed); 2 usage (bad flags or input, e.g. "
     "malformed JSON); 3 unavailable (server unreachable, starting or "
-    "stopping; health not SERVING).";
+    "stopping; health not SERVING); 4 verify found the hash chain broken.";
 
 struct AsOfFlags {
   uint64_t sequence = 0;
@@ -223,6 +223,17 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_subcommand("health", "is the server SERVING?");
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "re-check the log's hash chain (Admin.VerifyChain); exit 4 "
+      "if it is broken");
+  uint64_t verify_after = 0;
+  std::string trusted_hash;
+  verify->add_option("--after", verify_after,
+                     "start after this sequence (its hash is trusted)");
+  verify->add_option("--trusted-hash", trusted_hash,
+                     "the hash (64 hex digits) you pinned at --after, e.g. "
+                     "a deal's chain_head");
 
   try {
     app.parse(argc, argv);
@@ -308,6 +319,9 @@ int Main(int argc, char** argv) {
                    [&](client::Subscription* s) { stop_signals->Watch(s); });
   }
   if (command->get_name() == "health") return RunHealth(client, output);
+  if (command == verify) {
+    return RunVerify(client, output, verify_after, trusted_hash);
+  }
 
   auto query = ToQueryOptions(as_of);
   if (!query.ok()) return ReportUsage(query.status().message(), output);

@@ -187,6 +187,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   connection->ledger = v1::DealLedger::NewStub(connection->channel);
   connection->query = v1::DealQuery::NewStub(connection->channel);
   connection->stream = v1::EventStream::NewStub(connection->channel);
+  connection->admin = v1::Admin::NewStub(connection->channel);
   connection->health =
       std::make_unique<internal::HealthStub>(connection->channel);
   return std::unique_ptr<Client>(new Client(std::move(connection)));
@@ -324,6 +325,20 @@ absl::StatusOr<v1::ReadResponse> Client::Read(uint64_t after_sequence,
   grpc::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->stream->Read(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::VerifyChainResponse> Client::VerifyChain(
+    uint64_t after_sequence, std::string_view trusted_hash) {
+  v1::VerifyChainRequest request;
+  request.set_after_sequence(after_sequence);
+  request.set_trusted_hash(std::string(trusted_hash));
+  v1::VerifyChainResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->admin->VerifyChain(context, request, &response);
       });
   if (!status.ok()) return ToStatus(status);
   return response;

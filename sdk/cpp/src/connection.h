@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "pactlog/client/client.h"
 #include "pactlog/client/wire/health.pb.h"
+#include "pactlog/v1/admin.grpc.pb.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
@@ -30,6 +31,7 @@ struct Connection {
   std::unique_ptr<v1::DealLedger::Stub> ledger;
   std::unique_ptr<v1::DealQuery::Stub> query;
   std::unique_ptr<v1::EventStream::Stub> stream;
+  std::unique_ptr<v1::Admin::Stub> admin;
   std::unique_ptr<HealthStub> health;
 
   // Prepares a context for one call: the bearer token, and the options'

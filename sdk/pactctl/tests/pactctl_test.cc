@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "pactlog/v1/admin.pb.h"
 #include "pactlog/v1/ledger.pb.h"
 #include "pactlog/v1/query.pb.h"
 #include "pactlog/v1/stream.pb.h"
@@ -99,6 +101,42 @@ TEST_F(PactctlTest, HealthIsServing) {
   Result json = Pactl({"--json", "health"});
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_THAT(json.out, HasSubstr("\"status\":\"SERVING\""));
+}
+
+TEST_F(PactctlTest, VerifyChecksTheChainFromAPinnedHash) {
+  Result deal = Pactl({"append", "us-japan", "--events", kJapanDeal});
+  ASSERT_EQ(deal.exit_code, 0) << deal.err;
+  // An auditor pins the chain head they were shown at sequence 3.
+  Result shown = Pactl({"--json", "deal", "us-japan"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const std::string pinned = absl::BytesToHexString(
+      Parse<v1::GetDealResponse>(shown.out).chain_head());
+  ASSERT_EQ(pinned.size(), 64u);
+  Result projects = Pactl({"append", "us-japan", "--events", "-"}, kProjects);
+  ASSERT_EQ(projects.exit_code, 0) << projects.err;
+
+  Result all = Pactl({"verify"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("chain intact after sequence 0 through "
+                                 "sequence 6"));
+  Result from_pin =
+      Pactl({"--json", "verify", "--after", "3", "--trusted-hash", pinned});
+  EXPECT_EQ(from_pin.exit_code, 0) << from_pin.err;
+  auto response = Parse<v1::VerifyChainResponse>(from_pin.out);
+  EXPECT_EQ(response.verified_through(), 6u);
+  EXPECT_EQ(response.first_broken_sequence(), 0u);
+
+  // A pin that does not match what the log holds: broken there, exit 4.
+  std::string wrong = pinned;
+  wrong[0] = wrong[0] == '0' ? '1' : '0';
+  Result mismatch = Pactl({"verify", "--after", "3", "--trusted-hash", wrong});
+  EXPECT_EQ(mismatch.exit_code, 4) << mismatch.out << mismatch.err;
+  EXPECT_THAT(mismatch.out, HasSubstr("BROKEN at sequence 3"));
+  EXPECT_THAT(mismatch.out, HasSubstr(wrong));
+
+  Result malformed = Pactl({"verify", "--trusted-hash", "abc"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_THAT(malformed.err, HasSubstr("--trusted-hash"));
 }
 
 TEST_F(PactctlTest, UnreachableServerExitsThree) {

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pactlog/client/subscription.h"
+#include "pactlog/v1/admin.pb.h"
 #include "pactlog/v1/events.pb.h"
 #include "pactlog/v1/ledger.pb.h"
 #include "pactlog/v1/query.pb.h"
@@ -193,6 +194,15 @@ class Client {
   // Server-side errors (a malformed filter, OUT_OF_RANGE) come from Next().
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       const SubscribeOptions& options = {});
+
+  // Re-checks the log's hash chain (Admin.VerifyChain) from the event after
+  // `after_sequence` to the head. `trusted_hash`, when not empty, is the
+  // hash the caller pinned at after_sequence (e.g. a GetDeal chain_head);
+  // a mismatch is reported as broken there. A broken chain is an OK answer
+  // with first_broken_sequence set. When the server authenticates callers
+  // this needs the admin role (PERMISSION_DENIED otherwise).
+  [[nodiscard]] absl::StatusOr<v1::VerifyChainResponse> VerifyChain(
+      uint64_t after_sequence = 0, std::string_view trusted_hash = {});
 
   // Asks the standard gRPC health service (grpc.health.v1.Health/Check)
   // once, without retries; `service` empty means the whole server.
