@@ -750,9 +750,11 @@ absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
     if (*sequence == last) break;
     ++expected;
   }
+  // A damaged block stops the iterator at the first event it holds.
   RETURN_IF_ERROR(FromRocksDb(
       it->status(),
-      absl::StrCat("scanning events after sequence ", after_sequence)));
+      absl::StrCat("reading the event at sequence ", expected,
+                   " (scanning after sequence ", after_sequence, ")")));
   if (!it->Valid()) {
     return absl::DataLossError(absl::StrCat("events at sequences ", expected,
                                             "..", last, " are missing"));
