@@ -403,6 +403,28 @@ int RunTariffs(Client& client, const Output& output, const std::string& deal_id,
   return kExitOk;
 }
 
+int RunBackup(Client& client, const Output& output,
+              const std::string& directory) {
+  if (directory.empty() || directory.front() != '/') {
+    return ReportUsage(
+        absl::StrCat("DIR must be an absolute path on the server's machine, "
+                     "got \"",
+                     directory, "\""),
+        output);
+  }
+  auto backup = client.Backup(directory);
+  if (!backup.ok()) return ReportError(backup.status(), output);
+  if (output.json) {
+    output.out << ToJsonLine(*backup) << "\n";
+  } else {
+    output.out << "backed up sequences 1.." << backup->sequence() << " to "
+               << backup->directory() << " (" << backup->bytes()
+               << " bytes); restore with: pactlogd --data-dir "
+               << backup->directory() << "\n";
+  }
+  return kExitOk;
+}
+
 int RunVerify(Client& client, const Output& output, uint64_t after_sequence,
               const std::string& trusted_hash_hex) {
   std::string trusted_hash;

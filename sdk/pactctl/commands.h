@@ -80,6 +80,10 @@ int RunTariffs(client::Client& client, const Output& output,
                const client::QueryOptions& options);
 int RunHealth(client::Client& client, const Output& output);
 
+// Admin.Backup into `directory` (absolute, on the server's machine).
+int RunBackup(client::Client& client, const Output& output,
+              const std::string& directory);
+
 // Admin.VerifyChain after `after_sequence`, against `trusted_hash_hex` (64
 // hex digits) when not empty. Exit 4 when the chain is broken.
 int RunVerify(client::Client& client, const Output& output,

@@ -223,6 +223,13 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_subcommand("health", "is the server SERVING?");
+  CLI::App* backup = app.add_subcommand(
+      "backup", "take an online, consistent backup (Admin.Backup)");
+  std::string backup_dir;
+  backup
+      ->add_option("DIR", backup_dir,
+                   "new directory on the server's machine (absolute)")
+      ->required();
   CLI::App* verify = app.add_subcommand(
       "verify",
       "re-check the log's hash chain (Admin.VerifyChain); exit 4 "
@@ -319,6 +326,7 @@ int Main(int argc, char** argv) {
                    [&](client::Subscription* s) { stop_signals->Watch(s); });
   }
   if (command->get_name() == "health") return RunHealth(client, output);
+  if (command == backup) return RunBackup(client, output, backup_dir);
   if (command == verify) {
     return RunVerify(client, output, verify_after, trusted_hash);
   }

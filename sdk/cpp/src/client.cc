@@ -344,6 +344,18 @@ absl::StatusOr<v1::VerifyChainResponse> Client::VerifyChain(
   return response;
 }
 
+absl::StatusOr<v1::BackupResponse> Client::Backup(std::string_view directory) {
+  v1::BackupRequest request;
+  request.set_directory(std::string(directory));
+  v1::BackupResponse response;
+  grpc::ClientContext context;
+  connection_->Prepare(&context);
+  const grpc::Status status =
+      connection_->admin->Backup(&context, request, &response);
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
 absl::StatusOr<ServingStatus> Client::Health(std::string_view service) {
   wire::HealthCheckRequest request;
   request.set_service(std::string(service));

@@ -139,6 +139,40 @@ TEST_F(PactctlTest, VerifyChecksTheChainFromAPinnedHash) {
   EXPECT_THAT(malformed.err, HasSubstr("--trusted-hash"));
 }
 
+TEST_F(PactctlTest, BackupWritesACopyThatServesTheSameState) {
+  AppendJapan();
+  const std::string copy = dir_ + "/backup-1";
+  Result backup = Pactl({"--json", "backup", copy});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  auto response = Parse<v1::BackupResponse>(backup.out);
+  EXPECT_EQ(response.sequence(), 6u);
+  EXPECT_EQ(response.directory(), copy);
+  EXPECT_GT(response.bytes(), 0u);
+  // Never overwrites: the same directory again is refused.
+  Result again = Pactl({"backup", copy});
+  EXPECT_EQ(again.exit_code, 1);
+  Result relative = Pactl({"backup", "relative/dir"});
+  EXPECT_EQ(relative.exit_code, 2);
+  EXPECT_THAT(relative.err, HasSubstr("absolute"));
+
+  // A server on the copy answers as the original did.
+  Result original = Pactl({"--json", "deal", "us-japan"});
+  ASSERT_EQ(original.exit_code, 0) << original.err;
+  auto restored = PactlogdProcess::Start(PactlogdOptions{.data_dir = copy});
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  Result from_copy = Pactctl(dir_, {"--address", (*restored)->address(),
+                                    "--json", "deal", "us-japan"})
+                         .Wait();
+  ASSERT_EQ(from_copy.exit_code, 0) << from_copy.err;
+  // Equal but for when each server evaluated the tariffs (now).
+  auto expected = Parse<v1::GetDealResponse>(original.out);
+  auto actual = Parse<v1::GetDealResponse>(from_copy.out);
+  expected.mutable_deal()->clear_tariffs_evaluated_at();
+  actual.mutable_deal()->clear_tariffs_evaluated_at();
+  EXPECT_EQ(actual.SerializeAsString(), expected.SerializeAsString())
+      << from_copy.out;
+}
+
 TEST_F(PactctlTest, UnreachableServerExitsThree) {
   ASSERT_TRUE(server_->Stop().ok());
   Result health = Pactl({"health"});

@@ -204,6 +204,14 @@ class Client {
   [[nodiscard]] absl::StatusOr<v1::VerifyChainResponse> VerifyChain(
       uint64_t after_sequence = 0, std::string_view trusted_hash = {});
 
+  // Takes an online, consistent backup of the whole log into `directory`
+  // on the server's machine (Admin.Backup): absolute, not existing yet,
+  // inside the server's --backup-root if it has one. Answers the sequence
+  // the copy holds. Needs the admin role when the server authenticates.
+  // Not retried (a retry after a lost answer would find the directory).
+  [[nodiscard]] absl::StatusOr<v1::BackupResponse> Backup(
+      std::string_view directory);
+
   // Asks the standard gRPC health service (grpc.health.v1.Health/Check)
   // once, without retries; `service` empty means the whole server.
   // UNAVAILABLE when the server cannot be reached.
