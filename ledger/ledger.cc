@@ -450,11 +450,15 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
       applied_sequence_.store(last, std::memory_order_release);
       last_recorded_time_ = now;
       last_hash_ = batch.chain_head();
+      // Moved, not copied: the subscription window keeps them.
+      const CommittedEvents committed =
+          std::make_shared<const std::vector<v1::Event>>(
+              std::move(batch.events()));
       for (const CommitObserver& observer : observers_) {
-        observer(batch.events());
+        observer(committed);
       }
       if (options_.snapshot_interval > 0) {
-        for (const v1::Event& event : batch.events()) {
+        for (const v1::Event& event : *committed) {
           dirty_deals_.insert(event.deal_id());
         }
         events_since_checkpoint_ += count;

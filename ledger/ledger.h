@@ -107,11 +107,13 @@ class Ledger {
   // Called exactly once per Append, on the writer thread (or on the
   // caller's thread when the ledger is not running).
   using AppendDone = std::function<void(absl::Status)>;
-  // Called on the writer thread after each batch is durable and applied,
-  // with the batch's events in sequence order (valid only during the call).
+  // A committed batch's events in sequence order, shared (never copied)
+  // by every observer that keeps them.
+  using CommittedEvents =
+      std::shared_ptr<const std::vector<pactlog::v1::Event>>;
+  // Called on the writer thread after each batch is durable and applied.
   // Must not block.
-  using CommitObserver =
-      std::function<void(absl::Span<const pactlog::v1::Event> events)>;
+  using CommitObserver = std::function<void(const CommittedEvents& events)>;
 
   // Takes ownership of `log`. The ledger is not ready until Recover().
   Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options);

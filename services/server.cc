@@ -59,15 +59,16 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   server->hub_ = std::make_unique<SubscriptionHub>(server->ledger_.get(),
                                                    options.subscriptions);
   server->ledger_->AddCommitObserver(
-      [hub = server->hub_.get()](absl::Span<const pactlog::v1::Event> events) {
+      [hub =
+           server->hub_.get()](const ledger::Ledger::CommittedEvents& events) {
         hub->OnCommit(events);
       });
   server->metrics_ = std::make_unique<metrics::ServerMetrics>(
       server->ledger_.get(), server->hub_.get());
   server->ledger_->AddCommitObserver(
       [metrics = server->metrics_.get()](
-          absl::Span<const pactlog::v1::Event> events) {
-        metrics->OnCommit(events);
+          const ledger::Ledger::CommittedEvents& events) {
+        metrics->OnCommit(*events);
       });
   server->ledger_service_ = std::make_unique<DealLedgerService>(
       server->ledger_.get(), server->guard_.get());

@@ -173,12 +173,17 @@ SubscriptionHub::SubscriptionHub(const ledger::Ledger* ledger,
 
 SubscriptionHub::~SubscriptionHub() { Shutdown(); }
 
-void SubscriptionHub::OnCommit(absl::Span<const v1::Event> events) {
-  if (events.empty()) return;
+void SubscriptionHub::OnCommit(const ledger::Ledger::CommittedEvents& events) {
+  if (events == nullptr || events->empty()) return;
   {
     absl::MutexLock lock(&window_mu_);
-    for (const v1::Event& event : events) window_.push_back(event);
-    while (static_cast<int>(window_.size()) > options_.recent_events) {
+    window_.push_back(events);
+    window_events_ += events->size();
+    const size_t keep =
+        static_cast<size_t>(std::max(options_.recent_events, 0));
+    while (window_.size() > 1 &&
+           window_events_ - window_.front()->size() >= keep) {
+      window_events_ -= window_.front()->size();
       window_.pop_front();
     }
   }
@@ -205,9 +210,10 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
     case v1::SubscribeRequest::kAfterSequence:
       position = request->after_sequence();
       if (position > head) {
-        return Refuse(call, absl::OutOfRangeError(
-            absl::StrCat("after_sequence ", position,
-                         " is beyond the last sequence of the log, ", head)));
+        return Refuse(call,
+                      absl::OutOfRangeError(absl::StrCat(
+                          "after_sequence ", position,
+                          " is beyond the last sequence of the log, ", head)));
       }
       break;
     case v1::SubscribeRequest::kFromEnd:
@@ -236,14 +242,16 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) {
-      return Refuse(call, absl::UnavailableError(
-          "pactlogd is shutting down; subscribe again to another server or "
-          "after restart"));
+      return Refuse(
+          call,
+          absl::UnavailableError(
+              "pactlogd is shutting down; subscribe again to another server or "
+              "after restart"));
     }
     if (static_cast<int>(all_.size()) >= options_.max_subscribers) {
-      return Refuse(call, absl::ResourceExhaustedError(
-          absl::StrCat("this server already serves the maximum of ",
-                       options_.max_subscribers, " subscriptions")));
+      return Refuse(call, absl::ResourceExhaustedError(absl::StrCat(
+                              "this server already serves the maximum of ",
+                              options_.max_subscribers, " subscriptions")));
     }
     all_.emplace(subscriber.get(), subscriber);
   }
@@ -309,18 +317,30 @@ absl::StatusOr<uint64_t> SubscriptionHub::Fill(
   const uint64_t position = subscriber.position;
   {
     absl::ReaderMutexLock lock(&window_mu_);
-    if (!window_.empty() && position + 1 >= window_.front().sequence() &&
-        position < window_.back().sequence()) {
+    if (!window_.empty() &&
+        position + 1 >= window_.front()->front().sequence() &&
+        position < window_.back()->back().sequence()) {
       uint64_t last = position;
       int examined = 0;
-      for (size_t i = position + 1 - window_.front().sequence();
-           i < window_.size() && window_[i].sequence() <= head; ++i) {
-        const v1::Event& event = window_[i];
-        last = event.sequence();
-        if (subscriber.matcher.Matches(event)) *out->Add() = event;
-        if (out->size() >= subscriber.max_events ||
-            ++examined >= options_.max_examined_per_step) {
-          break;
+      // The batch holding position + 1: batches are consecutive, so a
+      // binary search on their first sequences finds it.
+      auto batch = std::upper_bound(
+          window_.begin(), window_.end(), position + 1,
+          [](uint64_t sequence, const ledger::Ledger::CommittedEvents& b) {
+            return sequence < b->front().sequence();
+          });
+      --batch;
+      size_t i = position + 1 - (*batch)->front().sequence();
+      for (; batch != window_.end(); ++batch, i = 0) {
+        for (; i < (*batch)->size(); ++i) {
+          const v1::Event& event = (**batch)[i];
+          if (event.sequence() > head) return last;
+          last = event.sequence();
+          if (subscriber.matcher.Matches(event)) *out->Add() = event;
+          if (out->size() >= subscriber.max_events ||
+              ++examined >= options_.max_examined_per_step) {
+            return last;
+          }
         }
       }
       return last;

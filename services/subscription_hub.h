@@ -74,7 +74,7 @@ class SubscriptionHub {
   // The ledger's commit observer: keeps the events in the recent window and
   // wakes idle subscriptions. Called on the writer thread; never blocks on
   // I/O.
-  void OnCommit(absl::Span<const pactlog::v1::Event> events);
+  void OnCommit(const ledger::Ledger::CommittedEvents& events);
 
   // Starts serving one Subscribe call. Validates `request`; a bad request
   // is finished at once with INVALID_ARGUMENT / OUT_OF_RANGE. `call`, when
@@ -130,9 +130,14 @@ class SubscriptionHub {
   uint64_t storage_reads_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> workers_;
 
-  // The recent window: consecutive events ending at the last commit.
+  // The recent window: whole committed batches, consecutive in sequence,
+  // ending at the last commit, shared with the ledger (no event is copied
+  // into it). Holds at least options_.recent_events events once the log
+  // has that many, and at most one batch more.
   mutable absl::Mutex window_mu_;
-  std::deque<pactlog::v1::Event> window_ ABSL_GUARDED_BY(window_mu_);
+  std::deque<ledger::Ledger::CommittedEvents> window_
+      ABSL_GUARDED_BY(window_mu_);
+  size_t window_events_ ABSL_GUARDED_BY(window_mu_) = 0;
 };
 
 }  // namespace pactlog::services
