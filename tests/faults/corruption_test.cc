@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "storage/event_log.h"
+#include "tests/faults/stored_event.h"
 #include "tests/service/test_support.h"
 
 namespace pactlog::testing {
@@ -24,18 +25,10 @@ using ::testing::HasSubstr;
 constexpr uint64_t kEvents = 400;
 
 v1::Event MakeEvent(uint64_t sequence) {
-  v1::Event event;
-  event.set_sequence(sequence);
-  event.set_deal_id("deal-a");
-  event.set_deal_version(sequence);
-  event.mutable_recorded_time()->set_seconds(1'750'000'000 + sequence);
-  event.set_actor("corruption-test");
+  v1::Event event =
+      StoredEvent(sequence, sequence,
+                  absl::StrCat("https://example.gov/notice/", sequence));
   v1::EventData* data = event.mutable_data();
-  data->set_event_id(absl::StrCat("evt-", sequence));
-  data->mutable_effective_time()->set_seconds(1'740'000'000);
-  data->mutable_provenance()->set_source(
-      absl::StrCat("https://example.gov/notice/", sequence));
-  data->mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
   if (sequence == 1) {
     v1::DealAnnouncement* deal = data->mutable_announcement()->mutable_deal();
     deal->set_title("Corruption-test framework");

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "storage/event_log.h"
 #include "tests/faults/faulty_file_system.h"
+#include "tests/faults/stored_event.h"
 #include "tests/service/test_support.h"
 
 namespace pactlog::testing {
@@ -37,18 +38,8 @@ const FaultCase kFaults[] = {
 };
 
 v1::Event MakeEvent(uint64_t sequence, uint64_t deal_version) {
-  v1::Event event;
-  event.set_sequence(sequence);
-  event.set_deal_id("deal-a");
-  event.set_deal_version(deal_version);
-  event.mutable_recorded_time()->set_seconds(1'750'000'000 + sequence);
-  event.set_actor("fault-test");
-  v1::EventData* data = event.mutable_data();
-  data->set_event_id(absl::StrCat("evt-", sequence, "-v", deal_version));
-  data->mutable_effective_time()->set_seconds(1'740'000'000);
-  data->mutable_provenance()->set_source("storage_fault_test");
-  data->mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
-  v1::TariffChange* change = data->mutable_tariff_change();
+  v1::Event event = StoredEvent(sequence, deal_version, "storage_fault_test");
+  v1::TariffChange* change = event.mutable_data()->mutable_tariff_change();
   change->set_product_category("steel");
   change->set_rate_bps(static_cast<int32_t>(1000 + sequence));
   return event;
