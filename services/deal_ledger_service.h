@@ -11,7 +11,8 @@
 
 namespace pactlog::services {
 
-class DealLedgerService final : public pactlog::v1::DealLedger::CallbackService {
+class DealLedgerService final
+    : public pactlog::v1::DealLedger::CallbackService {
  public:
   // Neither is owned; both must outlive the service. Every call passes
   // `guard` first: an Append needs the role of each event kind it holds,
@@ -20,9 +21,10 @@ class DealLedgerService final : public pactlog::v1::DealLedger::CallbackService 
   DealLedgerService(ledger::Ledger* ledger, const security::CallGuard* guard)
       : ledger_(ledger), guard_(guard) {}
 
-  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
-                                   const pactlog::v1::AppendRequest* request,
-                                   pactlog::v1::AppendResponse* response) override;
+  grpc::ServerUnaryReactor* Append(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::AppendRequest* request,
+      pactlog::v1::AppendResponse* response) override;
 
  private:
   ledger::Ledger* const ledger_;

@@ -444,8 +444,8 @@ TEST_F(AuthTest, AdminOperationsNeedTheAdminRole) {
   for (const TestPrincipal& principal : principals_) {
     if (principal.roles == "admin") continue;
     SCOPED_TRACE(principal.name);
-    status = admin->Backup(AuthContext(principal.token).get(), request,
-                           &response);
+    status =
+        admin->Backup(AuthContext(principal.token).get(), request, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_THAT(status.error_message(), HasSubstr("needs role admin"));
   }
