@@ -23,8 +23,6 @@
 // NOT_FOUND (Get beyond the log); a scan visits strictly increasing
 // sequences; the replay fails only with DATA_LOSS, and when it succeeds
 // every replayed deal renders.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -342,10 +342,6 @@ absl::Status Ledger::Recover() {
       return false;
     }
     state.Apply(event);
-    // A deal changed after the checkpoint has no snapshot of its current
-    // state yet: the next checkpoint must write one, or a later start-up
-    // would take its older snapshot for current and skip these events.
-    dirty_deals_.insert(event.deal_id());
     last_recorded =
         std::max(last_recorded, domain::ToAbslTime(event.recorded_time()));
     ++expected_sequence;
@@ -354,6 +350,12 @@ absl::Status Ledger::Recover() {
   RETURN_IF_ERROR(broken);
   recovery_stats_.events_replayed = expected_sequence - 1 - checkpoint;
   events_since_checkpoint_ = recovery_stats_.events_replayed;
+  // A deal changed after the checkpoint has no snapshot of its current
+  // state yet: the next checkpoint must write one, or a later start-up
+  // would take its older snapshot for current and skip those events.
+  for (const auto& [deal_id, state] : states) {
+    if (state.last_sequence() > checkpoint) dirty_deals_.insert(deal_id);
+  }
   ASSIGN_OR_RETURN(last_hash_, ChainHeadAt(expected_sequence - 1));
 
   {

@@ -308,8 +308,8 @@ class RocksDbEventLog final : public EventLog {
   // Serialises Append so its check of the next sequence holds for its write
   // even if a caller breaks the one-writer rule.
   absl::Mutex append_mu_;
-  // A write failed: RocksDB refuses writes until Resume() (which flushes
-  // the memtables and starts a new write-ahead log) succeeds.
+  // A write failed: RocksDB refuses writes until Resume() succeeds or, for
+  // errors it deems fatal, Reopen(); the next Append tries both.
   bool write_failed_ ABSL_GUARDED_BY(append_mu_) = false;
   // Deletes every key of the batch whose write failed.
   rocksdb::WriteBatch failed_batch_undo_ ABSL_GUARDED_BY(append_mu_);
