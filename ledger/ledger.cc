@@ -1,15 +1,20 @@
 #include "ledger/ledger.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/hash_chain.h"
 #include "domain/validation.h"
 #include "pactlog/internal/deal_snapshot.pb.h"
+#include "pactlog/internal/record_entry.pb.h"
 #include "util/status_macros.h"
 
 namespace pactlog::ledger {
@@ -47,11 +52,15 @@ AsOfBounds AsOfBounds::FromProto(const v1::AsOf& as_of) {
 // live state until the synced write succeeds.
 class Ledger::Batch {
  public:
-  Batch(Ledger* ledger, absl::Time now)
+  // `chain_head`: the hash of the last event of the log.
+  Batch(Ledger* ledger, absl::Time now, std::string chain_head)
       : ledger_(ledger),
         now_(now),
         next_sequence_(ledger->applied_sequence() + 1),
-        chain_head_(ledger->last_hash_) {}
+        chain_head_(std::move(chain_head)) {}
+
+  // The recorded time of the requests prepared from now on.
+  void set_now(absl::Time now) { now_ = now; }
 
   // Checks one request against the staged state and, when it passes,
   // stages its events. On error nothing of the request is staged.
@@ -80,7 +89,7 @@ class Ledger::Batch {
                       uint64_t sequence, uint64_t deal_version);
 
   Ledger* const ledger_;
-  const absl::Time now_;
+  absl::Time now_;
   uint64_t next_sequence_;
   std::vector<v1::Event> events_;
   // Event id -> index in events_.
@@ -271,9 +280,20 @@ void Ledger::Batch::Publish(
 }
 
 Ledger::Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options)
+    : Ledger(std::move(log), nullptr, std::move(options)) {}
+
+Ledger::Ledger(std::unique_ptr<storage::EventLog> log,
+               std::unique_ptr<storage::RecordLog> record,
+               LedgerOptions options)
     : log_(std::move(log)),
-      options_(options),
-      clock_(options.clock != nullptr ? options.clock : &system_clock_) {}
+      record_(std::move(record)),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_) {
+  if (record_ != nullptr) {
+    absl::BitGen gen;
+    proposer_id_ = NewEventId(gen);
+  }
+}
 
 Ledger::~Ledger() { Stop(); }
 
@@ -367,6 +387,23 @@ absl::Status Ledger::Recover() {
   }
   last_recorded_time_ = last_recorded;
   applied_sequence_.store(expected_sequence - 1, std::memory_order_release);
+  if (record_ != nullptr) {
+    // The projection is at some position of the record; apply the record
+    // from there through its last entry before serving.
+    ASSIGN_OR_RETURN(const uint64_t position, log_->SourcePosition());
+    ASSIGN_OR_RETURN(const uint64_t head, record_->LastPosition());
+    {
+      absl::MutexLock lock(&apply_mu_);
+      applier_stop_ = false;
+      applier_stats_.applied_position = position;
+    }
+    applier_ = std::thread(&Ledger::ApplierLoop, this);
+    if (!AwaitPosition(head, absl::InfiniteFuture())) {
+      return absl::UnavailableError(absl::StrCat(
+          "stopped before applying ", record_->Describe(), " through ",
+          head));
+    }
+  }
   {
     absl::MutexLock lock(&queue_mu_);
     accepting_ = true;
@@ -385,6 +422,12 @@ void Ledger::Stop() {
   }
   ready_.store(false, std::memory_order_release);
   if (writer_.joinable()) writer_.join();
+  // The writer may wait for the applier, so the applier stops last.
+  {
+    absl::MutexLock lock(&apply_mu_);
+    applier_stop_ = true;
+  }
+  if (applier_.joinable()) applier_.join();
 }
 
 void Ledger::Append(const v1::AppendRequest* request,
@@ -422,13 +465,17 @@ void Ledger::WriterLoop() {
         queue_.pop_front();
       }
     }
-    ProcessBatch(batch);
+    if (record_ != nullptr) {
+      ProposeBatch(batch);
+    } else {
+      ProcessBatch(batch);
+    }
   }
 }
 
 void Ledger::ProcessBatch(std::vector<Pending>& pending) {
   const absl::Time now = std::max(clock_->Now(), last_recorded_time_);
-  Batch batch(this, now);
+  Batch batch(this, now, last_hash_);
   std::vector<absl::Status> results(pending.size());
   std::vector<bool> needs_write(pending.size(), false);
   for (size_t i = 0; i < pending.size(); ++i) {
@@ -439,35 +486,9 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
   }
 
   if (!batch.events().empty()) {
-    const uint64_t last = batch.events().back().sequence();
-    const size_t count = batch.events().size();
     absl::Status written = log_->Append(batch.events());
     if (written.ok()) {
-      {
-        absl::MutexLock lock(&state_mu_);
-        batch.Publish(&deals_);
-        ++stats_.batches;
-        stats_.events_written += count;
-      }
-      applied_sequence_.store(last, std::memory_order_release);
-      last_recorded_time_ = now;
-      last_hash_ = batch.chain_head();
-      // Moved, not copied: the subscription window keeps them.
-      const CommittedEvents committed =
-          std::make_shared<const std::vector<v1::Event>>(
-              std::move(batch.events()));
-      for (const CommitObserver& observer : observers_) {
-        observer(committed);
-      }
-      if (options_.snapshot_interval > 0) {
-        for (const v1::Event& event : *committed) {
-          dirty_deals_.insert(event.deal_id());
-        }
-        events_since_checkpoint_ += count;
-        if (events_since_checkpoint_ >= options_.snapshot_interval) {
-          WriteCheckpoint();
-        }
-      }
+      Commit(batch, now);
     } else {
       for (size_t i = 0; i < pending.size(); ++i) {
         if (results[i].ok() && needs_write[i]) {
@@ -485,6 +506,36 @@ void Ledger::ProcessBatch(std::vector<Pending>& pending) {
   }
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i].done(std::move(results[i]));
+  }
+}
+
+void Ledger::Commit(Batch& batch, absl::Time last_recorded) {
+  const uint64_t last = batch.events().back().sequence();
+  const size_t count = batch.events().size();
+  {
+    absl::MutexLock lock(&state_mu_);
+    batch.Publish(&deals_);
+    ++stats_.batches;
+    stats_.events_written += count;
+  }
+  applied_sequence_.store(last, std::memory_order_release);
+  last_recorded_time_ = last_recorded;
+  last_hash_ = batch.chain_head();
+  // Moved, not copied: the subscription window keeps them.
+  const CommittedEvents committed =
+      std::make_shared<const std::vector<v1::Event>>(
+          std::move(batch.events()));
+  for (const CommitObserver& observer : observers_) {
+    observer(committed);
+  }
+  if (options_.snapshot_interval > 0) {
+    for (const v1::Event& event : *committed) {
+      dirty_deals_.insert(event.deal_id());
+    }
+    events_since_checkpoint_ += count;
+    if (events_since_checkpoint_ >= options_.snapshot_interval) {
+      WriteCheckpoint();
+    }
   }
 }
 
@@ -684,6 +735,365 @@ absl::StatusOr<ChainVerification> Ledger::VerifyChain(
 WriterStats Ledger::writer_stats() const {
   absl::ReaderMutexLock lock(&state_mu_);
   return stats_;
+}
+
+
+// ---------------------------------------------------------------------------
+// Replicated mode: the writer proposes, the applier applies.
+
+namespace {
+
+// The Nats-Msg-Id style de-duplication id of an entry. A request whose
+// events all carry the caller's event ids gets an id from its content, so
+// a caller's retry through any replica within the record's window is
+// stored once; other entries are named by their proposer and number, so
+// only the proposer's own republishing is folded.
+std::string DedupId(const v1::AppendRequest& original,
+                    const internal::RecordEntry& entry) {
+  bool all_ids = original.events_size() > 0;
+  for (const v1::EventData& data : original.events()) {
+    all_ids &= !data.event_id().empty();
+  }
+  if (!all_ids) {
+    return absl::StrCat("p-", entry.proposer(), "-", entry.proposal());
+  }
+  std::string content;
+  original.SerializeToString(&content);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(content.data()),
+         content.size(), digest);
+  return absl::StrCat(
+      "c-", absl::BytesToHexString(absl::string_view(
+                reinterpret_cast<const char*>(digest), sizeof(digest))));
+}
+
+}  // namespace
+
+void Ledger::Warn(std::string_view message) const {
+  if (options_.warn) options_.warn(message);
+}
+
+bool Ledger::AwaitApplied(uint64_t sequence, absl::Time deadline) const {
+  if (applied_sequence() >= sequence) return true;
+  if (record_ == nullptr) return false;
+  auto reached = [this, sequence]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+    return applied_sequence() >= sequence || applier_stop_;
+  };
+  absl::MutexLock lock(&apply_mu_);
+  apply_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  return applied_sequence() >= sequence;
+}
+
+bool Ledger::AwaitPosition(uint64_t position, absl::Time deadline) const {
+  auto reached = [this, position]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+    return applier_stats_.applied_position >= position || applier_stop_;
+  };
+  absl::MutexLock lock(&apply_mu_);
+  apply_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  return applier_stats_.applied_position >= position;
+}
+
+ApplierStats Ledger::applier_stats() const {
+  absl::MutexLock lock(&apply_mu_);
+  return applier_stats_;
+}
+
+void Ledger::ApplierLoop() {
+  uint64_t position;
+  {
+    absl::MutexLock lock(&apply_mu_);
+    position = applier_stats_.applied_position;
+  }
+  auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+    return applier_stop_;
+  };
+  // Waits `backoff` unless asked to stop; returns whether to stop.
+  auto pause = [&](absl::Duration backoff) {
+    absl::MutexLock lock(&apply_mu_);
+    return apply_mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff);
+  };
+  const absl::Duration kFirstBackoff = absl::Milliseconds(50);
+  absl::Duration backoff = kFirstBackoff;
+  std::unique_ptr<storage::RecordReader> reader;
+  std::vector<storage::RecordEntry> entries;
+  while (true) {
+    {
+      absl::MutexLock lock(&apply_mu_);
+      if (applier_stop_) return;
+    }
+    absl::Status status;
+    if (reader == nullptr) {
+      absl::StatusOr<std::unique_ptr<storage::RecordReader>> opened =
+          record_->Read(position);
+      if (opened.ok()) {
+        reader = *std::move(opened);
+      } else {
+        status = opened.status();
+      }
+    }
+    if (reader != nullptr) {
+      entries.clear();
+      status = reader->Next(absl::Milliseconds(100),
+                            static_cast<size_t>(options_.max_batch_requests),
+                            &entries);
+      if (status.ok() && !entries.empty()) {
+        status = ApplyEntries(entries);
+        if (status.ok()) position = entries.back().position;
+      }
+    }
+    if (status.ok()) {
+      backoff = kFirstBackoff;
+      continue;
+    }
+    // Reopen the reader from the last position applied: nothing is skipped
+    // and nothing is applied twice.
+    Warn(absl::StrCat("applying the log of record after position ", position,
+                      ": ", status.ToString(), "; retrying in ",
+                      absl::FormatDuration(backoff)));
+    reader.reset();
+    {
+      absl::MutexLock lock(&apply_mu_);
+      ++applier_stats_.reader_restarts;
+    }
+    if (pause(backoff)) return;
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+}
+
+absl::Status Ledger::ApplyEntries(
+    absl::Span<const storage::RecordEntry> entries) {
+  Batch batch(this, last_recorded_time_, last_hash_);
+  absl::Time last_recorded = last_recorded_time_;
+  std::vector<std::pair<uint64_t, Outcome>> outcomes;
+  std::vector<std::pair<std::string, uint64_t>> positions;
+  uint64_t refused = 0, skipped = 0;
+  internal::RecordEntry entry;
+  for (const storage::RecordEntry& raw : entries) {
+    positions.emplace_back(raw.deal_id, raw.position);
+    // Every replica decides the same for the same entry: only the entry and
+    // the state before it go into the decision.
+    bool ours = entry.ParseFromString(raw.payload) &&
+                entry.request().deal_id() == raw.deal_id &&
+                domain::ValidateAppendRequest(entry.request()).ok();
+    for (const v1::EventData& data : entry.request().events()) {
+      ours &= !data.event_id().empty();
+    }
+    if (!ours) {
+      ++skipped;
+      Warn(absl::StrCat("skipping the entry at position ", raw.position,
+                        " of the log of record: it is not a pactlog append "
+                        "for deal \"",
+                        raw.deal_id, "\""));
+      continue;
+    }
+    const absl::Time now = std::max(
+        last_recorded, domain::ToAbslTime(entry.proposed_time()));
+    batch.set_now(now);
+    Outcome outcome;
+    bool needs_write = false;
+    outcome.status =
+        batch.Prepare(entry.request(), &outcome.response, &needs_write);
+    if (!outcome.status.ok()) ++refused;
+    if (outcome.status.ok() && !outcome.response.deduplicated()) {
+      last_recorded = now;
+    }
+    if (entry.proposer() == proposer_id_) {
+      outcomes.emplace_back(raw.position, std::move(outcome));
+    }
+  }
+  const uint64_t last_position = entries.back().position;
+  RETURN_IF_ERROR(log_->AppendApplied(batch.events(), last_position));
+  const uint64_t count = batch.events().size();
+  if (count > 0) Commit(batch, last_recorded);
+  {
+    absl::MutexLock lock(&state_mu_);
+    for (auto& [deal_id, position] : positions) {
+      deal_positions_[deal_id] = position;
+    }
+  }
+  absl::MutexLock lock(&apply_mu_);
+  applier_stats_.applied_position = last_position;
+  applier_stats_.entries += entries.size();
+  applier_stats_.entries_refused += refused;
+  applier_stats_.entries_skipped += skipped;
+  for (auto& [position, outcome] : outcomes) {
+    outcomes_[position] = std::move(outcome);
+  }
+  // Outcomes nobody came for (the writer gave up waiting) go eventually.
+  constexpr uint64_t kOutcomeHorizon = 1'000'000;
+  if (last_position > kOutcomeHorizon) {
+    outcomes_.erase(outcomes_.begin(),
+                    outcomes_.lower_bound(last_position - kOutcomeHorizon));
+  }
+  return absl::OkStatus();
+}
+
+void Ledger::ProposeBatch(std::vector<Pending>& pending) {
+  const size_t n = pending.size();
+  std::vector<absl::Status> results(n);
+  std::vector<int> attempts(n, 0);
+  std::vector<internal::RecordEntry> entries(n);
+  std::vector<size_t> remaining(n);
+  for (size_t i = 0; i < n; ++i) remaining[i] = i;
+  auto unavailable = [this](absl::string_view why) {
+    return absl::UnavailableError(
+        absl::StrCat(why, " (", record_->Describe(), "); retry"));
+  };
+  while (!remaining.empty()) {
+    // One request per deal per round: a deal's next request is checked
+    // against the state its previous one leaves.
+    std::vector<size_t> round, later;
+    std::set<std::string_view> deals;
+    for (size_t i : remaining) {
+      (deals.insert(pending[i].request->deal_id()).second ? round : later)
+          .push_back(i);
+    }
+    const absl::Time now = clock_->Now();
+    Batch check(this, now, std::string());
+    std::vector<storage::RecordProposal> proposals;
+    std::vector<size_t> proposed;
+    for (size_t i : round) {
+      const v1::AppendRequest& request = *pending[i].request;
+      v1::AppendResponse checked;
+      bool needs_write = false;
+      absl::Status status = check.Prepare(request, &checked, &needs_write);
+      if (!status.ok() || (checked.deduplicated() && !needs_write)) {
+        // Refused, or a retry of a request already applied: answered from
+        // the live state.
+        if (status.ok()) *pending[i].response = std::move(checked);
+        results[i] = std::move(status);
+        continue;
+      }
+      uint64_t expected = 0;
+      bool known = false;
+      {
+        absl::ReaderMutexLock lock(&state_mu_);
+        auto it = deal_positions_.find(request.deal_id());
+        if (it != deal_positions_.end()) {
+          expected = it->second;
+          known = true;
+        }
+      }
+      if (!known) {
+        absl::StatusOr<uint64_t> position =
+            record_->DealPosition(request.deal_id());
+        if (!position.ok()) {
+          results[i] = unavailable(position.status().message());
+          continue;
+        }
+        expected = *position;
+        if (!AwaitPosition(expected, absl::Now() + options_.apply_timeout)) {
+          results[i] = unavailable(absl::StrCat(
+              "this replica has not applied the log of record through "
+              "position ",
+              expected, " yet"));
+          continue;
+        }
+      }
+      internal::RecordEntry& entry = entries[i];
+      entry.Clear();
+      *entry.mutable_request() = request;
+      for (int k = 0; k < request.events_size(); ++k) {
+        entry.mutable_request()->mutable_events(k)->set_event_id(
+            checked.event_ids(k));
+      }
+      domain::ToProtoTime(now, entry.mutable_proposed_time());
+      entry.set_proposer(proposer_id_);
+      entry.set_proposal(next_proposal_++);
+      proposals.push_back(storage::RecordProposal{
+          .deal_id = request.deal_id(),
+          .dedup_id = DedupId(request, entry),
+          .payload = entry.SerializeAsString(),
+          .expected_deal_position = expected,
+      });
+      proposed.push_back(i);
+    }
+
+    std::vector<storage::PublishResult> published =
+        record_->Publish(proposals);
+    uint64_t wait_for = 0;
+    std::vector<std::pair<size_t, storage::PublishResult>> stored;
+    for (size_t k = 0; k < proposed.size(); ++k) {
+      const size_t i = proposed[k];
+      storage::PublishResult& result = published[k];
+      if (result.status.ok()) {
+        wait_for = std::max(wait_for, result.position);
+        stored.emplace_back(i, std::move(result));
+      } else if (result.status.code() == absl::StatusCode::kAborted) {
+        // Another replica appended to the deal first: catch up to its entry
+        // and check the request again.
+        {
+          absl::MutexLock lock(&apply_mu_);
+          ++applier_stats_.conflicts;
+        }
+        if (++attempts[i] < options_.max_proposal_attempts) {
+          wait_for = std::max(wait_for, result.position);
+          later.push_back(i);
+        } else {
+          results[i] = absl::AbortedError(absl::StrCat(
+              "deal \"", pending[i].request->deal_id(),
+              "\" was changed through other replicas ", attempts[i],
+              " times while this request was checked; retry"));
+        }
+      } else {
+        results[i] = unavailable(result.status.message());
+      }
+    }
+    if (wait_for > 0 &&
+        !AwaitPosition(wait_for, absl::Now() + options_.apply_timeout)) {
+      for (auto& [i, result] : stored) {
+        results[i] = unavailable(absl::StrCat(
+            "the request is in the log of record at position ",
+            result.position,
+            " but this replica has not applied it yet; a retry is answered "
+            "from the record"));
+      }
+      for (size_t i : later) {
+        results[i] = unavailable("this replica fell behind the log of record");
+      }
+      break;
+    }
+    for (auto& [i, result] : stored) {
+      std::optional<Outcome> outcome;
+      {
+        absl::MutexLock lock(&apply_mu_);
+        auto it = outcomes_.find(result.position);
+        if (it != outcomes_.end()) {
+          outcome = std::move(it->second);
+          outcomes_.erase(it);
+        }
+      }
+      if (outcome.has_value() && !result.duplicate) {
+        if (outcome->status.ok()) {
+          *pending[i].response = std::move(outcome->response);
+        }
+        results[i] = std::move(outcome->status);
+        continue;
+      }
+      // The record already held this request (a retry within its window):
+      // answer from what was applied, which is now the live state.
+      Batch again(this, clock_->Now(), std::string());
+      v1::AppendResponse response;
+      bool needs_write = false;
+      absl::Status status =
+          again.Prepare(entries[i].request(), &response, &needs_write);
+      if (status.ok() && response.deduplicated()) {
+        *pending[i].response = std::move(response);
+      } else if (++attempts[i] < options_.max_proposal_attempts) {
+        later.push_back(i);  // its first entry was refused: try again
+      } else {
+        results[i] = status.ok() ? unavailable("the request was not applied")
+                                 : status;
+      }
+    }
+    std::sort(later.begin(), later.end());
+    remaining = std::move(later);
+  }
+  {
+    absl::MutexLock lock(&state_mu_);
+    stats_.requests += n;
+  }
+  for (size_t i = 0; i < n; ++i) pending[i].done(std::move(results[i]));
 }
 
 }  // namespace pactlog::ledger

@@ -13,6 +13,17 @@
 // Reads (Deal, Deals, DealAsOf) never wait for the writer: they see the
 // state after some whole batch.
 //
+// With a replicated log of record (storage/record_log.h) the writer does
+// not write: it checks each request against the live state and publishes
+// it to the record, conditional on the deal's last entry being the one the
+// live state ends with. An applier thread reads the record in order and
+// applies every entry, whichever replica published it, with the same
+// deterministic rules, writing the events to the local log (a projection)
+// and then to the live state; the writer answers a request from the
+// outcome of its entry once applied. A request that lost a race for its
+// deal to another replica is checked again and republished, a bounded
+// number of times.
+//
 // Thread-safety: every method may be called from any thread.
 #ifndef PACTLOG_LEDGER_LEDGER_H_
 #define PACTLOG_LEDGER_LEDGER_H_
@@ -41,6 +52,7 @@
 #include "pactlog/v1/ledger.pb.h"
 #include "pactlog/v1/query.pb.h"
 #include "storage/event_log.h"
+#include "storage/record_log.h"
 
 namespace pactlog::ledger {
 
@@ -58,6 +70,15 @@ struct LedgerOptions {
   // after the last checkpoint, and an as-of query on sequence or recorded
   // time replays at most about this many events of its deal.
   uint64_t snapshot_interval = 1000;
+  // Replicated mode: where the applier reports trouble it retries (a lost
+  // connection to the log of record, an entry it skipped). May be empty.
+  std::function<void(std::string_view)> warn;
+  // Replicated mode: how many times a request that lost a race for its deal
+  // is checked again and republished before the caller gets ABORTED.
+  int max_proposal_attempts = 8;
+  // Replicated mode: how long the writer waits for its published entries
+  // to be applied locally before answering UNAVAILABLE.
+  absl::Duration apply_timeout = absl::Seconds(30);
 };
 
 // Bounds of a past state; a zero/absent bound does not limit.
@@ -80,6 +101,16 @@ struct WriterStats {
   uint64_t checkpoints = 0;     // snapshot checkpoints written
   uint64_t checkpoint_failures = 0;
   uint64_t last_checkpoint_sequence = 0;
+};
+
+// Counters of the applier (replicated mode), for tests and metrics.
+struct ApplierStats {
+  uint64_t applied_position = 0;  // last position of the record applied
+  uint64_t entries = 0;           // entries applied since start
+  uint64_t entries_refused = 0;   // entries whose rules failed on apply
+  uint64_t entries_skipped = 0;   // entries that are not pactlog's
+  uint64_t reader_restarts = 0;   // record readers reopened after an error
+  uint64_t conflicts = 0;         // publishes that lost a race for a deal
 };
 
 // How the last Recover() rebuilt the state.
@@ -117,6 +148,10 @@ class Ledger {
 
   // Takes ownership of `log`. The ledger is not ready until Recover().
   Ledger(std::unique_ptr<storage::EventLog> log, LedgerOptions options);
+  // Replicated mode: `record` is the log of record and `log` its local
+  // projection (see the top of this file).
+  Ledger(std::unique_ptr<storage::EventLog> log,
+         std::unique_ptr<storage::RecordLog> record, LedgerOptions options);
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
   // Stops the writer (as Stop()).
@@ -124,9 +159,11 @@ class Ledger {
 
   // Rebuilds every deal's state from the last snapshot checkpoint and the
   // events after it (or the whole log when there is no usable checkpoint),
-  // then starts the writer. Call once. Errors: DATA_LOSS when the log is
-  // corrupt or has a gap (message names the sequence); the ledger then
-  // stays not ready.
+  // then starts the writer. In replicated mode it then applies the record
+  // up to its last entry at the time of the call. Call once. Errors:
+  // DATA_LOSS when the log is corrupt or has a gap (message names the
+  // sequence), UNAVAILABLE when the log of record cannot be read; the
+  // ledger then stays not ready.
   absl::Status Recover();
   RecoveryStats recovery_stats() const { return recovery_stats_; }
 
@@ -178,6 +215,16 @@ class Ledger {
     return applied_sequence_.load(std::memory_order_acquire);
   }
 
+  // Waits until applied_sequence() >= sequence or `deadline`; returns
+  // whether it got there. Only a replica of a replicated record can fall
+  // behind a sequence another replica acknowledged, so the single-node
+  // ledger answers at once.
+  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
+
+  // True when a log of record other than the local log is in use.
+  bool replicated() const { return record_ != nullptr; }
+  ApplierStats applier_stats() const;
+
   // The hash of the event at `sequence` (32 zero bytes for 0). Errors:
   // NOT_FOUND beyond the log, DATA_LOSS when the event has no hash.
   absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
@@ -205,8 +252,23 @@ class Ledger {
   };
   class Batch;
 
+  struct Outcome {
+    absl::Status status;
+    pactlog::v1::AppendResponse response;
+  };
+
   void WriterLoop();
   void ProcessBatch(std::vector<Pending>& pending);
+  // After `batch` is durable: makes it the live state and tells observers.
+  void Commit(Batch& batch, absl::Time last_recorded);
+
+  // Replicated mode.
+  void ProposeBatch(std::vector<Pending>& pending);
+  void ApplierLoop();
+  absl::Status ApplyEntries(absl::Span<const storage::RecordEntry> entries);
+  // Waits until the record is applied through `position` or `deadline`.
+  bool AwaitPosition(uint64_t position, absl::Time deadline) const;
+  void Warn(std::string_view message) const;
   // Loads the deal states of the last usable checkpoint into `states` and
   // returns its sequence; 0 (and `states` empty) when there is none.
   uint64_t LoadCheckpoint(
@@ -219,6 +281,7 @@ class Ledger {
       std::string_view deal_id, uint64_t max_sequence) const;
 
   const std::unique_ptr<storage::EventLog> log_;
+  const std::unique_ptr<storage::RecordLog> record_;
   const LedgerOptions options_;
   SystemClock system_clock_;
   Clock* const clock_;
@@ -239,7 +302,23 @@ class Ledger {
 
   RecoveryStats recovery_stats_;
 
-  // Owned by the writer thread.
+  // Replicated mode. This process's name as a proposer, and the number of
+  // its next proposal (writer thread).
+  std::string proposer_id_;
+  uint64_t next_proposal_ = 0;
+  std::thread applier_;
+  mutable absl::Mutex apply_mu_;
+  bool applier_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
+  ApplierStats applier_stats_ ABSL_GUARDED_BY(apply_mu_);
+  // Outcomes of this process's own entries, by position, until the writer
+  // takes them.
+  std::map<uint64_t, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
+  // The position of each deal's last entry applied (deals touched since
+  // start; others are looked up in the record).
+  std::map<std::string, uint64_t, std::less<>> deal_positions_
+      ABSL_GUARDED_BY(state_mu_);
+
+  // Owned by the writer thread (by the applier in replicated mode).
   absl::Time last_recorded_time_ = absl::InfinitePast();
   // The hash of the last event written.
   std::string last_hash_;

@@ -27,7 +27,8 @@ std::string Setting(const std::string& flag, const char* env,
 int main(int argc, char** argv) {
   CLI::App app{
       "pactlogd: the append-only record of investment-for-tariff deals"};
-  std::string listen, data_dir;
+  std::string listen, data_dir, log_url;
+  pactlog::storage::NatsRecordLogOptions nats;
   std::string metrics_listen, backup_root, health_listen;
   uint64_t snapshot_interval = 1000;
   app.add_option("--listen", listen,
@@ -36,6 +37,23 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir,
                  "directory of the event log (env PACTLOG_DATA_DIR; default "
                  "./var/pactlog)");
+  app.add_option("--log", log_url,
+                 "the log of record: empty for the embedded RocksDB log in "
+                 "--data-dir, or nats://h1:4222,h2:4222,h3:4222 for a NATS "
+                 "JetStream stream shared by several replicas, each keeping "
+                 "a rebuildable projection in --data-dir (env PACTLOG_LOG; "
+                 "README: Running a cluster)");
+  app.add_option("--nats-stream", nats.stream,
+                 "JetStream stream of the log of record; created when absent")
+      ->capture_default_str();
+  app.add_option("--nats-subject-prefix", nats.subject_prefix,
+                 "subjects of the stream: <prefix>.<deal id>")
+      ->capture_default_str();
+  app.add_option("--nats-replicas", nats.replicas,
+                 "replicas of a stream pactlogd creates (an existing one "
+                 "must have as many)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
   app.add_option("--snapshot-interval", snapshot_interval,
                  "events between snapshot checkpoints; start-up and as-of "
                  "queries replay at most about this many (0: no snapshots)")
@@ -93,6 +111,11 @@ int main(int argc, char** argv) {
   pactlog::services::ServerOptions options;
   options.listen_address = Setting(listen, "PACTLOG_LISTEN", "127.0.0.1:50051");
   options.data_dir = Setting(data_dir, "PACTLOG_DATA_DIR", "var/pactlog");
+  options.log_url = Setting(log_url, "PACTLOG_LOG", "");
+  options.nats = nats;
+  options.warn = [&log](std::string_view message) {
+    log.Info(std::string("pactlogd: ").append(message), {{"level", "warning"}});
+  };
   options.metrics_listen_address =
       Setting(metrics_listen, "PACTLOG_METRICS_LISTEN", "");
   options.backup_root = Setting(backup_root, "PACTLOG_BACKUP_ROOT", "");
@@ -113,7 +136,12 @@ int main(int argc, char** argv) {
   // The message keeps the text scripts and tests look for: "(port N)".
   log.Info(absl::StrCat("pactlogd: listening on ", options.listen_address,
                         " (port ", (*server)->port(), "), data in ",
-                        options.data_dir, "; replaying the log"),
+                        options.data_dir,
+                        options.log_url.empty()
+                            ? std::string()
+                            : absl::StrCat(", log of record ", options.log_url,
+                                           " stream ", nats.stream),
+                        "; replaying the log"),
            {{"port", absl::StrCat((*server)->port())},
             {"tls", !transport.tls()         ? "off"
                     : transport.mutual_tls() ? "mutual"

@@ -46,16 +46,27 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   ledger::Clock* clock =
       options.clock != nullptr ? options.clock : &server->system_clock_;
 
+  std::unique_ptr<storage::RecordLog> record;
+  if (!options.log_url.empty()) {
+    storage::NatsRecordLogOptions nats = options.nats;
+    RETURN_IF_ERROR(storage::ParseNatsServers(options.log_url, &nats));
+    ASSIGN_OR_RETURN(record, storage::OpenNatsRecordLog(nats));
+  }
   storage::RocksDbOptions log_options;
   log_options.path = options.data_dir;
   log_options.env = options.storage_env;
+  // A projection of a replicated record is rebuilt from the record after a
+  // crash, so it need not sync (the record's acknowledgement is the
+  // durability promise; README: Running a cluster).
+  log_options.sync = record == nullptr;
   ASSIGN_OR_RETURN(std::unique_ptr<storage::EventLog> log,
                    storage::OpenRocksDbEventLog(log_options));
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = clock;
   ledger_options.snapshot_interval = options.snapshot_interval;
-  server->ledger_ =
-      std::make_unique<ledger::Ledger>(std::move(log), ledger_options);
+  ledger_options.warn = options.warn;
+  server->ledger_ = std::make_unique<ledger::Ledger>(
+      std::move(log), std::move(record), ledger_options);
   server->hub_ = std::make_unique<SubscriptionHub>(server->ledger_.get(),
                                                    options.subscriptions);
   server->ledger_->AddCommitObserver(

@@ -10,8 +10,10 @@
 
 #include <grpcpp/server.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,14 +30,26 @@
 #include "services/security/call_guard.h"
 #include "services/security/transport.h"
 #include "services/subscription_hub.h"
+#include "storage/record_log.h"
 
 namespace pactlog::services {
 
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port (see port()).
   std::string listen_address = "127.0.0.1:50051";
-  // Directory of the RocksDB log; created when missing.
+  // Directory of the RocksDB log; created when missing. With `log_url` it
+  // holds only the replica's projection of the log of record.
   std::string data_dir = "var/pactlog";
+  // The log of record: empty for the embedded RocksDB log in `data_dir`,
+  // or "nats://h1:4222,h2:4222,..." for a NATS JetStream stream that
+  // several replicas share (storage/record_log.h).
+  std::string log_url;
+  // The JetStream stream, subject prefix and replica count with a nats://
+  // log_url.
+  storage::NatsRecordLogOptions nats;
+  // Where the server reports trouble it retries on its own (a lost
+  // connection to the log of record). May be empty.
+  std::function<void(std::string_view)> warn;
   // Source of recorded times; nullptr for the system clock. Not owned.
   ledger::Clock* clock = nullptr;
   // RocksDB environment of the log; nullptr for the default. Not owned.

@@ -95,6 +95,20 @@ class EventLog {
   // INTERNAL when the log refuses (e.g. sequences out of order).
   virtual absl::Status Append(absl::Span<const pactlog::v1::Event> events) = 0;
 
+  // As Append, for a log that is a projection of a log of record (see
+  // storage/record_log.h): the batch may be empty, and `source_position`,
+  // the position in the log of record this write brings the projection up
+  // to, is stored in the same atomic write. UNIMPLEMENTED when the
+  // implementation cannot serve as a projection.
+  virtual absl::Status AppendApplied(
+      absl::Span<const pactlog::v1::Event> events, uint64_t source_position) {
+    return absl::UnimplementedError(
+        "this event log cannot be a projection of a log of record");
+  }
+
+  // The source position of the last AppendApplied (0 when none).
+  virtual absl::StatusOr<uint64_t> SourcePosition() const { return 0; }
+
   // The sequence of the last event (0 for an empty log).
   virtual uint64_t LastSequence() const = 0;
 

@@ -58,6 +58,9 @@ constexpr char kSnapshotsCf[] = "snapshots";
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr uint64_t kFormatVersion = 1;
+// In `meta`: the position in the log of record this log is a projection of
+// (storage/record_log.h) that the events written so far bring it up to.
+constexpr std::string_view kSourcePositionKey = "source_position";
 // First byte of every value in `events`; the serialized Event follows.
 constexpr char kEventValueFormat = 0x01;
 // Separates the deal id from the version in `deal_index` keys. Deal ids are
@@ -226,6 +229,9 @@ class RocksDbEventLog final : public EventLog {
   ~RocksDbEventLog() override;
 
   absl::Status Append(absl::Span<const Event> events) override;
+  absl::Status AppendApplied(absl::Span<const Event> events,
+                             uint64_t source_position) override;
+  absl::StatusOr<uint64_t> SourcePosition() const override;
   uint64_t LastSequence() const override;
   absl::StatusOr<Event> Get(uint64_t sequence) const override;
   absl::Status Scan(uint64_t after_sequence,
@@ -249,6 +255,11 @@ class RocksDbEventLog final : public EventLog {
   absl::Status DeleteSnapshots() override;
 
  private:
+  // Append and AppendApplied: `source_position`, when not null, is stored
+  // in the same write.
+  absl::Status Write(absl::Span<const Event> events,
+                     const uint64_t* source_position);
+
   // The latest snapshot of `deal_id` at or before `max_sequence`, using
   // `it` (an iterator over `snapshots_`).
   absl::StatusOr<std::optional<SnapshotRecord>> LatestSnapshot(
@@ -586,10 +597,36 @@ absl::Status RocksDbEventLog::LoadLastSequence() {
 }
 
 absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
-  absl::MutexLock lock(&append_mu_);
   if (events.empty()) {
     return absl::InternalError("refusing to append an empty batch of events");
   }
+  return Write(events, nullptr);
+}
+
+absl::Status RocksDbEventLog::AppendApplied(absl::Span<const Event> events,
+                                            uint64_t source_position) {
+  return Write(events, &source_position);
+}
+
+absl::StatusOr<uint64_t> RocksDbEventLog::SourcePosition() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  std::string value;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_,
+                                          ToSlice(kSourcePositionKey), &value);
+  if (status.IsNotFound()) return 0;
+  RETURN_IF_ERROR(FromRocksDb(status, "reading the source position"));
+  std::optional<uint64_t> position = DecodeUint64(value);
+  if (!position) {
+    return absl::DataLossError(absl::StrCat(
+        "the source position in ", path_, " is malformed: ", Quote(value)));
+  }
+  return *position;
+}
+
+absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
+                                    const uint64_t* source_position) {
+  absl::MutexLock lock(&append_mu_);
   const uint64_t last = last_sequence_.load(std::memory_order_relaxed);
   // Errors RocksDB deems fatal (a failed write-ahead log write or sync)
   // need the database closed and opened again; Reopen does that in place.
@@ -658,6 +695,14 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
     RETURN_IF_ERROR(FromRocksDb(
         batch.Put(event_ids_, event.data().event_id(), sequence_key), doing));
   }
+  // What undoes this write's source position if the write fails.
+  std::optional<uint64_t> previous_position;
+  if (source_position != nullptr) {
+    ASSIGN_OR_RETURN(previous_position, SourcePosition());
+    RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourcePositionKey),
+                                          EncodeUint64(*source_position)),
+                                "batching the source position"));
+  }
   const uint64_t new_last = last + events.size();
   rocksdb::Status written;
   {
@@ -678,6 +723,12 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
                   DealIndexKey(events[i].deal_id(), events[i].deal_version()))
           .PermitUncheckedError();
       failed_batch_undo_.Delete(event_ids_, events[i].data().event_id())
+          .PermitUncheckedError();
+    }
+    if (previous_position.has_value()) {
+      failed_batch_undo_
+          .Put(meta_, ToSlice(kSourcePositionKey),
+               EncodeUint64(*previous_position))
           .PermitUncheckedError();
     }
     return FromRocksDb(

@@ -11,7 +11,7 @@ PACTLOG_PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libcli11-dev
-  libcpp-httplib-dev libjemalloc-dev
+  libcpp-httplib-dev libjemalloc-dev libnats-dev nats-server
 )
 
 pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }

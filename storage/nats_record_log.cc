@@ -1,0 +1,542 @@
+// The log of record on a NATS JetStream stream (see record_log.h).
+//
+// One stream holds every deal's entries, one subject per deal; JetStream's
+// stream sequence is the position. Publishes carry two headers:
+//   Nats-Msg-Id                          the proposal's dedup id;
+//   Nats-Expected-Last-Subject-Sequence  the deal's last position the
+//                                        proposer saw ("0": no entry yet).
+// Reading is an ordered consumer (ephemeral, no acks, flow-controlled)
+// started at the position after the last one applied.
+#include <nats/nats.h>
+
+#include <algorithm>
+#include <deque>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/record_log.h"
+#include "util/status_macros.h"
+
+namespace pactlog::storage {
+namespace {
+
+constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
+constexpr char kExpectedLastSubjectSeqHeader[] =
+    "Nats-Expected-Last-Subject-Sequence";
+// How long a publish waits before trying again while the stream has no
+// leader (an election after a server died).
+constexpr absl::Duration kNoLeaderBackoff = absl::Milliseconds(100);
+
+// The text of a failed call: the library's last error when it has one.
+std::string NatsError(natsStatus status) {
+  natsStatus last = NATS_OK;
+  const char* text = nats_GetLastError(&last);
+  if (text != nullptr && *text != '\0') return text;
+  return natsStatus_GetText(status);
+}
+
+int64_t Millis(absl::Duration d) {
+  return std::max<int64_t>(1, absl::ToInt64Milliseconds(d));
+}
+
+// Owning handles for the library's objects.
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+struct StreamInfoDeleter {
+  void operator()(jsStreamInfo* s) const { jsStreamInfo_Destroy(s); }
+};
+using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
+
+class NatsRecordReader final : public RecordReader {
+ public:
+  NatsRecordReader(natsSubscription* sub, std::string subject_prefix,
+                   uint64_t after)
+      : sub_(sub), prefix_(std::move(subject_prefix)), last_(after) {}
+  ~NatsRecordReader() override {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+
+  absl::Status Next(absl::Duration timeout, size_t max,
+                    std::vector<RecordEntry>* out) override {
+    int64_t wait = Millis(timeout);
+    size_t added = 0;
+    while (added < max) {
+      natsMsg* raw = nullptr;
+      const natsStatus s = natsSubscription_NextMsg(&raw, sub_, wait);
+      if (s == NATS_TIMEOUT) return absl::OkStatus();
+      if (s != NATS_OK) {
+        return absl::UnavailableError(absl::StrCat(
+            "reading the log of record after position ", last_, ": ",
+            NatsError(s)));
+      }
+      MsgPtr msg(raw);
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) {
+        return absl::DataLossError(
+            absl::StrCat("an entry after position ", last_,
+                         " of the log of record has no stream metadata"));
+      }
+      const uint64_t position = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+      if (position <= last_) continue;  // redelivered after a reset
+      last_ = position;
+      RecordEntry entry;
+      entry.position = position;
+      absl::string_view subject = natsMsg_GetSubject(msg.get());
+      if (absl::ConsumePrefix(&subject, prefix_) &&
+          absl::ConsumePrefix(&subject, ".")) {
+        entry.deal_id =
+            DealIdFromSubjectToken(std::string_view(subject.data(), subject.size()));
+      }
+      const char* data = natsMsg_GetData(msg.get());
+      entry.payload.assign(data != nullptr ? data : "",
+                           natsMsg_GetDataLength(msg.get()));
+      out->push_back(std::move(entry));
+      ++added;
+      // Take what has already arrived, without waiting again.
+      int pending = 0;
+      if (natsSubscription_GetPending(sub_, &pending, nullptr) != NATS_OK ||
+          pending == 0) {
+        break;
+      }
+      wait = 1;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  natsSubscription* const sub_;
+  const std::string prefix_;
+  uint64_t last_;
+};
+
+class NatsRecordLog final : public RecordLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<RecordLog>> Open(
+      const NatsRecordLogOptions& options);
+
+  ~NatsRecordLog() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    for (std::thread& t : publishers_) t.join();
+    if (js_ != nullptr) jsCtx_Destroy(js_);
+    if (nc_ != nullptr) {
+      natsConnection_Close(nc_);
+      natsConnection_Destroy(nc_);
+    }
+    if (opts_ != nullptr) natsOptions_Destroy(opts_);
+  }
+
+  std::string Describe() const override {
+    return absl::StrCat("NATS JetStream stream ", options_.stream, " on ",
+                        absl::StrJoin(options_.servers, ","));
+  }
+
+  std::vector<PublishResult> Publish(
+      absl::Span<const RecordProposal> proposals) override;
+  absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override;
+  absl::StatusOr<uint64_t> LastPosition() override;
+  absl::StatusOr<std::unique_ptr<RecordReader>> Read(
+      uint64_t after_position) override;
+
+ private:
+  // One Publish call's proposals, shared by the publisher threads.
+  struct Job {
+    absl::Span<const RecordProposal> proposals;
+    std::vector<PublishResult>* results;
+    size_t remaining = 0;
+  };
+  struct Task {
+    Job* job;
+    size_t index;
+  };
+
+  explicit NatsRecordLog(NatsRecordLogOptions options)
+      : options_(std::move(options)) {}
+
+  absl::Status Connect();
+  absl::Status EnsureStream();
+  absl::Status CheckStream(const jsStreamConfig& config) const;
+  std::string Subject(std::string_view deal_id) const {
+    return absl::StrCat(options_.subject_prefix, ".",
+                        DealSubjectToken(deal_id));
+  }
+  void PublisherLoop();
+  PublishResult PublishOne(const RecordProposal& proposal);
+
+  const NatsRecordLogOptions options_;
+  natsOptions* opts_ = nullptr;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+
+  absl::Mutex mu_;
+  std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> publishers_;
+};
+
+absl::Status NatsRecordLog::Connect() {
+  auto check = [](natsStatus s, absl::string_view doing) -> absl::Status {
+    if (s == NATS_OK) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(doing, ": ", NatsError(s)));
+  };
+  std::vector<const char*> servers;
+  for (const std::string& server : options_.servers) {
+    servers.push_back(server.c_str());
+  }
+  if (natsOptions_Create(&opts_) != NATS_OK) {
+    return absl::ResourceExhaustedError("cannot create NATS options");
+  }
+  absl::Status status = check(
+      natsOptions_SetServers(opts_, servers.data(),
+                             static_cast<int>(servers.size())),
+      "setting the NATS servers");
+  if (status.ok()) {
+    status = check(natsOptions_SetName(opts_, "pactlogd"), "naming");
+  }
+  // Keep reconnecting for as long as the process lives: losing a server
+  // (or all of them for a while) must not end the replica.
+  if (status.ok()) {
+    status = check(natsOptions_SetMaxReconnect(opts_, -1), "reconnects");
+  }
+  if (status.ok()) {
+    status = check(natsOptions_SetReconnectWait(opts_, 200), "reconnect wait");
+  }
+  if (status.ok()) {
+    status = check(natsOptions_SetTimeout(opts_, 2000), "connect timeout");
+  }
+  if (status.ok()) {
+    status = check(natsOptions_SetPingInterval(opts_, 2000), "ping interval");
+  }
+  RETURN_IF_ERROR(status);
+  natsStatus s = natsConnection_Connect(&nc_, opts_);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to NATS at ",
+                     absl::StrJoin(options_.servers, ","), ": ", NatsError(s)));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = Millis(options_.publish_timeout);
+  s = natsConnection_JetStream(&js_, nc_, &js_options);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot use JetStream: ", NatsError(s)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NatsRecordLog::CheckStream(const jsStreamConfig& config) const {
+  std::vector<std::string> problems;
+  const std::string wanted_subject =
+      absl::StrCat(options_.subject_prefix, ".>");
+  bool has_subject = false;
+  for (int i = 0; i < config.SubjectsLen; ++i) {
+    if (config.Subjects[i] == wanted_subject) has_subject = true;
+  }
+  if (!has_subject) {
+    problems.push_back(
+        absl::StrCat("its subjects do not include ", wanted_subject));
+  }
+  if (config.Storage != js_FileStorage) {
+    problems.push_back("it is not kept in files");
+  }
+  if (config.Retention != js_LimitsPolicy) {
+    problems.push_back("its retention is not the limits policy");
+  }
+  if (config.MaxMsgs > 0 || config.MaxBytes > 0 || config.MaxAge > 0 ||
+      config.MaxMsgsPerSubject > 0) {
+    problems.push_back(
+        "it has a message, byte, age or per-subject limit (the record must "
+        "keep every entry)");
+  }
+  if (config.Sealed) problems.push_back("it is sealed");
+  if (config.NoAck) problems.push_back("it does not acknowledge publishes");
+  if (config.Replicas != options_.replicas) {
+    problems.push_back(absl::StrCat("it has ", config.Replicas,
+                                    " replicas, not ", options_.replicas));
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the JetStream stream ", options_.stream,
+      " cannot be pactlog's log of record: ", absl::StrJoin(problems, "; ")));
+}
+
+absl::Status NatsRecordLog::EnsureStream() {
+  for (int attempt = 0;; ++attempt) {
+    jsStreamInfo* raw = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s =
+        js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
+    StreamInfoPtr info(raw);
+    if (s == NATS_OK) return CheckStream(*info->Config);
+    if (jerr != JSStreamNotFoundErr && s != NATS_NOT_FOUND) {
+      if (attempt < 50 && (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS)) {
+        // A cluster that is still electing its JetStream meta leader.
+        absl::SleepFor(kNoLeaderBackoff);
+        continue;
+      }
+      return absl::UnavailableError(
+          absl::StrCat("cannot look up JetStream stream ", options_.stream,
+                       ": ", NatsError(s)));
+    }
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    const std::string subject = absl::StrCat(options_.subject_prefix, ".>");
+    const char* subjects[] = {subject.c_str()};
+    config.Name = options_.stream.c_str();
+    config.Description = "pactlog: the log of record of deal events";
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.Retention = js_LimitsPolicy;
+    config.Replicas = options_.replicas;
+    config.DenyDelete = true;
+    config.DenyPurge = true;
+    raw = nullptr;
+    s = js_AddStream(&raw, js_, &config, nullptr, &jerr);
+    info.reset(raw);
+    if (s == NATS_OK) return absl::OkStatus();
+    // Another replica may have created it meanwhile: look again.
+    if (jerr == JSStreamNameExistErr && attempt < 3) continue;
+    if (attempt < 50 && (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS)) {
+      absl::SleepFor(kNoLeaderBackoff);
+      continue;
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create JetStream stream ", options_.stream, " with ",
+        options_.replicas, " replicas: ", NatsError(s)));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
+    const NatsRecordLogOptions& options) {
+  if (options.servers.empty()) {
+    return absl::InvalidArgumentError("no NATS server given");
+  }
+  if (options.replicas < 1 || options.replicas > 5) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "JetStream replicas must be 1..5, got ", options.replicas));
+  }
+  std::unique_ptr<NatsRecordLog> log(new NatsRecordLog(options));
+  RETURN_IF_ERROR(log->Connect());
+  RETURN_IF_ERROR(log->EnsureStream());
+  const int publishers = std::max(1, options.publishers);
+  for (int i = 0; i < publishers; ++i) {
+    log->publishers_.emplace_back(&NatsRecordLog::PublisherLoop, log.get());
+  }
+  return std::unique_ptr<RecordLog>(std::move(log));
+}
+
+PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
+  PublishResult result;
+  const std::string subject = Subject(proposal.deal_id);
+  const std::string expected = absl::StrCat(proposal.expected_deal_position);
+  const absl::Time deadline = absl::Now() + options_.publish_timeout;
+  natsStatus s = NATS_OK;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  std::string error;
+  // Retrying with the same Nats-Msg-Id is safe: JetStream stores the entry
+  // once and answers a repeat with the first position.
+  while (true) {
+    natsMsg* raw = nullptr;
+    s = natsMsg_Create(&raw, subject.c_str(), nullptr,
+                       proposal.payload.data(),
+                       static_cast<int>(proposal.payload.size()));
+    MsgPtr msg(raw);
+    if (s == NATS_OK) {
+      s = natsMsgHeader_Set(msg.get(), kMsgIdHeader,
+                            proposal.dedup_id.c_str());
+    }
+    if (s == NATS_OK) {
+      s = natsMsgHeader_Set(msg.get(), kExpectedLastSubjectSeqHeader,
+                            expected.c_str());
+    }
+    if (s != NATS_OK) {
+      result.status = absl::InternalError(
+          absl::StrCat("building the entry for deal ", proposal.deal_id, ": ",
+                       NatsError(s)));
+      return result;
+    }
+    jsPubOptions pub;
+    jsPubOptions_Init(&pub);
+    pub.MaxWait = Millis(deadline - absl::Now());
+    jsPubAck* ack = nullptr;
+    jerr = static_cast<jsErrCode>(0);
+    s = js_PublishMsg(&ack, js_, msg.get(), &pub, &jerr);
+    if (s == NATS_OK) {
+      result.position = ack->Sequence;
+      result.duplicate = ack->Duplicate;
+      jsPubAck_Destroy(ack);
+      return result;
+    }
+    error = NatsError(s);
+    if (jerr == JSStreamWrongLastSequenceErr) break;
+    const bool transient = s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT ||
+                           s == NATS_CONNECTION_DISCONNECTED ||
+                           s == NATS_NOT_YET_CONNECTED ||
+                           jerr == JSClusterNotAvailErr ||
+                           jerr == JSStreamNotFoundErr ||
+                           jerr == JSInsufficientResourcesErr;
+    if (!transient || absl::Now() + kNoLeaderBackoff >= deadline) break;
+    absl::SleepFor(kNoLeaderBackoff);
+  }
+  if (jerr == JSStreamWrongLastSequenceErr) {
+    absl::StatusOr<uint64_t> actual = DealPosition(proposal.deal_id);
+    result.position = actual.ok() ? *actual : 0;
+    result.status = absl::AbortedError(absl::StrCat(
+        "deal ", proposal.deal_id, " has an entry after position ",
+        proposal.expected_deal_position, " of the log of record (", error,
+        ")"));
+    return result;
+  }
+  result.status = absl::UnavailableError(absl::StrCat(
+      "the log of record (", Describe(), ") did not store the entry for deal ",
+      proposal.deal_id, ": ", error));
+  return result;
+}
+
+void NatsRecordLog::PublisherLoop() {
+  while (true) {
+    Task task;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](NatsRecordLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->stop_ || !self->tasks_.empty();
+          },
+          this));
+      if (tasks_.empty()) return;
+      task = tasks_.front();
+      tasks_.pop_front();
+    }
+    PublishResult result = PublishOne(task.job->proposals[task.index]);
+    absl::MutexLock lock(&mu_);
+    (*task.job->results)[task.index] = std::move(result);
+    --task.job->remaining;
+  }
+}
+
+std::vector<PublishResult> NatsRecordLog::Publish(
+    absl::Span<const RecordProposal> proposals) {
+  std::vector<PublishResult> results(proposals.size());
+  if (proposals.empty()) return results;
+  Job job{proposals, &results, proposals.size()};
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < proposals.size(); ++i) {
+    tasks_.push_back(Task{&job, i});
+  }
+  mu_.Await(absl::Condition(
+      +[](Job* j) { return j->remaining == 0; }, &job));
+  return results;
+}
+
+absl::StatusOr<uint64_t> NatsRecordLog::DealPosition(std::string_view deal_id) {
+  natsMsg* raw = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const std::string subject = Subject(deal_id);
+  const natsStatus s = js_GetLastMsg(&raw, js_, options_.stream.c_str(),
+                                     subject.c_str(), nullptr, &jerr);
+  MsgPtr msg(raw);
+  if (s == NATS_OK) return natsMsg_GetSequence(msg.get());
+  if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return 0;
+  return absl::UnavailableError(
+      absl::StrCat("looking up the last entry of deal ",
+                   absl::string_view(deal_id.data(), deal_id.size()), " in ",
+                   Describe(), ": ", NatsError(s)));
+}
+
+absl::StatusOr<uint64_t> NatsRecordLog::LastPosition() {
+  jsStreamInfo* raw = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
+  StreamInfoPtr info(raw);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat(
+        "reading the state of ", Describe(), ": ", NatsError(s)));
+  }
+  return info->State.LastSeq;
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
+    uint64_t after_position) {
+  jsSubOptions sub_options;
+  jsSubOptions_Init(&sub_options);
+  sub_options.Stream = options_.stream.c_str();
+  sub_options.Ordered = true;
+  sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
+  sub_options.Config.OptStartSeq = after_position + 1;
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const std::string subjects = absl::StrCat(options_.subject_prefix, ".>");
+  const natsStatus s = js_SubscribeSync(&sub, js_, subjects.c_str(), nullptr,
+                                        &sub_options, &jerr);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read ", Describe(), " after position ",
+                     after_position, ": ", NatsError(s)));
+  }
+  return std::unique_ptr<RecordReader>(std::make_unique<NatsRecordReader>(
+      sub, options_.subject_prefix, after_position));
+}
+
+}  // namespace
+
+std::string DealSubjectToken(std::string_view deal_id) {
+  std::string token(deal_id);
+  std::replace(token.begin(), token.end(), '.', '~');
+  return token;
+}
+
+std::string DealIdFromSubjectToken(std::string_view token) {
+  std::string deal_id(token);
+  std::replace(deal_id.begin(), deal_id.end(), '~', '.');
+  return deal_id;
+}
+
+absl::Status ParseNatsServers(std::string_view url_view,
+                              NatsRecordLogOptions* options) {
+  const absl::string_view url(url_view.data(), url_view.size());
+  absl::string_view rest = url;
+  if (!absl::ConsumePrefix(&rest, "nats://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "log URL \"", url, "\" must start with nats:// (e.g. "
+        "nats://h1:4222,h2:4222,h3:4222)"));
+  }
+  options->servers.clear();
+  for (absl::string_view part : absl::StrSplit(rest, ',')) {
+    absl::ConsumePrefix(&part, "nats://");
+    const size_t colon = part.rfind(':');
+    uint32_t port = 0;
+    if (part.empty() || colon == absl::string_view::npos || colon == 0 ||
+        !absl::SimpleAtoi(part.substr(colon + 1), &port) || port == 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "log URL \"", url, "\": \"", part,
+          "\" is not host:port (e.g. nats://h1:4222,h2:4222)"));
+    }
+    options->servers.push_back(absl::StrCat("nats://", part));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
+    const NatsRecordLogOptions& options) {
+  return NatsRecordLog::Open(options);
+}
+
+}  // namespace pactlog::storage
