@@ -44,12 +44,20 @@ grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// How long a query waits for this replica to apply options.min_sequence.
+constexpr absl::Duration kMinSequenceWait = absl::Seconds(2);
+
 // Checks `options` (appending to `violations`) and min_sequence.
 absl::Status CheckOptions(const ledger::Ledger& ledger,
                           const v1::ReadOptions& options,
                           std::vector<FieldViolation>& violations) {
   domain::CheckReadOptions("options", options, &violations);
   RETURN_IF_ERROR(domain::ViolationsToStatus(violations));
+  // A replica of a replicated record may be a moment behind the one that
+  // acknowledged a caller's write: wait briefly for it (read-your-writes
+  // across replicas). A single-node ledger answers at once.
+  ledger.AwaitApplied(options.min_sequence(),
+                      absl::Now() + kMinSequenceWait);
   const uint64_t applied = ledger.applied_sequence();
   if (options.min_sequence() > applied) {
     return absl::OutOfRangeError(
