@@ -33,6 +33,8 @@ constexpr char kExpectedLastSubjectSeqHeader[] =
 // How long a publish waits before trying again while the stream has no
 // leader (an election after a server died).
 constexpr absl::Duration kNoLeaderBackoff = absl::Milliseconds(100);
+// Idle heartbeat of the reading consumer.
+constexpr absl::Duration kConsumerHeartbeat = absl::Milliseconds(250);
 
 // The text of a failed call: the library's last error when it has one.
 std::string NatsError(natsStatus status) {
@@ -480,6 +482,12 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
   sub_options.Ordered = true;
   sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_options.Config.OptStartSeq = after_position + 1;
+  // The consumer lives on the stream's leader. When that server dies, the
+  // missing heartbeats are how the ordered consumer notices and re-creates
+  // itself from the last position delivered: a short interval keeps the
+  // pause in applying (and so in acknowledging appends) short.
+  sub_options.Config.Heartbeat =
+      absl::ToInt64Nanoseconds(kConsumerHeartbeat);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const std::string subjects = absl::StrCat(options_.subject_prefix, ".>");

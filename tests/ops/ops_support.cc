@@ -187,6 +187,14 @@ int ChildProcess::Stop(absl::Duration grace) {
   return *status_;
 }
 
+void ChildProcess::Kill() {
+  if (!Running()) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  status_ = status;
+}
+
 std::string ChildProcess::Log() const {
   std::ifstream in(log_path_);
   std::stringstream text;

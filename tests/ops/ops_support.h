@@ -84,6 +84,8 @@ class ChildProcess {
   bool Running();
   // SIGTERM and wait up to `grace`, then SIGKILL; the exit status.
   int Stop(absl::Duration grace = absl::Seconds(10));
+  // SIGKILL (a crash) and reap it.
+  void Kill();
   // What it wrote so far.
   std::string Log() const;
 

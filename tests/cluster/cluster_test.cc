@@ -1,0 +1,476 @@
+// pactlog on a replicated log of record: a real 3-node NATS JetStream
+// cluster (R3 stream) and two real pactlogd replicas on 127.0.0.1, driven
+// through the C++ SDK. What is checked after every scenario:
+//   - every acknowledged event is in the log of both replicas, at the
+//     sequence its acknowledgement named, and nothing else is (the count of
+//     events equals the count acknowledged: retries never doubled one);
+//   - both replicas hold the same events (the hash chains end in the same
+//     head at the same sequence) and answer GetDeal identically.
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "pactlog/client/client.h"
+#include "pactlog/client/subscription.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+#include "sdk/cpp/tests/test_events.h"
+#include "pactlog/internal/record_entry.pb.h"
+#include "storage/record_log.h"
+#include "tests/cluster/nats_cluster.h"
+
+namespace pactlog::testing {
+namespace {
+
+constexpr char kStream[] = "PACTLOG";
+constexpr int kReplicas = 2;
+
+client::ClientOptions PatientClient() {
+  client::ClientOptions options;
+  // Enough attempts to ride out a JetStream leader election.
+  options.retry.max_attempts = 12;
+  options.retry.max_backoff = absl::Seconds(2);
+  return options;
+}
+
+// A deal's state without the one field that depends on when it was asked
+// (the time tariffs in force were evaluated at).
+std::string Comparable(v1::DealState deal) {
+  deal.clear_tariffs_evaluated_at();
+  return deal.SerializeAsString();
+}
+
+// An acknowledged append.
+struct Ack {
+  std::string deal_id;
+  std::string event_id;
+  uint64_t sequence = 0;
+  absl::Time at;
+};
+
+// Writers appending project announcements through the replicas, half to
+// one deal they all share and half to a deal of their own.
+class Load {
+ public:
+  Load(std::vector<std::string> addresses, int writers)
+      : addresses_(std::move(addresses)), writers_(writers) {}
+  ~Load() { Stop(); }
+
+  // Announces the deals (through the first replica) and starts writing.
+  void Start() {
+    auto client = client::Client::Connect(addresses_[0], PatientClient());
+    ASSERT_TRUE(client.ok()) << client.status();
+    for (int w = -1; w < writers_; ++w) {
+      auto announced = (*client)->Append(
+          DealName(w), {DealEvent(550'000'000'000, Date(2025, 7, 22))});
+      ASSERT_TRUE(announced.ok()) << announced.status();
+      Record(DealName(w), *announced);
+    }
+    for (int w = 0; w < writers_; ++w) {
+      threads_.emplace_back([this, w] { Write(w); });
+    }
+  }
+
+  void Stop() {
+    stop_.store(true);
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  size_t acked() const {
+    absl::MutexLock lock(&mu_);
+    return acks_.size();
+  }
+  std::vector<Ack> acks() const {
+    absl::MutexLock lock(&mu_);
+    return acks_;
+  }
+  std::vector<std::string> failures() const {
+    absl::MutexLock lock(&mu_);
+    return failures_;
+  }
+  uint64_t max_sequence() const {
+    absl::MutexLock lock(&mu_);
+    uint64_t max = 0;
+    for (const Ack& ack : acks_) max = std::max(max, ack.sequence);
+    return max;
+  }
+  std::vector<std::string> deals() const {
+    std::vector<std::string> out;
+    for (int w = -1; w < writers_; ++w) out.push_back(DealName(w));
+    return out;
+  }
+
+ private:
+  static std::string DealName(int writer) {
+    return writer < 0 ? "shared-deal" : absl::StrCat("deal-of-writer-", writer);
+  }
+
+  void Record(const std::string& deal, const v1::AppendResponse& response) {
+    absl::MutexLock lock(&mu_);
+    for (int i = 0; i < response.sequences_size(); ++i) {
+      acks_.push_back(Ack{deal, response.event_ids(i), response.sequences(i),
+                          absl::Now()});
+    }
+  }
+
+  void Write(int w) {
+    auto client = client::Client::Connect(
+        addresses_[w % addresses_.size()], PatientClient());
+    if (!client.ok()) {
+      absl::MutexLock lock(&mu_);
+      failures_.push_back(client.status().ToString());
+      return;
+    }
+    for (int n = 0; !stop_.load(); ++n) {
+      const std::string deal = DealName(n % 2 == 0 ? -1 : w);
+      auto response = (*client)->Append(
+          deal, {ProjectEvent(absl::StrCat("p-", w, "-", n),
+                              v1::SECTOR_ENERGY, "TX", 1, Date(2025, 9, 1))});
+      if (response.ok()) {
+        Record(deal, *response);
+      } else {
+        absl::MutexLock lock(&mu_);
+        failures_.push_back(response.status().ToString());
+      }
+    }
+  }
+
+  const std::vector<std::string> addresses_;
+  const int writers_;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  mutable absl::Mutex mu_;
+  std::vector<Ack> acks_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
+};
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<NatsCluster>> cluster =
+        NatsCluster::Start(3);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    nats_ = *std::move(cluster);
+    for (int i = 0; i < kReplicas; ++i) {
+      absl::StatusOr<std::unique_ptr<PactlogdProcess>> replica =
+          StartReplica();
+      ASSERT_TRUE(replica.ok()) << replica.status();
+      replicas_.push_back(*std::move(replica));
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<PactlogdProcess>> StartReplica(
+      std::vector<std::string> more_args = {}) {
+    PactlogdOptions options;
+    options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream,
+                          "--snapshot-interval", "100"};
+    for (std::string& arg : more_args) {
+      options.extra_args.push_back(std::move(arg));
+    }
+    options.ready_timeout = absl::Seconds(60);
+    return PactlogdProcess::Start(options);
+  }
+
+  std::vector<std::string> Addresses() const {
+    std::vector<std::string> out;
+    for (const auto& replica : replicas_) out.push_back(replica->address());
+    return out;
+  }
+
+  std::unique_ptr<client::Client> Connect(int replica) {
+    auto client =
+        client::Client::Connect(replicas_[replica]->address(), PatientClient());
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // Every replica holds exactly the acknowledged events, at their
+  // sequences, in the same chain, and answers GetDeal alike.
+  void ExpectConverged(const Load& load) {
+    const std::vector<Ack> acks = load.acks();
+    const uint64_t last = load.max_sequence();
+    ASSERT_GT(last, 0u);
+    std::map<uint64_t, const Ack*> by_sequence;
+    for (const Ack& ack : acks) {
+      EXPECT_TRUE(by_sequence.emplace(ack.sequence, &ack).second)
+          << "sequence " << ack.sequence << " acknowledged twice";
+    }
+    std::string head_hash;
+    std::map<std::string, std::string> deal_answers;
+    for (int r = 0; r < kReplicas; ++r) {
+      SCOPED_TRACE(absl::StrCat("replica ", r));
+      std::unique_ptr<client::Client> client = Connect(r);
+      ASSERT_NE(client, nullptr);
+      // Read-your-writes on any replica: it waits until it has applied
+      // the last acknowledged sequence.
+      client::QueryOptions at_least;
+      at_least.at_least_sequence = last;
+      for (const std::string& deal : load.deals()) {
+        auto answer = client->GetDeal(deal, at_least);
+        ASSERT_TRUE(answer.ok()) << answer.status();
+        const std::string state = Comparable(answer->deal());
+        auto [it, first] = deal_answers.emplace(deal, state);
+        if (!first) {
+          EXPECT_EQ(it->second, state) << "deal " << deal << " differs";
+        }
+      }
+      auto chain = client->VerifyChain();
+      ASSERT_TRUE(chain.ok()) << chain.status();
+      EXPECT_EQ(chain->first_broken_sequence(), 0u) << chain->problem();
+      // Exactly the acknowledged events: none lost, none doubled.
+      EXPECT_EQ(chain->verified_through(), acks.size());
+      if (r == 0) {
+        head_hash = chain->head_hash();
+      } else {
+        EXPECT_EQ(chain->head_hash(), head_hash) << "replicas diverge";
+      }
+      // Each acknowledged event is where its acknowledgement said.
+      client::SubscribeOptions from_start;
+      auto subscription = client->Subscribe(from_start);
+      ASSERT_TRUE(subscription.ok()) << subscription.status();
+      size_t matched = 0;
+      for (uint64_t s = 1; s <= last; ++s) {
+        auto event = (*subscription)->Next(absl::Seconds(30));
+        ASSERT_TRUE(event.ok()) << event.status();
+        ASSERT_EQ(event->sequence(), s);
+        auto it = by_sequence.find(s);
+        ASSERT_NE(it, by_sequence.end()) << "unacknowledged event at " << s;
+        EXPECT_EQ(event->data().event_id(), it->second->event_id);
+        EXPECT_EQ(event->deal_id(), it->second->deal_id);
+        ++matched;
+      }
+      EXPECT_EQ(matched, acks.size());
+    }
+  }
+
+  std::unique_ptr<NatsCluster> nats_;
+  std::vector<std::unique_ptr<PactlogdProcess>> replicas_;
+};
+
+TEST_F(ClusterTest, ConcurrentAppendsThroughBothReplicasConverge) {
+  Load load(Addresses(), 6);
+  load.Start();
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 600; },
+                        absl::Seconds(120)));
+  load.Stop();
+  EXPECT_TRUE(load.failures().empty()) << load.failures().front();
+  ExpectConverged(load);
+}
+
+TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
+  Load load(Addresses(), 6);
+  load.Start();
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 200; },
+                        absl::Seconds(120)));
+  absl::StatusOr<int> leader = nats_->StreamLeader(kStream);
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  const absl::Time killed_at = absl::Now();
+  nats_->Kill(*leader);
+  const size_t at_kill = load.acked();
+  // Appends go on through the two servers left.
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= at_kill + 300; },
+                        absl::Seconds(120)))
+      << "appends stalled after killing NATS server " << *leader;
+  load.Stop();
+  // The longest pause between acknowledgements around the kill.
+  std::vector<absl::Time> times;
+  for (const Ack& ack : load.acks()) times.push_back(ack.at);
+  std::sort(times.begin(), times.end());
+  absl::Duration longest_gap;
+  for (size_t i = 1; i < times.size(); ++i) {
+    if (times[i] > killed_at) {
+      longest_gap = std::max(longest_gap, times[i] - times[i - 1]);
+    }
+  }
+  std::cout << "[cluster] longest pause between acknowledgements after the "
+               "kill: "
+            << absl::FormatDuration(longest_gap) << "; calls that failed "
+            << "after every SDK retry: " << load.failures().size() << "\n";
+  EXPECT_TRUE(load.failures().empty()) << load.failures().front();
+  ASSERT_TRUE(nats_->Restart(*leader).ok());
+  ExpectConverged(load);
+}
+
+TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
+  Load load({replicas_[0]->address()}, 4);
+  load.Start();
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 150; },
+                        absl::Seconds(120)));
+  // A crash of replica 1 while replica 0 keeps taking appends.
+  ASSERT_TRUE(replicas_[1]->Kill().ok());
+  const size_t at_kill = load.acked();
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= at_kill + 150; },
+                        absl::Seconds(120)));
+  ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
+  load.Stop();
+  ExpectConverged(load);
+
+  // Its local data deleted: it rebuilds everything from the stream.
+  ASSERT_TRUE(replicas_[1]->Stop().ok());
+  for (const auto& entry :
+       std::filesystem::directory_iterator(replicas_[1]->data_dir())) {
+    std::filesystem::remove_all(entry.path());
+  }
+  ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
+  ExpectConverged(load);
+}
+
+TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
+  // Both replicas race to create the same deal with "must not exist": one
+  // wins, the other is re-checked against the winner's entry and refused.
+  std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  client::AppendOptions must_not_exist;
+  must_not_exist.expected_version = 0;
+  absl::StatusOr<v1::AppendResponse> first, second;
+  std::thread ta([&] {
+    first = a->Append("contested",
+                      {DealEvent(550'000'000'000, Date(2025, 7, 22))},
+                      must_not_exist);
+  });
+  std::thread tb([&] {
+    second = b->Append("contested",
+                       {DealEvent(350'000'000'000, Date(2025, 7, 30))},
+                       must_not_exist);
+  });
+  ta.join();
+  tb.join();
+  EXPECT_NE(first.ok(), second.ok())
+      << "first: " << first.status() << " second: " << second.status();
+  const absl::Status& lost = first.ok() ? second.status() : first.status();
+  EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
+  // Both replicas agree on who won.
+  const uint64_t at = first.ok() ? first->sequences(0) : second->sequences(0);
+  client::QueryOptions at_least;
+  at_least.at_least_sequence = at;
+  auto from_a = a->GetDeal("contested", at_least);
+  auto from_b = b->GetDeal("contested", at_least);
+  ASSERT_TRUE(from_a.ok()) << from_a.status();
+  ASSERT_TRUE(from_b.ok()) << from_b.status();
+  EXPECT_EQ(Comparable(from_a->deal()), Comparable(from_b->deal()));
+  EXPECT_EQ(from_a->deal().version(), 1u);
+}
+
+TEST_F(ClusterTest, ARetryThroughTheOtherReplicaIsAnsweredFromTheRecord) {
+  std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  v1::AppendRequest request;
+  request.set_deal_id("retried-deal");
+  *request.add_events() = DealEvent(550'000'000'000, Date(2025, 7, 22));
+  request.mutable_events(0)->set_event_id(
+      "4b0c7a52-9a57-4c43-8f0e-0a8f9a3b1d11");
+  auto original = a->Append(request);
+  ASSERT_TRUE(original.ok()) << original.status();
+  EXPECT_FALSE(original->deduplicated());
+  auto retry = b->Append(request);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->deduplicated());
+  EXPECT_EQ(retry->sequences(0), original->sequences(0));
+  // Content that differs under the same event id is refused everywhere.
+  *request.mutable_events(0) = DealEvent(1, Date(2025, 7, 22));
+  request.mutable_events(0)->set_event_id(
+      "4b0c7a52-9a57-4c43-8f0e-0a8f9a3b1d11");
+  auto conflicting = b->Append(request);
+  EXPECT_EQ(conflicting.status().code(), absl::StatusCode::kAlreadyExists)
+      << conflicting.status();
+}
+
+TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
+  // A retry that reaches the record after JetStream's de-duplication window
+  // (2 minutes) is a second entry with the same request. Written here
+  // straight into the stream, as such a retry would be.
+  std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(
+      a->Append("late-retry", {DealEvent(550'000'000'000, Date(2025, 7, 22))})
+          .ok());
+  // A tariff change: applying it twice would be valid, so only its event id
+  // tells the duplicate apart.
+  v1::AppendRequest request;
+  request.set_deal_id("late-retry");
+  request.set_actor("test");
+  *request.add_events() = TariffEvent("all-goods", 1500, Date(2025, 8, 7));
+  request.mutable_events(0)->set_event_id(
+      "0d4b8f0e-65a7-4d6b-9a49-0c2b1e3f5a77");
+  auto original = a->Append(request);
+  ASSERT_TRUE(original.ok()) << original.status();
+
+  storage::NatsRecordLogOptions options;
+  ASSERT_TRUE(storage::ParseNatsServers(nats_->url(), &options).ok());
+  options.stream = kStream;
+  absl::StatusOr<std::unique_ptr<storage::RecordLog>> record =
+      storage::OpenNatsRecordLog(options);
+  ASSERT_TRUE(record.ok()) << record.status();
+  absl::StatusOr<uint64_t> deal_position =
+      (*record)->DealPosition("late-retry");
+  ASSERT_TRUE(deal_position.ok()) << deal_position.status();
+  ASSERT_GT(*deal_position, 0u);
+  internal::RecordEntry late;
+  *late.mutable_request() = request;
+  *late.mutable_proposed_time() = original->recorded_time();
+  late.set_proposer("a-test-outside-any-replica");
+  storage::RecordProposal proposal{
+      .deal_id = "late-retry",
+      .dedup_id = "late-retry-after-the-window",
+      .payload = late.SerializeAsString(),
+      .expected_deal_position = *deal_position,
+  };
+  std::vector<storage::PublishResult> published =
+      (*record)->Publish({&proposal, 1});
+  ASSERT_TRUE(published[0].status.ok()) << published[0].status;
+  EXPECT_FALSE(published[0].duplicate);
+
+  // Both replicas apply it as nothing: the next event is sequence 2 on
+  // both, and their chains agree.
+  auto next = b->Append(
+      "late-retry", {TariffEvent("all-goods", 1000, Date(2025, 9, 1))});
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->sequences(0), original->sequences(0) + 1);
+  std::string head;
+  for (client::Client* client : {a.get(), b.get()}) {
+    client::QueryOptions at_least;
+    at_least.at_least_sequence = next->sequences(0);
+    auto deal = client->GetDeal("late-retry", at_least);
+    ASSERT_TRUE(deal.ok()) << deal.status();
+    EXPECT_EQ(deal->deal().version(), 3u);
+    auto chain = client->VerifyChain();
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_EQ(chain->verified_through(), next->sequences(0));
+    if (head.empty()) head = chain->head_hash();
+    EXPECT_EQ(chain->head_hash(), head);
+  }
+}
+
+TEST_F(ClusterTest, RefusesAnIncompatibleStream) {
+  // The stream exists with 3 replicas; a replica configured for 1 refuses
+  // to start rather than use it.
+  auto refused = StartReplica({"--nats-replicas", "1"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message())
+                .find("cannot be pactlog's log of record"),
+            std::string::npos)
+      << refused.status();
+  storage::NatsRecordLogOptions options;
+  ASSERT_TRUE(storage::ParseNatsServers(nats_->url(), &options).ok());
+  options.stream = kStream;
+  options.subject_prefix = "elsewhere";
+  auto opened = storage::OpenNatsRecordLog(options);
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition)
+      << opened.status();
+}
+
+}  // namespace
+}  // namespace pactlog::testing

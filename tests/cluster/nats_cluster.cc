@@ -1,0 +1,169 @@
+#include "tests/cluster/nats_cluster.h"
+
+#include <httplib.h>
+#include <nats/nats.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+
+namespace pactlog::testing {
+namespace {
+
+std::string NatsServerBinary() {
+  const char* env = std::getenv("NATS_SERVER");
+  return env != nullptr && *env != '\0' ? env : "/usr/sbin/nats-server";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(int size) {
+  std::unique_ptr<NatsCluster> cluster(new NatsCluster());
+  absl::StatusOr<std::string> dir = MakeTempDir("pactlog-nats");
+  if (!dir.ok()) return dir.status();
+  cluster->dir_ = *dir;
+  for (int i = 0; i < size; ++i) {
+    Server server;
+    server.name = absl::StrCat("n", i + 1);
+    for (int* port : {&server.client_port, &server.cluster_port,
+                      &server.monitor_port}) {
+      absl::StatusOr<int> picked = PickFreePort();
+      if (!picked.ok()) return picked.status();
+      *port = *picked;
+    }
+    server.store_dir = absl::StrCat(cluster->dir_, "/", server.name);
+    server.log_path = absl::StrCat(cluster->dir_, "/", server.name, ".log");
+    cluster->servers_.push_back(std::move(server));
+  }
+  for (int i = 0; i < size; ++i) {
+    if (absl::Status s = cluster->Launch(i); !s.ok()) return s;
+  }
+  for (int i = 0; i < size; ++i) {
+    if (absl::Status s = cluster->WaitHealthy(i); !s.ok()) return s;
+  }
+  return cluster;
+}
+
+NatsCluster::~NatsCluster() {
+  for (Server& server : servers_) server.process.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status NatsCluster::Launch(int i) {
+  Server& server = servers_[i];
+  std::vector<std::string> routes;
+  for (const Server& other : servers_) {
+    routes.push_back(absl::StrCat("nats://127.0.0.1:", other.cluster_port));
+  }
+  // A config file, so that the cluster's route list is spelled once.
+  const std::string config_path =
+      absl::StrCat(dir_, "/", server.name, ".conf");
+  std::ofstream(config_path) << absl::StrCat(
+      "server_name: ", server.name, "\n",                             //
+      "listen: 127.0.0.1:", server.client_port, "\n",                 //
+      "http: 127.0.0.1:", server.monitor_port, "\n",                  //
+      "jetstream { store_dir: \"", server.store_dir, "\" }\n",        //
+      "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",        //
+      server.cluster_port, "\n  routes: [", absl::StrJoin(routes, ", "),
+      "]\n}\n");
+  server.process = ChildProcess::Spawn({NatsServerBinary(), "-c", config_path},
+                                       server.log_path);
+  if (server.process == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", NatsServerBinary()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NatsCluster::WaitHealthy(int i) {
+  Server& server = servers_[i];
+  httplib::Client http("127.0.0.1", server.monitor_port);
+  http.set_connection_timeout(1);
+  http.set_read_timeout(2);
+  // /healthz answers 200 once the server's JetStream is up and current
+  // with the cluster's meta leader.
+  const bool healthy = PollUntil(
+      [&] {
+        if (!server.process->Running()) return true;
+        auto response = http.Get("/healthz");
+        return response && response->status == 200;
+      },
+      absl::Seconds(60));
+  if (!server.process->Running()) {
+    return absl::UnavailableError(absl::StrCat(
+        "nats-server ", server.name, " exited:\n", server.process->Log()));
+  }
+  if (!healthy) {
+    return absl::UnavailableError(
+        absl::StrCat("nats-server ", server.name, " not healthy in 60 s:\n",
+                     server.process->Log()));
+  }
+  return absl::OkStatus();
+}
+
+std::string NatsCluster::url() const {
+  std::vector<std::string> hosts;
+  for (const Server& server : servers_) {
+    hosts.push_back(absl::StrCat("127.0.0.1:", server.client_port));
+  }
+  return absl::StrCat("nats://", absl::StrJoin(hosts, ","));
+}
+
+std::string NatsCluster::server_url(int i) const {
+  return absl::StrCat("nats://127.0.0.1:", servers_[i].client_port);
+}
+
+void NatsCluster::Kill(int i) { servers_[i].process->Kill(); }
+
+bool NatsCluster::running(int i) {
+  return servers_[i].process != nullptr && servers_[i].process->Running();
+}
+
+absl::Status NatsCluster::Restart(int i) {
+  servers_[i].process.reset();
+  if (absl::Status s = Launch(i); !s.ok()) return s;
+  return WaitHealthy(i);
+}
+
+absl::StatusOr<int> NatsCluster::StreamLeader(const std::string& stream) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < size(); ++i) {
+    if (servers_[i].process != nullptr && servers_[i].process->Running()) {
+      urls.push_back(server_url(i));
+    }
+  }
+  natsConnection* nc = nullptr;
+  if (natsConnection_ConnectTo(&nc, absl::StrJoin(urls, ",").c_str()) !=
+      NATS_OK) {
+    return absl::UnavailableError("cannot connect to the NATS cluster");
+  }
+  jsCtx* js = nullptr;
+  jsStreamInfo* info = nullptr;
+  std::string leader;
+  if (natsConnection_JetStream(&js, nc, nullptr) == NATS_OK &&
+      js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr) ==
+          NATS_OK &&
+      info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+    leader = info->Cluster->Leader;
+  }
+  if (info != nullptr) jsStreamInfo_Destroy(info);
+  if (js != nullptr) jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  for (int i = 0; i < size(); ++i) {
+    if (servers_[i].name == leader) return i;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("stream ", stream, " has no leader (\"", leader, "\")"));
+}
+
+std::string NatsCluster::Log(int i) const {
+  return servers_[i].process != nullptr ? servers_[i].process->Log() : "";
+}
+
+}  // namespace pactlog::testing

@@ -1,0 +1,65 @@
+// A real NATS JetStream cluster for tests: `size` nats-server processes on
+// 127.0.0.1 (free client, cluster and monitoring ports, a fresh store
+// directory each), routed to one another, ready (every server's /healthz
+// answers ok) when Start returns. Servers can be killed (SIGKILL) and
+// started again on the same ports and store, as after a machine crash.
+//
+// The binary is env NATS_SERVER when set, else /usr/sbin/nats-server.
+//
+// Thread-safety: none; one test drives one cluster.
+#ifndef PACTLOG_TESTS_CLUSTER_NATS_CLUSTER_H_
+#define PACTLOG_TESTS_CLUSTER_NATS_CLUSTER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tests/ops/ops_support.h"
+
+namespace pactlog::testing {
+
+class NatsCluster {
+ public:
+  static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(int size = 3);
+  ~NatsCluster();
+
+  // "nats://127.0.0.1:p1,127.0.0.1:p2,..." for pactlogd --log.
+  std::string url() const;
+  // One server's "nats://127.0.0.1:port".
+  std::string server_url(int i) const;
+  int size() const { return static_cast<int>(servers_.size()); }
+
+  // SIGKILL server i.
+  void Kill(int i);
+  // Starts server i again (same ports, same store) and waits until it is
+  // healthy.
+  absl::Status Restart(int i);
+  bool running(int i);
+  // The index of the server leading `stream`'s Raft group.
+  absl::StatusOr<int> StreamLeader(const std::string& stream);
+  // What server i wrote so far.
+  std::string Log(int i) const;
+
+ private:
+  struct Server {
+    std::string name;
+    int client_port = 0;
+    int cluster_port = 0;
+    int monitor_port = 0;
+    std::string store_dir;
+    std::string log_path;
+    std::unique_ptr<ChildProcess> process;
+  };
+  NatsCluster() = default;
+  absl::Status Launch(int i);
+  absl::Status WaitHealthy(int i);
+
+  std::string dir_;
+  std::vector<Server> servers_;
+};
+
+}  // namespace pactlog::testing
+
+#endif  // PACTLOG_TESTS_CLUSTER_NATS_CLUSTER_H_
