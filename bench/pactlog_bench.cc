@@ -9,6 +9,7 @@
 // (baseline and ratio where one applies). --quick runs a seconds-long
 // version for the test suite; no timing is asserted anywhere.
 #include <grpcpp/grpcpp.h>
+#include <nats/nats.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "storage/event_log.h"
+#include "storage/record_log.h"
 
 namespace pactlog::bench {
 namespace {
@@ -55,7 +57,38 @@ struct Settings {
   int stalled = 100;
   int subscribe_rate = 2000;  // appends/s while subscribers follow
   int asof_queries = 300;
+  // nats://...: also measure appends with this NATS JetStream cluster as
+  // the log of record (a stream of the run's own, deleted afterwards).
+  std::string log_url;
 };
+
+// Deletes a stream the run made (the log of record refuses deleting its
+// messages, not the stream).
+absl::Status DeleteNatsStream(const std::string& url,
+                              const std::string& stream) {
+  storage::NatsRecordLogOptions options;
+  if (absl::Status s = storage::ParseNatsServers(url, &options); !s.ok()) {
+    return s;
+  }
+  std::string servers;
+  for (const std::string& server : options.servers) {
+    absl::StrAppend(&servers, servers.empty() ? "" : ",", server);
+  }
+  natsConnection* nc = nullptr;
+  if (natsConnection_ConnectTo(&nc, servers.c_str()) != NATS_OK) {
+    return absl::UnavailableError("cannot connect to delete " + stream);
+  }
+  jsCtx* js = nullptr;
+  natsStatus s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) s = js_DeleteStream(js, stream.c_str(), nullptr, nullptr);
+  if (js != nullptr) jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot delete stream ", stream,
+                                               ": ", natsStatus_GetText(s)));
+  }
+  return absl::OkStatus();
+}
 
 void Print(const std::string& metric, double value, const std::string& unit,
            std::optional<double> baseline = std::nullopt) {
@@ -155,7 +188,13 @@ class Bench {
   void StartServer(const std::string& data_dir,
                    std::vector<std::string> extra = {});
   void Connect();
-  void MeasureAppends();
+  // Prints append_single_c64_eps and append_batch64_eps (with `prefix`);
+  // with baselines, their ratios to them.
+  void MeasureAppends(const std::string& prefix = "",
+                      std::optional<double> single_baseline = std::nullopt,
+                      std::optional<double> batch_baseline = std::nullopt);
+  // The appends again with settings_.log_url as the log of record.
+  void MeasureNatsAppends();
   void MeasureGetDeal();
   void LoadHistory();
   void MeasureAsOf();
@@ -168,6 +207,8 @@ class Bench {
   const Settings settings_;
   const std::string dir_;
   double echo_rps_ = 0;
+  // RocksDB mode's append rates, the baselines of NATS mode.
+  double single_eps_ = 0, batch_eps_ = 0;
   RocksDbBaselines raw_;
   std::unique_ptr<PactlogdProcess> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -191,6 +232,26 @@ void Bench::Run() {
   MeasureSubscribers();
   if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
     Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
+  }
+  if (!settings_.log_url.empty()) MeasureNatsAppends();
+}
+
+void Bench::MeasureNatsAppends() {
+  // A stream and subjects of this run's own: streams may not share
+  // subjects, and the deals of an earlier run would already exist.
+  const std::string run = absl::StrCat(getpid(), "_", absl::ToUnixSeconds(absl::Now()));
+  const std::string stream = absl::StrCat("PACTLOG_BENCH_", run);
+  StartServer(dir_ + "/nats-replica",
+              {"--log", settings_.log_url, "--nats-stream", stream,
+               "--nats-subject-prefix", absl::StrCat("pactlogbench", run)});
+  Connect();
+  MeasureAppends("nats_", single_eps_, batch_eps_);
+  if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+    Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
+  }
+  if (absl::Status deleted = DeleteNatsStream(settings_.log_url, stream);
+      !deleted.ok()) {
+    std::cerr << "pactlog-bench: " << deleted << "\n";
   }
 }
 
@@ -246,7 +307,9 @@ double Bench::AppendOk(const v1::AppendRequest& request) {
   return static_cast<double>(response.sequences(response.sequences_size() - 1));
 }
 
-void Bench::MeasureAppends() {
+void Bench::MeasureAppends(const std::string& prefix,
+                           std::optional<double> single_baseline,
+                           std::optional<double> batch_baseline) {
   constexpr int kDeals = 64;
   for (int d = 0; d < kDeals; ++d) {
     AppendOk(SetUpDeal(absl::StrCat("load-", d)));
@@ -276,17 +339,19 @@ void Bench::MeasureAppends() {
   };
   LoadResult single = RunClosedLoop(64, settings_.phase, issue_with(1));
   if (single.failures > 0) Fail("appends failed: " + single.first_failure);
-  Print("append_single_c64_eps", single.items_per_second, "events/s",
-        echo_rps_);
-  Print("append_p50_ms_c64", single.p50_ms, "ms");
-  Print("append_p99_ms_c64", single.p99_ms, "ms");
+  single_eps_ = single.items_per_second;
+  Print(prefix + "append_single_c64_eps", single.items_per_second, "events/s",
+        single_baseline.value_or(echo_rps_));
+  Print(prefix + "append_p50_ms_c64", single.p50_ms, "ms");
+  Print(prefix + "append_p99_ms_c64", single.p99_ms, "ms");
   // Eight requests of 64 events in flight keep the writer's next group
   // ready while one is being synced.
   LoadResult batch = RunClosedLoop(8, settings_.phase, issue_with(64));
   if (batch.failures > 0) Fail("appends failed: " + batch.first_failure);
-  Print("append_batch64_eps", batch.items_per_second, "events/s",
-        raw_.synced_batch64_events_per_second);
-  Print("append_batch64_p99_ms", batch.p99_ms, "ms");
+  batch_eps_ = batch.items_per_second;
+  Print(prefix + "append_batch64_eps", batch.items_per_second, "events/s",
+        batch_baseline.value_or(raw_.synced_batch64_events_per_second));
+  Print(prefix + "append_batch64_p99_ms", batch.p99_ms, "ms");
 }
 
 void Bench::MeasureGetDeal() {
@@ -643,6 +708,10 @@ int main(int argc, char** argv) {
   app.add_option("--events", settings.big_events,
                  "events in the large deal's history")
       ->capture_default_str();
+  app.add_option("--log", settings.log_url,
+                 "nats://h1:4222,h2:4222,h3:4222: also measure appends with "
+                 "this JetStream cluster as the log of record (metrics "
+                 "nats_*, their ratio to RocksDB mode's)");
   app.add_option("--subscribers", settings.subscribers,
                  "live subscribers in the subscribe phase")
       ->capture_default_str();
