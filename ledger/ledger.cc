@@ -1002,7 +1002,12 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
       entry.set_proposal(next_proposal_++);
       proposals.push_back(storage::RecordProposal{
           .deal_id = request.deal_id(),
-          .dedup_id = DedupId(request, entry),
+          // A request whose first entry was refused on apply gets a new
+          // id, or JetStream would fold the new entry into that one.
+          .dedup_id = attempts[i] == 0
+                          ? DedupId(request, entry)
+                          : absl::StrCat("p-", entry.proposer(), "-",
+                                         entry.proposal()),
           .payload = entry.SerializeAsString(),
           .expected_deal_position = expected,
       });
@@ -1035,6 +1040,9 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
               "\" was changed through other replicas ", attempts[i],
               " times while this request was checked; retry"));
         }
+      } else if (result.status.code() ==
+                 absl::StatusCode::kResourceExhausted) {
+        results[i] = std::move(result.status);
       } else {
         results[i] = unavailable(result.status.message());
       }

@@ -186,7 +186,9 @@ class Ledger {
   //   ALREADY_EXISTS      an event id was used with other content, or the
   //                       request mixes recorded and new event ids;
   //   UNAVAILABLE         not ready, stopping, or the synced write failed
-  //                       (nothing of the request was recorded).
+  //                       (nothing of the request was recorded);
+  //   RESOURCE_EXHAUSTED  (replicated mode) the request is larger than the
+  //                       log of record takes in one entry.
   void Append(const pactlog::v1::AppendRequest* request,
               pactlog::v1::AppendResponse* response, AppendDone done);
 

@@ -386,6 +386,15 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
       return result;
     }
     error = NatsError(s);
+    if (s == NATS_MAX_PAYLOAD) {
+      result.status = absl::ResourceExhaustedError(absl::StrCat(
+          "the request for deal ", proposal.deal_id, " is ",
+          proposal.payload.size(),
+          " bytes as a log-of-record entry, more than the NATS servers' "
+          "max_payload (raise max_payload in their configuration, or send "
+          "fewer events per request)"));
+      return result;
+    }
     if (jerr == JSStreamWrongLastSequenceErr) break;
     const bool transient = s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT ||
                            s == NATS_CONNECTION_DISCONNECTED ||

@@ -454,6 +454,35 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
   }
 }
 
+TEST_F(ClusterTest, ARequestLargerThanTheServersTakeIsRefusedAsSuch) {
+  std::unique_ptr<client::Client> a = Connect(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(
+      a->Append("big-deal", {DealEvent(550'000'000'000, Date(2025, 7, 22))})
+          .ok());
+  std::vector<v1::EventData> events;
+  size_t bytes = 0;
+  for (int i = 0; bytes <= NatsCluster::kMaxPayloadBytes; ++i) {
+    events.push_back(ProjectEvent(absl::StrCat("project-", i),
+                                  v1::SECTOR_ENERGY, "TX", 1,
+                                  Date(2025, 9, 1)));
+    events.back().mutable_provenance()->set_source(
+        absl::StrCat("https://example.org/", std::string(1500, 'x')));
+    bytes += events.back().ByteSizeLong();
+  }
+  auto refused = a->Append("big-deal", events);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted)
+      << refused.status();
+  EXPECT_NE(std::string(refused.status().message()).find("max_payload"),
+            std::string::npos)
+      << refused.status();
+  // Nothing of it was recorded; the deal takes the next request.
+  events.resize(1);
+  auto next = a->Append("big-deal", events);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->deal_version(), 2u);
+}
+
 TEST_F(ClusterTest, RefusesAnIncompatibleStream) {
   // The stream exists with 3 replicas; a replica configured for 1 refuses
   // to start rather than use it.

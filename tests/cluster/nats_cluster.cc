@@ -68,6 +68,7 @@ absl::Status NatsCluster::Launch(int i) {
       "server_name: ", server.name, "\n",                             //
       "listen: 127.0.0.1:", server.client_port, "\n",                 //
       "http: 127.0.0.1:", server.monitor_port, "\n",                  //
+      "max_payload: ", kMaxPayloadBytes, "\n",                        //
       "jetstream { store_dir: \"", server.store_dir, "\" }\n",        //
       "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",        //
       server.cluster_port, "\n  routes: [", absl::StrJoin(routes, ", "),

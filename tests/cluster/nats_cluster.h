@@ -22,6 +22,10 @@ namespace pactlog::testing {
 
 class NatsCluster {
  public:
+  // The servers' max_payload: a quarter of NATS's default, so that a test
+  // can exceed it with a request pactlogd itself accepts.
+  static constexpr int kMaxPayloadBytes = 256 * 1024;
+
   static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(int size = 3);
   ~NatsCluster();
 
