@@ -239,7 +239,8 @@ void Bench::Run() {
 void Bench::MeasureNatsAppends() {
   // A stream and subjects of this run's own: streams may not share
   // subjects, and the deals of an earlier run would already exist.
-  const std::string run = absl::StrCat(getpid(), "_", absl::ToUnixSeconds(absl::Now()));
+  const std::string run =
+      absl::StrCat(getpid(), "_", absl::ToUnixSeconds(absl::Now()));
   const std::string stream = absl::StrCat("PACTLOG_BENCH_", run);
   StartServer(dir_ + "/nats-replica",
               {"--log", settings_.log_url, "--nats-stream", stream,

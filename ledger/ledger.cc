@@ -400,8 +400,7 @@ absl::Status Ledger::Recover() {
     applier_ = std::thread(&Ledger::ApplierLoop, this);
     if (!AwaitPosition(head, absl::InfiniteFuture())) {
       return absl::UnavailableError(absl::StrCat(
-          "stopped before applying ", record_->Describe(), " through ",
-          head));
+          "stopped before applying ", record_->Describe(), " through ", head));
     }
   }
   {
@@ -523,8 +522,7 @@ void Ledger::Commit(Batch& batch, absl::Time last_recorded) {
   last_hash_ = batch.chain_head();
   // Moved, not copied: the subscription window keeps them.
   const CommittedEvents committed =
-      std::make_shared<const std::vector<v1::Event>>(
-          std::move(batch.events()));
+      std::make_shared<const std::vector<v1::Event>>(std::move(batch.events()));
   for (const CommitObserver& observer : observers_) {
     observer(committed);
   }
@@ -737,7 +735,6 @@ WriterStats Ledger::writer_stats() const {
   return stats_;
 }
 
-
 // ---------------------------------------------------------------------------
 // Replicated mode: the writer proposes, the applier applies.
 
@@ -760,8 +757,8 @@ std::string DedupId(const v1::AppendRequest& original,
   std::string content;
   original.SerializeToString(&content);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(content.data()),
-         content.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(),
+         digest);
   return absl::StrCat(
       "c-", absl::BytesToHexString(absl::string_view(
                 reinterpret_cast<const char*>(digest), sizeof(digest))));
@@ -886,8 +883,8 @@ absl::Status Ledger::ApplyEntries(
                         raw.deal_id, "\""));
       continue;
     }
-    const absl::Time now = std::max(
-        last_recorded, domain::ToAbslTime(entry.proposed_time()));
+    const absl::Time now =
+        std::max(last_recorded, domain::ToAbslTime(entry.proposed_time()));
     batch.set_now(now);
     Outcome outcome;
     bool needs_write = false;
@@ -1004,18 +1001,16 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
           .deal_id = request.deal_id(),
           // A request whose first entry was refused on apply gets a new
           // id, or JetStream would fold the new entry into that one.
-          .dedup_id = attempts[i] == 0
-                          ? DedupId(request, entry)
-                          : absl::StrCat("p-", entry.proposer(), "-",
-                                         entry.proposal()),
+          .dedup_id = attempts[i] == 0 ? DedupId(request, entry)
+                                       : absl::StrCat("p-", entry.proposer(),
+                                                      "-", entry.proposal()),
           .payload = entry.SerializeAsString(),
           .expected_deal_position = expected,
       });
       proposed.push_back(i);
     }
 
-    std::vector<storage::PublishResult> published =
-        record_->Publish(proposals);
+    std::vector<storage::PublishResult> published = record_->Publish(proposals);
     uint64_t wait_for = 0;
     std::vector<std::pair<size_t, storage::PublishResult>> stored;
     for (size_t k = 0; k < proposed.size(); ++k) {
@@ -1040,8 +1035,7 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
               "\" was changed through other replicas ", attempts[i],
               " times while this request was checked; retry"));
         }
-      } else if (result.status.code() ==
-                 absl::StatusCode::kResourceExhausted) {
+      } else if (result.status.code() == absl::StatusCode::kResourceExhausted) {
         results[i] = std::move(result.status);
       } else {
         results[i] = unavailable(result.status.message());
@@ -1051,8 +1045,7 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
         !AwaitPosition(wait_for, absl::Now() + options_.apply_timeout)) {
       for (auto& [i, result] : stored) {
         results[i] = unavailable(absl::StrCat(
-            "the request is in the log of record at position ",
-            result.position,
+            "the request is in the log of record at position ", result.position,
             " but this replica has not applied it yet; a retry is answered "
             "from the record"));
       }
@@ -1090,8 +1083,8 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
       } else if (++attempts[i] < options_.max_proposal_attempts) {
         later.push_back(i);  // its first entry was refused: try again
       } else {
-        results[i] = status.ok() ? unavailable("the request was not applied")
-                                 : status;
+        results[i] =
+            status.ok() ? unavailable("the request was not applied") : status;
       }
     }
     std::sort(later.begin(), later.end());

@@ -134,19 +134,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The message keeps the text scripts and tests look for: "(port N)".
-  log.Info(absl::StrCat("pactlogd: listening on ", options.listen_address,
-                        " (port ", (*server)->port(), "), data in ",
-                        options.data_dir,
-                        options.log_url.empty()
-                            ? std::string()
-                            : absl::StrCat(", log of record ", options.log_url,
-                                           " stream ", nats.stream),
-                        "; replaying the log"),
-           {{"port", absl::StrCat((*server)->port())},
-            {"tls", !transport.tls()         ? "off"
-                    : transport.mutual_tls() ? "mutual"
-                                             : "on"},
-            {"auth", guard.token_file.empty() ? "off" : "on"}});
+  log.Info(
+      absl::StrCat("pactlogd: listening on ", options.listen_address, " (port ",
+                   (*server)->port(), "), data in ", options.data_dir,
+                   options.log_url.empty()
+                       ? std::string()
+                       : absl::StrCat(", log of record ", options.log_url,
+                                      " stream ", nats.stream),
+                   "; replaying the log"),
+      {{"port", absl::StrCat((*server)->port())},
+       {"tls", !transport.tls()         ? "off"
+               : transport.mutual_tls() ? "mutual"
+                                        : "on"},
+       {"auth", guard.token_file.empty() ? "off" : "on"}});
   if ((*server)->metrics_port() != 0) {
     log.Info(
         absl::StrCat("pactlogd: metrics on ", options.metrics_listen_address,

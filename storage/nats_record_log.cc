@@ -77,9 +77,9 @@ class NatsRecordReader final : public RecordReader {
       const natsStatus s = natsSubscription_NextMsg(&raw, sub_, wait);
       if (s == NATS_TIMEOUT) return absl::OkStatus();
       if (s != NATS_OK) {
-        return absl::UnavailableError(absl::StrCat(
-            "reading the log of record after position ", last_, ": ",
-            NatsError(s)));
+        return absl::UnavailableError(
+            absl::StrCat("reading the log of record after position ", last_,
+                         ": ", NatsError(s)));
       }
       MsgPtr msg(raw);
       jsMsgMetaData* meta = nullptr;
@@ -97,8 +97,8 @@ class NatsRecordReader final : public RecordReader {
       absl::string_view subject = natsMsg_GetSubject(msg.get());
       if (absl::ConsumePrefix(&subject, prefix_) &&
           absl::ConsumePrefix(&subject, ".")) {
-        entry.deal_id =
-            DealIdFromSubjectToken(std::string_view(subject.data(), subject.size()));
+        entry.deal_id = DealIdFromSubjectToken(
+            std::string_view(subject.data(), subject.size()));
       }
       const char* data = natsMsg_GetData(msg.get());
       entry.payload.assign(data != nullptr ? data : "",
@@ -192,8 +192,7 @@ class NatsRecordLog final : public RecordLog {
 absl::Status NatsRecordLog::Connect() {
   auto check = [](natsStatus s, absl::string_view doing) -> absl::Status {
     if (s == NATS_OK) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat(doing, ": ", NatsError(s)));
+    return absl::InvalidArgumentError(absl::StrCat(doing, ": ", NatsError(s)));
   };
   std::vector<const char*> servers;
   for (const std::string& server : options_.servers) {
@@ -202,10 +201,10 @@ absl::Status NatsRecordLog::Connect() {
   if (natsOptions_Create(&opts_) != NATS_OK) {
     return absl::ResourceExhaustedError("cannot create NATS options");
   }
-  absl::Status status = check(
-      natsOptions_SetServers(opts_, servers.data(),
-                             static_cast<int>(servers.size())),
-      "setting the NATS servers");
+  absl::Status status =
+      check(natsOptions_SetServers(opts_, servers.data(),
+                                   static_cast<int>(servers.size())),
+            "setting the NATS servers");
   if (status.ok()) {
     status = check(natsOptions_SetName(opts_, "pactlogd"), "naming");
   }
@@ -318,9 +317,9 @@ absl::Status NatsRecordLog::EnsureStream() {
       absl::SleepFor(kNoLeaderBackoff);
       continue;
     }
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create JetStream stream ", options_.stream, " with ",
-        options_.replicas, " replicas: ", NatsError(s)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot create JetStream stream ", options_.stream,
+                     " with ", options_.replicas, " replicas: ", NatsError(s)));
   }
 }
 
@@ -355,13 +354,11 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
   // once and answers a repeat with the first position.
   while (true) {
     natsMsg* raw = nullptr;
-    s = natsMsg_Create(&raw, subject.c_str(), nullptr,
-                       proposal.payload.data(),
+    s = natsMsg_Create(&raw, subject.c_str(), nullptr, proposal.payload.data(),
                        static_cast<int>(proposal.payload.size()));
     MsgPtr msg(raw);
     if (s == NATS_OK) {
-      s = natsMsgHeader_Set(msg.get(), kMsgIdHeader,
-                            proposal.dedup_id.c_str());
+      s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, proposal.dedup_id.c_str());
     }
     if (s == NATS_OK) {
       s = natsMsgHeader_Set(msg.get(), kExpectedLastSubjectSeqHeader,
@@ -396,22 +393,21 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
       return result;
     }
     if (jerr == JSStreamWrongLastSequenceErr) break;
-    const bool transient = s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT ||
-                           s == NATS_CONNECTION_DISCONNECTED ||
-                           s == NATS_NOT_YET_CONNECTED ||
-                           jerr == JSClusterNotAvailErr ||
-                           jerr == JSStreamNotFoundErr ||
-                           jerr == JSInsufficientResourcesErr;
+    const bool transient =
+        s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT ||
+        s == NATS_CONNECTION_DISCONNECTED || s == NATS_NOT_YET_CONNECTED ||
+        jerr == JSClusterNotAvailErr || jerr == JSStreamNotFoundErr ||
+        jerr == JSInsufficientResourcesErr;
     if (!transient || absl::Now() + kNoLeaderBackoff >= deadline) break;
     absl::SleepFor(kNoLeaderBackoff);
   }
   if (jerr == JSStreamWrongLastSequenceErr) {
     absl::StatusOr<uint64_t> actual = DealPosition(proposal.deal_id);
     result.position = actual.ok() ? *actual : 0;
-    result.status = absl::AbortedError(absl::StrCat(
-        "deal ", proposal.deal_id, " has an entry after position ",
-        proposal.expected_deal_position, " of the log of record (", error,
-        ")"));
+    result.status = absl::AbortedError(
+        absl::StrCat("deal ", proposal.deal_id, " has an entry after position ",
+                     proposal.expected_deal_position, " of the log of record (",
+                     error, ")"));
     return result;
   }
   result.status = absl::UnavailableError(absl::StrCat(
@@ -477,8 +473,8 @@ absl::StatusOr<uint64_t> NatsRecordLog::LastPosition() {
       js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
   StreamInfoPtr info(raw);
   if (s != NATS_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        "reading the state of ", Describe(), ": ", NatsError(s)));
+    return absl::UnavailableError(
+        absl::StrCat("reading the state of ", Describe(), ": ", NatsError(s)));
   }
   return info->State.LastSeq;
 }
@@ -495,8 +491,7 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
   // missing heartbeats are how the ordered consumer notices and re-creates
   // itself from the last position delivered: a short interval keeps the
   // pause in applying (and so in acknowledging appends) short.
-  sub_options.Config.Heartbeat =
-      absl::ToInt64Nanoseconds(kConsumerHeartbeat);
+  sub_options.Config.Heartbeat = absl::ToInt64Nanoseconds(kConsumerHeartbeat);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const std::string subjects = absl::StrCat(options_.subject_prefix, ".>");
@@ -530,9 +525,10 @@ absl::Status ParseNatsServers(std::string_view url_view,
   const absl::string_view url(url_view.data(), url_view.size());
   absl::string_view rest = url;
   if (!absl::ConsumePrefix(&rest, "nats://")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "log URL \"", url, "\" must start with nats:// (e.g. "
-        "nats://h1:4222,h2:4222,h3:4222)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("log URL \"", url,
+                     "\" must start with nats:// (e.g. "
+                     "nats://h1:4222,h2:4222,h3:4222)"));
   }
   options->servers.clear();
   for (absl::string_view part : absl::StrSplit(rest, ',')) {
@@ -542,9 +538,9 @@ absl::Status ParseNatsServers(std::string_view url_view,
     if (part.empty() || colon == absl::string_view::npos || colon == 0 ||
         !absl::SimpleAtoi(part.substr(colon + 1), &port) || port == 0 ||
         port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "log URL \"", url, "\": \"", part,
-          "\" is not host:port (e.g. nats://h1:4222,h2:4222)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("log URL \"", url, "\": \"", part,
+                       "\" is not host:port (e.g. nats://h1:4222,h2:4222)"));
     }
     options->servers.push_back(absl::StrCat("nats://", part));
   }

@@ -618,8 +618,8 @@ absl::StatusOr<uint64_t> RocksDbEventLog::SourcePosition() const {
   RETURN_IF_ERROR(FromRocksDb(status, "reading the source position"));
   std::optional<uint64_t> position = DecodeUint64(value);
   if (!position) {
-    return absl::DataLossError(absl::StrCat(
-        "the source position in ", path_, " is malformed: ", Quote(value)));
+    return absl::DataLossError(absl::StrCat("the source position in ", path_,
+                                            " is malformed: ", Quote(value)));
   }
   return *position;
 }

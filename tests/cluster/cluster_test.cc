@@ -22,9 +22,9 @@
 #include "gtest/gtest.h"
 #include "pactlog/client/client.h"
 #include "pactlog/client/subscription.h"
+#include "pactlog/internal/record_entry.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/test_events.h"
-#include "pactlog/internal/record_entry.pb.h"
 #include "storage/record_log.h"
 #include "tests/cluster/nats_cluster.h"
 
@@ -118,14 +118,14 @@ class Load {
   void Record(const std::string& deal, const v1::AppendResponse& response) {
     absl::MutexLock lock(&mu_);
     for (int i = 0; i < response.sequences_size(); ++i) {
-      acks_.push_back(Ack{deal, response.event_ids(i), response.sequences(i),
-                          absl::Now()});
+      acks_.push_back(
+          Ack{deal, response.event_ids(i), response.sequences(i), absl::Now()});
     }
   }
 
   void Write(int w) {
-    auto client = client::Client::Connect(
-        addresses_[w % addresses_.size()], PatientClient());
+    auto client = client::Client::Connect(addresses_[w % addresses_.size()],
+                                          PatientClient());
     if (!client.ok()) {
       absl::MutexLock lock(&mu_);
       failures_.push_back(client.status().ToString());
@@ -134,8 +134,8 @@ class Load {
     for (int n = 0; !stop_.load(); ++n) {
       const std::string deal = DealName(n % 2 == 0 ? -1 : w);
       auto response = (*client)->Append(
-          deal, {ProjectEvent(absl::StrCat("p-", w, "-", n),
-                              v1::SECTOR_ENERGY, "TX", 1, Date(2025, 9, 1))});
+          deal, {ProjectEvent(absl::StrCat("p-", w, "-", n), v1::SECTOR_ENERGY,
+                              "TX", 1, Date(2025, 9, 1))});
       if (response.ok()) {
         Record(deal, *response);
       } else {
@@ -162,8 +162,7 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     nats_ = *std::move(cluster);
     for (int i = 0; i < kReplicas; ++i) {
-      absl::StatusOr<std::unique_ptr<PactlogdProcess>> replica =
-          StartReplica();
+      absl::StatusOr<std::unique_ptr<PactlogdProcess>> replica = StartReplica();
       ASSERT_TRUE(replica.ok()) << replica.status();
       replicas_.push_back(*std::move(replica));
     }
@@ -172,8 +171,8 @@ class ClusterTest : public ::testing::Test {
   absl::StatusOr<std::unique_ptr<PactlogdProcess>> StartReplica(
       std::vector<std::string> more_args = {}) {
     PactlogdOptions options;
-    options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream,
-                          "--snapshot-interval", "100"};
+    options.extra_args = {"--log", nats_->url(),          "--nats-stream",
+                          kStream, "--snapshot-interval", "100"};
     for (std::string& arg : more_args) {
       options.extra_args.push_back(std::move(arg));
     }
@@ -260,8 +259,8 @@ class ClusterTest : public ::testing::Test {
 TEST_F(ClusterTest, ConcurrentAppendsThroughBothReplicasConverge) {
   Load load(Addresses(), 6);
   load.Start();
-  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 600; },
-                        absl::Seconds(120)));
+  ASSERT_TRUE(
+      PollUntil([&] { return load.acked() >= 600; }, absl::Seconds(120)));
   load.Stop();
   EXPECT_TRUE(load.failures().empty()) << load.failures().front();
   ExpectConverged(load);
@@ -270,8 +269,8 @@ TEST_F(ClusterTest, ConcurrentAppendsThroughBothReplicasConverge) {
 TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
   Load load(Addresses(), 6);
   load.Start();
-  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 200; },
-                        absl::Seconds(120)));
+  ASSERT_TRUE(
+      PollUntil([&] { return load.acked() >= 200; }, absl::Seconds(120)));
   absl::StatusOr<int> leader = nats_->StreamLeader(kStream);
   ASSERT_TRUE(leader.ok()) << leader.status();
   const absl::Time killed_at = absl::Now();
@@ -304,8 +303,8 @@ TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
 TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
   Load load({replicas_[0]->address()}, 4);
   load.Start();
-  ASSERT_TRUE(PollUntil([&] { return load.acked() >= 150; },
-                        absl::Seconds(120)));
+  ASSERT_TRUE(
+      PollUntil([&] { return load.acked() >= 150; }, absl::Seconds(120)));
   // A crash of replica 1 while replica 0 keeps taking appends.
   ASSERT_TRUE(replicas_[1]->Kill().ok());
   const size_t at_kill = load.acked();
@@ -335,14 +334,14 @@ TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   must_not_exist.expected_version = 0;
   absl::StatusOr<v1::AppendResponse> first, second;
   std::thread ta([&] {
-    first = a->Append("contested",
-                      {DealEvent(550'000'000'000, Date(2025, 7, 22))},
-                      must_not_exist);
+    first =
+        a->Append("contested", {DealEvent(550'000'000'000, Date(2025, 7, 22))},
+                  must_not_exist);
   });
   std::thread tb([&] {
-    second = b->Append("contested",
-                       {DealEvent(350'000'000'000, Date(2025, 7, 30))},
-                       must_not_exist);
+    second =
+        b->Append("contested", {DealEvent(350'000'000'000, Date(2025, 7, 30))},
+                  must_not_exist);
   });
   ta.join();
   tb.join();
@@ -435,8 +434,8 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
 
   // Both replicas apply it as nothing: the next event is sequence 2 on
   // both, and their chains agree.
-  auto next = b->Append(
-      "late-retry", {TariffEvent("all-goods", 1000, Date(2025, 9, 1))});
+  auto next = b->Append("late-retry",
+                        {TariffEvent("all-goods", 1000, Date(2025, 9, 1))});
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->sequences(0), original->sequences(0) + 1);
   std::string head;

@@ -30,8 +30,8 @@ absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(int size) {
   for (int i = 0; i < size; ++i) {
     Server server;
     server.name = absl::StrCat("n", i + 1);
-    for (int* port : {&server.client_port, &server.cluster_port,
-                      &server.monitor_port}) {
+    for (int* port :
+         {&server.client_port, &server.cluster_port, &server.monitor_port}) {
       absl::StatusOr<int> picked = PickFreePort();
       if (!picked.ok()) return picked.status();
       *port = *picked;
@@ -62,15 +62,14 @@ absl::Status NatsCluster::Launch(int i) {
     routes.push_back(absl::StrCat("nats://127.0.0.1:", other.cluster_port));
   }
   // A config file, so that the cluster's route list is spelled once.
-  const std::string config_path =
-      absl::StrCat(dir_, "/", server.name, ".conf");
+  const std::string config_path = absl::StrCat(dir_, "/", server.name, ".conf");
   std::ofstream(config_path) << absl::StrCat(
-      "server_name: ", server.name, "\n",                             //
-      "listen: 127.0.0.1:", server.client_port, "\n",                 //
-      "http: 127.0.0.1:", server.monitor_port, "\n",                  //
-      "max_payload: ", kMaxPayloadBytes, "\n",                        //
-      "jetstream { store_dir: \"", server.store_dir, "\" }\n",        //
-      "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",        //
+      "server_name: ", server.name, "\n",                       //
+      "listen: 127.0.0.1:", server.client_port, "\n",           //
+      "http: 127.0.0.1:", server.monitor_port, "\n",            //
+      "max_payload: ", kMaxPayloadBytes, "\n",                  //
+      "jetstream { store_dir: \"", server.store_dir, "\" }\n",  //
+      "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",  //
       server.cluster_port, "\n  routes: [", absl::StrJoin(routes, ", "),
       "]\n}\n");
   server.process = ChildProcess::Spawn({NatsServerBinary(), "-c", config_path},
@@ -101,9 +100,9 @@ absl::Status NatsCluster::WaitHealthy(int i) {
         "nats-server ", server.name, " exited:\n", server.process->Log()));
   }
   if (!healthy) {
-    return absl::UnavailableError(
-        absl::StrCat("nats-server ", server.name, " not healthy in 60 s:\n",
-                     server.process->Log()));
+    return absl::UnavailableError(absl::StrCat("nats-server ", server.name,
+                                               " not healthy in 60 s:\n",
+                                               server.process->Log()));
   }
   return absl::OkStatus();
 }
