@@ -764,6 +764,23 @@ std::string DedupId(const v1::AppendRequest& original,
                 reinterpret_cast<const char*>(digest), sizeof(digest))));
 }
 
+// Whether `status` is a verdict of the rules (the same on every replica)
+// rather than a failure to reach a verdict.
+bool IsRuleOutcome(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void Ledger::Warn(std::string_view message) const {
@@ -890,6 +907,12 @@ absl::Status Ledger::ApplyEntries(
     bool needs_write = false;
     outcome.status =
         batch.Prepare(entry.request(), &outcome.response, &needs_write);
+    if (!IsRuleOutcome(outcome.status)) {
+      // The local log could not be read (an I/O error, corruption): the
+      // entry's fate must not depend on this replica's disk, so nothing of
+      // this group is applied and the applier tries again.
+      return outcome.status;
+    }
     if (!outcome.status.ok()) ++refused;
     if (outcome.status.ok() && !outcome.response.deduplicated()) {
       last_recorded = now;
