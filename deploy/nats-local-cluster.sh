@@ -17,12 +17,12 @@ base="${PACTLOG_NATS_PORT:-4222}"
 server="$(command -v nats-server || echo /usr/sbin/nats-server)"
 
 healthy() {  # port: /healthz answers 200
-  local line
-  exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
-  printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3
-  IFS= read -r line <&3 || true
-  exec 3<&-
-  [[ "$line" == *" 200 "* ]]
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3
+    IFS= read -r line <&3 || exit 1
+    [[ "$line" == *" 200 "* ]]
+  ) 2>/dev/null
 }
 
 case "$action" in
