@@ -783,6 +783,11 @@ bool IsRuleOutcome(const absl::Status& status) {
 
 }  // namespace
 
+void Ledger::AbortRecovery() {
+  absl::MutexLock lock(&apply_mu_);
+  applier_stop_ = true;
+}
+
 void Ledger::Warn(std::string_view message) const {
   if (options_.warn) options_.warn(message);
 }

@@ -167,6 +167,11 @@ class Ledger {
   absl::Status Recover();
   RecoveryStats recovery_stats() const { return recovery_stats_; }
 
+  // Makes a Recover() that is still applying the log of record give up
+  // with UNAVAILABLE (for a stop signal during start-up); the ledger is then
+  // only good for Stop(). No effect without a log of record.
+  void AbortRecovery();
+
   // True once Recover() succeeded and until Stop().
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 

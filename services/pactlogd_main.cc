@@ -3,12 +3,15 @@
 // acknowledged first); SIGHUP re-reads the token file. Lifecycle events
 // and failed calls are logged on stderr as JSON lines (security/json_log.h).
 #include <signal.h>
+#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "services/security/json_log.h"
 #include "services/server.h"
 
@@ -153,7 +156,44 @@ int main(int argc, char** argv) {
                      " (port ", (*server)->metrics_port(), ")"),
         {{"metrics_port", absl::StrCat((*server)->metrics_port())}});
   }
-  if (absl::Status recovered = (*server)->Recover(); !recovered.ok()) {
+  auto reload_tokens = [&] {
+    if (absl::Status reloaded = (*server)->ReloadTokens(); reloaded.ok()) {
+      log.Info("pactlogd: SIGHUP, token file reloaded");
+    } else {
+      log.Error(
+          absl::StrCat("pactlogd: SIGHUP, token file NOT reloaded, the "
+                       "previous tokens stay in force: ",
+                       reloaded.ToString()));
+    }
+  };
+  // The replay runs on its own thread so that a stop signal can end a
+  // start-up that waits for an unreachable log of record.
+  absl::Status recovered;
+  absl::Notification recovery_done;
+  std::thread replay([&] {
+    recovered = (*server)->Recover();
+    recovery_done.Notify();
+  });
+  int early_signal = 0;
+  while (!recovery_done.HasBeenNotified()) {
+    const struct timespec tick = {0, 200'000'000};
+    const int received = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (received == SIGHUP) {
+      reload_tokens();
+    } else if (received > 0 && early_signal == 0) {
+      early_signal = received;
+      log.Info(absl::StrCat("pactlogd: signal ", received,
+                            " during start-up, stopping"));
+      (*server)->AbortRecovery();
+    }
+  }
+  replay.join();
+  if (early_signal != 0) {
+    (*server)->Shutdown(absl::ZeroDuration());
+    log.Info("pactlogd: stopped");
+    return 0;
+  }
+  if (!recovered.ok()) {
     log.Error(absl::StrCat("pactlogd: replay failed: ", recovered.ToString()));
     (*server)->Shutdown(absl::ZeroDuration());
     return 1;
@@ -171,14 +211,7 @@ int main(int argc, char** argv) {
   while (true) {
     sigwait(&stop_signals, &signal_number);
     if (signal_number != SIGHUP) break;
-    if (absl::Status reloaded = (*server)->ReloadTokens(); reloaded.ok()) {
-      log.Info("pactlogd: SIGHUP, token file reloaded");
-    } else {
-      log.Error(
-          absl::StrCat("pactlogd: SIGHUP, token file NOT reloaded, the "
-                       "previous tokens stay in force: ",
-                       reloaded.ToString()));
-    }
+    reload_tokens();
   }
   log.Info(absl::StrCat("pactlogd: signal ", signal_number, ", shutting down"));
   (*server)->Shutdown(absl::Seconds(5));

@@ -96,6 +96,11 @@ class PactlogServer {
   // ledger::Ledger::Recover().
   absl::Status Recover();
 
+  // Makes a Recover() running on another thread give up as soon as it can
+  // (at once while it applies a replicated log of record; after the local
+  // replay otherwise). Then call Shutdown().
+  void AbortRecovery() { ledger_->AbortRecovery(); }
+
   // Health NOT_SERVING; the ledger stops taking appends and acknowledges
   // those already received; every subscription ends with UNAVAILABLE; then
   // gRPC waits up to `grace` for the remaining calls.
