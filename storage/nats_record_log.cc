@@ -244,13 +244,16 @@ absl::Status NatsRecordLog::CheckStream(const jsStreamConfig& config) const {
   std::vector<std::string> problems;
   const std::string wanted_subject =
       absl::StrCat(options_.subject_prefix, ".>");
-  bool has_subject = false;
+  // Exactly the deal subjects: the replicas read only those, so a message
+  // on any other subject would be a position they never reach.
+  std::vector<std::string> subjects;
   for (int i = 0; i < config.SubjectsLen; ++i) {
-    if (config.Subjects[i] == wanted_subject) has_subject = true;
+    subjects.push_back(config.Subjects[i]);
   }
-  if (!has_subject) {
-    problems.push_back(
-        absl::StrCat("its subjects do not include ", wanted_subject));
+  if (subjects != std::vector<std::string>{wanted_subject}) {
+    problems.push_back(absl::StrCat("its subjects are [",
+                                    absl::StrJoin(subjects, ", "),
+                                    "], not exactly [", wanted_subject, "]"));
   }
   if (config.Storage != js_FileStorage) {
     problems.push_back("it is not kept in files");

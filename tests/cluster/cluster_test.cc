@@ -498,6 +498,18 @@ TEST_F(ClusterTest, RefusesAnIncompatibleStream) {
   auto opened = storage::OpenNatsRecordLog(options);
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition)
       << opened.status();
+  // A stream with a subject besides the deals': a message there would be a
+  // position no replica reaches.
+  ASSERT_TRUE(
+      nats_->AddStream("MIXED", {"mixed.deal.>", "mixed.other"}, 3).ok());
+  options.stream = "MIXED";
+  options.subject_prefix = "mixed.deal";
+  opened = storage::OpenNatsRecordLog(options);
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition)
+      << opened.status();
+  EXPECT_NE(std::string(opened.status().message()).find("not exactly"),
+            std::string::npos)
+      << opened.status();
 }
 
 }  // namespace

@@ -131,6 +131,36 @@ absl::Status NatsCluster::Restart(int i) {
   return WaitHealthy(i);
 }
 
+absl::Status NatsCluster::AddStream(const std::string& stream,
+                                    const std::vector<std::string>& subjects,
+                                    int replicas) {
+  natsConnection* nc = nullptr;
+  if (natsConnection_ConnectTo(&nc, server_url(0).c_str()) != NATS_OK) {
+    return absl::UnavailableError("cannot connect to the NATS cluster");
+  }
+  jsCtx* js = nullptr;
+  std::vector<const char*> names;
+  for (const std::string& subject : subjects) names.push_back(subject.c_str());
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = stream.c_str();
+  config.Subjects = names.data();
+  config.SubjectsLen = static_cast<int>(names.size());
+  config.Storage = js_FileStorage;
+  config.Replicas = replicas;
+  natsStatus s = natsConnection_JetStream(&js, nc, nullptr);
+  jsStreamInfo* info = nullptr;
+  if (s == NATS_OK) s = js_AddStream(&info, js, &config, nullptr, nullptr);
+  if (info != nullptr) jsStreamInfo_Destroy(info);
+  if (js != nullptr) jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot create stream ", stream,
+                                               ": ", natsStatus_GetText(s)));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> NatsCluster::StreamLeader(const std::string& stream) {
   std::vector<std::string> urls;
   for (int i = 0; i < size(); ++i) {

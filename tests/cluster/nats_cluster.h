@@ -41,6 +41,11 @@ class NatsCluster {
   // healthy.
   absl::Status Restart(int i);
   bool running(int i);
+  // Creates a file-backed stream with these subjects, as an operator
+  // might have.
+  absl::Status AddStream(const std::string& stream,
+                         const std::vector<std::string>& subjects,
+                         int replicas);
   // The index of the server leading `stream`'s Raft group.
   absl::StatusOr<int> StreamLeader(const std::string& stream);
   // What server i wrote so far.
