@@ -392,6 +392,13 @@ absl::Status Ledger::Recover() {
     // from there through its last entry before serving.
     ASSIGN_OR_RETURN(const uint64_t position, log_->SourcePosition());
     ASSIGN_OR_RETURN(const uint64_t head, record_->LastPosition());
+    if (position > head) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the local data has applied ", record_->Describe(),
+          " through position ", position, " but it ends at ", head,
+          ": it is not the record this data came from (recreated?). Delete "
+          "the data directory to rebuild it from this record."));
+    }
     {
       absl::MutexLock lock(&apply_mu_);
       applier_stop_ = false;

@@ -324,6 +324,33 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
   ExpectConverged(load);
 }
 
+TEST_F(ClusterTest, DataOfAnotherRecordIsRefusedAtStartUp) {
+  std::unique_ptr<client::Client> a = Connect(0);
+  ASSERT_NE(a, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(a->Append(absl::StrCat("deal-", i),
+                          {DealEvent(550'000'000'000, Date(2025, 7, 22))})
+                    .ok());
+  }
+  // Replica 0's data applied 3 entries; a fresh stream of the same name
+  // (the cluster recreated, say) has none.
+  const std::string data_dir = replicas_[0]->data_dir();
+  ASSERT_TRUE(replicas_[0]->Stop().ok());
+  nats_.reset();
+  absl::StatusOr<std::unique_ptr<NatsCluster>> fresh = NatsCluster::Start(3);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  nats_ = *std::move(fresh);
+  PactlogdOptions options;
+  options.data_dir = data_dir;
+  options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
+  auto refused = PactlogdProcess::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message())
+                .find("not the record this data came from"),
+            std::string::npos)
+      << refused.status();
+}
+
 TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   // Both replicas race to create the same deal with "must not exist": one
   // wins, the other is re-checked against the winner's entry and refused.
