@@ -934,10 +934,12 @@ absl::Status Ledger::ApplyEntries(
     }
   }
   const uint64_t last_position = entries.back().position;
-  RETURN_IF_ERROR(log_->AppendApplied(batch.events(), last_position));
-  const uint64_t count = batch.events().size();
-  if (count > 0) Commit(batch, last_recorded);
   {
+    // Proposers check against the log, the state and the positions
+    // together; they change together.
+    absl::WriterMutexLock view(&view_mu_);
+    RETURN_IF_ERROR(log_->AppendApplied(batch.events(), last_position));
+    if (!batch.events().empty()) Commit(batch, last_recorded);
     absl::MutexLock lock(&state_mu_);
     for (auto& [deal_id, position] : positions) {
       deal_positions_[deal_id] = position;
@@ -980,11 +982,46 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
       (deals.insert(pending[i].request->deal_id()).second ? round : later)
           .push_back(i);
     }
+    // The position of each deal's last entry, looked up in the record for
+    // deals not touched since start, and applied here before the check.
+    std::vector<size_t> located;
+    for (size_t i : round) {
+      const std::string& deal_id = pending[i].request->deal_id();
+      {
+        absl::ReaderMutexLock lock(&state_mu_);
+        if (deal_positions_.contains(deal_id)) {
+          located.push_back(i);
+          continue;
+        }
+      }
+      absl::StatusOr<uint64_t> position = record_->DealPosition(deal_id);
+      if (!position.ok()) {
+        results[i] = unavailable(position.status().message());
+        continue;
+      }
+      if (!AwaitPosition(*position, absl::Now() + options_.apply_timeout)) {
+        results[i] = unavailable(absl::StrCat(
+            "this replica has not applied the log of record through "
+            "position ",
+            *position, " yet"));
+        continue;
+      }
+      {
+        // The applier may have recorded a later one meanwhile: keep it.
+        absl::MutexLock lock(&state_mu_);
+        deal_positions_.emplace(deal_id, *position);
+      }
+      located.push_back(i);
+    }
+
     const absl::Time now = clock_->Now();
     Batch check(this, now, std::string());
     std::vector<storage::RecordProposal> proposals;
     std::vector<size_t> proposed;
-    for (size_t i : round) {
+    // The checks see one applied prefix of the record: the state, the event
+    // ids and the deal positions all as of the same entry.
+    view_mu_.ReaderLock();
+    for (size_t i : located) {
       const v1::AppendRequest& request = *pending[i].request;
       v1::AppendResponse checked;
       bool needs_write = false;
@@ -997,30 +1034,9 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
         continue;
       }
       uint64_t expected = 0;
-      bool known = false;
       {
         absl::ReaderMutexLock lock(&state_mu_);
-        auto it = deal_positions_.find(request.deal_id());
-        if (it != deal_positions_.end()) {
-          expected = it->second;
-          known = true;
-        }
-      }
-      if (!known) {
-        absl::StatusOr<uint64_t> position =
-            record_->DealPosition(request.deal_id());
-        if (!position.ok()) {
-          results[i] = unavailable(position.status().message());
-          continue;
-        }
-        expected = *position;
-        if (!AwaitPosition(expected, absl::Now() + options_.apply_timeout)) {
-          results[i] = unavailable(absl::StrCat(
-              "this replica has not applied the log of record through "
-              "position ",
-              expected, " yet"));
-          continue;
-        }
+        expected = deal_positions_.find(request.deal_id())->second;
       }
       internal::RecordEntry& entry = entries[i];
       entry.Clear();
@@ -1044,6 +1060,7 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
       });
       proposed.push_back(i);
     }
+    view_mu_.ReaderUnlock();
 
     std::vector<storage::PublishResult> published = record_->Publish(proposals);
     uint64_t wait_for = 0;
@@ -1111,8 +1128,11 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
       Batch again(this, clock_->Now(), std::string());
       v1::AppendResponse response;
       bool needs_write = false;
-      absl::Status status =
-          again.Prepare(entries[i].request(), &response, &needs_write);
+      absl::Status status;
+      {
+        absl::ReaderMutexLock view_lock(&view_mu_);
+        status = again.Prepare(entries[i].request(), &response, &needs_write);
+      }
       if (status.ok() && response.deduplicated()) {
         *pending[i].response = std::move(response);
       } else if (++attempts[i] < options_.max_proposal_attempts) {

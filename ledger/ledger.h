@@ -75,7 +75,7 @@ struct LedgerOptions {
   std::function<void(std::string_view)> warn;
   // Replicated mode: how many times a request that lost a race for its deal
   // is checked again and republished before the caller gets ABORTED.
-  int max_proposal_attempts = 8;
+  int max_proposal_attempts = 32;
   // Replicated mode: how long the writer waits for its published entries
   // to be applied locally before answering UNAVAILABLE.
   absl::Duration apply_timeout = absl::Seconds(30);
@@ -320,6 +320,9 @@ class Ledger {
   // Outcomes of this process's own entries, by position, until the writer
   // takes them.
   std::map<uint64_t, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
+  // Held shared by the writer while it checks requests, exclusively by the
+  // applier while it writes and publishes what it applied.
+  absl::Mutex view_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
   // The position of each deal's last entry applied (deals touched since
   // start; others are looked up in the record).
   std::map<std::string, uint64_t, std::less<>> deal_positions_
