@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
   });
   int early_signal = 0;
   while (!recovery_done.HasBeenNotified()) {
-    const struct timespec tick = {0, 200'000'000};
+    const struct timespec tick = {0, 50'000'000};
     const int received = sigtimedwait(&stop_signals, nullptr, &tick);
     if (received == SIGHUP) {
       reload_tokens();
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
     }
   }
   replay.join();
-  if (early_signal != 0) {
+  if (early_signal != 0 && !recovered.ok()) {
     (*server)->Shutdown(absl::ZeroDuration());
     log.Info("pactlogd: stopped");
     return 0;
@@ -207,11 +207,15 @@ int main(int argc, char** argv) {
                         recovery.checkpoint_sequence, ", ",
                         recovery.events_replayed, " events replayed)"));
 
-  int signal_number = 0;
-  while (true) {
+  // A stop signal that came while the replay was finishing (the server may
+  // already have been SERVING) stops the server as any stop signal does.
+  int signal_number = early_signal;
+  while (signal_number == 0) {
     sigwait(&stop_signals, &signal_number);
-    if (signal_number != SIGHUP) break;
-    reload_tokens();
+    if (signal_number == SIGHUP) {
+      reload_tokens();
+      signal_number = 0;
+    }
   }
   log.Info(absl::StrCat("pactlogd: signal ", signal_number, ", shutting down"));
   (*server)->Shutdown(absl::Seconds(5));
