@@ -212,6 +212,7 @@ class Bench {
   RocksDbBaselines raw_;
   std::unique_ptr<PactlogdProcess> server_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::vector<std::shared_ptr<grpc::Channel>> retired_channels_;
   std::unique_ptr<v1::DealLedger::Stub> ledger_;
   std::unique_ptr<v1::DealQuery::Stub> query_;
   std::unique_ptr<v1::EventStream::Stub> stream_;
@@ -293,6 +294,10 @@ void Bench::StartServer(const std::string& data_dir,
 void Bench::Connect() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // The previous channel lives on until the tool exits: destroying it while
+  // a finished call's callback is still returning into gRPC can crash (see
+  // MeasureEcho).
+  if (channel_ != nullptr) retired_channels_.push_back(channel_);
   channel_ = grpc::CreateCustomChannel(
       server_->address(), grpc::InsecureChannelCredentials(), args);
   ledger_ = v1::DealLedger::NewStub(channel_);
