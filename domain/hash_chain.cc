@@ -14,28 +14,37 @@ const std::string& GenesisHash() {
   return *genesis;
 }
 
-std::string ChainHash(std::string_view previous,
-                      const pactlog::v1::Event& event) {
-  // Serialize without the hash field, deterministically (map order and
-  // the like fixed), so the verifier recomputes the same bytes.
-  pactlog::v1::Event content = event;
-  content.clear_hash();
+std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
   std::string bytes;
   {
+    // The streams give back their unused buffer when they go.
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    content.SerializeToCodedStream(&coded);
+    message.SerializeToCodedStream(&coded);
   }
+  return bytes;
+}
+
+std::string Sha256(std::string_view first, std::string_view second) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_MD_CTX* context = EVP_MD_CTX_new();
   EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(context, previous.data(), previous.size());
-  EVP_DigestUpdate(context, bytes.data(), bytes.size());
+  EVP_DigestUpdate(context, first.data(), first.size());
+  EVP_DigestUpdate(context, second.data(), second.size());
   EVP_DigestFinal_ex(context, digest, &length);
   EVP_MD_CTX_free(context);
   return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string ChainHash(std::string_view previous,
+                      const pactlog::v1::Event& event) {
+  // Without the hash field, deterministically (map order and the like
+  // fixed), so the verifier recomputes the same bytes.
+  pactlog::v1::Event content = event;
+  content.clear_hash();
+  return Sha256(previous, DeterministicBytes(content));
 }
 
 std::string HashHex(std::string_view hash) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "google/protobuf/message_lite.h"
 #include "pactlog/v1/events.pb.h"
 
 namespace pactlog::domain {
@@ -24,6 +25,13 @@ const std::string& GenesisHash();
 // stored event can be checked against its own hash).
 std::string ChainHash(std::string_view previous,
                       const pactlog::v1::Event& event);
+
+// `message` serialized deterministically (map order and the like fixed), so
+// that equal messages give equal bytes in every process of this build.
+std::string DeterministicBytes(const google::protobuf::MessageLite& message);
+
+// SHA-256 of `first` followed by `second`.
+std::string Sha256(std::string_view first, std::string_view second = {});
 
 // Lowercase hex of a hash, for messages and the CLI.
 std::string HashHex(std::string_view hash);

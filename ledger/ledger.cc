@@ -1,14 +1,11 @@
 #include "ledger/ledger.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "domain/hash_chain.h"
@@ -747,28 +744,26 @@ WriterStats Ledger::writer_stats() const {
 
 namespace {
 
-// The Nats-Msg-Id style de-duplication id of an entry. A request whose
-// events all carry the caller's event ids gets an id from its content, so
-// a caller's retry through any replica within the record's window is
-// stored once; other entries are named by their proposer and number, so
-// only the proposer's own republishing is folded.
+// The de-duplication id (Nats-Msg-Id) of an entry named by its proposer:
+// only the proposer's own republishing of it is folded.
+std::string ProposerDedupId(const internal::RecordEntry& entry) {
+  return absl::StrCat("p-", entry.proposer(), "-", entry.proposal());
+}
+
+// The de-duplication id of an entry's first publication. A request whose
+// events all carry the caller's event ids is named by its content, so a
+// caller's retry through any replica within the record's window is stored
+// once; any other by its proposer.
 std::string DedupId(const v1::AppendRequest& original,
                     const internal::RecordEntry& entry) {
   bool all_ids = original.events_size() > 0;
   for (const v1::EventData& data : original.events()) {
     all_ids &= !data.event_id().empty();
   }
-  if (!all_ids) {
-    return absl::StrCat("p-", entry.proposer(), "-", entry.proposal());
-  }
-  std::string content;
-  original.SerializeToString(&content);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(),
-         digest);
+  if (!all_ids) return ProposerDedupId(entry);
   return absl::StrCat(
-      "c-", absl::BytesToHexString(absl::string_view(
-                reinterpret_cast<const char*>(digest), sizeof(digest))));
+      "c-",
+      domain::HashHex(domain::Sha256(domain::DeterministicBytes(original))));
 }
 
 // Whether `status` is a verdict of the rules (the same on every replica)
@@ -1053,8 +1048,7 @@ void Ledger::ProposeBatch(std::vector<Pending>& pending) {
           // A request whose first entry was refused on apply gets a new
           // id, or JetStream would fold the new entry into that one.
           .dedup_id = attempts[i] == 0 ? DedupId(request, entry)
-                                       : absl::StrCat("p-", entry.proposer(),
-                                                      "-", entry.proposal()),
+                                       : ProposerDedupId(entry),
           .payload = entry.SerializeAsString(),
           .expected_deal_position = expected,
       });

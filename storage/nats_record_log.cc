@@ -201,28 +201,20 @@ absl::Status NatsRecordLog::Connect() {
   if (natsOptions_Create(&opts_) != NATS_OK) {
     return absl::ResourceExhaustedError("cannot create NATS options");
   }
-  absl::Status status =
+  RETURN_IF_ERROR(
       check(natsOptions_SetServers(opts_, servers.data(),
                                    static_cast<int>(servers.size())),
-            "setting the NATS servers");
-  if (status.ok()) {
-    status = check(natsOptions_SetName(opts_, "pactlogd"), "naming");
-  }
+            "setting the NATS servers"));
+  RETURN_IF_ERROR(check(natsOptions_SetName(opts_, "pactlogd"), "naming"));
   // Keep reconnecting for as long as the process lives: losing a server
   // (or all of them for a while) must not end the replica.
-  if (status.ok()) {
-    status = check(natsOptions_SetMaxReconnect(opts_, -1), "reconnects");
-  }
-  if (status.ok()) {
-    status = check(natsOptions_SetReconnectWait(opts_, 200), "reconnect wait");
-  }
-  if (status.ok()) {
-    status = check(natsOptions_SetTimeout(opts_, 2000), "connect timeout");
-  }
-  if (status.ok()) {
-    status = check(natsOptions_SetPingInterval(opts_, 2000), "ping interval");
-  }
-  RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(check(natsOptions_SetMaxReconnect(opts_, -1), "reconnects"));
+  RETURN_IF_ERROR(
+      check(natsOptions_SetReconnectWait(opts_, 200), "reconnect wait"));
+  RETURN_IF_ERROR(
+      check(natsOptions_SetTimeout(opts_, 2000), "connect timeout"));
+  RETURN_IF_ERROR(
+      check(natsOptions_SetPingInterval(opts_, 2000), "ping interval"));
   natsStatus s = natsConnection_Connect(&nc_, opts_);
   if (s != NATS_OK) {
     return absl::UnavailableError(
