@@ -43,8 +43,11 @@ void ExpectInvalidArgument(const absl::Status& status, const char* what) {
 }
 
 void CheckServerValidation(const v1::AppendRequest& request) {
-  ExpectInvalidArgument(pactlog::domain::ValidateAppendRequest(request),
-                        "ValidateAppendRequest");
+  const absl::Status status = pactlog::domain::ValidateAppendRequest(request);
+  // More events than one request may carry is RESOURCE_EXHAUSTED, by
+  // design (a 3 KB input of 1001 empty events reaches it).
+  if (status.code() == absl::StatusCode::kResourceExhausted) return;
+  ExpectInvalidArgument(status, "ValidateAppendRequest");
 }
 
 void FuzzEventsFlag(absl::string_view text) {
