@@ -324,6 +324,9 @@ class RocksDbEventLog final : public EventLog {
   bool write_failed_ ABSL_GUARDED_BY(append_mu_) = false;
   // Deletes every key of the batch whose write failed.
   rocksdb::WriteBatch failed_batch_undo_ ABSL_GUARDED_BY(append_mu_);
+  // The stored source position, read once on the first AppendApplied and
+  // kept in step by it, so that the writes of a projection read nothing.
+  std::optional<uint64_t> source_position_ ABSL_GUARDED_BY(append_mu_);
   // Written only under append_mu_, after a successful write; read anywhere.
   std::atomic<uint64_t> last_sequence_{0};
 };
@@ -698,7 +701,10 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
   // What undoes this write's source position if the write fails.
   std::optional<uint64_t> previous_position;
   if (source_position != nullptr) {
-    ASSIGN_OR_RETURN(previous_position, SourcePosition());
+    if (!source_position_.has_value()) {
+      ASSIGN_OR_RETURN(source_position_, SourcePosition());
+    }
+    previous_position = source_position_;
     RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourcePositionKey),
                                           EncodeUint64(*source_position)),
                                 "batching the source position"));
@@ -736,6 +742,7 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
                               new_last, " to the event log at ", path_));
   }
   last_sequence_.store(new_last, std::memory_order_release);
+  if (source_position != nullptr) source_position_ = *source_position;
   return absl::OkStatus();
 }
 

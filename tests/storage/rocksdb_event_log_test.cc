@@ -286,6 +286,36 @@ TEST_F(RocksDbEventLogTest, ReopenedLogHoldsEverythingAppended) {
   EXPECT_THAT(Sequences(ScanDealAll("a", 0)), ElementsAre(4, 7));
 }
 
+TEST_F(RocksDbEventLogTest, AppendAppliedKeepsTheSourcePositionWithTheEvents) {
+  OpenLog();
+  absl::StatusOr<uint64_t> position = log_->SourcePosition();
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 0u);
+  ASSERT_TRUE(log_->AppendApplied({MakeEvent(1, "ab", 1)}, 4).ok());
+  // An applied entry that added no event still moves the position.
+  ASSERT_TRUE(log_->AppendApplied({}, 7).ok());
+  ASSERT_TRUE(
+      log_->AppendApplied({MakeEvent(2, "ab", 2), MakeEvent(3, "a", 1)}, 9)
+          .ok());
+  // Refused like Append, and then nothing moves.
+  EXPECT_EQ(log_->AppendApplied({MakeEvent(9, "a", 2)}, 12).code(),
+            absl::StatusCode::kInternal);
+  position = log_->SourcePosition();
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 9u);
+
+  OpenLog();
+  position = log_->SourcePosition();
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 9u);
+  EXPECT_EQ(log_->LastSequence(), 3u);
+  EXPECT_THAT(Sequences(ScanDealAll("ab", 0)), ElementsAre(1, 2));
+  ASSERT_TRUE(log_->AppendApplied({}, 10).ok());
+  position = log_->SourcePosition();
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 10u);
+}
+
 TEST_F(RocksDbEventLogTest, BatchWithWrongSequencesIsInternalAndWritesNothing) {
   OpenLog();
   Append({MakeEvent(1, "ab", 1), MakeEvent(2, "ab", 2)});
