@@ -186,6 +186,17 @@ class ClusterTest : public ::testing::Test {
     return out;
   }
 
+  // The log of record itself, as a replica opens it.
+  std::unique_ptr<storage::RecordLog> OpenRecord() {
+    storage::NatsRecordLogOptions options;
+    EXPECT_TRUE(storage::ParseNatsServers(nats_->url(), &options).ok());
+    options.stream = kStream;
+    absl::StatusOr<std::unique_ptr<storage::RecordLog>> record =
+        storage::OpenNatsRecordLog(options);
+    EXPECT_TRUE(record.ok()) << record.status();
+    return record.ok() ? *std::move(record) : nullptr;
+  }
+
   std::unique_ptr<client::Client> Connect(int replica) {
     auto client =
         client::Client::Connect(replicas_[replica]->address(), PatientClient());
@@ -258,17 +269,17 @@ class ClusterTest : public ::testing::Test {
 
 TEST_F(ClusterTest, ConcurrentAppendsThroughBothReplicasConverge) {
   Load load(Addresses(), 6);
-  load.Start();
+  ASSERT_NO_FATAL_FAILURE(load.Start());
   ASSERT_TRUE(
       PollUntil([&] { return load.acked() >= 600; }, absl::Seconds(120)));
   load.Stop();
   EXPECT_TRUE(load.failures().empty()) << load.failures().front();
-  ExpectConverged(load);
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 }
 
 TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
   Load load(Addresses(), 6);
-  load.Start();
+  ASSERT_NO_FATAL_FAILURE(load.Start());
   ASSERT_TRUE(
       PollUntil([&] { return load.acked() >= 200; }, absl::Seconds(120)));
   absl::StatusOr<int> leader = nats_->StreamLeader(kStream);
@@ -296,13 +307,16 @@ TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
             << absl::FormatDuration(longest_gap) << "; calls that failed "
             << "after every SDK retry: " << load.failures().size() << "\n";
   EXPECT_TRUE(load.failures().empty()) << load.failures().front();
+  // With the killed server still down: nothing acknowledged lived only
+  // there.
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
   ASSERT_TRUE(nats_->Restart(*leader).ok());
-  ExpectConverged(load);
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 }
 
 TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
   Load load({replicas_[0]->address()}, 4);
-  load.Start();
+  ASSERT_NO_FATAL_FAILURE(load.Start());
   ASSERT_TRUE(
       PollUntil([&] { return load.acked() >= 150; }, absl::Seconds(120)));
   // A crash of replica 1 while replica 0 keeps taking appends.
@@ -312,7 +326,7 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
                         absl::Seconds(120)));
   ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
   load.Stop();
-  ExpectConverged(load);
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 
   // Its local data deleted: it rebuilds everything from the stream.
   ASSERT_TRUE(replicas_[1]->Stop().ok());
@@ -321,10 +335,17 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
     std::filesystem::remove_all(entry.path());
   }
   ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
-  ExpectConverged(load);
+  // SERVING only once it has applied the whole stream: its chain already
+  // holds every acknowledged event, with no min_sequence to wait for.
+  std::unique_ptr<client::Client> rebuilt = Connect(1);
+  ASSERT_NE(rebuilt, nullptr);
+  auto chain = rebuilt->VerifyChain();
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->verified_through(), load.acks().size());
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 }
 
-TEST_F(ClusterTest, DataOfAnotherRecordIsRefusedAtStartUp) {
+TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
   std::unique_ptr<client::Client> a = Connect(0);
   ASSERT_NE(a, nullptr);
   for (int i = 0; i < 3; ++i) {
@@ -345,6 +366,10 @@ TEST_F(ClusterTest, DataOfAnotherRecordIsRefusedAtStartUp) {
   options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
   auto refused = PactlogdProcess::Start(options);
   ASSERT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message())
+                .find("through position 3 but it ends at 0"),
+            std::string::npos)
+      << refused.status();
   EXPECT_NE(std::string(refused.status().message())
                 .find("not the record this data came from"),
             std::string::npos)
@@ -372,7 +397,7 @@ TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   });
   ta.join();
   tb.join();
-  EXPECT_NE(first.ok(), second.ok())
+  ASSERT_NE(first.ok(), second.ok())
       << "first: " << first.status() << " second: " << second.status();
   const absl::Status& lost = first.ok() ? second.status() : first.status();
   EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
@@ -386,12 +411,17 @@ TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   ASSERT_TRUE(from_b.ok()) << from_b.status();
   EXPECT_EQ(Comparable(from_a->deal()), Comparable(from_b->deal()));
   EXPECT_EQ(from_a->deal().version(), 1u);
+  // The winner's deal, not the loser's.
+  EXPECT_EQ(from_a->deal().commitment_ceiling().minor_units(),
+            (first.ok() ? 550'000'000'000 : 350'000'000'000) * 100);
 }
 
-TEST_F(ClusterTest, ARetryThroughTheOtherReplicaIsAnsweredFromTheRecord) {
+TEST_F(ClusterTest, ARetryThroughTheOtherReplicaAddsNothingToTheRecord) {
   std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
+  std::unique_ptr<storage::RecordLog> record = OpenRecord();
+  ASSERT_NE(record, nullptr);
   v1::AppendRequest request;
   request.set_deal_id("retried-deal");
   *request.add_events() = DealEvent(550'000'000'000, Date(2025, 7, 22));
@@ -400,10 +430,28 @@ TEST_F(ClusterTest, ARetryThroughTheOtherReplicaIsAnsweredFromTheRecord) {
   auto original = a->Append(request);
   ASSERT_TRUE(original.ok()) << original.status();
   EXPECT_FALSE(original->deduplicated());
+  // Acknowledged only once applied by the replica that took it: readable
+  // there at once, with no min_sequence.
+  auto read_back = a->GetDeal("retried-deal");
+  ASSERT_TRUE(read_back.ok()) << read_back.status();
+  EXPECT_EQ(read_back->deal().version(), 1u);
+  absl::StatusOr<uint64_t> entries = record->LastPosition();
+  ASSERT_TRUE(entries.ok()) << entries.status();
+
   auto retry = b->Append(request);
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->deduplicated());
   EXPECT_EQ(retry->sequences(0), original->sequences(0));
+  absl::StatusOr<uint64_t> entries_after = record->LastPosition();
+  ASSERT_TRUE(entries_after.ok()) << entries_after.status();
+  EXPECT_EQ(*entries_after, *entries) << "the retry was stored again";
+
+  // A sequence no replica has reached: OUT_OF_RANGE once the wait for it
+  // runs out.
+  client::QueryOptions beyond;
+  beyond.at_least_sequence = original->sequences(0) + 1000;
+  EXPECT_EQ(b->GetDeal("retried-deal", beyond).status().code(),
+            absl::StatusCode::kOutOfRange);
   // Content that differs under the same event id is refused everywhere.
   *request.mutable_events(0) = DealEvent(1, Date(2025, 7, 22));
   request.mutable_events(0)->set_event_id(
@@ -434,14 +482,9 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
   auto original = a->Append(request);
   ASSERT_TRUE(original.ok()) << original.status();
 
-  storage::NatsRecordLogOptions options;
-  ASSERT_TRUE(storage::ParseNatsServers(nats_->url(), &options).ok());
-  options.stream = kStream;
-  absl::StatusOr<std::unique_ptr<storage::RecordLog>> record =
-      storage::OpenNatsRecordLog(options);
-  ASSERT_TRUE(record.ok()) << record.status();
-  absl::StatusOr<uint64_t> deal_position =
-      (*record)->DealPosition("late-retry");
+  std::unique_ptr<storage::RecordLog> record = OpenRecord();
+  ASSERT_NE(record, nullptr);
+  absl::StatusOr<uint64_t> deal_position = record->DealPosition("late-retry");
   ASSERT_TRUE(deal_position.ok()) << deal_position.status();
   ASSERT_GT(*deal_position, 0u);
   internal::RecordEntry late;
@@ -455,7 +498,7 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
       .expected_deal_position = *deal_position,
   };
   std::vector<storage::PublishResult> published =
-      (*record)->Publish({&proposal, 1});
+      record->Publish({&proposal, 1});
   ASSERT_TRUE(published[0].status.ok()) << published[0].status;
   EXPECT_FALSE(published[0].duplicate);
 
@@ -515,7 +558,8 @@ TEST_F(ClusterTest, RefusesAnIncompatibleStream) {
   auto refused = StartReplica({"--nats-replicas", "1"});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(std::string(refused.status().message())
-                .find("cannot be pactlog's log of record"),
+                .find("cannot be pactlog's log of record: it has 3 replicas, "
+                      "not 1"),
             std::string::npos)
       << refused.status();
   storage::NatsRecordLogOptions options;
