@@ -1,6 +1,5 @@
 #include "tests/cluster/nats_cluster.h"
 
-#include <httplib.h>
 #include <nats/nats.h>
 
 #include <cstdlib>
@@ -83,16 +82,12 @@ absl::Status NatsCluster::Launch(int i) {
 
 absl::Status NatsCluster::WaitHealthy(int i) {
   Server& server = servers_[i];
-  httplib::Client http("127.0.0.1", server.monitor_port);
-  http.set_connection_timeout(1);
-  http.set_read_timeout(2);
   // /healthz answers 200 once the server's JetStream is up and current
   // with the cluster's meta leader.
   const bool healthy = PollUntil(
       [&] {
-        if (!server.process->Running()) return true;
-        auto response = http.Get("/healthz");
-        return response && response->status == 200;
+        return !server.process->Running() ||
+               HttpGet(server.monitor_port, "/healthz").status == 200;
       },
       absl::Seconds(60));
   if (!server.process->Running()) {
@@ -131,14 +126,27 @@ absl::Status NatsCluster::Restart(int i) {
   return WaitHealthy(i);
 }
 
+natsStatus NatsCluster::WithJetStream(
+    const std::function<natsStatus(jsCtx*)>& call) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < size(); ++i) {
+    if (running(i)) urls.push_back(server_url(i));
+  }
+  natsConnection* nc = nullptr;
+  natsStatus s =
+      natsConnection_ConnectTo(&nc, absl::StrJoin(urls, ",").c_str());
+  if (s != NATS_OK) return s;
+  jsCtx* js = nullptr;
+  s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) s = call(js);
+  if (js != nullptr) jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  return s;
+}
+
 absl::Status NatsCluster::AddStream(const std::string& stream,
                                     const std::vector<std::string>& subjects,
                                     int replicas) {
-  natsConnection* nc = nullptr;
-  if (natsConnection_ConnectTo(&nc, server_url(0).c_str()) != NATS_OK) {
-    return absl::UnavailableError("cannot connect to the NATS cluster");
-  }
-  jsCtx* js = nullptr;
   std::vector<const char*> names;
   for (const std::string& subject : subjects) names.push_back(subject.c_str());
   jsStreamConfig config;
@@ -148,12 +156,12 @@ absl::Status NatsCluster::AddStream(const std::string& stream,
   config.SubjectsLen = static_cast<int>(names.size());
   config.Storage = js_FileStorage;
   config.Replicas = replicas;
-  natsStatus s = natsConnection_JetStream(&js, nc, nullptr);
-  jsStreamInfo* info = nullptr;
-  if (s == NATS_OK) s = js_AddStream(&info, js, &config, nullptr, nullptr);
-  if (info != nullptr) jsStreamInfo_Destroy(info);
-  if (js != nullptr) jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
+  const natsStatus s = WithJetStream([&](jsCtx* js) {
+    jsStreamInfo* info = nullptr;
+    const natsStatus added = js_AddStream(&info, js, &config, nullptr, nullptr);
+    if (info != nullptr) jsStreamInfo_Destroy(info);
+    return added;
+  });
   if (s != NATS_OK) {
     return absl::UnavailableError(absl::StrCat("cannot create stream ", stream,
                                                ": ", natsStatus_GetText(s)));
@@ -162,29 +170,18 @@ absl::Status NatsCluster::AddStream(const std::string& stream,
 }
 
 absl::StatusOr<int> NatsCluster::StreamLeader(const std::string& stream) {
-  std::vector<std::string> urls;
-  for (int i = 0; i < size(); ++i) {
-    if (servers_[i].process != nullptr && servers_[i].process->Running()) {
-      urls.push_back(server_url(i));
-    }
-  }
-  natsConnection* nc = nullptr;
-  if (natsConnection_ConnectTo(&nc, absl::StrJoin(urls, ",").c_str()) !=
-      NATS_OK) {
-    return absl::UnavailableError("cannot connect to the NATS cluster");
-  }
-  jsCtx* js = nullptr;
-  jsStreamInfo* info = nullptr;
   std::string leader;
-  if (natsConnection_JetStream(&js, nc, nullptr) == NATS_OK &&
-      js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr) ==
-          NATS_OK &&
-      info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
-    leader = info->Cluster->Leader;
-  }
-  if (info != nullptr) jsStreamInfo_Destroy(info);
-  if (js != nullptr) jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
+  WithJetStream([&](jsCtx* js) {
+    jsStreamInfo* info = nullptr;
+    const natsStatus s =
+        js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr);
+    if (s == NATS_OK && info->Cluster != nullptr &&
+        info->Cluster->Leader != nullptr) {
+      leader = info->Cluster->Leader;
+    }
+    if (info != nullptr) jsStreamInfo_Destroy(info);
+    return s;
+  });
   for (int i = 0; i < size(); ++i) {
     if (servers_[i].name == leader) return i;
   }

@@ -10,6 +10,9 @@
 #ifndef PACTLOG_TESTS_CLUSTER_NATS_CLUSTER_H_
 #define PACTLOG_TESTS_CLUSTER_NATS_CLUSTER_H_
 
+#include <nats/nats.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +66,9 @@ class NatsCluster {
   };
   NatsCluster() = default;
   absl::Status Launch(int i);
+  // Connects to the running servers and runs `call` on a JetStream
+  // context; the first failure's status.
+  natsStatus WithJetStream(const std::function<natsStatus(jsCtx*)>& call);
   absl::Status WaitHealthy(int i);
 
   std::string dir_;
