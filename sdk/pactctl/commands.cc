@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "sdk/pactctl/format.h"
+#include "sdk/pactctl/json_input.h"
 
 namespace pactlog::pactctl {
 
@@ -176,6 +177,11 @@ absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
               "objects or one object"
             : "--events must be a JSON array of pactlog.v1.EventData objects "
               "or one object");
+  }
+  if (absl::Status keys =
+          CheckNoEmptyJsonKey(json, "--events", "pactlog.v1.EventData");
+      !keys.ok()) {
+    return keys;
   }
   v1::AppendRequest request;
   auto parsed = google::protobuf::util::JsonStringToMessage(wrapped, &request);

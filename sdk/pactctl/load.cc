@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "sdk/pactctl/json_input.h"
 
 namespace pactlog::pactctl {
 
@@ -202,6 +203,11 @@ class Dispatch {
 
 absl::Status ParseLoadLine(absl::string_view line, v1::AppendRequest* request) {
   request->Clear();
+  if (absl::Status keys =
+          CheckNoEmptyJsonKey(line, "the request", "pactlog.v1.AppendRequest");
+      !keys.ok()) {
+    return keys;
+  }
   google::protobuf::util::JsonParseOptions options;
   auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(line.data(), line.size()), request,
