@@ -652,6 +652,27 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
   }
 }
 
+absl::StatusOr<DealState> DealState::DecodeSnapshot(std::string_view bytes,
+                                                    std::string_view deal_id,
+                                                    uint64_t sequence) {
+  // Debian's Abseil has a string_view of its own.
+  const absl::string_view deal(deal_id.data(), deal_id.size());
+  pactlog::internal::DealSnapshot snapshot;
+  if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("the snapshot of deal ", deal,
+                                            " at sequence ", sequence,
+                                            " does not decode"));
+  }
+  ASSIGN_OR_RETURN(DealState state, FromSnapshot(snapshot));
+  if (state.deal_id() != deal_id || state.last_sequence() != sequence) {
+    return absl::DataLossError(
+        absl::StrCat("the snapshot stored for deal ", deal, " at sequence ",
+                     sequence, " holds deal ", state.deal_id(), " at sequence ",
+                     state.last_sequence()));
+  }
+  return state;
+}
+
 absl::StatusOr<DealState> DealState::FromSnapshot(
     const pactlog::internal::DealSnapshot& snapshot) {
   if (snapshot.format() != kSnapshotFormat) {

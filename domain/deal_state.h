@@ -134,6 +134,14 @@ class DealState {
   // (the caller then replays the log instead).
   static absl::StatusOr<DealState> FromSnapshot(
       const pactlog::internal::DealSnapshot& snapshot);
+  // A snapshot as stored: the serialized DealSnapshot, decoded and rebuilt
+  // by FromSnapshot, and checked to be of `deal_id` at `sequence` (the key
+  // it was stored under). DATA_LOSS if the bytes do not parse or name
+  // another deal or sequence; FromSnapshot's errors otherwise. A caller
+  // treats any error as "no usable snapshot" and replays instead.
+  static absl::StatusOr<DealState> DecodeSnapshot(std::string_view bytes,
+                                                  std::string_view deal_id,
+                                                  uint64_t sequence);
   // The format ToSnapshot writes.
   static constexpr uint32_t kSnapshotFormat = 1;
 

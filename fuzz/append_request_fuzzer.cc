@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "domain/deal_state.h"
 #include "domain/validation.h"
+#include "fuzz/property.h"
 #include "google/protobuf/stubs/logging.h"
 #include "pactlog/v1/ledger.pb.h"
 
@@ -36,16 +37,12 @@ namespace {
 
 namespace v1 = ::pactlog::v1;
 using ::pactlog::domain::DealState;
+using ::pactlog::fuzz::Violated;
 
 // An INVALID_ARGUMENT message lists every violation; each echoes at most a
 // short prefix of its value, so the message stays proportional to the
 // number of violations, not to the size of the values.
 constexpr size_t kMaxMessageBytesPerEvent = 2048;
-
-[[noreturn]] void Violated(const std::string& what) {
-  std::fprintf(stderr, "PROPERTY VIOLATED: %s\n", what.c_str());
-  std::abort();
-}
 
 absl::Time RecordedTime() {
   return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());

@@ -4,9 +4,12 @@
 //   fuzz_make_corpus OUT_DIR
 // writes OUT_DIR/append_request_fuzzer/* (serialized AppendRequests: valid
 // ones for the seeded deal and for a new deal, and a few invalid ones) and
-// OUT_DIR/stored_event_fuzzer/* (the entries of small logs written by
-// storage::OpenRocksDbEventLog, dumped column family by column family in
-// the fuzzer's input layout, plus damaged variants).
+// OUT_DIR/stored_event_fuzzer/* (stored keys and values made by the
+// format's encoders, storage/rocksdb_format.h, and deal snapshots, in that
+// fuzzer's record layout) and OUT_DIR/stored_database_fuzzer/* (the entries
+// of small logs written by storage::OpenRocksDbEventLog, dumped column
+// family by column family in that fuzzer's input layout), each with
+// damaged variants.
 #include <unistd.h>
 
 #include <cstdint>
@@ -26,6 +29,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "storage/event_log.h"
+#include "storage/rocksdb_format.h"
 
 namespace {
 
@@ -250,6 +254,62 @@ void StoredEvents(const fs::path& dir, const fs::path& scratch) {
   fs::remove_all(scratch);
 }
 
+// stored_event_fuzzer's layout of one record.
+void AddRecord(int kind, const std::string& bytes, std::string* out) {
+  out->push_back(static_cast<char>(kind));
+  out->push_back(static_cast<char>(bytes.size() & 0xff));
+  out->push_back(static_cast<char>(bytes.size() >> 8));
+  out->append(bytes);
+}
+
+std::string EventRecords(const std::vector<v1::Event>& events) {
+  namespace format = ::pactlog::storage::internal;
+  std::string out;
+  for (const v1::Event& event : events) {
+    auto value = format::EncodeEventValue(event);
+    if (!value.ok()) std::exit(1);
+    AddRecord(0, *value, &out);
+    AddRecord(1, format::DealIndexKey(event.deal_id(), event.deal_version()),
+              &out);
+  }
+  return out;
+}
+
+std::string SnapshotRecord(const std::vector<v1::Event>& events) {
+  namespace format = ::pactlog::storage::internal;
+  pactlog::domain::DealState state;
+  for (const v1::Event& event : events) state.Apply(event);
+  pactlog::internal::DealSnapshot snapshot;
+  state.ToSnapshot(&snapshot);
+  const std::string key =
+      format::DealIndexKey(state.deal_id(), state.last_sequence());
+  std::string entry(1, static_cast<char>(key.size()));
+  entry += key;
+  entry += snapshot.SerializeAsString();
+  std::string out;
+  AddRecord(2, entry, &out);
+  AddRecord(3,
+            format::EncodeCheckpoint(
+                {.sequence = state.last_sequence(), .deal_count = 1}),
+            &out);
+  return out;
+}
+
+void StoredBytes(const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::vector<v1::Event> events = Events();
+  const std::string all = EventRecords(events);
+  Write(dir / "events-5", all);
+  // A checkpoint after three events, then the two after it.
+  Write(dir / "snapshot-3-then-2-events",
+        SnapshotRecord({events.begin(), events.begin() + 3}) +
+            EventRecords({events.begin() + 3, events.end()}));
+  // The first value's format byte flipped (record header: 3 bytes).
+  std::string damaged = all;
+  damaged[3] = '\x02';
+  Write(dir / "events-bad-format-byte", damaged);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,8 +319,9 @@ int main(int argc, char** argv) {
   }
   const fs::path out = argv[1];
   AppendRequests(out / "append_request_fuzzer");
+  StoredBytes(out / "stored_event_fuzzer");
   StoredEvents(
-      out / "stored_event_fuzzer",
+      out / "stored_database_fuzzer",
       fs::temp_directory_path() / absl::StrCat("pactlog-corpus-", getpid()));
   std::cout << "fuzz_make_corpus: wrote seeds under " << out << "\n";
   return 0;

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "domain/validation.h"
+#include "fuzz/property.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "pactlog/v1/ledger.pb.h"
@@ -29,30 +30,22 @@
 namespace {
 
 namespace v1 = ::pactlog::v1;
-
-[[noreturn]] void Violated(const std::string& what) {
-  std::fprintf(stderr, "pactctl_json_fuzzer: property violated: %s\n",
-               what.c_str());
-  std::abort();
-}
-
-void ExpectInvalidArgument(const absl::Status& status, const char* what) {
-  if (!status.ok() && status.code() != absl::StatusCode::kInvalidArgument) {
-    Violated(absl::StrCat(what, ": ", status.ToString()));
-  }
-}
+using ::pactlog::fuzz::ExpectCode;
+using ::pactlog::fuzz::Violated;
 
 void CheckServerValidation(const v1::AppendRequest& request) {
   const absl::Status status = pactlog::domain::ValidateAppendRequest(request);
   // More events than one request may carry is RESOURCE_EXHAUSTED, by
   // design (a 3 KB input of 1001 empty events reaches it).
   if (status.code() == absl::StatusCode::kResourceExhausted) return;
-  ExpectInvalidArgument(status, "ValidateAppendRequest");
+  ExpectCode(status, {absl::StatusCode::kInvalidArgument},
+             "ValidateAppendRequest");
 }
 
 void FuzzEventsFlag(absl::string_view text) {
   auto events = pactlog::pactctl::ParseEventsJson(text);
-  ExpectInvalidArgument(events.status(), "ParseEventsJson");
+  ExpectCode(events.status(), {absl::StatusCode::kInvalidArgument},
+             "ParseEventsJson");
   if (!events.ok()) return;
   if (events->empty()) Violated("ParseEventsJson accepted no events");
   // Round trip: print each event as pactctl does and parse it back.
@@ -84,7 +77,7 @@ void FuzzEventsFlag(absl::string_view text) {
 void FuzzLoadLine(absl::string_view line) {
   v1::AppendRequest request;
   const absl::Status parsed = pactlog::pactctl::ParseLoadLine(line, &request);
-  ExpectInvalidArgument(parsed, "ParseLoadLine");
+  ExpectCode(parsed, {absl::StatusCode::kInvalidArgument}, "ParseLoadLine");
   if (!parsed.ok()) return;
   if (request.events_size() == 0) Violated("a load line with no events");
   for (const v1::EventData& event : request.events()) {

@@ -1,34 +1,38 @@
-// libFuzzer target: whatever bytes a damaged or foreign database holds, the
-// event log and the replay that rebuilds deal states answer with a Status
-// and never crash.
+// libFuzzer target: whatever bytes a damaged or foreign log holds, the
+// decoders of the on-disk format (storage/rocksdb_format.h, the code
+// RocksDbEventLog reads through) and the start-up fold that rebuilds deal
+// states from them (DealState::DecodeSnapshot, then DealState::Apply per
+// event, as Ledger::Recover does) answer with a Status and never crash.
+// No database is opened: an input is decoded and folded in memory, so this
+// runs thousands of inputs a second. stored_database_fuzzer covers the same
+// bytes through a real RocksDB database, at a few inputs a second.
 //
-// The input is a list of RocksDB entries, written with plain RocksDB into
-// the column families of the on-disk format (storage/FORMAT.md) of a fresh
-// database; then the database is opened with OpenRocksDbEventLog and read
-// through every method of storage::EventLog, and finally replayed by
-// ledger::Ledger::Recover, which folds every event through DealState::Apply.
-// So the target follows the real decoding whatever the format becomes: it
-// goes through the public interface, not through a copy of the decoder.
+// Input layout: records { kind: 1 byte (mod 4); length: 2 bytes
+// little-endian; that many bytes }... (a truncated record is dropped):
+//   0 an `events` value, stored under the next sequence (1, 2, ...);
+//   1 a `deal_index` key;
+//   2 a `snapshots` entry: key length (1 byte), key, then the value; the
+//     events after it are stored from the sequence after its key's;
+//   3 the checkpoint's value.
 //
-// Input layout (all of it optional; a truncated entry is dropped):
-//   flags: 1 byte. bit 0: also write meta/format_version = "1" first (so
-//          that most inputs get past the format check); bit 1: add a
-//          column family this build does not know.
-//   entries: { cf: 1 byte (mod 6: events, deal_index, event_ids, meta,
-//              default, snapshots); key length: 1 byte; key; value length: 2
-//              bytes little-endian; value }...
-//
-// Properties: opening fails only with DATA_LOSS, FAILED_PRECONDITION,
-// UNAVAILABLE or INVALID_ARGUMENT; reads fail only with DATA_LOSS or
-// NOT_FOUND (Get beyond the log); a scan visits strictly increasing
-// sequences; the replay fails only with DATA_LOSS, and when it succeeds
-// every replayed deal renders.
+// Properties:
+//   - DecodeEventValue answers OK or DATA_LOSS; what it decodes encodes
+//     back (EncodeEventValue) to bytes that decode to the same event;
+//   - a `deal_index` key that parses is byte for byte what DealIndexKey
+//     makes of its parts; a checkpoint value that decodes encodes back to
+//     the same 16 bytes;
+//   - DecodeSnapshot answers OK, DATA_LOSS or FAILED_PRECONDITION; the
+//     state it rebuilds is snapshotted again to the same bytes;
+//   - every deal state folded from decoded events renders (ToProto, every
+//     project, the tariff lines) and its snapshot decodes to a state whose
+//     snapshot is the same bytes (what start-up loads answers like what
+//     the writer held).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
-#include <set>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,239 +40,182 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "domain/deal_state.h"
+#include "domain/hash_chain.h"
+#include "fuzz/property.h"
 #include "google/protobuf/stubs/logging.h"
-#include "ledger/ledger.h"
-#include "rocksdb/db.h"
-#include "rocksdb/env.h"
-#include "rocksdb/options.h"
-#include "rocksdb/write_batch.h"
-#include "storage/event_log.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "pactlog/internal/deal_snapshot.pb.h"
+#include "pactlog/v1/events.pb.h"
+#include "storage/rocksdb_format.h"
 
 namespace {
 
 namespace v1 = ::pactlog::v1;
+using ::pactlog::fuzz::ExpectCode;
+using ::pactlog::fuzz::Violated;
+namespace format = ::pactlog::storage::internal;
+using ::pactlog::domain::DealState;
 
-// Column families of format version 1, in the order the input's cf byte
-// picks them.
-constexpr const char* kColumnFamilies[] = {"events", "deal_index", "event_ids",
-                                           "meta",   "default",    "snapshots"};
-constexpr int kPactlogFamilies = 6;
-constexpr char kUnknownFamily[] = "zz-from-the-future";
-// Reads per input are bounded so one input cannot run for long.
-constexpr int kMaxVisits = 2000;
+// A fold is bounded so that one input cannot run for long.
+constexpr int kMaxEvents = 512;
 
-[[noreturn]] void Violated(const std::string& what) {
-  std::fprintf(stderr, "PROPERTY VIOLATED: %s\n", what.c_str());
-  std::abort();
+std::string SnapshotBytes(const DealState& state) {
+  pactlog::internal::DealSnapshot snapshot;
+  state.ToSnapshot(&snapshot);
+  // Deterministic, so that equal snapshots are equal bytes.
+  return pactlog::domain::DeterministicBytes(snapshot);
 }
 
-void Expect(const absl::Status& status,
-            std::initializer_list<absl::StatusCode> allowed,
-            const std::string& what) {
-  if (status.ok()) return;
-  for (absl::StatusCode code : allowed) {
-    if (status.code() == code) return;
-  }
-  Violated(absl::StrCat(what, ": ", status.ToString()));
+absl::Time RenderTime() {
+  return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());
 }
 
-// Every input's database lives in memory: no files, no fsyncs, so the
-// fuzzer runs thousands of inputs a second instead of a handful.
-rocksdb::Env* MemoryEnv() {
-  static rocksdb::Env* const env = rocksdb::NewMemEnv(rocksdb::Env::Default());
-  return env;
-}
-
-constexpr char kScratchPath[] = "/pactlog-fuzz/db";
-
-struct Entry {
-  int family;
-  std::string key;
-  std::string value;
-};
-
-struct Input {
-  bool format_version = false;
-  bool unknown_family = false;
-  std::vector<Entry> entries;
-};
-
-Input Decode(const uint8_t* data, size_t size) {
-  Input input;
-  if (size == 0) return input;
-  input.format_version = data[0] & 1;
-  input.unknown_family = data[0] & 2;
-  size_t at = 1;
-  while (at + 2 <= size) {
-    Entry entry;
-    entry.family = data[at] % kPactlogFamilies;
-    const size_t key_size = data[at + 1];
-    at += 2;
-    if (at + key_size + 2 > size) break;
-    entry.key.assign(reinterpret_cast<const char*>(data + at), key_size);
-    at += key_size;
-    const size_t value_size = data[at] | (size_t{data[at + 1]} << 8);
-    at += 2;
-    if (at + value_size > size) break;
-    entry.value.assign(reinterpret_cast<const char*>(data + at), value_size);
-    at += value_size;
-    input.entries.push_back(std::move(entry));
+// Everything a query can ask of a state, and its snapshot round trip.
+void Render(const DealState& state) {
+  if (state.exists()) {
+    v1::DealState deal;
+    state.ToProto(RenderTime(), &deal);
   }
-  return input;
-}
-
-// Writes the entries into a fresh database with plain RocksDB.
-void WriteDatabase(const std::string& path, const Input& input) {
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  // Only a scratch writer: no background work, no statistics threads.
-  options.max_background_jobs = 1;
-  options.stats_dump_period_sec = 0;
-  options.stats_persist_period_sec = 0;
-  options.avoid_flush_during_shutdown = true;
-  options.env = MemoryEnv();
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kColumnFamilies) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  for (const auto& [id, project] : state.projects()) {
+    v1::ProjectState out;
+    state.ProjectToProto(project, &out);
   }
-  if (input.unknown_family) {
-    descriptors.emplace_back(kUnknownFamily, rocksdb::ColumnFamilyOptions());
+  std::vector<v1::TariffLine> lines;
+  ExpectCode(
+      state.TariffsToProto(RenderTime(), "", /*with_history=*/true, &lines),
+      {absl::StatusCode::kNotFound}, "TariffsToProto");
+  if (!state.exists()) return;
+  const std::string bytes = SnapshotBytes(state);
+  absl::StatusOr<DealState> again =
+      DealState::DecodeSnapshot(bytes, state.deal_id(), state.last_sequence());
+  if (!again.ok()) {
+    Violated(absl::StrCat("the snapshot of deal ", state.deal_id(),
+                          " does not decode: ", again.status().ToString()));
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
-  if (!status.ok())
-    Violated("cannot create the scratch database: " + status.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteBatch batch;
-  if (input.format_version) {
-    batch.Put(handles[3], "format_version", "1").PermitUncheckedError();
-  }
-  if (input.unknown_family) {
-    batch.Put(handles.back(), "k", "v").PermitUncheckedError();
-  }
-  for (const Entry& entry : input.entries) {
-    batch.Put(handles[entry.family], entry.key, entry.value)
-        .PermitUncheckedError();
-  }
-  status = db->Write(rocksdb::WriteOptions(), &batch);
-  if (!status.ok())
-    Violated("cannot write the scratch database: " + status.ToString());
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  db->Close().PermitUncheckedError();
-}
-
-void ReadEverything(const pactlog::storage::EventLog& log, const Input& input) {
-  const uint64_t last = log.LastSequence();
-  int visits = 0;
-  uint64_t previous = 0;
-  std::set<std::string> deal_ids;
-  const absl::Status scanned = log.Scan(0, [&](const v1::Event& event) {
-    if (event.sequence() <= previous || event.sequence() > last) {
-      Violated(absl::StrCat("scan visited sequence ", event.sequence(),
-                            " after ", previous, " in a log ending at ", last));
-    }
-    previous = event.sequence();
-    deal_ids.insert(event.deal_id());
-    return ++visits < kMaxVisits;
-  });
-  Expect(scanned, {absl::StatusCode::kDataLoss}, "Scan");
-
-  for (uint64_t sequence : {uint64_t{0}, uint64_t{1}, last, last + 1}) {
-    Expect(log.Get(sequence).status(),
-           {absl::StatusCode::kDataLoss, absl::StatusCode::kNotFound}, "Get");
-  }
-  for (const Entry& entry : input.entries) {
-    switch (entry.family) {
-      case 1: {  // deal_index: the deal id is the key up to its NUL.
-        const std::string deal = entry.key.substr(0, entry.key.find('\0'));
-        deal_ids.insert(deal);
-        break;
-      }
-      case 2:
-        Expect(log.FindEventId(entry.key).status(),
-               {absl::StatusCode::kDataLoss}, "FindEventId");
-        break;
-      default:
-        break;
-    }
-  }
-  for (const std::string& deal : deal_ids) {
-    uint64_t version = 0;
-    visits = 0;
-    const absl::Status status =
-        log.ScanDeal(deal, 0, [&](const v1::Event& event) {
-          if (event.deal_id() != deal || event.deal_version() <= version) {
-            Violated(absl::StrCat("ScanDeal(", deal, ") visited version ",
-                                  event.deal_version(), " of deal ",
-                                  event.deal_id(), " after version ", version));
-          }
-          version = event.deal_version();
-          return ++visits < kMaxVisits;
-        });
-    Expect(status, {absl::StatusCode::kDataLoss}, "ScanDeal");
+  if (SnapshotBytes(*again) != bytes) {
+    Violated(absl::StrCat("the snapshot of deal ", state.deal_id(),
+                          " changed in the round trip"));
   }
 }
 
-class FixedClock final : public pactlog::ledger::Clock {
+class Replay {
  public:
-  absl::Time Now() override {
-    return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());
+  void Event(std::string_view value) {
+    if (events_ >= kMaxEvents) return;
+    ++events_;
+    absl::StatusOr<v1::Event> event =
+        format::DecodeEventValue(next_sequence_, value);
+    ExpectCode(event.status(), {absl::StatusCode::kDataLoss},
+               "DecodeEventValue");
+    if (!event.ok()) return;
+    RoundTrip(*event);
+    ++next_sequence_;
+    // Ledger::Recover: each event at the next version of its deal.
+    DealState& state = states_[event->deal_id()];
+    if (event->deal_version() != state.version() + 1) return;
+    state.Apply(*event);
   }
+
+  void Snapshot(std::string_view entry) {
+    if (entry.empty()) return;
+    const size_t key_size = static_cast<unsigned char>(entry[0]);
+    if (1 + key_size > entry.size()) return;
+    const std::optional<format::DealKey> key =
+        format::ParseDealIndexKey(entry.substr(1, key_size));
+    if (!key.has_value()) return;
+    absl::StatusOr<DealState> state = DealState::DecodeSnapshot(
+        entry.substr(1 + key_size), key->deal_id, key->number);
+    ExpectCode(
+        state.status(),
+        {absl::StatusCode::kDataLoss, absl::StatusCode::kFailedPrecondition},
+        "DecodeSnapshot");
+    if (!state.ok()) return;
+    Render(*state);
+    // As start-up from a checkpoint: the events after it fold on top.
+    next_sequence_ = std::max(next_sequence_, key->number + 1);
+    states_[std::string(key->deal_id)] = *std::move(state);
+  }
+
+  void Finish() const {
+    for (const auto& [deal_id, state] : states_) Render(state);
+  }
+
+ private:
+  void RoundTrip(const v1::Event& event) const {
+    absl::StatusOr<std::string> encoded = format::EncodeEventValue(event);
+    if (!encoded.ok()) Violated(encoded.status().ToString());
+    absl::StatusOr<v1::Event> again =
+        format::DecodeEventValue(next_sequence_, *encoded);
+    if (!again.ok()) {
+      Violated(absl::StrCat("an encoded event does not decode: ",
+                            again.status().ToString()));
+    }
+    if (!google::protobuf::util::MessageDifferencer::Equals(event, *again)) {
+      Violated(absl::StrCat("the event at sequence ", next_sequence_,
+                            " changed in the round trip"));
+    }
+  }
+
+  uint64_t next_sequence_ = 1;
+  int events_ = 0;
+  std::map<std::string, DealState, std::less<>> states_;
 };
+
+void IndexKey(std::string_view key) {
+  const std::optional<format::DealKey> parsed = format::ParseDealIndexKey(key);
+  if (!parsed.has_value()) return;
+  if (!format::IsIndexableDealId(parsed->deal_id) ||
+      format::DealIndexKey(parsed->deal_id, parsed->number) != key) {
+    Violated(absl::StrCat("the deal_index key of ", key.size(),
+                          " bytes does not round-trip"));
+  }
+}
+
+void Checkpoint(std::string_view value) {
+  const std::optional<format::CheckpointValue> decoded =
+      format::DecodeCheckpoint(value);
+  if (decoded.has_value() && format::EncodeCheckpoint(*decoded) != value) {
+    Violated("the checkpoint value does not round-trip");
+  }
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Undecodable strings are expected here; protobuf would log each one.
+  // Undecodable bytes are expected here; protobuf would log each one.
   google::protobuf::SetLogHandler(nullptr);
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const Input input = Decode(data, size);
-  const std::string path = kScratchPath;
-  {
-    // The previous input's database.
-    rocksdb::Options options;
-    options.env = MemoryEnv();
-    rocksdb::DestroyDB(path, options).PermitUncheckedError();
-  }
-  WriteDatabase(path, input);
-
-  pactlog::storage::RocksDbOptions options;
-  options.path = path;
-  options.sync = false;  // in memory
-  options.env = MemoryEnv();
-  auto opened = pactlog::storage::OpenRocksDbEventLog(options);
-  if (!opened.ok()) {
-    Expect(opened.status(),
-           {absl::StatusCode::kDataLoss, absl::StatusCode::kFailedPrecondition,
-            absl::StatusCode::kUnavailable, absl::StatusCode::kInvalidArgument},
-           "OpenRocksDbEventLog");
-    return 0;
-  }
-  ReadEverything(**opened, input);
-
-  // The start-up replay over the same log.
-  FixedClock clock;
-  pactlog::ledger::LedgerOptions ledger_options;
-  ledger_options.clock = &clock;
-  pactlog::ledger::Ledger ledger(std::move(*opened), ledger_options);
-  const absl::Status recovered = ledger.Recover();
-  Expect(recovered, {absl::StatusCode::kDataLoss}, "Recover");
-  if (recovered.ok()) {
-    // As GetDeal would render them; a replayed deal may lack its
-    // announcement in a foreign log.
-    for (const auto& deal : ledger.Deals("", 1000)) {
-      v1::DealState out;
-      deal->ToProto(clock.Now(), &out);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  Replay replay;
+  size_t at = 0;
+  while (at + 3 <= input.size()) {
+    const int kind = static_cast<unsigned char>(input[at]) % 4;
+    const size_t length =
+        static_cast<unsigned char>(input[at + 1]) |
+        (size_t{static_cast<unsigned char>(input[at + 2])} << 8);
+    at += 3;
+    if (at + length > input.size()) break;
+    const std::string_view bytes = input.substr(at, length);
+    at += length;
+    switch (kind) {
+      case 0:
+        replay.Event(bytes);
+        break;
+      case 1:
+        IndexKey(bytes);
+        break;
+      case 2:
+        replay.Snapshot(bytes);
+        break;
+      default:
+        Checkpoint(bytes);
+        break;
     }
   }
-  ledger.Stop();
+  replay.Finish();
   return 0;
 }

@@ -313,13 +313,10 @@ uint64_t Ledger::LoadCheckpoint(
   bool usable = true;
   absl::Status scanned = log_->ScanLatestSnapshots(
       at.sequence, [&](const storage::SnapshotRecord& record) {
-        internal::DealSnapshot snapshot;
         absl::StatusOr<domain::DealState> state =
-            snapshot.ParseFromString(record.bytes)
-                ? domain::DealState::FromSnapshot(snapshot)
-                : absl::DataLossError("snapshot does not decode");
-        usable = state.ok() && state->deal_id() == record.deal_id &&
-                 state->last_sequence() == record.sequence;
+            domain::DealState::DecodeSnapshot(record.bytes, record.deal_id,
+                                              record.sequence);
+        usable = state.ok();
         if (usable) states->emplace(record.deal_id, *std::move(state));
         return usable;
       });
@@ -584,15 +581,9 @@ absl::StatusOr<domain::DealState> Ledger::StateFromSnapshot(
   ASSIGN_OR_RETURN(std::optional<storage::SnapshotRecord> record,
                    log_->FindSnapshot(deal_id, max_sequence));
   if (record.has_value()) {
-    internal::DealSnapshot snapshot;
-    if (snapshot.ParseFromString(record->bytes)) {
-      absl::StatusOr<domain::DealState> state =
-          domain::DealState::FromSnapshot(snapshot);
-      if (state.ok() && state->deal_id() == deal_id &&
-          state->last_sequence() == record->sequence) {
-        return state;
-      }
-    }
+    absl::StatusOr<domain::DealState> state = domain::DealState::DecodeSnapshot(
+        record->bytes, deal_id, record->sequence);
+    if (state.ok()) return state;
   }
   // None, or one this build cannot use: fold from the first event.
   return domain::DealState();

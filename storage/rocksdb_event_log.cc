@@ -41,13 +41,31 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
+#include "storage/rocksdb_format.h"
 #include "storage/rocksdb_status.h"
 #include "util/status_macros.h"
 
 namespace pactlog::storage {
 namespace {
 
+using ::pactlog::storage::internal::CheckpointValue;
+using ::pactlog::storage::internal::DealIndexKey;
+using ::pactlog::storage::internal::DealIndexPrefix;
+using ::pactlog::storage::internal::DealKey;
+using ::pactlog::storage::internal::DecodeCheckpoint;
+using ::pactlog::storage::internal::DecodeEventValue;
+using ::pactlog::storage::internal::DecodeUint64;
+using ::pactlog::storage::internal::EncodeCheckpoint;
+using ::pactlog::storage::internal::EncodeEventValue;
+using ::pactlog::storage::internal::EncodeUint64;
 using ::pactlog::storage::internal::FromRocksDb;
+using ::pactlog::storage::internal::IsIndexableDealId;
+using ::pactlog::storage::internal::kCheckpointKey;
+using ::pactlog::storage::internal::kDealIdTerminator;
+using ::pactlog::storage::internal::kFormatVersion;
+using ::pactlog::storage::internal::kFormatVersionKey;
+using ::pactlog::storage::internal::kSourcePositionKey;
+using ::pactlog::storage::internal::ParseDealIndexKey;
 using ::pactlog::v1::Event;
 
 constexpr char kEventsCf[] = "events";
@@ -55,22 +73,6 @@ constexpr char kDealIndexCf[] = "deal_index";
 constexpr char kEventIdsCf[] = "event_ids";
 constexpr char kMetaCf[] = "meta";
 constexpr char kSnapshotsCf[] = "snapshots";
-
-constexpr std::string_view kFormatVersionKey = "format_version";
-constexpr uint64_t kFormatVersion = 1;
-// In `meta`: the position in the log of record this log is a projection of
-// (storage/record_log.h) that the events written so far bring it up to.
-constexpr std::string_view kSourcePositionKey = "source_position";
-// First byte of every value in `events`; the serialized Event follows.
-constexpr char kEventValueFormat = 0x01;
-// Separates the deal id from the version in `deal_index` keys. Deal ids are
-// slugs and never contain it, so one deal's keys never prefix another's.
-constexpr char kDealIdTerminator = '\0';
-
-// The checkpoint's key in `snapshots`. It starts with the terminator, so it
-// sorts before every snapshot key (deal ids start with a letter or digit).
-constexpr std::string_view kCheckpointKey =
-    std::string_view("\0checkpoint", 11);
 
 constexpr size_t kMultiGetChunk = 256;
 constexpr size_t kBlockCacheBytes = size_t{64} << 20;
@@ -83,40 +85,6 @@ rocksdb::Slice ToSlice(std::string_view s) {
 
 std::string_view ToView(const rocksdb::Slice& s) {
   return std::string_view(s.data(), s.size());
-}
-
-// 8-byte big-endian, so that byte order is numeric order.
-std::string EncodeUint64(uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  return out;
-}
-
-std::optional<uint64_t> DecodeUint64(std::string_view bytes) {
-  if (bytes.size() != 8) return std::nullopt;
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
-
-// Whether `deal_id` can name a deal in the index: ids with the terminator
-// would make their prefix ambiguous, so Append refuses them.
-bool IsIndexableDealId(std::string_view deal_id) {
-  return !deal_id.empty() &&
-         deal_id.find(kDealIdTerminator) == std::string_view::npos;
-}
-
-std::string DealIndexPrefix(std::string_view deal_id) {
-  std::string prefix(deal_id);
-  prefix.push_back(kDealIdTerminator);
-  return prefix;
-}
-
-std::string DealIndexKey(std::string_view deal_id, uint64_t deal_version) {
-  return absl::StrCat(DealIndexPrefix(deal_id), EncodeUint64(deal_version));
 }
 
 // Debian's Abseil has its own string_view, which std::string_view does not
@@ -142,41 +110,6 @@ class DealIdPrefixTransform final : public rocksdb::SliceTransform {
     return ToView(key).find(kDealIdTerminator) != std::string_view::npos;
   }
 };
-
-absl::StatusOr<std::string> EncodeEventValue(const Event& event) {
-  std::string value(1, kEventValueFormat);
-  if (!event.AppendToString(&value)) {
-    return absl::InternalError(absl::StrCat(
-        "event at sequence ", event.sequence(), " does not serialize"));
-  }
-  return value;
-}
-
-absl::StatusOr<Event> DecodeEventValue(uint64_t sequence,
-                                       std::string_view value) {
-  if (value.empty()) {
-    return absl::DataLossError(
-        absl::StrCat("event at sequence ", sequence, " is stored empty"));
-  }
-  if (value[0] != kEventValueFormat) {
-    return absl::DataLossError(absl::StrCat(
-        "event at sequence ", sequence, " has unknown value format byte 0x",
-        absl::Hex(static_cast<unsigned char>(value[0]), absl::kZeroPad2)));
-  }
-  Event event;
-  value.remove_prefix(1);
-  if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError(absl::StrCat("event at sequence ", sequence,
-                                            " does not decode (", value.size(),
-                                            " bytes of pactlog.v1.Event)"));
-  }
-  if (event.sequence() != sequence) {
-    return absl::DataLossError(absl::StrCat("event stored at sequence ",
-                                            sequence, " carries sequence ",
-                                            event.sequence()));
-  }
-  return event;
-}
 
 rocksdb::CompressionType ChooseCompression() {
   const std::vector<rocksdb::CompressionType> supported =
@@ -856,9 +789,10 @@ absl::Status RocksDbEventLog::ScanDeal(std::string_view deal_id,
     sequences.clear();
     for (; it->Valid() && versions.size() < kMultiGetChunk; it->Next()) {
       const std::string_view key = ToView(it->key());
+      const std::optional<DealKey> entry = ParseDealIndexKey(key);
       const std::optional<uint64_t> version =
-          key.size() == prefix.size() + 8 && key.starts_with(prefix)
-              ? DecodeUint64(key.substr(prefix.size()))
+          entry.has_value() && entry->deal_id == deal_id
+              ? std::optional<uint64_t>(entry->number)
               : std::nullopt;
       const std::optional<uint64_t> sequence =
           DecodeUint64(ToView(it->value()));
@@ -1125,8 +1059,9 @@ absl::Status RocksDbEventLog::WriteCheckpoint(
   }
   RETURN_IF_ERROR(
       FromRocksDb(batch.Put(snapshots_, ToSlice(kCheckpointKey),
-                            absl::StrCat(EncodeUint64(checkpoint.sequence),
-                                         EncodeUint64(checkpoint.deal_count))),
+                            EncodeCheckpoint(CheckpointValue{
+                                .sequence = checkpoint.sequence,
+                                .deal_count = checkpoint.deal_count})),
                   doing));
   // Unsynced: the next synced append carries it to disk, and a crash
   // before that loses only a cache.
@@ -1144,33 +1079,26 @@ RocksDbEventLog::LastCheckpoint() const {
                                           ToSlice(kCheckpointKey), &value);
   if (status.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocksDb(status, "reading the snapshot checkpoint"));
-  const std::optional<uint64_t> sequence =
-      value.size() == 16 ? DecodeUint64(std::string_view(value).substr(0, 8))
-                         : std::nullopt;
-  const std::optional<uint64_t> deal_count =
-      value.size() == 16 ? DecodeUint64(std::string_view(value).substr(8))
-                         : std::nullopt;
+  const std::optional<CheckpointValue> decoded = DecodeCheckpoint(value);
   // A cache entry that does not decode is treated as absent.
-  if (!sequence.has_value() || !deal_count.has_value()) return std::nullopt;
-  return SnapshotCheckpoint{.sequence = *sequence, .deal_count = *deal_count};
+  if (!decoded.has_value()) return std::nullopt;
+  return SnapshotCheckpoint{.sequence = decoded->sequence,
+                            .deal_count = decoded->deal_count};
 }
 
 absl::StatusOr<std::optional<SnapshotRecord>> RocksDbEventLog::LatestSnapshot(
     rocksdb::Iterator* it, std::string_view deal_id,
     uint64_t max_sequence) const {
-  const std::string prefix = DealIndexPrefix(deal_id);
   it->SeekForPrev(DealIndexKey(deal_id, max_sequence));
   RETURN_IF_ERROR(
       FromRocksDb(it->status(),
                   absl::StrCat("finding a snapshot of deal ", Quote(deal_id))));
   if (!it->Valid()) return std::nullopt;
-  const std::string_view key = ToView(it->key());
-  if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) {
-    return std::nullopt;
-  }
+  const std::optional<DealKey> key = ParseDealIndexKey(ToView(it->key()));
+  if (!key.has_value() || key->deal_id != deal_id) return std::nullopt;
   return SnapshotRecord{
       .deal_id = std::string(deal_id),
-      .sequence = *DecodeUint64(key.substr(prefix.size())),
+      .sequence = key->number,
       .bytes = std::string(ToView(it->value())),
   };
 }
