@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -40,6 +42,40 @@ client::ClientOptions PatientClient() {
   options.retry.max_attempts = 12;
   options.retry.max_backoff = absl::Seconds(2);
   return options;
+}
+
+// How long a test keeps asking a query with at_least_sequence. The server
+// waits at most 2 s for its replica to apply that sequence, then answers
+// OUT_OF_RANGE; a replica catching up after a restart or a JetStream
+// election on a loaded machine may need longer than one such wait.
+constexpr absl::Duration kCatchUpDeadline = absl::Seconds(30);
+
+// GetDeal with at_least_sequence `sequence`, asked again while the answer is
+// OUT_OF_RANGE, up to kCatchUpDeadline; the last answer.
+absl::StatusOr<v1::GetDealResponse> GetDealAtLeast(client::Client& client,
+                                                   const std::string& deal,
+                                                   uint64_t sequence) {
+  client::QueryOptions at_least;
+  at_least.at_least_sequence = sequence;
+  const absl::Time end = absl::Now() + kCatchUpDeadline;
+  while (true) {
+    absl::StatusOr<v1::GetDealResponse> answer = client.GetDeal(deal, at_least);
+    if (answer.status().code() != absl::StatusCode::kOutOfRange ||
+        absl::Now() >= end) {
+      return answer;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+}
+
+// How often a load writer sends a request again that lost the race for a
+// deal to the other replica every time (ABORTED "... was changed through
+// other replicas ... retry" after the server's 32 attempts).
+constexpr int kMaxLostRaceRetries = 50;
+
+bool LostRaceToOtherReplicas(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         absl::StrContains(status.message(), "changed through other replicas");
 }
 
 // A deal's state without the one field that depends on when it was asked
@@ -98,6 +134,10 @@ class Load {
     absl::MutexLock lock(&mu_);
     return failures_;
   }
+  int lost_race_retries() const {
+    absl::MutexLock lock(&mu_);
+    return lost_race_retries_;
+  }
   uint64_t max_sequence() const {
     absl::MutexLock lock(&mu_);
     uint64_t max = 0;
@@ -133,9 +173,27 @@ class Load {
     }
     for (int n = 0; !stop_.load(); ++n) {
       const std::string deal = DealName(n % 2 == 0 ? -1 : w);
-      auto response = (*client)->Append(
-          deal, {ProjectEvent(absl::StrCat("p-", w, "-", n), v1::SECTOR_ENERGY,
-                              "TX", 1, Date(2025, 9, 1))});
+      // The event id is fixed before the first attempt, so sending the same
+      // request again cannot record it twice.
+      v1::AppendRequest request;
+      request.set_deal_id(deal);
+      *request.add_events() = ProjectEvent(absl::StrCat("p-", w, "-", n),
+                                           v1::SECTOR_ENERGY, "TX", 1,
+                                           Date(2025, 9, 1));
+      request.mutable_events(0)->set_event_id(client::RandomUuid());
+      absl::StatusOr<v1::AppendResponse> response = (*client)->Append(request);
+      // Writers on both replicas race for the shared deal; a request that
+      // lost every race is sent again, as the server's answer asks.
+      for (int retry = 0; retry < kMaxLostRaceRetries &&
+                          LostRaceToOtherReplicas(response.status());
+           ++retry) {
+        {
+          absl::MutexLock lock(&mu_);
+          ++lost_race_retries_;
+        }
+        absl::SleepFor(absl::Milliseconds(10 * (1 + retry % 10)));
+        response = (*client)->Append(request);
+      }
       if (response.ok()) {
         Record(deal, *response);
       } else {
@@ -152,6 +210,7 @@ class Load {
   mutable absl::Mutex mu_;
   std::vector<Ack> acks_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
+  int lost_race_retries_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class ClusterTest : public ::testing::Test {
@@ -223,10 +282,8 @@ class ClusterTest : public ::testing::Test {
       ASSERT_NE(client, nullptr);
       // Read-your-writes on any replica: it waits until it has applied
       // the last acknowledged sequence.
-      client::QueryOptions at_least;
-      at_least.at_least_sequence = last;
       for (const std::string& deal : load.deals()) {
-        auto answer = client->GetDeal(deal, at_least);
+        auto answer = GetDealAtLeast(*client, deal, last);
         ASSERT_TRUE(answer.ok()) << answer.status();
         const std::string state = Comparable(answer->deal());
         auto [it, first] = deal_answers.emplace(deal, state);
@@ -273,6 +330,8 @@ TEST_F(ClusterTest, ConcurrentAppendsThroughBothReplicasConverge) {
   ASSERT_TRUE(
       PollUntil([&] { return load.acked() >= 600; }, absl::Seconds(120)));
   load.Stop();
+  std::cout << "[cluster] requests sent again after losing every race: "
+            << load.lost_race_retries() << "\n";
   EXPECT_TRUE(load.failures().empty()) << load.failures().front();
   ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 }
@@ -305,7 +364,9 @@ TEST_F(ClusterTest, KillingTheStreamLeaderMidLoadLosesNoAcknowledgedEvent) {
   std::cout << "[cluster] longest pause between acknowledgements after the "
                "kill: "
             << absl::FormatDuration(longest_gap) << "; calls that failed "
-            << "after every SDK retry: " << load.failures().size() << "\n";
+            << "after every SDK retry: " << load.failures().size()
+            << "; requests sent again after losing every race: "
+            << load.lost_race_retries() << "\n";
   EXPECT_TRUE(load.failures().empty()) << load.failures().front();
   // With the killed server still down: nothing acknowledged lived only
   // there.
@@ -364,6 +425,8 @@ TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
   PactlogdOptions options;
   options.data_dir = data_dir;
   options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
+  // Room to reach the fresh cluster and refuse, rather than time out first.
+  options.ready_timeout = absl::Seconds(60);
   auto refused = PactlogdProcess::Start(options);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(std::string(refused.status().message())
@@ -403,10 +466,8 @@ TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
   // Both replicas agree on who won.
   const uint64_t at = first.ok() ? first->sequences(0) : second->sequences(0);
-  client::QueryOptions at_least;
-  at_least.at_least_sequence = at;
-  auto from_a = a->GetDeal("contested", at_least);
-  auto from_b = b->GetDeal("contested", at_least);
+  auto from_a = GetDealAtLeast(*a, "contested", at);
+  auto from_b = GetDealAtLeast(*b, "contested", at);
   ASSERT_TRUE(from_a.ok()) << from_a.status();
   ASSERT_TRUE(from_b.ok()) << from_b.status();
   EXPECT_EQ(Comparable(from_a->deal()), Comparable(from_b->deal()));
@@ -510,9 +571,7 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
   EXPECT_EQ(next->sequences(0), original->sequences(0) + 1);
   std::string head;
   for (client::Client* client : {a.get(), b.get()}) {
-    client::QueryOptions at_least;
-    at_least.at_least_sequence = next->sequences(0);
-    auto deal = client->GetDeal("late-retry", at_least);
+    auto deal = GetDealAtLeast(*client, "late-retry", next->sequences(0));
     ASSERT_TRUE(deal.ok()) << deal.status();
     EXPECT_EQ(deal->deal().version(), 3u);
     auto chain = client->VerifyChain();

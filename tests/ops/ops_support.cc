@@ -202,17 +202,21 @@ std::string ChildProcess::Log() const {
   return text.str();
 }
 
-bool IsServing(const std::string& address) {
+bool IsServing(const std::string& address, absl::Duration rpc_deadline) {
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(2));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + rpc_deadline));
   return stub->Check(&context, request, &response).ok() &&
          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+bool WaitServing(const std::string& address, absl::Duration deadline) {
+  return PollUntil([&] { return IsServing(address, absl::Seconds(5)); },
+                   deadline);
 }
 
 }  // namespace pactlog::testing

@@ -95,8 +95,13 @@ class ChildProcess {
   std::string log_path_;
 };
 
-// Health of the server at `address` ("" service): true when SERVING.
-bool IsServing(const std::string& address);
+// Health of the server at `address` ("" service): true when SERVING. One
+// attempt, answered within `rpc_deadline`.
+bool IsServing(const std::string& address,
+               absl::Duration rpc_deadline = absl::Seconds(2));
+// Polls IsServing (5 s per attempt) until it is true or `deadline` passes.
+bool WaitServing(const std::string& address,
+                 absl::Duration deadline = absl::Seconds(30));
 
 }  // namespace pactlog::testing
 

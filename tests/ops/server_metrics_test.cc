@@ -253,7 +253,7 @@ TEST(HealthPortTest, PlaintextHealthPortFollowsTheServerAndServesNothingElse) {
   const std::string address = absl::StrCat("127.0.0.1:", port);
   EXPECT_FALSE(IsServing(address));  // NOT_SERVING while replaying
   ASSERT_TRUE((*server)->Recover().ok());
-  EXPECT_TRUE(IsServing(address));
+  EXPECT_TRUE(WaitServing(address));
 
   // Only health is there: the pactlog services answer on the main port.
   auto channel =

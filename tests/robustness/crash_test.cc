@@ -79,7 +79,9 @@ constexpr int kMaxPrintedFailures = 20;
 // Upper bound on requests one writer sends in one cycle, so a long delay
 // before the kill cannot grow the log without bound.
 constexpr int kMaxRequestsPerWriterCycle = 4000;
-constexpr absl::Duration kRpcDeadline = absl::Seconds(15);
+// Generous: a loaded machine may be slow to answer, and a retry after a
+// restart that runs out of time fails the run.
+constexpr absl::Duration kRpcDeadline = absl::Seconds(60);
 constexpr absl::Duration kStartDeadline = absl::Seconds(60);
 // How often start-up polls the health service (polling a condition with a
 // deadline; nothing else waits on time).

@@ -75,6 +75,13 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return context;
 }
 
+std::unique_ptr<grpc::ClientContext> StreamContext() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(240));
+  return context;
+}
+
 v1::Money Usd(int64_t dollars) {
   v1::Money money;
   money.set_currency_code("USD");

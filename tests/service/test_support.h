@@ -83,8 +83,12 @@ class TestServer {
   std::unique_ptr<v1::EventStream::Stub> stream_;
 };
 
-// A client context with a 30 s deadline.
+// A client context with a 30 s deadline, for unary calls.
 std::unique_ptr<grpc::ClientContext> Context();
+// A client context with a 240 s deadline, for streaming calls (Subscribe)
+// that stay open while a test makes hundreds of synced appends on a loaded
+// machine; tests cancel them when done.
+std::unique_ptr<grpc::ClientContext> StreamContext();
 
 v1::Money Usd(int64_t dollars);
 google::protobuf::Timestamp Time(absl::Time t);

@@ -57,8 +57,13 @@ class SubscriptionTest : public ::testing::Test {
     ASSERT_TRUE(appended.ok()) << appended.status();
   }
 
+  // Heartbeats come often, but a stream counts as broken only after 5 s of
+  // silence: a loaded machine may pause a healthy stream for longer than a
+  // few heartbeats, and that must not show up as a resubscription.
+  // (ResubscribesWhenTheConnectionGoesSilent sets its own, short limit.)
   std::unique_ptr<Subscription> Subscribe(SubscribeOptions options = {}) {
     options.heartbeat_interval = absl::Milliseconds(200);
+    options.missed_heartbeats = 25;
     auto subscription = client_->Subscribe(options);
     EXPECT_TRUE(subscription.ok()) << subscription.status();
     return subscription.ok() ? std::move(*subscription) : nullptr;

@@ -191,7 +191,13 @@ func dial(t *testing.T, addr string, opts ...pactlog.Option) *pactlog.Client {
 // testContext is bounded so that a hung call fails the test instead of the
 // whole run.
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return testContextWithin(t, 60*time.Second)
+}
+
+// testContextWithin is testContext with another bound, for tests that
+// restart the server or move much data (slow on a loaded machine).
+func testContextWithin(t *testing.T, limit time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	return ctx
 }

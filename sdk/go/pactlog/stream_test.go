@@ -253,9 +253,14 @@ func TestSubscribeResumesAcrossServerRestart(t *testing.T) {
 	srv := startServer(t)
 	// A fixed 64 KiB stream window: the client cannot have the whole history
 	// (about 600 KB) buffered when the server stops, so it must resume in
-	// the middle of it.
-	c := dial(t, srv.addr, pactlog.WithDialOptions(grpc.WithInitialWindowSize(64<<10)))
-	ctx := testContext(t)
+	// the middle of it. The appends made right after a restart keep trying
+	// for as long as the channel may take to reconnect (its backoff grows
+	// while the server is down), not just the default ~1.5 s.
+	c := dial(t, srv.addr, pactlog.WithDialOptions(grpc.WithInitialWindowSize(64<<10)),
+		pactlog.WithRetryPolicy(pactlog.RetryPolicy{MaxAttempts: 100, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 500 * time.Millisecond}))
+	// Two restarts (each a stop, a start and a replay of 2000 events) plus
+	// 2000 events through a 64 KiB window.
+	ctx := testContextWithin(t, 180*time.Second)
 	announce(ctx, t, c, "us-japan")
 	appendTariffBatches(ctx, t, c, "us-japan", 1999) // history: 1..2000
 

@@ -259,9 +259,11 @@ func TestTLSWithClientCertificateAndBearerToken(t *testing.T) {
 	if e, err := sub.Next(); err != nil || e.Sequence != 1 {
 		t.Fatalf("Subscribe through the TLS gateway: %v, %v", e, err)
 	}
+	// Append, GetDeal and Subscribe: at least 3 calls (more if an attempt
+	// was retried), every one with the token and the client certificate.
 	auth, clients := gw.seen()
-	if len(auth) != 3 {
-		t.Fatalf("gateway saw %d calls, want 3", len(auth))
+	if len(auth) < 3 {
+		t.Fatalf("gateway saw %d calls, want at least 3", len(auth))
 	}
 	for i := range auth {
 		if auth[i] != "Bearer s3cret" || clients[i] != p.clientCommonName {

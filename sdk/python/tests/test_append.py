@@ -154,7 +154,11 @@ class LostAnswerTest(ServerTestCase):
     def test_retry_after_a_lost_answer_is_deduplicated(self):
         proxy = DroppingProxy(self.server.port)
         self.addCleanup(proxy.close)
-        client = pactlog.Client(proxy.address, timeout=1.0, append_attempts=10)
+        # The first attempt's answer is dropped, so it always ends by timing
+        # out; the timeout leaves the server ample time to record it first
+        # (an fsync on a loaded machine), which is what makes the retry
+        # deduplicated.
+        client = pactlog.Client(proxy.address, timeout=5.0, append_attempts=10)
         self.addCleanup(client.close)
         deal = self.new_deal_id()
         client.append(deal, us_japan_announcement())  # connects through the proxy
@@ -188,7 +192,7 @@ class AppendAcrossRestartTest(unittest.TestCase):
         self.server = Server()
         self.addCleanup(self.server.cleanup)
         self.server.start()
-        self.client = pactlog.Client(self.server.address, timeout=2.0, append_attempts=40)
+        self.client = pactlog.Client(self.server.address, timeout=5.0, append_attempts=40)
         self.addCleanup(self.client.close)
         self.handler = _RetryLogged()
         logger = logging.getLogger("pactlog")

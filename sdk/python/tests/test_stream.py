@@ -234,11 +234,13 @@ class ResumeAcrossRestartTest(unittest.TestCase):
     def test_gives_up_after_the_reconnect_timeout(self):
         sub = self.client.subscribe(markers=True, reconnect_timeout=0.5)
         self.assertIsInstance(next(sub), pactlog.CaughtUp)
-        started = time.monotonic()
+        # next_while_stopping() fails unless next() returns within 30 s of
+        # the SIGTERM, well before the default reconnect_timeout (60 s) would
+        # end it; no wall-clock bound besides that (pactlogd's own exit takes
+        # seconds).
         error = self.next_while_stopping(sub)
         self.assertIsInstance(error, pactlog.UnavailableError)
         self.assertIn("gave up reconnecting", error.message)
-        self.assertLess(time.monotonic() - started, 10)
 
 
 if __name__ == "__main__":

@@ -109,9 +109,12 @@ class TlsTest(unittest.TestCase):
             response = client.get_deal("us-japan")
         self.assertEqual(response.deal.deal_id, "us-japan")
         self.assertEqual(response.log_sequence, 7)
-        self.assertEqual([m.get("authorization") for m in server.metadata],
-                         ["Bearer s3cret-token"] * 2)
-        self.assertEqual(server.peer_common_names, [[], []])
+        # At least the two calls (more if gRPC sent one again); every call
+        # carries the token and no client certificate.
+        self.assertGreaterEqual(len(server.metadata), 2)
+        for metadata in server.metadata:
+            self.assertEqual(metadata.get("authorization"), "Bearer s3cret-token")
+        self.assertEqual(server.peer_common_names, [[]] * len(server.metadata))
 
     def test_mutual_tls_presents_the_client_certificate(self):
         server = self.serve(require_client_cert=True)
@@ -120,8 +123,11 @@ class TlsTest(unittest.TestCase):
                             certificate_chain=pem, private_key=self.certs / "client.key",
                             timeout=5) as client:
             self.assertTrue(client.is_serving())
-        self.assertEqual(server.peer_common_names, [["recorder-1"]])
-        self.assertNotIn("authorization", server.metadata[0])
+        self.assertGreaterEqual(len(server.peer_common_names), 1)
+        self.assertEqual(server.peer_common_names,
+                         [["recorder-1"]] * len(server.peer_common_names))
+        for metadata in server.metadata:
+            self.assertNotIn("authorization", metadata)
 
     def test_without_the_client_certificate_mutual_tls_fails(self):
         server = self.serve(require_client_cert=True)

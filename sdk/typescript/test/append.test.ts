@@ -122,7 +122,7 @@ describe("append", () => {
     try {
       r = await client.append(dealId, [lngProject(), tariff(1500, "2025-09-16T00:00:00Z")], {
         expectedVersion: 1,
-        deadlineMs: 300,
+        deadlineMs: 3000,
         retry: {
           maxAttempts: 20,
           initialBackoffMs: 20,
