@@ -31,14 +31,20 @@ build="${PACTLOG_FUZZ_BUILD_DIR:-$root/build/fuzz}"
 
 # Target and its runs in --regression mode, sized so that the stage (after
 # its build) takes about two minutes on 2 cores; stored_database_fuzzer
-# opens a RocksDB database per input, a few dozen inputs a second.
+# opens a RocksDB database per input, 5 to 15 inputs a second.
 targets=(append_request_fuzzer stored_event_fuzzer pactctl_json_fuzzer
          stored_database_fuzzer)
 declare -A regression_runs=(
   [append_request_fuzzer]=40000
   [stored_event_fuzzer]=40000
   [pactctl_json_fuzzer]=40000
-  [stored_database_fuzzer]=600
+  [stored_database_fuzzer]=300
+)
+# stored_database_fuzzer's input runs through the ledger's writer thread,
+# whose wake-ups (and so the hit counts of its code) vary with timing: it
+# is guided by which edges run, not how often.
+declare -A regression_flags=(
+  [stored_database_fuzzer]=-use_counters=0
 )
 readonly regression_seed=20261202
 
@@ -94,8 +100,8 @@ for target in "${targets[@]}"; do
     status=$?
     if [ "$status" -eq 0 ]; then
       (cd "$work" && "${fixed[@]}" -seed="$regression_seed" -runs="$runs" \
-        -max_len=4096 -use_cmp=0 -timeout=60 -print_final_stats=1 new seeds) \
-        >>"$log" 2>&1
+        -max_len=4096 -use_cmp=0 ${regression_flags[$target]:-} -timeout=60 \
+        -print_final_stats=1 new seeds) >>"$log" 2>&1
       status=$?
     fi
     set -e
