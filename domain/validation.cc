@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -15,6 +16,7 @@
 #include "domain/limits.h"
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace pactlog::domain {
 namespace {
@@ -423,12 +425,22 @@ absl::Status ValidateAppendRequest(const AppendRequest& request) {
 
 absl::Status ViolationsToStatus(const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
+  absl::Status status = absl::InvalidArgumentError(absl::StrCat(
       "invalid request: ",
       absl::StrJoin(violations, "; ",
                     [](std::string* out, const FieldViolation& v) {
                       absl::StrAppend(out, v.field, ": ", v.description);
                     })));
+  google::rpc::BadRequest details;
+  for (const FieldViolation& violation : violations) {
+    google::rpc::BadRequest::FieldViolation* out =
+        details.add_field_violations();
+    out->set_field(violation.field);
+    out->set_description(violation.description);
+  }
+  status.SetPayload(kBadRequestTypeUrl,
+                    absl::Cord(details.SerializeAsString()));
+  return status;
 }
 
 void CheckSlug(std::string_view field, std::string_view value,

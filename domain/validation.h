@@ -49,8 +49,15 @@ std::vector<FieldViolation> AppendRequestViolations(
 //   INVALID_ARGUMENT    the violations joined as "field: description; ...".
 absl::Status ValidateAppendRequest(const pactlog::v1::AppendRequest& request);
 
-// Joins violations into one INVALID_ARGUMENT status (OK when empty).
+// Joins violations into one INVALID_ARGUMENT status (OK when empty):
+// "invalid request: field: description; ...". The status also carries the
+// violations as data, a serialized google.rpc.BadRequest payload under
+// kBadRequestTypeUrl, which services/grpc_status.h sends as the call's
+// error details.
 absl::Status ViolationsToStatus(const std::vector<FieldViolation>& violations);
+// The payload type of that google.rpc.BadRequest (Any's type URL).
+inline constexpr char kBadRequestTypeUrl[] =
+    "type.googleapis.com/google.rpc.BadRequest";
 
 // Violations of a slug (deal, project, product category id) named `field`.
 void CheckSlug(std::string_view field, std::string_view value,
@@ -80,8 +87,7 @@ pactlog::v1::EventKind KindOf(const pactlog::v1::EventData& data);
 // True when `proposed` (from a request for `deal_id`) is a retry of
 // `stored`: same deal, and the same data, where an effective_time absent
 // from `proposed` matches any stored effective time.
-bool IsRetryOf(std::string_view deal_id,
-               const pactlog::v1::EventData& proposed,
+bool IsRetryOf(std::string_view deal_id, const pactlog::v1::EventData& proposed,
                const pactlog::v1::Event& stored);
 
 }  // namespace pactlog::domain

@@ -28,7 +28,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 #include "storage/rocksdb_format.h"
 
 namespace {

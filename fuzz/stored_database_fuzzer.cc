@@ -46,7 +46,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 
 namespace {
 

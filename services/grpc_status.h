@@ -1,5 +1,10 @@
 // The one place where absl::Status becomes grpc::Status. Abseil's codes are
 // gRPC's codes, so the code carries over unchanged and the message is kept.
+// Every payload of the status (domain::ViolationsToStatus attaches a
+// google.rpc.BadRequest) goes into the call's error details, a serialized
+// google.rpc.Status {code, message, details: the payloads as Any}, which
+// gRPC sends as the grpc-status-details-bin trailer: clients read the field
+// violations as data instead of parsing the message.
 #ifndef PACTLOG_SERVICES_GRPC_STATUS_H_
 #define PACTLOG_SERVICES_GRPC_STATUS_H_
 

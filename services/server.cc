@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
+#include "storage/rocksdb_event_log.h"
 #include "util/status_macros.h"
 
 namespace pactlog::services {
@@ -25,6 +26,14 @@ void SetServing(grpc::Server& server, bool serving) {
   for (const char* name : kServiceNames) {
     health->SetServingStatus(name, serving);
   }
+}
+
+absl::StatusOr<std::unique_ptr<storage::EventLog>> OpenLocalEventLog(
+    const std::string& directory, bool sync) {
+  storage::RocksDbOptions options;
+  options.path = directory;
+  options.sync = sync;
+  return storage::OpenRocksDbEventLog(options);
 }
 
 }  // namespace
@@ -52,15 +61,14 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
     RETURN_IF_ERROR(storage::ParseNatsServers(options.log_url, &nats));
     ASSIGN_OR_RETURN(record, storage::OpenNatsRecordLog(nats));
   }
-  storage::RocksDbOptions log_options;
-  log_options.path = options.data_dir;
-  log_options.env = options.storage_env;
   // A projection of a replicated record is rebuilt from the record after a
   // crash, so it need not sync (the record's acknowledgement is the
   // durability promise; README: Running a cluster).
-  log_options.sync = record == nullptr;
+  const bool sync = record == nullptr;
   ASSIGN_OR_RETURN(std::unique_ptr<storage::EventLog> log,
-                   storage::OpenRocksDbEventLog(log_options));
+                   options.open_event_log
+                       ? options.open_event_log(options.data_dir, sync)
+                       : OpenLocalEventLog(options.data_dir, sync));
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = clock;
   ledger_options.snapshot_interval = options.snapshot_interval;

@@ -30,7 +30,8 @@
 #include "services/security/call_guard.h"
 #include "services/security/transport.h"
 #include "services/subscription_hub.h"
-#include "storage/record_log.h"
+#include "storage/event_log.h"
+#include "storage/nats_record_log.h"
 
 namespace pactlog::services {
 
@@ -52,9 +53,14 @@ struct ServerOptions {
   std::function<void(std::string_view)> warn;
   // Source of recorded times; nullptr for the system clock. Not owned.
   ledger::Clock* clock = nullptr;
-  // RocksDB environment of the log; nullptr for the default. Not owned.
-  // Tests inject storage faults through it.
-  rocksdb::Env* storage_env = nullptr;
+  // Opens the local event log in `directory`, synced on every append when
+  // `sync` (false only for a projection of a log of record, which is
+  // rebuilt from the record after a crash). Empty for the RocksDB log
+  // (storage/rocksdb_event_log.h); tests pass one that injects storage
+  // faults.
+  std::function<absl::StatusOr<std::unique_ptr<storage::EventLog>>(
+      const std::string& directory, bool sync)>
+      open_event_log;
   // Events between snapshot checkpoints (0: no snapshots); see
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 1000;

@@ -10,7 +10,8 @@
 // each other, and sees a prefix of the log (never half a batch).
 //
 // No storage engine type appears here, so a replicated implementation can
-// arrive without touching domain/ or services/.
+// arrive without touching domain/ or services/. The RocksDB implementation
+// and its options are in storage/rocksdb_event_log.h.
 #ifndef PACTLOG_STORAGE_EVENT_LOG_H_
 #define PACTLOG_STORAGE_EVENT_LOG_H_
 
@@ -27,10 +28,6 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "pactlog/v1/events.pb.h"
-
-namespace rocksdb {
-class Env;
-}  // namespace rocksdb
 
 namespace pactlog::storage {
 
@@ -138,12 +135,12 @@ class EventLog {
 
   // Writes a consistent copy of the whole log to `directory`, which must
   // not exist yet (its parent must), while appends go on. The copy is a
-  // log of its own that OpenRocksDbEventLog (or the same implementation)
-  // opens; it holds a prefix of this log, every event up to the returned
-  // sequence, which is at least LastSequence() at the time of the call.
-  // Errors: ALREADY_EXISTS when `directory` exists, FAILED_PRECONDITION
-  // when its parent does not, UNAVAILABLE on I/O errors (a partial copy is
-  // removed), UNIMPLEMENTED when the implementation cannot copy itself.
+  // log of its own that the same implementation opens; it holds a prefix of
+  // this log, every event up to the returned sequence, which is at least
+  // LastSequence() at the time of the call. Errors: ALREADY_EXISTS when
+  // `directory` exists, FAILED_PRECONDITION when its parent does not,
+  // UNAVAILABLE on I/O errors (a partial copy is removed), UNIMPLEMENTED when
+  // the implementation cannot copy itself.
   virtual absl::StatusOr<BackupInfo> CreateBackup(
       const std::string& directory) const {
     return absl::UnimplementedError("this event log cannot be backed up");
@@ -185,25 +182,6 @@ class EventLog {
 absl::StatusOr<uint64_t> LastSequenceRecordedBefore(const EventLog& log,
                                                     uint64_t head,
                                                     absl::Time time);
-
-struct RocksDbOptions {
-  // Directory of the database; created when missing.
-  std::string path;
-  // Sync the write-ahead log on every Append (the durability promise).
-  // Only tests and benchmarks of the raw engine may turn this off.
-  bool sync = true;
-  // The RocksDB environment (file system, threads); nullptr for the
-  // default. Not owned; must outlive the log. Tests inject storage faults
-  // through it, the fuzzer keeps its databases in memory.
-  rocksdb::Env* env = nullptr;
-};
-
-// Opens (creating if needed) the RocksDB-backed log at options.path.
-// Errors: UNAVAILABLE if the directory cannot be opened (e.g. locked by
-// another process), DATA_LOSS if it holds a log of an unknown format or is
-// corrupt, FAILED_PRECONDITION for a format version newer than this build.
-absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(
-    const RocksDbOptions& options);
 
 }  // namespace pactlog::storage
 

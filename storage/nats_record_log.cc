@@ -7,6 +7,8 @@
 //                                        proposer saw ("0": no entry yet).
 // Reading is an ordered consumer (ephemeral, no acks, flow-controlled)
 // started at the position after the last one applied.
+#include "storage/nats_record_log.h"
+
 #include <nats/nats.h>
 
 #include <algorithm>
@@ -21,11 +23,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "storage/record_log.h"
+#include "storage/nats_status.h"
 #include "util/status_macros.h"
 
 namespace pactlog::storage {
 namespace {
+
+using ::pactlog::storage::internal::FromNats;
 
 constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
 constexpr char kExpectedLastSubjectSeqHeader[] =
@@ -35,14 +39,6 @@ constexpr char kExpectedLastSubjectSeqHeader[] =
 constexpr absl::Duration kNoLeaderBackoff = absl::Milliseconds(100);
 // Idle heartbeat of the reading consumer.
 constexpr absl::Duration kConsumerHeartbeat = absl::Milliseconds(250);
-
-// The text of a failed call: the library's last error when it has one.
-std::string NatsError(natsStatus status) {
-  natsStatus last = NATS_OK;
-  const char* text = nats_GetLastError(&last);
-  if (text != nullptr && *text != '\0') return text;
-  return natsStatus_GetText(status);
-}
 
 int64_t Millis(absl::Duration d) {
   return std::max<int64_t>(1, absl::ToInt64Milliseconds(d));
@@ -77,9 +73,9 @@ class NatsRecordReader final : public RecordReader {
       const natsStatus s = natsSubscription_NextMsg(&raw, sub_, wait);
       if (s == NATS_TIMEOUT) return absl::OkStatus();
       if (s != NATS_OK) {
-        return absl::UnavailableError(
-            absl::StrCat("reading the log of record after position ", last_,
-                         ": ", NatsError(s)));
+        return FromNats(s, absl::StrCat("reading the log of record after "
+                                        "position ",
+                                        last_));
       }
       MsgPtr msg(raw);
       jsMsgMetaData* meta = nullptr;
@@ -190,46 +186,35 @@ class NatsRecordLog final : public RecordLog {
 };
 
 absl::Status NatsRecordLog::Connect() {
-  auto check = [](natsStatus s, absl::string_view doing) -> absl::Status {
-    if (s == NATS_OK) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(doing, ": ", NatsError(s)));
-  };
   std::vector<const char*> servers;
   for (const std::string& server : options_.servers) {
     servers.push_back(server.c_str());
   }
-  if (natsOptions_Create(&opts_) != NATS_OK) {
-    return absl::ResourceExhaustedError("cannot create NATS options");
-  }
   RETURN_IF_ERROR(
-      check(natsOptions_SetServers(opts_, servers.data(),
-                                   static_cast<int>(servers.size())),
-            "setting the NATS servers"));
-  RETURN_IF_ERROR(check(natsOptions_SetName(opts_, "pactlogd"), "naming"));
+      FromNats(natsOptions_Create(&opts_), "creating NATS options"));
+  RETURN_IF_ERROR(
+      FromNats(natsOptions_SetServers(opts_, servers.data(),
+                                      static_cast<int>(servers.size())),
+               "setting the NATS servers"));
+  RETURN_IF_ERROR(FromNats(natsOptions_SetName(opts_, "pactlogd"), "naming"));
   // Keep reconnecting for as long as the process lives: losing a server
   // (or all of them for a while) must not end the replica.
-  RETURN_IF_ERROR(check(natsOptions_SetMaxReconnect(opts_, -1), "reconnects"));
   RETURN_IF_ERROR(
-      check(natsOptions_SetReconnectWait(opts_, 200), "reconnect wait"));
+      FromNats(natsOptions_SetMaxReconnect(opts_, -1), "reconnects"));
   RETURN_IF_ERROR(
-      check(natsOptions_SetTimeout(opts_, 2000), "connect timeout"));
+      FromNats(natsOptions_SetReconnectWait(opts_, 200), "reconnect wait"));
   RETURN_IF_ERROR(
-      check(natsOptions_SetPingInterval(opts_, 2000), "ping interval"));
-  natsStatus s = natsConnection_Connect(&nc_, opts_);
-  if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to NATS at ",
-                     absl::StrJoin(options_.servers, ","), ": ", NatsError(s)));
-  }
+      FromNats(natsOptions_SetTimeout(opts_, 2000), "connect timeout"));
+  RETURN_IF_ERROR(
+      FromNats(natsOptions_SetPingInterval(opts_, 2000), "ping interval"));
+  RETURN_IF_ERROR(FromNats(natsConnection_Connect(&nc_, opts_),
+                           absl::StrCat("cannot connect to NATS at ",
+                                        absl::StrJoin(options_.servers, ","))));
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = Millis(options_.publish_timeout);
-  s = natsConnection_JetStream(&js_, nc_, &js_options);
-  if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot use JetStream: ", NatsError(s)));
-  }
-  return absl::OkStatus();
+  return FromNats(natsConnection_JetStream(&js_, nc_, &js_options),
+                  "cannot use JetStream");
 }
 
 absl::Status NatsRecordLog::CheckStream(const jsStreamConfig& config) const {
@@ -279,15 +264,16 @@ absl::Status NatsRecordLog::EnsureStream() {
         js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
     StreamInfoPtr info(raw);
     if (s == NATS_OK) return CheckStream(*info->Config);
-    if (jerr != JSStreamNotFoundErr && s != NATS_NOT_FOUND) {
-      if (attempt < 50 && (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS)) {
+    const absl::Status looked_up = FromNats(
+        s, jerr,
+        absl::StrCat("cannot look up JetStream stream ", options_.stream));
+    if (!absl::IsNotFound(looked_up)) {
+      if (attempt < 50 && absl::IsUnavailable(looked_up)) {
         // A cluster that is still electing its JetStream meta leader.
         absl::SleepFor(kNoLeaderBackoff);
         continue;
       }
-      return absl::UnavailableError(
-          absl::StrCat("cannot look up JetStream stream ", options_.stream,
-                       ": ", NatsError(s)));
+      return looked_up;
     }
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
@@ -308,13 +294,15 @@ absl::Status NatsRecordLog::EnsureStream() {
     if (s == NATS_OK) return absl::OkStatus();
     // Another replica may have created it meanwhile: look again.
     if (jerr == JSStreamNameExistErr && attempt < 3) continue;
-    if (attempt < 50 && (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS)) {
+    const absl::Status created = FromNats(
+        s, jerr,
+        absl::StrCat("cannot create JetStream stream ", options_.stream,
+                     " with ", options_.replicas, " replicas"));
+    if (attempt < 50 && absl::IsUnavailable(created)) {
       absl::SleepFor(kNoLeaderBackoff);
       continue;
     }
-    return absl::UnavailableError(
-        absl::StrCat("cannot create JetStream stream ", options_.stream,
-                     " with ", options_.replicas, " replicas: ", NatsError(s)));
+    return created;
   }
 }
 
@@ -342,14 +330,13 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
   const std::string subject = Subject(proposal.deal_id);
   const std::string expected = absl::StrCat(proposal.expected_deal_position);
   const absl::Time deadline = absl::Now() + options_.publish_timeout;
-  natsStatus s = NATS_OK;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  std::string error;
+  absl::Status failed;
   // Retrying with the same Nats-Msg-Id is safe: JetStream stores the entry
   // once and answers a repeat with the first position.
   while (true) {
     natsMsg* raw = nullptr;
-    s = natsMsg_Create(&raw, subject.c_str(), nullptr, proposal.payload.data(),
+    natsStatus s =
+        natsMsg_Create(&raw, subject.c_str(), nullptr, proposal.payload.data(),
                        static_cast<int>(proposal.payload.size()));
     MsgPtr msg(raw);
     if (s == NATS_OK) {
@@ -360,16 +347,15 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
                             expected.c_str());
     }
     if (s != NATS_OK) {
-      result.status = absl::InternalError(
-          absl::StrCat("building the entry for deal ", proposal.deal_id, ": ",
-                       NatsError(s)));
+      result.status = FromNats(
+          s, absl::StrCat("building the entry for deal ", proposal.deal_id));
       return result;
     }
     jsPubOptions pub;
     jsPubOptions_Init(&pub);
     pub.MaxWait = Millis(deadline - absl::Now());
     jsPubAck* ack = nullptr;
-    jerr = static_cast<jsErrCode>(0);
+    jsErrCode jerr = static_cast<jsErrCode>(0);
     s = js_PublishMsg(&ack, js_, msg.get(), &pub, &jerr);
     if (s == NATS_OK) {
       result.position = ack->Sequence;
@@ -377,7 +363,10 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
       jsPubAck_Destroy(ack);
       return result;
     }
-    error = NatsError(s);
+    failed = FromNats(
+        s, jerr,
+        absl::StrCat("the log of record (", Describe(),
+                     ") did not store the entry for deal ", proposal.deal_id));
     if (s == NATS_MAX_PAYLOAD) {
       result.status = absl::ResourceExhaustedError(absl::StrCat(
           "the request for deal ", proposal.deal_id, " is ",
@@ -387,27 +376,26 @@ PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
           "fewer events per request)"));
       return result;
     }
-    if (jerr == JSStreamWrongLastSequenceErr) break;
+    if (absl::IsAborted(failed)) break;
+    // The stream not found is transient here: it is what a publish sees
+    // while the stream's new leader is being elected.
     const bool transient =
-        s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT ||
-        s == NATS_CONNECTION_DISCONNECTED || s == NATS_NOT_YET_CONNECTED ||
-        jerr == JSClusterNotAvailErr || jerr == JSStreamNotFoundErr ||
-        jerr == JSInsufficientResourcesErr;
+        absl::IsUnavailable(failed) || jerr == JSStreamNotFoundErr;
     if (!transient || absl::Now() + kNoLeaderBackoff >= deadline) break;
     absl::SleepFor(kNoLeaderBackoff);
   }
-  if (jerr == JSStreamWrongLastSequenceErr) {
+  if (absl::IsAborted(failed)) {
     absl::StatusOr<uint64_t> actual = DealPosition(proposal.deal_id);
     result.position = actual.ok() ? *actual : 0;
     result.status = absl::AbortedError(
         absl::StrCat("deal ", proposal.deal_id, " has an entry after position ",
                      proposal.expected_deal_position, " of the log of record (",
-                     error, ")"));
+                     failed.message(), ")"));
     return result;
   }
-  result.status = absl::UnavailableError(absl::StrCat(
-      "the log of record (", Describe(), ") did not store the entry for deal ",
-      proposal.deal_id, ": ", error));
+  // Whatever else went wrong, the entry is not known to be stored, and
+  // publishing the same proposal again is safe: UNAVAILABLE (record_log.h).
+  result.status = absl::UnavailableError(failed.message());
   return result;
 }
 
@@ -455,10 +443,11 @@ absl::StatusOr<uint64_t> NatsRecordLog::DealPosition(std::string_view deal_id) {
   MsgPtr msg(raw);
   if (s == NATS_OK) return natsMsg_GetSequence(msg.get());
   if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return 0;
-  return absl::UnavailableError(
+  return FromNats(
+      s, jerr,
       absl::StrCat("looking up the last entry of deal ",
                    absl::string_view(deal_id.data(), deal_id.size()), " in ",
-                   Describe(), ": ", NatsError(s)));
+                   Describe()));
 }
 
 absl::StatusOr<uint64_t> NatsRecordLog::LastPosition() {
@@ -467,10 +456,8 @@ absl::StatusOr<uint64_t> NatsRecordLog::LastPosition() {
   const natsStatus s =
       js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
   StreamInfoPtr info(raw);
-  if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("reading the state of ", Describe(), ": ", NatsError(s)));
-  }
+  RETURN_IF_ERROR(
+      FromNats(s, jerr, absl::StrCat("reading the state of ", Describe())));
   return info->State.LastSeq;
 }
 
@@ -492,11 +479,9 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
   const std::string subjects = absl::StrCat(options_.subject_prefix, ".>");
   const natsStatus s = js_SubscribeSync(&sub, js_, subjects.c_str(), nullptr,
                                         &sub_options, &jerr);
-  if (s != NATS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot read ", Describe(), " after position ",
-                     after_position, ": ", NatsError(s)));
-  }
+  RETURN_IF_ERROR(FromNats(s, jerr,
+                           absl::StrCat("cannot read ", Describe(),
+                                        " after position ", after_position)));
   return std::unique_ptr<RecordReader>(std::make_unique<NatsRecordReader>(
       sub, options_.subject_prefix, after_position));
 }

@@ -4,7 +4,7 @@
 // In the default mode the local EventLog is itself the log of record: the
 // ledger's single writer decides everything and writes it. Once the record
 // must outlive a machine, the record is a totally ordered log held by a
-// replicated engine instead (NATS JetStream, storage/nats_record_log.cc),
+// replicated engine instead (NATS JetStream, storage/nats_record_log.h),
 // and every replica is a pure function of it:
 //
 //   - a replica that takes an append request checks it against its view,
@@ -107,38 +107,6 @@ class RecordLog {
   virtual absl::StatusOr<std::unique_ptr<RecordReader>> Read(
       uint64_t after_position) = 0;
 };
-
-// Settings of the NATS JetStream log of record.
-struct NatsRecordLogOptions {
-  // Server URLs, e.g. {"nats://10.0.0.1:4222", "nats://10.0.0.2:4222"}.
-  std::vector<std::string> servers;
-  // The stream; created when absent (then with `replicas` replicas, file
-  // storage, no limits), refused at start-up when incompatible.
-  std::string stream = "PACTLOG";
-  // Entries of deal D go to subject "<subject_prefix>.<D with '.' as '~'>".
-  std::string subject_prefix = "pactlog.deal";
-  int replicas = 3;
-  // How long one publish waits for the stream's acknowledgement.
-  absl::Duration publish_timeout = absl::Seconds(5);
-  // Publishes in flight at once.
-  int publishers = 32;
-};
-
-// Parses "nats://h1:4222,h2:4222,h3:4222" (or with "nats://" before every
-// host) into options.servers. INVALID_ARGUMENT naming the URL otherwise.
-absl::Status ParseNatsServers(std::string_view url,
-                              NatsRecordLogOptions* options);
-
-// Connects and makes sure the stream exists and is compatible. Errors:
-// UNAVAILABLE when no server answers, FAILED_PRECONDITION when the stream
-// exists with an incompatible configuration (the message says what).
-absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
-    const NatsRecordLogOptions& options);
-
-// The subject token of a deal id (deal ids may hold '.', which NATS takes
-// as a token separator; '~' is in no deal id, so this is reversible).
-std::string DealSubjectToken(std::string_view deal_id);
-std::string DealIdFromSubjectToken(std::string_view token);
 
 }  // namespace pactlog::storage
 

@@ -7,6 +7,8 @@
 // reader sees a prefix of the log that ends on a batch boundary even though
 // RocksDB itself may already show a later batch.
 
+#include "storage/rocksdb_event_log.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -40,7 +42,6 @@
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
-#include "storage/event_log.h"
 #include "storage/rocksdb_format.h"
 #include "storage/rocksdb_status.h"
 #include "util/status_macros.h"
@@ -790,26 +791,24 @@ absl::Status RocksDbEventLog::ScanDeal(std::string_view deal_id,
     for (; it->Valid() && versions.size() < kMultiGetChunk; it->Next()) {
       const std::string_view key = ToView(it->key());
       const std::optional<DealKey> entry = ParseDealIndexKey(key);
-      const std::optional<uint64_t> version =
-          entry.has_value() && entry->deal_id == deal_id
-              ? std::optional<uint64_t>(entry->number)
-              : std::nullopt;
       const std::optional<uint64_t> sequence =
           DecodeUint64(ToView(it->value()));
-      if (!version.has_value() || !sequence.has_value()) {
+      if (!entry.has_value() || entry->deal_id != deal_id ||
+          !sequence.has_value()) {
         return absl::DataLossError(absl::StrCat(
             "malformed entry in the index of deal ", Quote(deal_id), ": key ",
             Quote(key), ", value ", Quote(ToView(it->value()))));
       }
+      const uint64_t version = entry->number;
       // The writer assigns deal versions in sequence order, so nothing
       // after this entry lies inside the visible prefix either.
       if (*sequence > last) break;
-      if (*version != expected_version) {
+      if (version != expected_version) {
         return absl::DataLossError(absl::StrCat(
-            "versions ", expected_version, "..", *version - 1, " of deal ",
+            "versions ", expected_version, "..", version - 1, " of deal ",
             Quote(deal_id), " are missing from its index"));
       }
-      versions.push_back(*version);
+      versions.push_back(version);
       sequences.push_back(*sequence);
       ++expected_version;
     }

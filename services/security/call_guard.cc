@@ -71,9 +71,15 @@ absl::Status Call::End(const absl::Status& status) const {
   entry.request_id = request_id_;
   entry.extra.emplace_back("method", method_);
   log_->Write(entry);
-  return absl::Status(
+  absl::Status tagged(
       status.code(),
       absl::StrCat(status.message(), " [request_id=", request_id_, "]"));
+  // The structured details (e.g. google.rpc.BadRequest) go along.
+  status.ForEachPayload(
+      [&tagged](absl::string_view type_url, const absl::Cord& payload) {
+        tagged.SetPayload(type_url, payload);
+      });
+  return tagged;
 }
 
 absl::StatusOr<std::unique_ptr<CallGuard>> CallGuard::Create(

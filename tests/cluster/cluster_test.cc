@@ -27,7 +27,7 @@
 #include "pactlog/internal/record_entry.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/test_events.h"
-#include "storage/record_log.h"
+#include "storage/nats_record_log.h"
 #include "tests/cluster/nats_cluster.h"
 
 namespace pactlog::testing {

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 #include "tests/faults/stored_event.h"
 #include "tests/service/test_support.h"
 

@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 #include "tests/faults/faulty_file_system.h"
 #include "tests/faults/stored_event.h"
 #include "tests/service/test_support.h"
@@ -128,7 +128,14 @@ class ServerFaultTest : public ::testing::TestWithParam<FaultCase> {
     services::ServerOptions options;
     options.data_dir = dir_.path();
     options.clock = &clock_;
-    options.storage_env = env_.get();
+    options.open_event_log = [env = env_.get()](const std::string& directory,
+                                                bool sync) {
+      storage::RocksDbOptions log;
+      log.path = directory;
+      log.sync = sync;
+      log.env = env;
+      return storage::OpenRocksDbEventLog(log);
+    };
     return TestServer::Start(std::move(options));
   }
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 #include "tests/service/test_support.h"
 
 namespace pactlog::storage {

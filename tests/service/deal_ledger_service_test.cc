@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "tests/service/test_support.h"
 
 namespace pactlog::testing {
@@ -63,6 +65,46 @@ TEST_F(DealLedgerServiceTest, MalformedRequestIsInvalidArgumentListingEveryViola
   EXPECT_THAT(status.error_message(), HasSubstr("us_state"));
   EXPECT_THAT(status.error_message(), HasSubstr("minor_units"));
   EXPECT_EQ(Head(), 0u);
+}
+
+// The same violations as data: google.rpc.Status in the call's error
+// details (grpc-status-details-bin), holding a google.rpc.BadRequest.
+TEST_F(DealLedgerServiceTest, MalformedRequestCarriesEveryViolationAsBadRequest) {
+  v1::AppendRequest request = Request(
+      "Bad Deal", {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
+  request.set_actor("");
+  const grpc::Status status = Append(*server_, request);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(details.message(), status.error_message());
+  ASSERT_EQ(details.details_size(), 1);
+  EXPECT_EQ(details.details(0).type_url(),
+            "type.googleapis.com/google.rpc.BadRequest");
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  std::vector<std::string> fields;
+  for (const auto& violation : bad_request.field_violations()) {
+    fields.push_back(violation.field());
+    EXPECT_THAT(status.error_message(),
+                HasSubstr(absl::StrCat(violation.field(), ": ",
+                                       violation.description())));
+  }
+  EXPECT_THAT(fields, ::testing::IsSupersetOf(
+                          {"deal_id", "actor", "events[0].announcement.project.us_state",
+                           "events[0].announcement.project.pledged.minor_units"}));
+}
+
+// A rule, not the request's shape, is broken: no field violations.
+TEST_F(DealLedgerServiceTest, BrokenRuleHasNoBadRequestDetails) {
+  const grpc::Status status =
+      Append(*server_, Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
+                                            ProjectEvent("p1", v1::SECTOR_ENERGY, "TX", 5,
+                                                         Date(2025, 8, 1))}));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(status.error_details().empty());
 }
 
 TEST_F(DealLedgerServiceTest, StaleExpectedVersionIsAbortedWithCurrentVersion) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 #include "tests/service/test_support.h"
 
 namespace pactlog::testing {

@@ -23,7 +23,7 @@
 #include "pactlog/v1/events.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
-#include "storage/event_log.h"
+#include "storage/rocksdb_event_log.h"
 
 namespace pactlog::storage {
 namespace {

@@ -1,0 +1,54 @@
+// The log of record on a NATS JetStream stream (storage/record_log.h): its
+// options and its factory. The implementation is nats_record_log.cc; NATS
+// statuses become absl::Status only in storage/nats_status.h.
+// Thread-safety: as storage::RecordLog.
+#ifndef PACTLOG_STORAGE_NATS_RECORD_LOG_H_
+#define PACTLOG_STORAGE_NATS_RECORD_LOG_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/record_log.h"
+
+namespace pactlog::storage {
+
+// Settings of the NATS JetStream log of record.
+struct NatsRecordLogOptions {
+  // Server URLs, e.g. {"nats://10.0.0.1:4222", "nats://10.0.0.2:4222"}.
+  std::vector<std::string> servers;
+  // The stream; created when absent (then with `replicas` replicas, file
+  // storage, no limits), refused at start-up when incompatible.
+  std::string stream = "PACTLOG";
+  // Entries of deal D go to subject "<subject_prefix>.<D with '.' as '~'>".
+  std::string subject_prefix = "pactlog.deal";
+  int replicas = 3;
+  // How long one publish waits for the stream's acknowledgement.
+  absl::Duration publish_timeout = absl::Seconds(5);
+  // Publishes in flight at once.
+  int publishers = 32;
+};
+
+// Parses "nats://h1:4222,h2:4222,h3:4222" (or with "nats://" before every
+// host) into options.servers. INVALID_ARGUMENT naming the URL otherwise.
+absl::Status ParseNatsServers(std::string_view url,
+                              NatsRecordLogOptions* options);
+
+// Connects and makes sure the stream exists and is compatible. Errors:
+// UNAVAILABLE when no server answers, FAILED_PRECONDITION when the stream
+// exists with an incompatible configuration (the message says what).
+absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
+    const NatsRecordLogOptions& options);
+
+// The subject token of a deal id (deal ids may hold '.', which NATS takes
+// as a token separator; '~' is in no deal id, so this is reversible).
+std::string DealSubjectToken(std::string_view deal_id);
+std::string DealIdFromSubjectToken(std::string_view token);
+
+}  // namespace pactlog::storage
+
+#endif  // PACTLOG_STORAGE_NATS_RECORD_LOG_H_
