@@ -39,8 +39,8 @@
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
-#include "storage/rocksdb_event_log.h"
 #include "storage/nats_record_log.h"
+#include "storage/rocksdb_event_log.h"
 
 namespace pactlog::bench {
 namespace {

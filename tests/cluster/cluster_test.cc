@@ -177,9 +177,9 @@ class Load {
       // request again cannot record it twice.
       v1::AppendRequest request;
       request.set_deal_id(deal);
-      *request.add_events() = ProjectEvent(absl::StrCat("p-", w, "-", n),
-                                           v1::SECTOR_ENERGY, "TX", 1,
-                                           Date(2025, 9, 1));
+      *request.add_events() =
+          ProjectEvent(absl::StrCat("p-", w, "-", n), v1::SECTOR_ENERGY, "TX",
+                       1, Date(2025, 9, 1));
       request.mutable_events(0)->set_event_id(client::RandomUuid());
       absl::StatusOr<v1::AppendResponse> response = (*client)->Append(request);
       // Writers on both replicas race for the shared deal; a request that

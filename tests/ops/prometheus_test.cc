@@ -67,9 +67,9 @@ TEST(PrometheusTest, PrometheusScrapesPactlogSeries) {
        "--metrics-listen", absl::StrCat("127.0.0.1:", metrics_port)},
       dir.path() + "/pactlogd.log");
   ASSERT_NE(server, nullptr);
-  ASSERT_TRUE(PollUntil(
-      [&] { return IsServing(address) || !server->Running(); },
-      absl::Seconds(60)))
+  ASSERT_TRUE(
+      PollUntil([&] { return IsServing(address) || !server->Running(); },
+                absl::Seconds(60)))
       << server->Log();
   ASSERT_TRUE(server->Running()) << server->Log();
 
@@ -149,8 +149,8 @@ TEST(PrometheusTest, PrometheusScrapesPactlogSeries) {
           return got == want;
         },
         absl::Seconds(60)))
-        << query << " is " << (got ? absl::StrCat(*got) : "empty")
-        << ", want " << want << "\n"
+        << query << " is " << (got ? absl::StrCat(*got) : "empty") << ", want "
+        << want << "\n"
         << scraper->Log();
   };
   expect_eventually("up{job=\"pactlog\"}", 1);

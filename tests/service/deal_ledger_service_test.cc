@@ -21,23 +21,24 @@ class DealLedgerServiceTest : public ServerTest {
  protected:
   // Announces "us-japan" with a 550B ceiling.
   void AnnounceDeal() {
-    ASSERT_TRUE(Append(*server_, Request("us-japan", {DealEvent(
-                                                          "US-Japan", 550'000'000'000,
-                                                          Date(2025, 7, 22))}))
+    ASSERT_TRUE(Append(*server_, Request("us-japan",
+                                         {DealEvent("US-Japan", 550'000'000'000,
+                                                    Date(2025, 7, 22))}))
                     .ok());
   }
   uint64_t Head() {
     v1::ReadRequest request;
     v1::ReadResponse response;
-    EXPECT_TRUE(server_->stream().Read(Context().get(), request, &response).ok());
+    EXPECT_TRUE(
+        server_->stream().Read(Context().get(), request, &response).ok());
     return response.head_sequence();
   }
 };
 
 TEST_F(DealLedgerServiceTest, AppendReturnsSequencesVersionAndEventIds) {
-  v1::AppendRequest request =
-      Request("us-japan", {DealEvent("US-Japan", 550'000'000'000, Date(2025, 7, 22)),
-                           TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
+  v1::AppendRequest request = Request(
+      "us-japan", {DealEvent("US-Japan", 550'000'000'000, Date(2025, 7, 22)),
+                   TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
   request.mutable_events(0)->set_event_id("deal-1");
   v1::AppendResponse response;
   ASSERT_TRUE(Append(*server_, request, &response).ok());
@@ -48,15 +49,17 @@ TEST_F(DealLedgerServiceTest, AppendReturnsSequencesVersionAndEventIds) {
   EXPECT_EQ(response.event_ids(0), "deal-1");
   // A generated id is a version-4 UUID.
   EXPECT_THAT(response.event_ids(1),
-              ::testing::MatchesRegex(
-                  "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-["
+                                      "89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_EQ(response.recorded_time().seconds(),
             absl::ToUnixSeconds(clock_.Now()));
 }
 
-TEST_F(DealLedgerServiceTest, MalformedRequestIsInvalidArgumentListingEveryViolation) {
+TEST_F(DealLedgerServiceTest,
+       MalformedRequestIsInvalidArgumentListingEveryViolation) {
   v1::AppendRequest request = Request(
-      "Bad Deal", {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
+      "Bad Deal",
+      {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
   request.set_actor("");
   grpc::Status status = Append(*server_, request);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -69,15 +72,18 @@ TEST_F(DealLedgerServiceTest, MalformedRequestIsInvalidArgumentListingEveryViola
 
 // The same violations as data: google.rpc.Status in the call's error
 // details (grpc-status-details-bin), holding a google.rpc.BadRequest.
-TEST_F(DealLedgerServiceTest, MalformedRequestCarriesEveryViolationAsBadRequest) {
+TEST_F(DealLedgerServiceTest,
+       MalformedRequestCarriesEveryViolationAsBadRequest) {
   v1::AppendRequest request = Request(
-      "Bad Deal", {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
+      "Bad Deal",
+      {ProjectEvent("p1", v1::SECTOR_ENERGY, "XX", -5, Date(2025, 8, 1))});
   request.set_actor("");
   const grpc::Status status = Append(*server_, request);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
-  EXPECT_EQ(details.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(details.code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(details.message(), status.error_message());
   ASSERT_EQ(details.details_size(), 1);
   EXPECT_EQ(details.details(0).type_url(),
@@ -91,17 +97,20 @@ TEST_F(DealLedgerServiceTest, MalformedRequestCarriesEveryViolationAsBadRequest)
                 HasSubstr(absl::StrCat(violation.field(), ": ",
                                        violation.description())));
   }
-  EXPECT_THAT(fields, ::testing::IsSupersetOf(
-                          {"deal_id", "actor", "events[0].announcement.project.us_state",
-                           "events[0].announcement.project.pledged.minor_units"}));
+  EXPECT_THAT(
+      fields,
+      ::testing::IsSupersetOf(
+          {"deal_id", "actor", "events[0].announcement.project.us_state",
+           "events[0].announcement.project.pledged.minor_units"}));
 }
 
 // A rule, not the request's shape, is broken: no field violations.
 TEST_F(DealLedgerServiceTest, BrokenRuleHasNoBadRequestDetails) {
-  const grpc::Status status =
-      Append(*server_, Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
-                                            ProjectEvent("p1", v1::SECTOR_ENERGY, "TX", 5,
-                                                         Date(2025, 8, 1))}));
+  const grpc::Status status = Append(
+      *server_,
+      Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
+                           ProjectEvent("p1", v1::SECTOR_ENERGY, "TX", 5,
+                                        Date(2025, 8, 1))}));
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(status.error_details().empty());
@@ -132,7 +141,8 @@ TEST_F(DealLedgerServiceTest, NoDealExpectationOnExistingDealIsAborted) {
 
 TEST_F(DealLedgerServiceTest, EventOnUnannouncedDealIsNotFound) {
   grpc::Status status = Append(
-      *server_, Request("nowhere", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))}));
+      *server_,
+      Request("nowhere", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("nowhere"));
   EXPECT_EQ(Head(), 0u);
@@ -141,16 +151,19 @@ TEST_F(DealLedgerServiceTest, EventOnUnannouncedDealIsNotFound) {
 TEST_F(DealLedgerServiceTest, ApprovalOfUnknownProjectIsNotFound) {
   AnnounceDeal();
   grpc::Status status = Append(
-      *server_, Request("us-japan", {ApprovalEvent("ghost", 10, Date(2025, 9, 1))}));
+      *server_,
+      Request("us-japan", {ApprovalEvent("ghost", 10, Date(2025, 9, 1))}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("ghost"));
 }
 
-TEST_F(DealLedgerServiceTest, PledgeAboveCeilingIsFailedPreconditionAndWritesNothing) {
+TEST_F(DealLedgerServiceTest,
+       PledgeAboveCeilingIsFailedPreconditionAndWritesNothing) {
   AnnounceDeal();
-  grpc::Status status =
-      Append(*server_, Request("us-japan", {ProjectEvent("big", v1::SECTOR_ENERGY, "TX",
-                                                         550'000'000'001, Date(2025, 9, 1))}));
+  grpc::Status status = Append(
+      *server_,
+      Request("us-japan", {ProjectEvent("big", v1::SECTOR_ENERGY, "TX",
+                                        550'000'000'001, Date(2025, 9, 1))}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("pledge-within-ceiling"));
   EXPECT_THAT(status.error_message(), HasSubstr("55000000000000"));
@@ -162,8 +175,8 @@ TEST_F(DealLedgerServiceTest, BatchIsAllOrNothing) {
   // The second event over-approves: neither may be recorded.
   grpc::Status status = Append(
       *server_,
-      Request("us-japan", {ProjectEvent("lng-tx", v1::SECTOR_OIL_AND_GAS, "TX", 100,
-                                        Date(2026, 2, 18)),
+      Request("us-japan", {ProjectEvent("lng-tx", v1::SECTOR_OIL_AND_GAS, "TX",
+                                        100, Date(2026, 2, 18)),
                            ApprovalEvent("lng-tx", 101, Date(2026, 2, 18))}));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("events[1]"));
@@ -172,11 +185,13 @@ TEST_F(DealLedgerServiceTest, BatchIsAllOrNothing) {
   get.set_deal_id("us-japan");
   get.set_project_id("lng-tx");
   v1::GetProjectResponse project;
-  EXPECT_EQ(server_->query().GetProject(Context().get(), get, &project).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      server_->query().GetProject(Context().get(), get, &project).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(DealLedgerServiceTest, RetriedRequestGetsOriginalResultAndWritesNothing) {
+TEST_F(DealLedgerServiceTest,
+       RetriedRequestGetsOriginalResultAndWritesNothing) {
   AnnounceDeal();
   v1::AppendRequest request =
       Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
@@ -190,7 +205,8 @@ TEST_F(DealLedgerServiceTest, RetriedRequestGetsOriginalResultAndWritesNothing) 
   // The retry's expected version no longer holds; it still gets the result.
   ASSERT_TRUE(Append(*server_, request, &second).ok());
   EXPECT_TRUE(second.deduplicated());
-  EXPECT_THAT(second.sequences(), ::testing::ElementsAreArray(first.sequences()));
+  EXPECT_THAT(second.sequences(),
+              ::testing::ElementsAreArray(first.sequences()));
   EXPECT_EQ(second.deal_version(), first.deal_version());
   EXPECT_EQ(second.recorded_time().seconds(), first.recorded_time().seconds());
   EXPECT_EQ(Head(), 3u);
@@ -215,7 +231,8 @@ TEST_F(DealLedgerServiceTest, ReusedEventIdWithOtherContentIsAlreadyExists) {
   EXPECT_EQ(Head(), 2u);
 }
 
-TEST_F(DealLedgerServiceTest, RequestMixingRecordedAndNewEventIdsIsAlreadyExists) {
+TEST_F(DealLedgerServiceTest,
+       RequestMixingRecordedAndNewEventIdsIsAlreadyExists) {
   AnnounceDeal();
   v1::AppendRequest request =
       Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
@@ -223,12 +240,14 @@ TEST_F(DealLedgerServiceTest, RequestMixingRecordedAndNewEventIdsIsAlreadyExists
   ASSERT_TRUE(Append(*server_, request).ok());
   *request.add_events() = TariffEvent("autos", 1500, Date(2025, 9, 16));
   request.mutable_events(1)->set_event_id("eo-2");
-  EXPECT_EQ(Append(*server_, request).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Append(*server_, request).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Head(), 2u);
 }
 
 TEST_F(DealLedgerServiceTest, TooManyEventsIsResourceExhaustedWithTheLimit) {
-  std::vector<v1::EventData> events(1001, TariffEvent("all-goods", 1500, Date(2025, 8, 7)));
+  std::vector<v1::EventData> events(
+      1001, TariffEvent("all-goods", 1500, Date(2025, 8, 7)));
   grpc::Status status = Append(*server_, Request("us-japan", events));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(), HasSubstr("1000"));
@@ -245,11 +264,13 @@ TEST_F(DealLedgerServiceTest, OversizedMessageIsResourceExhausted) {
 
 TEST_F(DealLedgerServiceTest, ConcurrentDisbursementsNeverExceedTheApproval) {
   AnnounceDeal();
-  ASSERT_TRUE(Append(*server_, Request("us-japan",
-                                       {ProjectEvent("ohio-gas", v1::SECTOR_ENERGY, "OH",
-                                                     1000, Date(2026, 2, 18)),
-                                        ApprovalEvent("ohio-gas", 1000, Date(2026, 2, 18))}))
-                  .ok());
+  ASSERT_TRUE(
+      Append(*server_,
+             Request("us-japan",
+                     {ProjectEvent("ohio-gas", v1::SECTOR_ENERGY, "OH", 1000,
+                                   Date(2026, 2, 18)),
+                      ApprovalEvent("ohio-gas", 1000, Date(2026, 2, 18))}))
+          .ok());
   // 40 concurrent disbursements of 100 against an approval of 1000.
   std::atomic<int> accepted{0}, refused{0};
   std::vector<std::thread> threads;
@@ -258,7 +279,8 @@ TEST_F(DealLedgerServiceTest, ConcurrentDisbursementsNeverExceedTheApproval) {
       for (int i = 0; i < 5; ++i) {
         grpc::Status status = Append(
             *server_,
-            Request("us-japan", {DisbursementEvent("ohio-gas", 100, Date(2026, 3, 1))}));
+            Request("us-japan",
+                    {DisbursementEvent("ohio-gas", 100, Date(2026, 3, 1))}));
         if (status.ok()) {
           ++accepted;
         } else {
@@ -280,13 +302,15 @@ TEST_F(DealLedgerServiceTest, ConcurrentDisbursementsNeverExceedTheApproval) {
   EXPECT_EQ(project.project().status(), v1::PROJECT_STATUS_FULLY_DISBURSED);
 }
 
-TEST_F(DealLedgerServiceTest, ConcurrentAppendersGetGaplessUniqueReadableSequences) {
+TEST_F(DealLedgerServiceTest,
+       ConcurrentAppendersGetGaplessUniqueReadableSequences) {
   constexpr int kDeals = 4;
   constexpr int kThreads = 16;
   constexpr int kPerThread = 40;
   for (int d = 0; d < kDeals; ++d) {
-    ASSERT_TRUE(Append(*server_, Request(absl::StrCat("deal-", d),
-                                         {DealEvent("D", 1'000'000, Date(2025, 7, 22))}))
+    ASSERT_TRUE(Append(*server_,
+                       Request(absl::StrCat("deal-", d),
+                               {DealEvent("D", 1'000'000, Date(2025, 7, 22))}))
                     .ok());
   }
   absl::Mutex mu;
@@ -303,7 +327,9 @@ TEST_F(DealLedgerServiceTest, ConcurrentAppendersGetGaplessUniqueReadableSequenc
         grpc::Status status = Append(*server_, request, &response);
         ASSERT_TRUE(status.ok()) << status.error_message();
         absl::MutexLock lock(&mu);
-        EXPECT_TRUE(acknowledged.emplace(response.sequences(0), response.event_ids(0)).second)
+        EXPECT_TRUE(
+            acknowledged.emplace(response.sequences(0), response.event_ids(0))
+                .second)
             << "sequence " << response.sequences(0) << " acknowledged twice";
       }
     });
@@ -311,7 +337,8 @@ TEST_F(DealLedgerServiceTest, ConcurrentAppendersGetGaplessUniqueReadableSequenc
   for (std::thread& thread : threads) thread.join();
   ASSERT_EQ(acknowledged.size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(acknowledged.begin()->first, kDeals + 1u);
-  EXPECT_EQ(acknowledged.rbegin()->first, static_cast<uint64_t>(kDeals + kThreads * kPerThread));
+  EXPECT_EQ(acknowledged.rbegin()->first,
+            static_cast<uint64_t>(kDeals + kThreads * kPerThread));
   // Every acknowledged event is readable at its sequence; per-deal versions
   // are gapless.
   std::map<std::string, uint64_t> versions;
@@ -327,7 +354,8 @@ TEST_F(DealLedgerServiceTest, ConcurrentAppendersGetGaplessUniqueReadableSequenc
       EXPECT_EQ(event.sequence(), after + 1);
       after = event.sequence();
       EXPECT_EQ(event.deal_version(), ++versions[event.deal_id()]);
-      if (auto it = acknowledged.find(event.sequence()); it != acknowledged.end()) {
+      if (auto it = acknowledged.find(event.sequence());
+          it != acknowledged.end()) {
         EXPECT_EQ(event.data().event_id(), it->second);
         ++seen;
       }

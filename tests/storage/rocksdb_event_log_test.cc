@@ -1,3 +1,5 @@
+#include "storage/rocksdb_event_log.h"
+
 #include <stdlib.h>
 
 #include <atomic>
@@ -23,7 +25,6 @@
 #include "pactlog/v1/events.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
-#include "storage/rocksdb_event_log.h"
 
 namespace pactlog::storage {
 namespace {
