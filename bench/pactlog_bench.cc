@@ -25,6 +25,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -198,6 +199,10 @@ class Bench {
   void MeasureGetDeal();
   void LoadHistory();
   void MeasureAsOf();
+  // Appends alone, then with a storm of as-of queries on the large deal.
+  void MeasureAppendsUnderAsOfStorm();
+  // One-event appends over the 64 load deals, `in_flight` at a time.
+  LoadResult RunSingleAppends(int in_flight);
   void MeasureCatchUp();
   void MeasureStartUp();
   void MeasureSubscribers();
@@ -231,6 +236,8 @@ void Bench::Run() {
   MeasureCatchUp();
   MeasureStartUp();
   MeasureSubscribers();
+  // Last: its appends come after the histories the phases above measure.
+  MeasureAppendsUnderAsOfStorm();
   if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
     Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
   }
@@ -358,6 +365,70 @@ void Bench::MeasureAppends(const std::string& prefix,
   Print(prefix + "append_batch64_eps", batch.items_per_second, "events/s",
         batch_baseline.value_or(raw_.synced_batch64_events_per_second));
   Print(prefix + "append_batch64_p99_ms", batch.p99_ms, "ms");
+}
+
+LoadResult Bench::RunSingleAppends(int in_flight) {
+  struct Call {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    v1::AppendResponse response;
+  };
+  auto next = std::make_shared<std::atomic<int64_t>>(0);
+  return RunClosedLoop(in_flight, settings_.phase, [this, next](CallDone done) {
+    const int64_t n = next->fetch_add(1);
+    auto* call = new Call();
+    call->request.set_deal_id(absl::StrCat("load-", n % 64));
+    call->request.set_actor("bench");
+    *call->request.add_events() = Disbursement(n);
+    ledger_->async()->Append(&call->context, &call->request, &call->response,
+                             [call, done](grpc::Status status) {
+                               done(status.ok(), 1, status.error_message());
+                               delete call;
+                             });
+  });
+}
+
+void Bench::MeasureAppendsUnderAsOfStorm() {
+  LoadResult quiet = RunSingleAppends(64);
+  if (quiet.failures > 0) Fail("appends failed: " + quiet.first_failure);
+  Print("append_p99_ms_c64_quiet", quiet.p99_ms, "ms");
+
+  // The storm: 64 as-of GetDeal calls in flight on a channel of their own,
+  // each replaying up to a snapshot interval of the large deal.
+  auto channel = grpc::CreateChannel(server_->address(),
+                                     grpc::InsecureChannelCredentials());
+  auto query = v1::DealQuery::NewStub(channel);
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetDealRequest request;
+    v1::GetDealResponse response;
+  };
+  const uint64_t first = big_first_, span = big_last_ - big_first_;
+  auto next = std::make_shared<std::atomic<uint64_t>>(0);
+  LoadResult storm;
+  std::thread storm_thread([&] {
+    storm = RunClosedLoop(64, settings_.phase, [&](CallDone done) {
+      auto* call = new Call();
+      call->request.set_deal_id("big");
+      call->request.mutable_options()->mutable_as_of()->set_sequence(
+          first + (next->fetch_add(7919) % std::max<uint64_t>(span, 1)));
+      query->async()->GetDeal(&call->context, &call->request, &call->response,
+                              [call, done](grpc::Status status) {
+                                done(status.ok(), 1, status.error_message());
+                                delete call;
+                              });
+    });
+  });
+  LoadResult stormy = RunSingleAppends(64);
+  storm_thread.join();
+  retired_channels_.push_back(channel);
+  if (stormy.failures > 0) Fail("appends failed: " + stormy.first_failure);
+  Print("append_single_c64_eps_asof_storm", stormy.items_per_second, "events/s",
+        quiet.items_per_second);
+  Print("append_p99_ms_c64_asof_storm", stormy.p99_ms, "ms", quiet.p99_ms);
+  Print("asof_storm_rps", storm.calls_per_second, "req/s");
+  // Refused as overloaded (UNAVAILABLE) rather than queued without bound.
+  Print("asof_storm_refused", static_cast<double>(storm.failures), "calls");
 }
 
 void Bench::MeasureGetDeal() {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/grpc_status.h"
+#include "util/status_macros.h"
 
 namespace pactlog::services {
 namespace {
@@ -29,19 +29,6 @@ fs::path Resolve(const fs::path& path) {
   return error ? path : resolved;
 }
 
-// Finishes the call and returns true unless `guard` admits the caller as
-// an admin.
-bool Refused(const security::CallGuard* guard,
-             grpc::CallbackServerContext* context,
-             grpc::ServerUnaryReactor* reactor, absl::string_view method) {
-  if (guard == nullptr) return false;
-  std::shared_ptr<const security::Call> call =
-      guard->Begin(context, method, "", security::kAdminRoles);
-  if (call->admitted()) return false;
-  reactor->Finish(ToGrpcStatus(call->admission(), *call));
-  return true;
-}
-
 }  // namespace
 
 AdminService::AdminService(const ledger::Ledger* ledger,
@@ -49,50 +36,41 @@ AdminService::AdminService(const ledger::Ledger* ledger,
                            AdminOptions options)
     : ledger_(ledger), metrics_(metrics), options_(std::move(options)) {}
 
-AdminService::~AdminService() {
-  std::thread worker;
-  std::vector<std::thread> verifiers;
-  {
-    absl::MutexLock lock(&mu_);
-    worker = std::move(worker_);
-    verifiers = std::move(verifiers_);
+UnaryCallSpec AdminService::Spec(absl::string_view method) const {
+  return {.guard = options_.guard,
+          .method = method,
+          .deal_id = "",
+          .roles = security::kAdminRoles,
+          .ledger = ledger_};
+}
+
+absl::Status AdminService::DoVerifyChain(
+    grpc::CallbackServerContext* context,
+    const pactlog::v1::VerifyChainRequest& request,
+    pactlog::v1::VerifyChainResponse* response) const {
+  if (!request.trusted_hash().empty() && request.trusted_hash().size() != 32) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "trusted_hash: must be empty or 32 bytes (a SHA-256), not ",
+        request.trusted_hash().size(), " bytes"));
   }
-  if (worker.joinable()) worker.join();
-  for (std::thread& verifier : verifiers) verifier.join();
+  ASSIGN_OR_RETURN(ledger::ChainVerification verified,
+                   ledger_->VerifyChain(request.after_sequence(),
+                                        request.trusted_hash() /*MERGE*/));
+  response->set_verified_through(verified.verified_through);
+  response->set_head_hash(verified.head_hash);
+  response->set_first_broken_sequence(verified.first_broken_sequence);
+  response->set_problem(verified.problem);
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* AdminService::VerifyChain(
     grpc::CallbackServerContext* context,
     const pactlog::v1::VerifyChainRequest* request,
     pactlog::v1::VerifyChainResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (Refused(options_.guard, context, reactor, "Admin.VerifyChain")) {
-    return reactor;
-  }
-  if (!ledger_->ready()) {
-    reactor->Finish(ToGrpcStatus(NotReadyError()));
-    return reactor;
-  }
-  if (!request->trusted_hash().empty() &&
-      request->trusted_hash().size() != 32) {
-    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "trusted_hash: must be empty or 32 bytes (a SHA-256), not ",
-        request->trusted_hash().size(), " bytes"))));
-    return reactor;
-  }
-  absl::MutexLock lock(&mu_);
-  verifiers_.emplace_back([this, reactor, request, response] {
-    absl::StatusOr<ledger::ChainVerification> verified = ledger_->VerifyChain(
-        request->after_sequence(), request->trusted_hash());
-    if (verified.ok()) {
-      response->set_verified_through(verified->verified_through);
-      response->set_head_hash(verified->head_hash);
-      response->set_first_broken_sequence(verified->first_broken_sequence);
-      response->set_problem(verified->problem);
-    }
-    reactor->Finish(ToGrpcStatus(verified.status()));
-  });
-  return reactor;
+  return RunUnary(context, Spec("Admin.VerifyChain"), options_.long_tasks,
+                  [this, context, request, response] {
+                    return DoVerifyChain(context, *request, response);
+                  });
 }
 
 absl::StatusOr<std::string> AdminService::ResolveBackupDirectory(
@@ -132,29 +110,16 @@ absl::StatusOr<std::string> AdminService::ResolveBackupDirectory(
   return path.string();
 }
 
-grpc::ServerUnaryReactor* AdminService::Backup(
-    grpc::CallbackServerContext* context,
-    const pactlog::v1::BackupRequest* request,
-    pactlog::v1::BackupResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (Refused(options_.guard, context, reactor, "Admin.Backup")) {
-    return reactor;
-  }
-  if (!ledger_->ready()) {
-    reactor->Finish(ToGrpcStatus(NotReadyError()));
-    return reactor;
-  }
+absl::Status AdminService::DoBackup(const pactlog::v1::BackupRequest& request,
+                                    pactlog::v1::BackupResponse* response) {
   absl::StatusOr<std::string> directory =
-      ResolveBackupDirectory(request->directory());
+      ResolveBackupDirectory(request.directory());
   if (!directory.ok()) {
     if (metrics_ != nullptr) {
       metrics_->OnBackup(directory.status(), 0, 0, absl::ZeroDuration());
     }
-    reactor->Finish(ToGrpcStatus(directory.status()));
-    return reactor;
+    return directory.status();
   }
-
-  std::thread finished;
   {
     absl::MutexLock lock(&mu_);
     if (running_) {
@@ -164,36 +129,37 @@ grpc::ServerUnaryReactor* AdminService::Backup(
       if (metrics_ != nullptr) {
         metrics_->OnBackup(busy, 0, 0, absl::ZeroDuration());
       }
-      reactor->Finish(ToGrpcStatus(busy));
-      return reactor;
+      return busy;
     }
     running_ = true;
     running_directory_ = *directory;
-    // The previous backup's thread has nothing left to do but return.
-    finished = std::move(worker_);
-    worker_ = std::thread([this, reactor, response, path = *directory] {
-      const absl::Time start = absl::Now();
-      absl::StatusOr<storage::BackupInfo> info =
-          ledger_->log().CreateBackup(path);
-      const absl::Duration took = absl::Now() - start;
-      if (info.ok()) {
-        response->set_sequence(info->sequence);
-        response->set_directory(path);
-        response->set_bytes(info->bytes);
-      }
-      if (metrics_ != nullptr) {
-        metrics_->OnBackup(info.status(), info.ok() ? info->sequence : 0,
-                           info.ok() ? info->bytes : 0, took);
-      }
-      {
-        absl::MutexLock lock(&mu_);
-        running_ = false;
-      }
-      reactor->Finish(ToGrpcStatus(info.status()));
-    });
   }
-  if (finished.joinable()) finished.join();
-  return reactor;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<storage::BackupInfo> info =
+      ledger_->log().CreateBackup(*directory) /*MERGE*/;
+  const absl::Duration took = absl::Now() - start;
+  {
+    absl::MutexLock lock(&mu_);
+    running_ = false;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->OnBackup(info.status(), info.ok() ? info->sequence : 0,
+                       info.ok() ? info->bytes : 0, took);
+  }
+  RETURN_IF_ERROR(info.status());
+  response->set_sequence(info->sequence);
+  response->set_directory(*directory);
+  response->set_bytes(info->bytes);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(
+    grpc::CallbackServerContext* context,
+    const pactlog::v1::BackupRequest* request,
+    pactlog::v1::BackupResponse* response) {
+  return RunUnary(
+      context, Spec("Admin.Backup"), options_.long_tasks,
+      [this, request, response] { return DoBackup(*request, response); });
 }
 
 }  // namespace pactlog::services

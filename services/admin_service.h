@@ -1,35 +1,40 @@
 // AdminService: the gRPC face of operations (pactlog.v1.Admin), for the
 // "admin" role only.
 //
-// Backup takes an online checkpoint of the event log on a thread of its
-// own, so neither gRPC's threads nor the ledger's writer wait for the copy:
-// appends go on meanwhile. One backup runs at a time; another request
+// Both calls run on the `long_tasks` executor, never on a gRPC reaction:
+// Backup takes an online checkpoint of the event log (neither gRPC's
+// threads nor the ledger's writer wait for the copy: appends go on
+// meanwhile), and VerifyChain re-reads the whole log, stopping early when
+// its call is cancelled. One backup runs at a time; another request
 // meanwhile is ABORTED.
 //
-// Thread-safety: thread-safe. The destructor waits for a running backup.
+// Thread-safety: thread-safe.
 #ifndef PACTLOG_SERVICES_ADMIN_SERVICE_H_
 #define PACTLOG_SERVICES_ADMIN_SERVICE_H_
 
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/admin.grpc.pb.h"
+#include "services/executor.h"
 #include "services/metrics/server_metrics.h"
 #include "services/security/call_guard.h"
+#include "services/unary_call.h"
 
 namespace pactlog::services {
 
 struct AdminOptions {
   // When not empty, backups may only be written inside this directory.
   std::string backup_root;
-  // Admits each call (the admin role when authentication is on); not owned,
-  // must outlive the service. nullptr admits every call.
+  // Admits each call (the admin role when authentication is on). Not
+  // owned, must outlive the service; required.
   const security::CallGuard* guard = nullptr;
+  // Where backups and chain verifications run. Not owned, must outlive
+  // every call of the service; required.
+  Executor* long_tasks = nullptr;
 };
 
 class AdminService final : public pactlog::v1::Admin::CallbackService {
@@ -40,15 +45,12 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
                AdminOptions options);
   AdminService(const AdminService&) = delete;
   AdminService& operator=(const AdminService&) = delete;
-  ~AdminService() override;
 
   grpc::ServerUnaryReactor* Backup(
       grpc::CallbackServerContext* context,
       const pactlog::v1::BackupRequest* request,
       pactlog::v1::BackupResponse* response) override;
 
-  // Runs on a thread of its own: a check of the whole log takes a while
-  // and must not hold one of gRPC's threads.
   grpc::ServerUnaryReactor* VerifyChain(
       grpc::CallbackServerContext* context,
       const pactlog::v1::VerifyChainRequest* request,
@@ -61,6 +63,13 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
       const std::string& directory) const;
 
  private:
+  UnaryCallSpec Spec(absl::string_view method) const;
+  absl::Status DoBackup(const pactlog::v1::BackupRequest& request,
+                        pactlog::v1::BackupResponse* response);
+  absl::Status DoVerifyChain(grpc::CallbackServerContext* context,
+                             const pactlog::v1::VerifyChainRequest& request,
+                             pactlog::v1::VerifyChainResponse* response) const;
+
   const ledger::Ledger* const ledger_;
   metrics::ServerMetrics* const metrics_;
   const AdminOptions options_;
@@ -68,10 +77,6 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
   absl::Mutex mu_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   std::string running_directory_ ABSL_GUARDED_BY(mu_);
-  // The thread of the running (or last) backup.
-  std::thread worker_ ABSL_GUARDED_BY(mu_);
-  // Threads of chain verifications, joined on destruction.
-  std::vector<std::thread> verifiers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pactlog::services

@@ -1,7 +1,7 @@
 #include "services/deal_ledger_service.h"
 
 #include "domain/validation.h"
-#include "services/grpc_status.h"
+#include "services/unary_call.h"
 
 namespace pactlog::services {
 
@@ -11,16 +11,13 @@ grpc::ServerUnaryReactor* DealLedgerService::Append(
     pactlog::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<const security::Call> call =
-      guard_->Begin(context, "DealLedger.Append", request->deal_id(),
-                    security::RolesToAppend(*request));
-  if (!call->admitted()) {
-    reactor->Finish(ToGrpcStatus(call->admission(), *call));
-    return reactor;
-  }
-  if (!ledger_->ready()) {
-    reactor->Finish(ToGrpcStatus(NotReadyError(), *call));
-    return reactor;
-  }
+      BeginUnary(context, reactor,
+                 {.guard = guard_,
+                  .method = "DealLedger.Append",
+                  .deal_id = request->deal_id(),
+                  .roles = security::RolesToAppend(*request),
+                  .ledger = ledger_});
+  if (call == nullptr) return reactor;
   // With authentication on, the actor is who authenticated: a copy of the
   // request carries the principal, and the client's actor is ignored.
   std::shared_ptr<pactlog::v1::AppendRequest> attributed;
@@ -31,14 +28,14 @@ grpc::ServerUnaryReactor* DealLedgerService::Append(
   }
   absl::Status valid = domain::ValidateAppendRequest(*request);
   if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid, *call));
+    FinishUnary(reactor, *call, valid);
     return reactor;
   }
   // The request and response outlive the ledger's callback: gRPC keeps
   // them until Finish, and the callback keeps the attributed copy.
   ledger_->Append(request, response,
                   [reactor, call, attributed](absl::Status status) {
-                    reactor->Finish(ToGrpcStatus(status, *call));
+                    FinishUnary(reactor, *call, status);
                   });
   return reactor;
 }

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
 #include "domain/validation.h"
-#include "services/grpc_status.h"
+#include "services/unary_call.h"
 #include "util/status_macros.h"
 
 namespace pactlog::services {
@@ -25,23 +25,6 @@ struct DealView {
 
 int EffectivePageSize(int page_size) {
   return page_size == 0 ? domain::kDefaultPageSize : page_size;
-}
-
-// Finishes a unary call with what `answer` returns, once the guard admits
-// a reader; UNAVAILABLE while the ledger replays.
-template <typename Answer>
-grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
-                                  const security::CallGuard& guard,
-                                  absl::string_view method,
-                                  absl::string_view deal_id,
-                                  const ledger::Ledger& ledger, Answer answer) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<const security::Call> call =
-      guard.Begin(context, method, deal_id, security::kReaderRoles);
-  absl::Status status = call->admission();
-  if (status.ok()) status = ledger.ready() ? answer() : NotReadyError();
-  reactor->Finish(ToGrpcStatus(status, *call));
-  return reactor;
 }
 
 // How long a query waits for this replica to apply options.min_sequence.
@@ -230,40 +213,54 @@ absl::Status DealQueryService::DoGetTariffs(
   return absl::OkStatus();
 }
 
+UnaryCallSpec DealQueryService::Spec(absl::string_view method,
+                                     absl::string_view deal_id) const {
+  return {.guard = guard_,
+          .method = method,
+          .deal_id = deal_id,
+          .roles = security::kReaderRoles,
+          .ledger = ledger_};
+}
+
 grpc::ServerUnaryReactor* DealQueryService::GetDeal(
     grpc::CallbackServerContext* context, const v1::GetDealRequest* request,
     v1::GetDealResponse* response) {
-  return Respond(context, *guard_, "DealQuery.GetDeal", request->deal_id(),
-                 *ledger_, [&] { return DoGetDeal(*request, response); });
+  return RunUnary(
+      context, Spec("DealQuery.GetDeal", request->deal_id()), reads_,
+      [this, request, response] { return DoGetDeal(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListDeals(
     grpc::CallbackServerContext* context, const v1::ListDealsRequest* request,
     v1::ListDealsResponse* response) {
-  return Respond(context, *guard_, "DealQuery.ListDeals", "", *ledger_,
-                 [&] { return DoListDeals(*request, response); });
+  return RunUnary(
+      context, Spec("DealQuery.ListDeals", ""), reads_,
+      [this, request, response] { return DoListDeals(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetProject(
     grpc::CallbackServerContext* context, const v1::GetProjectRequest* request,
     v1::GetProjectResponse* response) {
-  return Respond(context, *guard_, "DealQuery.GetProject", request->deal_id(),
-                 *ledger_, [&] { return DoGetProject(*request, response); });
+  return RunUnary(
+      context, Spec("DealQuery.GetProject", request->deal_id()), reads_,
+      [this, request, response] { return DoGetProject(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListProjects(
     grpc::CallbackServerContext* context,
     const v1::ListProjectsRequest* request,
     v1::ListProjectsResponse* response) {
-  return Respond(context, *guard_, "DealQuery.ListProjects", request->deal_id(),
-                 *ledger_, [&] { return DoListProjects(*request, response); });
+  return RunUnary(
+      context, Spec("DealQuery.ListProjects", request->deal_id()), reads_,
+      [this, request, response] { return DoListProjects(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetTariffs(
     grpc::CallbackServerContext* context, const v1::GetTariffsRequest* request,
     v1::GetTariffsResponse* response) {
-  return Respond(context, *guard_, "DealQuery.GetTariffs", request->deal_id(),
-                 *ledger_, [&] { return DoGetTariffs(*request, response); });
+  return RunUnary(
+      context, Spec("DealQuery.GetTariffs", request->deal_id()), reads_,
+      [this, request, response] { return DoGetTariffs(*request, response); });
 }
 
 }  // namespace pactlog::services

@@ -1,13 +1,17 @@
 // DealQueryService: the gRPC face of the read side (pactlog.v1.DealQuery).
 // Live questions are answered from the ledger's in-memory state; "as of"
-// questions replay the deal's events from the log. Thread-safe.
+// questions replay the deal's events from the log. Every call runs on the
+// `reads` executor, never on a gRPC reaction: a query may wait for
+// options.min_sequence and an as-of query reads storage. Thread-safe.
 #ifndef PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
 #define PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
 
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/query.grpc.pb.h"
+#include "services/executor.h"
 #include "services/security/call_guard.h"
+#include "services/unary_call.h"
 
 namespace pactlog::services {
 
@@ -15,10 +19,11 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
  public:
   // None is owned; all must outlive the service. `clock` gives the time at
   // which tariffs in force are evaluated when a query sets no effective
-  // time. Every call passes `guard` first and needs the reader role.
+  // time. Every call passes `guard` first and needs the reader role, then
+  // runs on `reads`.
   DealQueryService(const ledger::Ledger* ledger, ledger::Clock* clock,
-                   const security::CallGuard* guard)
-      : ledger_(ledger), clock_(clock), guard_(guard) {}
+                   const security::CallGuard* guard, Executor* reads)
+      : ledger_(ledger), clock_(clock), guard_(guard), reads_(reads) {}
 
   grpc::ServerUnaryReactor* GetDeal(
       grpc::CallbackServerContext* context,
@@ -42,6 +47,7 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
       pactlog::v1::GetTariffsResponse* response) override;
 
  private:
+  UnaryCallSpec Spec(absl::string_view method, absl::string_view deal_id) const;
   absl::Status DoGetDeal(const pactlog::v1::GetDealRequest& request,
                          pactlog::v1::GetDealResponse* response);
   absl::Status DoListDeals(const pactlog::v1::ListDealsRequest& request,
@@ -56,6 +62,7 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
   const ledger::Ledger* const ledger_;
   ledger::Clock* const clock_;
   const security::CallGuard* const guard_;
+  Executor* const reads_;
 };
 
 }  // namespace pactlog::services

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
 #include "domain/validation.h"
-#include "services/grpc_status.h"
+#include "services/unary_call.h"
 #include "util/status_macros.h"
 
 namespace pactlog::services {
@@ -55,15 +55,14 @@ absl::Status EventStreamService::DoRead(const v1::ReadRequest& request,
 grpc::ServerUnaryReactor* EventStreamService::Read(
     grpc::CallbackServerContext* context, const v1::ReadRequest* request,
     v1::ReadResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::shared_ptr<const security::Call> call =
-      guard_->Begin(context, "EventStream.Read", "", security::kReaderRoles);
-  absl::Status status = call->admission();
-  if (status.ok()) {
-    status = ledger_->ready() ? DoRead(*request, response) : NotReadyError();
-  }
-  reactor->Finish(ToGrpcStatus(status, *call));
-  return reactor;
+  return RunUnary(
+      context,
+      {.guard = guard_,
+       .method = "EventStream.Read",
+       .deal_id = "",
+       .roles = security::kReaderRoles,
+       .ledger = ledger_},
+      reads_, [this, request, response] { return DoRead(*request, response); });
 }
 
 }  // namespace pactlog::services

@@ -1,6 +1,8 @@
 // EventStreamService: the gRPC face of the stream side
 // (pactlog.v1.EventStream). Reads the log in sequence order, filtered on
-// the server; subscriptions are served by a SubscriptionHub. Thread-safe.
+// the server; subscriptions are served by a SubscriptionHub. Read scans
+// storage, so it runs on the `reads` executor, never on a gRPC reaction.
+// Thread-safe.
 #ifndef PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
 #define PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
 
@@ -10,6 +12,7 @@
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "services/event_filter.h"
+#include "services/executor.h"
 #include "services/security/call_guard.h"
 #include "services/subscription_hub.h"
 
@@ -37,8 +40,8 @@ class EventStreamService final
   // first and needs the reader role; a subscription also takes one of its
   // principal's slots (--max-subscriptions-per-principal) until it ends.
   EventStreamService(const ledger::Ledger* ledger, SubscriptionHub* hub,
-                     const security::CallGuard* guard)
-      : ledger_(ledger), hub_(hub), guard_(guard) {}
+                     const security::CallGuard* guard, Executor* reads)
+      : ledger_(ledger), hub_(hub), guard_(guard), reads_(reads) {}
 
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* context,
                                  const pactlog::v1::ReadRequest* request,
@@ -55,6 +58,7 @@ class EventStreamService final
   const ledger::Ledger* const ledger_;
   SubscriptionHub* const hub_;
   const security::CallGuard* const guard_;
+  Executor* const reads_;
 };
 
 }  // namespace pactlog::services

@@ -82,6 +82,8 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
            server->hub_.get()](const ledger::Ledger::CommittedEvents& events) {
         hub->OnCommit(events);
       });
+  server->reads_ = std::make_unique<Executor>(options.reads);
+  server->long_tasks_ = std::make_unique<Executor>(options.long_tasks);
   server->metrics_ = std::make_unique<metrics::ServerMetrics>(
       server->ledger_.get(), server->hub_.get());
   server->ledger_->AddCommitObserver(
@@ -92,9 +94,10 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   server->ledger_service_ = std::make_unique<DealLedgerService>(
       server->ledger_.get(), server->guard_.get());
   server->query_service_ = std::make_unique<DealQueryService>(
-      server->ledger_.get(), clock, server->guard_.get());
+      server->ledger_.get(), clock, server->guard_.get(), server->reads_.get());
   server->stream_service_ = std::make_unique<EventStreamService>(
-      server->ledger_.get(), server->hub_.get(), server->guard_.get());
+      server->ledger_.get(), server->hub_.get(), server->guard_.get(),
+      server->reads_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -107,7 +110,8 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   server->admin_service_ = std::make_unique<AdminService>(
       server->ledger_.get(), server->metrics_.get(),
       AdminOptions{.backup_root = options.backup_root,
-                   .guard = server->guard_.get()});
+                   .guard = server->guard_.get(),
+                   .long_tasks = server->long_tasks_.get()});
   builder.RegisterService(server->admin_service_.get());
   // Every interceptor of the server goes in this one list: the builder
   // keeps only the last list it is given.
@@ -172,6 +176,9 @@ void PactlogServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  // Every call is finished now; the executors have nothing left to run.
+  if (reads_ != nullptr) reads_->Shutdown();
+  if (long_tasks_ != nullptr) long_tasks_->Shutdown();
   if (health_server_ != nullptr) {
     health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
     health_server_->Wait();

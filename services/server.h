@@ -25,6 +25,7 @@
 #include "services/deal_ledger_service.h"
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
+#include "services/executor.h"
 #include "services/metrics/http_server.h"
 #include "services/metrics/server_metrics.h"
 #include "services/security/call_guard.h"
@@ -65,6 +66,11 @@ struct ServerOptions {
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 1000;
   SubscriptionHubOptions subscriptions;
+  // Where calls that may wait or read storage run (services/executor.h):
+  // queries and Read on `reads`; Admin's backups and chain checks on
+  // `long_tasks`. A full executor answers UNAVAILABLE.
+  ExecutorOptions reads{.name = "reads", .threads = 4, .max_queued = 1024};
+  ExecutorOptions long_tasks{.name = "long", .threads = 2, .max_queued = 16};
   // TLS / mTLS of the gRPC port; plaintext when no certificate is given.
   security::TransportOptions transport;
   // Authentication (token file), the per-principal subscription limit and
@@ -109,7 +115,8 @@ class PactlogServer {
 
   // Health NOT_SERVING; the ledger stops taking appends and acknowledges
   // those already received; every subscription ends with UNAVAILABLE; then
-  // gRPC waits up to `grace` for the remaining calls.
+  // gRPC waits up to `grace` for the remaining calls (cancelling them after
+  // it: a chain verification stops), which the executors finish.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   // The port actually bound.
@@ -126,6 +133,7 @@ class PactlogServer {
   // The port of the health-only gRPC endpoint; 0 when it is off.
   int health_port() const { return health_port_; }
   const metrics::ServerMetrics& metrics() const { return *metrics_; }
+  ExecutorStats read_executor_stats() const { return reads_->stats(); }
 
  private:
   PactlogServer() = default;
@@ -136,6 +144,9 @@ class PactlogServer {
   std::unique_ptr<security::CallGuard> guard_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<SubscriptionHub> hub_;
+  // After the ledger and the hub, before the services whose calls they run.
+  std::unique_ptr<Executor> reads_;
+  std::unique_ptr<Executor> long_tasks_;
   // Before the services and the gRPC server, whose interceptors use it.
   std::unique_ptr<metrics::ServerMetrics> metrics_;
   std::unique_ptr<DealLedgerService> ledger_service_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,11 @@ struct SubscriptionHub::Subscriber {
   std::atomic<int64_t> heartbeat_due_ns{0};
   // Guarded by the hub's mu_.
   bool queued = false;
+  // Owned by the one worker serving the subscriber (it is queued at most
+  // once): the recorded time the stream starts before, until a worker has
+  // found its sequence; and the next message while it is being filled.
+  std::optional<absl::Time> start_recorded_before;
+  v1::SubscribeResponse next;
 
   absl::Mutex mu;
   Reactor* reactor ABSL_GUARDED_BY(mu) = nullptr;  // null once done
@@ -206,6 +212,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   }
   const uint64_t head = ledger_->applied_sequence();
   uint64_t position = 0;
+  std::optional<absl::Time> start_recorded_before;
   switch (request->start_case()) {
     case v1::SubscribeRequest::kAfterSequence:
       position = request->after_sequence();
@@ -219,14 +226,10 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
     case v1::SubscribeRequest::kFromEnd:
       position = head;
       break;
-    case v1::SubscribeRequest::kFromRecordedTime: {
-      auto found = storage::LastSequenceRecordedBefore(
-          ledger_->log(), head,
-          domain::ToAbslTime(request->from_recorded_time()));
-      if (!found.ok()) return Refuse(call, found.status());
-      position = *found;
+    case v1::SubscribeRequest::kFromRecordedTime:
+      // Found by a binary search of storage: a worker does it (Advance).
+      start_recorded_before = domain::ToAbslTime(request->from_recorded_time());
       break;
-    }
     case v1::SubscribeRequest::START_NOT_SET:
       break;
   }
@@ -239,6 +242,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
   auto subscriber =
       std::make_shared<Subscriber>(request->filter(), ledger_, max_events,
                                    absl::Milliseconds(heartbeat_ms), position);
+  subscriber->start_recorded_before = start_recorded_before;
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) {
@@ -312,9 +316,8 @@ void SubscriptionHub::WorkerLoop() {
 }
 
 absl::StatusOr<uint64_t> SubscriptionHub::Fill(
-    Subscriber& subscriber, uint64_t head,
+    const Subscriber& subscriber, uint64_t position, uint64_t head,
     google::protobuf::RepeatedPtrField<v1::Event>* out) {
-  const uint64_t position = subscriber.position;
   {
     absl::ReaderMutexLock lock(&window_mu_);
     if (!window_.empty() &&
@@ -356,40 +359,69 @@ absl::StatusOr<uint64_t> SubscriptionHub::Fill(
 }
 
 SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
-  absl::MutexLock lock(&s.mu);
-  if (s.finished || s.in_flight || s.reactor == nullptr) return Step::kNone;
+  uint64_t position;
+  bool caught_up_sent;
+  {
+    absl::MutexLock lock(&s.mu);
+    if (s.finished || s.in_flight || s.reactor == nullptr) return Step::kNone;
+    position = s.position;
+    caught_up_sent = s.caught_up_sent;
+  }
+  // From here to the write, storage is read without s.mu, which the
+  // stream's reactions (OnCancel, OnWriteDone) take: only the worker
+  // serving this queued-once subscriber moves its position or touches
+  // `next`, and nothing is in flight.
+  if (s.start_recorded_before.has_value()) {
+    absl::StatusOr<uint64_t> start = storage::LastSequenceRecordedBefore(
+        ledger_->log(), ledger_->applied_sequence(), *s.start_recorded_before);
+    s.start_recorded_before.reset();
+    absl::MutexLock lock(&s.mu);
+    if (!start.ok()) {
+      s.FinishLocked(start.status());
+      return Step::kNone;
+    }
+    position = s.position = *start;
+    s.examined.store(position, std::memory_order_relaxed);
+  }
   const uint64_t head = ledger_->applied_sequence();
   const bool heartbeat_due =
       s.heartbeat_due_ns.load(std::memory_order_relaxed) <=
       absl::ToUnixNanos(absl::Now());
-  s.message.Clear();
-  if (s.position < head) {
-    v1::EventBatch* batch = s.message.mutable_events();
-    absl::StatusOr<uint64_t> last = Fill(s, head, batch->mutable_events());
+  v1::SubscribeResponse& next = s.next;
+  next.Clear();
+  if (position < head) {
+    v1::EventBatch* batch = next.mutable_events();
+    absl::StatusOr<uint64_t> last =
+        Fill(s, position, head, batch->mutable_events());
     if (!last.ok()) {
+      absl::MutexLock lock(&s.mu);
       s.FinishLocked(last.status());
       return Step::kNone;
     }
-    s.position = *last;
-    s.examined.store(s.position, std::memory_order_relaxed);
-    batch->set_last_examined_sequence(s.position);
-    if (batch->events_size() == 0) {
-      s.message.Clear();
-      // Let other streams go before scanning on.
-      if (!heartbeat_due && s.position < head) return Step::kRequeue;
-    }
+    position = *last;
+    batch->set_last_examined_sequence(position);
+    if (batch->events_size() == 0) next.Clear();
   }
-  if (!s.message.has_events()) {
-    if (s.position >= head && !s.caught_up_sent) {
-      s.message.mutable_caught_up()->set_sequence(s.position);
-      s.caught_up_sent = true;
+  bool marks_caught_up = false;
+  if (!next.has_events()) {
+    if (position >= head && !caught_up_sent) {
+      next.mutable_caught_up()->set_sequence(position);
+      marks_caught_up = true;
     } else if (heartbeat_due) {
-      s.message.mutable_progress()->set_last_examined_sequence(s.position);
-      s.message.mutable_progress()->set_head_sequence(head);
-    } else {
-      return Step::kPark;
+      next.mutable_progress()->set_last_examined_sequence(position);
+      next.mutable_progress()->set_head_sequence(head);
     }
   }
+  absl::MutexLock lock(&s.mu);
+  s.position = position;
+  s.examined.store(position, std::memory_order_relaxed);
+  if (!next.has_events() && !next.has_caught_up() && !next.has_progress()) {
+    // Nothing to say: let other streams go before scanning on, or park.
+    return position < head ? Step::kRequeue : Step::kPark;
+  }
+  if (s.finished || s.reactor == nullptr) return Step::kNone;
+  if (marks_caught_up) s.caught_up_sent = true;
+  s.message.Swap(&next);
   s.in_flight = true;
   s.held_bytes.store(static_cast<int64_t>(s.message.SpaceUsedLong()),
                      std::memory_order_relaxed);

@@ -9,7 +9,9 @@
 // slow consumer costs one message of memory and never blocks the writer or
 // other consumers: it falls behind the window, reads from storage, and
 // catches up again. gRPC reactor threads and the ledger's writer thread
-// never read storage here.
+// never read storage here: a worker reads it (a position behind the window,
+// the start of a stream from a recorded time), holding no lock that a
+// stream's reactions take.
 //
 // Thread-safety: all methods may be called from any thread.
 #ifndef PACTLOG_SERVICES_SUBSCRIPTION_HUB_H_
@@ -110,10 +112,10 @@ class SubscriptionHub {
   void Serve(const std::shared_ptr<Subscriber>& subscriber);
   // Queues `subscriber` for a worker unless it is already queued.
   void Enqueue(const std::shared_ptr<Subscriber>& subscriber);
-  // Fills `out` with matching events after the subscriber's position;
-  // returns the last sequence examined.
+  // Fills `out` with events matching the subscriber's filter after
+  // `position`; returns the last sequence examined.
   absl::StatusOr<uint64_t> Fill(
-      Subscriber& subscriber, uint64_t head,
+      const Subscriber& subscriber, uint64_t position, uint64_t head,
       google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
   void Remove(Subscriber* subscriber);
 
