@@ -24,6 +24,9 @@
 // deal to another replica is checked again and republished, a bounded
 // number of times.
 //
+// The two modes are two Committers (ledger/committer.h), chosen once by
+// the constructor.
+//
 // Thread-safety: every method may be called from any thread.
 #ifndef PACTLOG_LEDGER_LEDGER_H_
 #define PACTLOG_LEDGER_LEDGER_H_
@@ -55,6 +58,12 @@
 #include "storage/record_log.h"
 
 namespace pactlog::ledger {
+
+// Internals (ledger/*.h other than this file and clock.h).
+class Checkpointer;
+class Committer;
+class LiveState;
+struct PendingAppend;
 
 struct LedgerOptions {
   // Where recorded times come from; nullptr means the system clock. Not
@@ -218,9 +227,7 @@ class Ledger {
       uint64_t* applied_sequence = nullptr) const;
 
   // The last sequence applied to the live state.
-  uint64_t applied_sequence() const {
-    return applied_sequence_.load(std::memory_order_acquire);
-  }
+  uint64_t applied_sequence() const;
 
   // Waits until applied_sequence() >= sequence or `deadline`; returns
   // whether it got there. Only a replica of a replicated record can fall
@@ -229,112 +236,90 @@ class Ledger {
   bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
 
   // True when a log of record other than the local log is in use.
-  bool replicated() const { return record_ != nullptr; }
+  bool replicated() const;
   ApplierStats applier_stats() const;
 
-  // The hash of the event at `sequence` (32 zero bytes for 0). Errors:
-  // NOT_FOUND beyond the log, DATA_LOSS when the event has no hash.
+  // The hash of the event at `sequence` (32 zero bytes for 0). The live
+  // head (sequence == applied_sequence()) is answered from memory, any
+  // other sequence from the log. Errors: NOT_FOUND beyond the log,
+  // DATA_LOSS when the event has no hash.
   absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
 
   // Re-checks the hash chain from the event after `after_sequence` to the
   // last applied one. With `trusted_hash` (e.g. a chain head an auditor
   // pinned earlier), the hash at `after_sequence` must equal it too.
-  // Errors: OUT_OF_RANGE for a start beyond the log, and I/O errors; a
-  // broken chain is a result, not an error.
+  // `cancelled`, when given, is polled once per 4096 events examined
+  // (before the 4097th, the 8193rd, ...); when it returns true the
+  // verification stops with CANCELLED ("chain verification cancelled at
+  // sequence N", N the last sequence verified). It runs on the calling
+  // thread and must not wait for the ledger. Errors: OUT_OF_RANGE for a
+  // start beyond the log, CANCELLED, and I/O errors; a broken chain is a
+  // result, not an error.
   absl::StatusOr<ChainVerification> VerifyChain(
-      uint64_t after_sequence, std::string_view trusted_hash) const;
+      uint64_t after_sequence, std::string_view trusted_hash,
+      const std::function<bool()>& cancelled = nullptr) const;
 
   // Registers an observer of commits. Call before Recover().
   void AddCommitObserver(CommitObserver observer);
 
+  // Narrow reads of the log, for services that stream, back up or monitor
+  // it. Each may run concurrently with appends and sees a prefix of the
+  // log; ScanEvents and CreateBackup may see events that are durable but
+  // not yet applied (beyond applied_sequence()).
+
+  // Visits the events with sequence > `after_sequence` in order until
+  // `visit` returns false, as storage::EventLog::Scan (same errors).
+  absl::Status ScanEvents(
+      uint64_t after_sequence,
+      const std::function<bool(const pactlog::v1::Event&)>& visit) const;
+
+  // Writes a consistent copy of the log to `directory`, as
+  // storage::EventLog::CreateBackup (same requirements and errors).
+  absl::StatusOr<storage::BackupInfo> CreateBackup(
+      const std::string& directory) const;
+
+  // The last sequence in [0, applied_sequence()] whose event was recorded
+  // before `time` (storage::LastSequenceRecordedBefore). Errors: those of
+  // storage::EventLog::Get.
+  absl::StatusOr<uint64_t> LastSequenceRecordedBefore(absl::Time time) const;
+
+  // The log's sizes for monitoring (storage::EventLog::Stats); cheap.
+  storage::StorageStats storage_stats() const;
+
+  // The whole log. Prefer the narrow reads above; this goes once services/
+  // use them.
   const storage::EventLog& log() const { return *log_; }
 
   WriterStats writer_stats() const;
 
  private:
-  struct Pending {
-    const pactlog::v1::AppendRequest* request;
-    pactlog::v1::AppendResponse* response;
-    AppendDone done;
-  };
-  class Batch;
-
-  struct Outcome {
-    absl::Status status;
-    pactlog::v1::AppendResponse response;
-  };
-
   void WriterLoop();
-  void ProcessBatch(std::vector<Pending>& pending);
-  // After `batch` is durable: makes it the live state and tells observers.
-  void Commit(Batch& batch, absl::Time last_recorded);
-
-  // Replicated mode.
-  void ProposeBatch(std::vector<Pending>& pending);
-  void ApplierLoop();
-  absl::Status ApplyEntries(absl::Span<const storage::RecordEntry> entries);
-  // Waits until the record is applied through `position` or `deadline`.
-  bool AwaitPosition(uint64_t position, absl::Time deadline) const;
-  void Warn(std::string_view message) const;
-  // Loads the deal states of the last usable checkpoint into `states` and
-  // returns its sequence; 0 (and `states` empty) when there is none.
-  uint64_t LoadCheckpoint(
-      std::map<std::string, domain::DealState, std::less<>>* states);
-  // Snapshots the deals changed since the last checkpoint (writer thread).
-  void WriteCheckpoint();
-  // The latest snapshot of `deal_id` at or before `max_sequence` as a
-  // state, or an empty state when there is none usable.
-  absl::StatusOr<domain::DealState> StateFromSnapshot(
-      std::string_view deal_id, uint64_t max_sequence) const;
+  // Replays the log after `checkpoint` into `states` (loaded from that
+  // checkpoint); returns the last sequence and the latest recorded time.
+  absl::Status Replay(
+      uint64_t checkpoint,
+      std::map<std::string, domain::DealState, std::less<>>* states,
+      uint64_t* last_sequence, absl::Time* last_recorded);
 
   const std::unique_ptr<storage::EventLog> log_;
-  const std::unique_ptr<storage::RecordLog> record_;
   const LedgerOptions options_;
   SystemClock system_clock_;
   Clock* const clock_;
   std::vector<CommitObserver> observers_;
+  const std::unique_ptr<LiveState> state_;
+  const std::unique_ptr<Checkpointer> checkpointer_;
+  // Chosen once, by the constructor: local group commit or replicated.
+  const std::unique_ptr<Committer> committer_;
 
   std::atomic<bool> ready_{false};
-  std::atomic<uint64_t> applied_sequence_{0};
 
   mutable absl::Mutex queue_mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  std::vector<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool accepting_ ABSL_GUARDED_BY(queue_mu_) = false;
   bool stop_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
 
-  mutable absl::Mutex state_mu_;
-  std::map<std::string, std::shared_ptr<const domain::DealState>, std::less<>>
-      deals_ ABSL_GUARDED_BY(state_mu_);
-
   RecoveryStats recovery_stats_;
-
-  // Replicated mode. This process's name as a proposer, and the number of
-  // its next proposal (writer thread).
-  std::string proposer_id_;
-  uint64_t next_proposal_ = 0;
-  std::thread applier_;
-  mutable absl::Mutex apply_mu_;
-  bool applier_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
-  ApplierStats applier_stats_ ABSL_GUARDED_BY(apply_mu_);
-  // Outcomes of this process's own entries, by position, until the writer
-  // takes them.
-  std::map<uint64_t, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
-  // Held shared by the writer while it checks requests, exclusively by the
-  // applier while it writes and publishes what it applied.
-  absl::Mutex view_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
-  // The position of each deal's last entry applied (deals touched since
-  // start; others are looked up in the record).
-  std::map<std::string, uint64_t, std::less<>> deal_positions_
-      ABSL_GUARDED_BY(state_mu_);
-
-  // Owned by the writer thread (by the applier in replicated mode).
-  absl::Time last_recorded_time_ = absl::InfinitePast();
-  // The hash of the last event written.
-  std::string last_hash_;
-  std::set<std::string, std::less<>> dirty_deals_;
-  uint64_t events_since_checkpoint_ = 0;
-  WriterStats stats_ ABSL_GUARDED_BY(state_mu_);
 };
 
 }  // namespace pactlog::ledger

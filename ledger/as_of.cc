@@ -1,0 +1,64 @@
+#include "ledger/as_of.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "ledger/checkpoints.h"
+#include "util/status_macros.h"
+
+namespace pactlog::ledger {
+
+namespace v1 = ::pactlog::v1;
+
+AsOfBounds AsOfBounds::FromProto(const v1::AsOf& as_of) {
+  AsOfBounds bounds;
+  bounds.max_sequence = as_of.sequence();
+  if (as_of.has_recorded_time()) {
+    bounds.max_recorded_time = domain::ToAbslTime(as_of.recorded_time());
+  }
+  if (as_of.has_effective_time()) {
+    bounds.max_effective_time = domain::ToAbslTime(as_of.effective_time());
+  }
+  return bounds;
+}
+
+absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
+    const storage::EventLog& log, std::string_view deal_id,
+    std::shared_ptr<const domain::DealState> live, uint64_t applied,
+    const AsOfBounds& bounds) {
+  if (live == nullptr) return live;
+  // Events past the live state's last sequence may be durable but not yet
+  // applied; the answer never runs ahead of the live state.
+  uint64_t max_sequence = bounds.max_sequence == 0
+                              ? applied
+                              : std::min(bounds.max_sequence, applied);
+  if (bounds.max_recorded_time) {
+    ASSIGN_OR_RETURN(const uint64_t recorded_by,
+                     storage::LastSequenceRecordedBefore(
+                         log, max_sequence,
+                         *bounds.max_recorded_time + absl::Nanoseconds(1)));
+    max_sequence = std::min(max_sequence, recorded_by);
+  }
+  if (!bounds.max_effective_time && max_sequence >= live->last_sequence()) {
+    return live;
+  }
+  auto state = std::make_shared<domain::DealState>();
+  if (!bounds.max_effective_time) {
+    ASSIGN_OR_RETURN(*state, StateFromSnapshot(log, deal_id, max_sequence));
+  }
+  RETURN_IF_ERROR(
+      log.ScanDeal(deal_id, state->version(), [&](const v1::Event& event) {
+        if (event.sequence() > max_sequence) return false;
+        if (bounds.max_effective_time &&
+            domain::ToAbslTime(event.data().effective_time()) >
+                *bounds.max_effective_time) {
+          return true;
+        }
+        state->Apply(event);
+        return true;
+      }));
+  if (!state->exists()) return nullptr;
+  return state;
+}
+
+}  // namespace pactlog::ledger

@@ -1,0 +1,154 @@
+// Replicated mode: the ledger proposes to a log of record and applies what
+// it holds. The test plays the other replicas by storing their entries in
+// the in-memory record directly, at chosen moments.
+#include <memory>
+#include <string>
+
+#include "domain/deal_state.h"
+#include "gtest/gtest.h"
+#include "ledger/ledger.h"
+#include "pactlog/internal/record_entry.pb.h"
+#include "tests/ledger/ledger_test_support.h"
+#include "tests/ledger/memory_event_log.h"
+#include "tests/ledger/memory_record_log.h"
+
+namespace pactlog::ledger {
+namespace {
+
+namespace v1 = ::pactlog::v1;
+using ::pactlog::testing::AnnounceDeal;
+using ::pactlog::testing::AnnounceProject;
+using ::pactlog::testing::AppendAndWait;
+using ::pactlog::testing::AppendResult;
+using ::pactlog::testing::DealDate;
+using ::pactlog::testing::ManualClock;
+using ::pactlog::testing::MemoryEventLog;
+using ::pactlog::testing::MemoryRecordLog;
+
+class LedgerReplicatedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = std::make_unique<MemoryEventLog>();
+    log_ = log.get();
+    auto record = std::make_unique<MemoryRecordLog>();
+    record_ = record.get();
+    LedgerOptions options;
+    options.clock = &clock_;
+    ledger_ =
+        std::make_unique<Ledger>(std::move(log), std::move(record), options);
+    ASSERT_TRUE(ledger_->Recover().ok());
+    ASSERT_TRUE(ledger_->replicated());
+  }
+
+  // Another replica's entry for `request` (every event id given).
+  std::string ForeignEntry(const v1::AppendRequest& request) {
+    internal::RecordEntry entry;
+    *entry.mutable_request() = request;
+    domain::ToProtoTime(clock_.Now(), entry.mutable_proposed_time());
+    entry.set_proposer("other-replica");
+    entry.set_proposal(next_foreign_proposal_++);
+    return entry.SerializeAsString();
+  }
+
+  ManualClock clock_{DealDate()};
+  MemoryEventLog* log_ = nullptr;      // owned by ledger_
+  MemoryRecordLog* record_ = nullptr;  // owned by ledger_
+  std::unique_ptr<Ledger> ledger_;
+  uint64_t next_foreign_proposal_ = 0;
+};
+
+TEST_F(LedgerReplicatedTest, AppendIsPublishedAppliedAndAnswered) {
+  const AppendResult created = AppendAndWait(*ledger_, AnnounceDeal("deal-a"));
+  ASSERT_TRUE(created.status.ok()) << created.status;
+  EXPECT_EQ(created.response.sequences(0), 1u);
+  EXPECT_EQ(created.response.deal_version(), 1u);
+  ASSERT_EQ(record_->entries().size(), 1u);
+  EXPECT_EQ(record_->entries()[0].deal_id, "deal-a");
+  EXPECT_EQ(log_->LastSequence(), 1u);
+  EXPECT_EQ(*log_->SourcePosition(), 1u);
+  EXPECT_EQ(ledger_->applied_sequence(), 1u);
+  EXPECT_EQ(ledger_->applier_stats().entries, 1u);
+  EXPECT_EQ(ledger_->applier_stats().applied_position, 1u);
+  EXPECT_EQ(ledger_->Deal("deal-a")->version(), 1u);
+}
+
+TEST_F(LedgerReplicatedTest, LostRaceForADealIsCheckedAgainAndRepublished) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  // Between this replica's check and its publication, another replica's
+  // entry for the same deal lands.
+  record_->BeforeNextPublish([&] {
+    record_->Inject("deal-a",
+                    ForeignEntry(AnnounceProject("deal-a", "theirs", "e-1")));
+  });
+  const AppendResult ours =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
+  ASSERT_TRUE(ours.status.ok()) << ours.status;
+  EXPECT_EQ(ours.response.deal_version(), 3u);
+  EXPECT_EQ(ours.response.sequences(0), 3u);
+
+  const ApplierStats stats = ledger_->applier_stats();
+  EXPECT_EQ(stats.conflicts, 1u);
+  EXPECT_EQ(stats.entries, 3u);
+  EXPECT_EQ(stats.entries_refused, 0u);
+  EXPECT_EQ(record_->proposals(), 3u);  // the deal, ours twice
+  const std::shared_ptr<const domain::DealState> deal = ledger_->Deal("deal-a");
+  EXPECT_EQ(deal->version(), 3u);
+  EXPECT_TRUE(deal->projects().contains("theirs"));
+  EXPECT_TRUE(deal->projects().contains("ours"));
+  EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
+}
+
+TEST_F(LedgerReplicatedTest, EntryRefusedOnApplyAnswersItsProposer) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  // Another replica records event id "e-shared" for another deal just
+  // before this replica's entry, which passed its check, lands: applying
+  // it finds the id taken.
+  record_->BeforeNextPublish([&] {
+    record_->Inject("deal-b", ForeignEntry(AnnounceDeal("deal-b", "e-shared")));
+  });
+  const AppendResult ours =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours", "e-shared"));
+  EXPECT_EQ(ours.status.code(), absl::StatusCode::kAlreadyExists)
+      << ours.status;
+  EXPECT_NE(ours.status.message().find("deal \"deal-b\""),
+            absl::string_view::npos)
+      << ours.status;
+
+  const ApplierStats stats = ledger_->applier_stats();
+  EXPECT_EQ(stats.entries, 3u);
+  EXPECT_EQ(stats.entries_refused, 1u);
+  EXPECT_EQ(stats.conflicts, 0u);
+  // The refused entry added no event anywhere.
+  EXPECT_EQ(ledger_->applied_sequence(), 2u);
+  EXPECT_EQ(ledger_->Deal("deal-a")->version(), 1u);
+  EXPECT_EQ(ledger_->Deal("deal-b")->version(), 1u);
+}
+
+TEST_F(LedgerReplicatedTest, ForeignEntryBreakingARuleIsRefusedOnApply) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  // Another replica's second announcement of the deal.
+  record_->Inject("deal-a", ForeignEntry(AnnounceDeal("deal-a", "e-again")));
+  // This replica's next append for the deal is applied after it.
+  const AppendResult ours =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
+  ASSERT_TRUE(ours.status.ok()) << ours.status;
+  EXPECT_EQ(ours.response.deal_version(), 2u);
+
+  const ApplierStats stats = ledger_->applier_stats();
+  EXPECT_EQ(stats.entries, 3u);
+  EXPECT_EQ(stats.entries_refused, 1u);
+  EXPECT_EQ(ledger_->applied_sequence(), 2u);
+  EXPECT_EQ(*log_->SourcePosition(), 3u);
+}
+
+TEST_F(LedgerReplicatedTest, EntryThatIsNotAnAppendIsSkipped) {
+  record_->Inject("deal-a", "not a record entry");
+  const AppendResult created = AppendAndWait(*ledger_, AnnounceDeal("deal-a"));
+  ASSERT_TRUE(created.status.ok()) << created.status;
+  EXPECT_EQ(created.response.sequences(0), 1u);
+  EXPECT_EQ(ledger_->applier_stats().entries_skipped, 1u);
+  EXPECT_EQ(ledger_->applier_stats().entries, 2u);
+}
+
+}  // namespace
+}  // namespace pactlog::ledger
