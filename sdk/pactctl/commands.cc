@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "pactlog/client/field_violations.h"
 #include "sdk/pactctl/format.h"
 #include "sdk/pactctl/json_input.h"
 
@@ -143,6 +144,11 @@ int ReportError(const absl::Status& status, const Output& output,
                 absl::string_view context) {
   output.err << "pactctl: " << absl::StatusCodeToString(status.code()) << ": "
              << context << status.message() << "\n";
+  for (const client::FieldViolation& violation :
+       client::FieldViolations(status)) {
+    output.err << "  " << violation.field << ": " << violation.description
+               << "\n";
+  }
   return ExitCodeFor(status);
 }
 

@@ -2,7 +2,8 @@
 // arguments and where to write. Each returns the process exit code:
 //   0  success
 //   1  the server answered with an error (the gRPC code and message are
-//      printed: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ...)
+//      printed: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ...;
+//      then one "  field: description" line per field violation)
 //   2  usage: bad flags or input (malformed JSON, unreadable file, a value
 //      pactctl rejects before sending anything)
 //   3  unavailable: the server cannot be reached, is starting or stopping
@@ -44,7 +45,9 @@ struct Output {
 };
 
 // Prints "pactctl: CODE: message" (with `context` before the message when
-// given) and returns the exit code for `status`.
+// given), then each field violation the server sent as data on a line of
+// its own ("  field: description"), and returns the exit code for
+// `status`.
 int ReportError(const absl::Status& status, const Output& output,
                 absl::string_view context = {});
 // Prints "pactctl: message" and returns kExitUsage.

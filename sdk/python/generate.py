@@ -8,6 +8,12 @@ The output goes to `src/pactlog/v1/`, a git-ignored sub-package of the SDK:
 the generated imports (`from pactlog.v1 import events_pb2`) then resolve
 inside the `pactlog` package itself, with no rewriting.
 
+gRPC's rich error model (`proto/google/rpc/status.proto` and
+`error_details.proto`, the wire format of a failed call's
+`grpc-status-details-bin` trailer) is generated the same way into
+`src/pactlog/_rpc/`, so that the errors can decode the field violations
+without another package.
+
 Called by `test.sh` and by the setuptools build (`setup.py`'s build_py), so
 generated code is never committed. Usage:
 
@@ -27,6 +33,8 @@ DEFAULT_OUT_DIR = HERE / "src"
 
 _INIT = '''"""Generated from proto/pactlog/v1 by sdk/python/generate.py. Do not edit."""
 '''
+_RPC_INIT = '''"""Generated from proto/google/rpc by sdk/python/generate.py. Do not edit."""
+'''
 
 
 def _well_known_types_dir() -> str:
@@ -39,13 +47,36 @@ def _well_known_types_dir() -> str:
     return str(path)
 
 
+def _generate_package(protoc, proto_dir: pathlib.Path, subdir: str, target: pathlib.Path,
+                      init: str, with_grpc: bool) -> None:
+    """Runs protoc over `proto_dir/<subdir>/*.proto` and puts the modules
+    generated for that directory at `target`, a package with `init` as its
+    __init__.py. Generates into a fresh temporary directory first and swaps
+    it in, so a failed run never leaves a half-written package behind."""
+    sources = sorted((proto_dir / subdir).glob("*.proto"))
+    if not sources:
+        raise SystemExit(f"generate.py: no .proto files under {proto_dir}/{subdir}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
+        args = [
+            "grpc_tools.protoc",
+            f"-I{proto_dir}",
+            f"-I{_well_known_types_dir()}",
+            f"--python_out={tmp}",
+        ] + ([f"--grpc_python_out={tmp}"] if with_grpc else []) + [str(s) for s in sources]
+        if protoc.main(args) != 0:
+            raise SystemExit("generate.py: protoc failed (see the message above)")
+        staged = pathlib.Path(tmp) / subdir
+        (staged / "__init__.py").write_text(init)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+
+
 def generate(proto_dir: pathlib.Path = DEFAULT_PROTO_DIR,
              out_dir: pathlib.Path = DEFAULT_OUT_DIR) -> pathlib.Path:
-    """Generates `<out_dir>/pactlog/v1/*_pb2{,_grpc}.py`; returns that dir.
-
-    Generates into a fresh temporary directory first and swaps it in, so a
-    failed run never leaves a half-written package behind.
-    """
+    """Generates `<out_dir>/pactlog/v1/*_pb2{,_grpc}.py` and
+    `<out_dir>/pactlog/_rpc/*_pb2.py`; returns the first directory."""
     try:
         from grpc_tools import protoc
     except ImportError as e:  # pragma: no cover - depends on the machine
@@ -54,28 +85,13 @@ def generate(proto_dir: pathlib.Path = DEFAULT_PROTO_DIR,
             f"and run this with /usr/bin/python3 (running: {sys.executable})") from e
 
     proto_dir = pathlib.Path(proto_dir).resolve()
-    out_dir = pathlib.Path(out_dir).resolve()
-    sources = sorted((proto_dir / "pactlog" / "v1").glob("*.proto"))
-    if not sources:
-        raise SystemExit(f"generate.py: no .proto files under {proto_dir}/pactlog/v1")
-
-    target = out_dir / "pactlog" / "v1"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".v1-") as tmp:
-        args = [
-            "grpc_tools.protoc",
-            f"-I{proto_dir}",
-            f"-I{_well_known_types_dir()}",
-            f"--python_out={tmp}",
-            f"--grpc_python_out={tmp}",
-        ] + [str(s) for s in sources]
-        if protoc.main(args) != 0:
-            raise SystemExit("generate.py: protoc failed (see the message above)")
-        staged = pathlib.Path(tmp) / "pactlog" / "v1"
-        (staged / "__init__.py").write_text(_INIT)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staged, target)
+    package_dir = pathlib.Path(out_dir).resolve() / "pactlog"
+    target = package_dir / "v1"
+    _generate_package(protoc, proto_dir, "pactlog/v1", target, _INIT, with_grpc=True)
+    # The google.rpc modules import only google.protobuf's well-known types,
+    # never each other, so they work from any package without rewriting.
+    _generate_package(protoc, proto_dir, "google/rpc", package_dir / "_rpc", _RPC_INIT,
+                      with_grpc=False)
     return target
 
 

@@ -12,9 +12,12 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/status.pb.h"
 #include "src/connection.h"
 
 namespace pactlog::client {
@@ -34,8 +37,24 @@ void Connection::Prepare(grpc::ClientContext* context,
 
 absl::Status ToStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
+                         status.error_message());
+  google::rpc::Status details;
+  // Details that do not parse are dropped: the message still says it all.
+  if (status.error_details().empty() ||
+      !details.ParseFromString(status.error_details())) {
+    return converted;
+  }
+  for (const google::protobuf::Any& any : details.details()) {
+    // A status keeps one payload per type URL. Concatenated serialized
+    // messages parse as their merge, so two details of one type (say two
+    // BadRequests) become one holding both violation lists.
+    absl::Cord payload =
+        converted.GetPayload(any.type_url()).value_or(absl::Cord());
+    payload.Append(any.value());
+    converted.SetPayload(any.type_url(), std::move(payload));
+  }
+  return converted;
 }
 
 }  // namespace internal

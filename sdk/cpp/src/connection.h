@@ -39,7 +39,9 @@ struct Connection {
   void Prepare(grpc::ClientContext* context, bool with_deadline = true) const;
 };
 
-// The gRPC code and message, unchanged (Abseil's codes are gRPC's).
+// The gRPC code and message, unchanged (Abseil's codes are gRPC's), and
+// each detail of the google.rpc.Status in error_details() as a payload
+// under its type URL (what FieldViolations() reads).
 absl::Status ToStatus(const grpc::Status& status);
 
 }  // namespace pactlog::client::internal

@@ -3,6 +3,7 @@
 #include "pactlog/client/client.h"
 
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -10,6 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "pactlog/client/field_violations.h"
+#include "pactlog/v1/ledger.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/tcp_proxy.h"
 #include "sdk/cpp/tests/test_events.h"
@@ -20,8 +23,11 @@ namespace {
 using ::pactlog::client::AppendOptions;
 using ::pactlog::client::Client;
 using ::pactlog::client::ClientOptions;
+using ::pactlog::client::FieldViolation;
+using ::pactlog::client::FieldViolations;
 using ::pactlog::client::QueryOptions;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
@@ -236,6 +242,60 @@ TEST_F(ClientTest, MalformedEventIsInvalidArgumentNamingTheField) {
       client_->Append("Not A Slug!", {DealEvent(1, Date(2025, 1, 1))});
   EXPECT_EQ(bad_deal.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad_deal.status().message(), HasSubstr("deal_id"));
+}
+
+// A tariff change with two bad fields: a rate over 100% and no legal
+// instrument.
+v1::EventData TariffWithTwoBadFields() {
+  v1::EventData event = TariffEvent("autos", 200'000, Date(2025, 9, 16));
+  event.mutable_tariff_change()->clear_legal_instrument();
+  return event;
+}
+
+TEST_F(ClientTest, AppendWithTwoBadFieldsGivesBothFieldViolations) {
+  auto response = client_->Append(
+      "us-japan", {DealEvent(1, Date(2025, 1, 1)), TariffWithTwoBadFields()});
+  ASSERT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument)
+      << response.status();
+  std::vector<FieldViolation> violations = FieldViolations(response.status());
+  EXPECT_THAT(violations,
+              ElementsAre(Field(&FieldViolation::field,
+                                "events[1].tariff_change.rate_bps"),
+                          Field(&FieldViolation::field,
+                                "events[1].tariff_change.legal_instrument")));
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_THAT(violations[0].description, HasSubstr("200000"));
+  EXPECT_THAT(violations[1].description, HasSubstr("empty"));
+}
+
+TEST_F(ClientTest, RawStubStatusGivesTheSameFieldViolations) {
+  auto stub = v1::DealLedger::NewStub(grpc::CreateChannel(
+      server_->address(), grpc::InsecureChannelCredentials()));
+  v1::AppendRequest request;
+  request.set_deal_id("us-japan");
+  request.set_actor("raw-stub");
+  *request.add_events() = TariffWithTwoBadFields();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::AppendResponse response;
+  grpc::Status status = stub->Append(&context, request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
+  auto from_client = client_->Append("us-japan", {TariffWithTwoBadFields()});
+  EXPECT_EQ(FieldViolations(status), FieldViolations(from_client.status()));
+  EXPECT_THAT(FieldViolations(status),
+              ElementsAre(Field(&FieldViolation::field,
+                                "events[0].tariff_change.rate_bps"),
+                          Field(&FieldViolation::field,
+                                "events[0].tariff_change.legal_instrument")));
+}
+
+TEST_F(ClientTest, ErrorsWithoutDetailsHaveNoFieldViolations) {
+  auto missing = client_->GetDeal("no-such-deal");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(FieldViolations(missing.status()), ::testing::IsEmpty());
+  EXPECT_THAT(FieldViolations(absl::OkStatus()), ::testing::IsEmpty());
+  EXPECT_THAT(FieldViolations(grpc::Status::OK), ::testing::IsEmpty());
 }
 
 TEST_F(ClientTest, BrokenRuleIsFailedPrecondition) {

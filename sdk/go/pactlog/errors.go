@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -33,8 +34,57 @@ type Error struct {
 	// Attempts is how many times the call was sent (more than one when it
 	// was retried); 0 for errors found before sending.
 	Attempts int
+	// FieldViolations are the bad fields of a rejected request as data, in
+	// the server's order: the google.rpc.BadRequest details of the status
+	// (sent in the grpc-status-details-bin trailer). Nil when the server
+	// sent none, and for errors found before sending.
+	FieldViolations []FieldViolation
 
-	cause error
+	status *status.Status // the server's, with its details; nil if none
+	cause  error
+}
+
+// FieldViolation is one bad field of a rejected request.
+type FieldViolation struct {
+	// Field is the field's path in the request, e.g.
+	// "events[1].tariff_change.rate_bps".
+	Field string
+	// Description says what is wrong with it, with the value.
+	Description string
+}
+
+// FieldViolations returns the field violations of err: those of an *Error
+// in its chain, else those of a gRPC status error (e.g. from a raw
+// pactlogpb stub). Nil when there are none.
+//
+//	for _, v := range pactlog.FieldViolations(err) {
+//		fmt.Printf("%s: %s\n", v.Field, v.Description)
+//	}
+func FieldViolations(err error) []FieldViolation {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.FieldViolations
+	}
+	if s, ok := status.FromError(err); ok {
+		return violationsOf(s)
+	}
+	return nil
+}
+
+// violationsOf collects the violations of every google.rpc.BadRequest in
+// s's details (importing errdetails registers its type for Details()).
+func violationsOf(s *status.Status) []FieldViolation {
+	var out []FieldViolation
+	for _, detail := range s.Details() {
+		badRequest, ok := detail.(*errdetails.BadRequest)
+		if !ok {
+			continue
+		}
+		for _, v := range badRequest.GetFieldViolations() {
+			out = append(out, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+		}
+	}
+	return out
 }
 
 // Error implements error.
@@ -46,8 +96,13 @@ func (e *Error) Error() string {
 }
 
 // GRPCStatus lets status.Code, status.Convert and status.FromError see the
-// code and message.
-func (e *Error) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
+// code and message, and the server's details (status.Details()).
+func (e *Error) GRPCStatus() *status.Status {
+	if e.status != nil && e.status.Code() == e.Code && e.status.Message() == e.Message {
+		return e.status
+	}
+	return status.New(e.Code, e.Message)
+}
 
 // Unwrap returns the underlying error, if any (a context error, a file
 // error from Dial).
@@ -89,5 +144,6 @@ func toError(err error, attempts int) error {
 		return &Error{Code: codes.Unavailable, Message: "stream ended without a status", Attempts: attempts, cause: err}
 	}
 	s := status.Convert(err)
-	return &Error{Code: s.Code(), Message: s.Message(), Attempts: attempts}
+	return &Error{Code: s.Code(), Message: s.Message(), Attempts: attempts,
+		FieldViolations: violationsOf(s), status: s}
 }

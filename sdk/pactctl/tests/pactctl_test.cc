@@ -247,6 +247,30 @@ TEST_F(PactctlTest, ServerRejectionsExitOneWithCodeAndMessage) {
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
 }
 
+TEST_F(PactctlTest, FieldViolationsFollowTheErrorOneALine) {
+  // A rate over 100% and no legal instrument.
+  constexpr char kTwoBadFields[] = R"([
+    {"event_id": "bad", "effective_time": "2025-09-16T00:00:00Z",
+     "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"},
+     "tariff_change": {"product_category": "autos", "rate_bps": 200000,
+       "legal_instrument": ""}}
+  ])";
+  Result invalid = Pactl({"append", "us-japan", "--events", kTwoBadFields});
+  EXPECT_EQ(invalid.exit_code, 1);
+  std::vector<std::string> lines = Lines(invalid.err);
+  ASSERT_EQ(lines.size(), 3u) << invalid.err;
+  EXPECT_THAT(lines[0], ::testing::StartsWith("pactctl: INVALID_ARGUMENT: "));
+  EXPECT_THAT(lines[1],
+              ::testing::StartsWith("  events[0].tariff_change.rate_bps: "));
+  EXPECT_THAT(lines[1], HasSubstr("200000"));
+  EXPECT_THAT(lines[2], ::testing::StartsWith(
+                            "  events[0].tariff_change.legal_instrument: "));
+
+  Result missing = Pactl({"deal", "no-such-deal"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(Lines(missing.err).size(), 1u) << missing.err;
+}
+
 TEST_F(PactctlTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Pactl({}).exit_code, 2);
   EXPECT_EQ(Pactl({"frobnicate"}).exit_code, 2);

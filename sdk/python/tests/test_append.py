@@ -102,6 +102,24 @@ class AppendTest(ServerTestCase):
         with self.assertRaises(pactlog.NotFoundError):
             self.client.get_deal(deal)
 
+    def test_bad_fields_come_back_as_field_violations(self):
+        deal = self.new_deal_id()
+        bad = pactlog.tariff_change("all-goods", 200_000, "", source=FACT_SHEET)
+        with self.assertRaises(pactlog.InvalidArgumentError) as caught:
+            self.client.append(deal, [us_japan_announcement(), bad])
+        violations = caught.exception.field_violations
+        self.assertEqual([v.field for v in violations],
+                         ["events[1].tariff_change.rate_bps",
+                          "events[1].tariff_change.legal_instrument"])
+        self.assertIsInstance(violations[0], pactlog.FieldViolation)
+        self.assertIn("200000", violations[0].description)
+        self.assertIn("empty", violations[1].description)
+
+    def test_errors_without_details_have_no_field_violations(self):
+        with self.assertRaises(pactlog.NotFoundError) as caught:
+            self.client.get_deal(self.new_deal_id())
+        self.assertEqual(caught.exception.field_violations, [])
+
     def test_broken_rule_is_failed_precondition(self):
         deal = self.new_deal_id()
         self.client.append(deal, [us_japan_announcement(), reactor_project()])

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Generates src/gen/ from the pactlog contract (proto/pactlog/v1/*.proto at
-// the repository root) with Debian's protoc and the ts-proto plugin. The
-// generated code is not committed: `npm run build` runs this first.
+// the repository root) and gRPC's rich error model (proto/google/rpc/*.proto,
+// what errors.ts decodes from grpc-status-details-bin) with Debian's protoc
+// and the ts-proto plugin. The generated code is not committed: `npm run
+// build` runs this first.
 "use strict";
 
 const { spawnSync } = require("node:child_process");
@@ -10,7 +12,7 @@ const path = require("node:path");
 
 const pkgDir = path.resolve(__dirname, "..");
 const protoRoot = path.resolve(pkgDir, "..", "..", "proto");
-const protoDir = path.join(protoRoot, "pactlog", "v1");
+const protoDirs = [path.join(protoRoot, "pactlog", "v1"), path.join(protoRoot, "google", "rpc")];
 const outDir = path.join(pkgDir, "src", "gen");
 const plugin = path.join(pkgDir, "node_modules", ".bin", "protoc-gen-ts_proto");
 
@@ -38,14 +40,17 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!fs.existsSync(protoDir)) fail(`no contract at ${protoDir}`);
 if (!fs.existsSync(plugin)) fail(`ts-proto is not installed (${plugin}); run npm ci`);
-const protos = fs
-  .readdirSync(protoDir)
-  .filter((f) => f.endsWith(".proto"))
-  .sort()
-  .map((f) => path.join(protoDir, f));
-if (protos.length === 0) fail(`no .proto files in ${protoDir}`);
+const protos = protoDirs.flatMap((dir) => {
+  if (!fs.existsSync(dir)) fail(`no contract at ${dir}`);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".proto"))
+    .sort()
+    .map((f) => path.join(dir, f));
+  if (files.length === 0) fail(`no .proto files in ${dir}`);
+  return files;
+});
 
 fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
@@ -70,4 +75,5 @@ if (result.error) {
   );
 }
 if (result.status !== 0) fail(`${protoc} exited with ${result.status}`);
-console.log(`generate: ${protos.length} files from ${path.relative(pkgDir, protoDir)} into src/gen`);
+const from = protoDirs.map((dir) => path.relative(pkgDir, dir)).join(" and ");
+console.log(`generate: ${protos.length} files from ${from} into src/gen`);

@@ -27,6 +27,7 @@ export type {
   TlsOptions,
 } from "./client";
 export { PactlogError, Status } from "./errors";
+export type { FieldViolation } from "./errors";
 export type { RetryOptions } from "./retry";
 export { Subscription } from "./subscription";
 export type { ResumeOptions, SubscribeOptions, SubscriptionMessage } from "./subscription";

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
+import { Metadata } from "@grpc/grpc-js";
+
 import { PactlogClient, PactlogError, Status, moneyMinor, usd } from "@pactlog/client";
 
 import { dealAnnouncement, freshDeal, lngProject, tariff, uniqueDealId } from "./fixtures";
@@ -186,6 +188,34 @@ describe("append", () => {
     const local = await rejection(client.append(uniqueDealId(), [dealAnnouncement()], { expectedVersion: -1 }));
     assert.equal(local.code, Status.INVALID_ARGUMENT);
     assert.match(local.details, /expected_version/);
+  });
+
+  it("gives the bad fields of a refused append as fieldViolations", async () => {
+    const bad = tariff(1500, "2025-09-16T00:00:00Z");
+    bad.tariffChange!.rateBps = 200_000;
+    bad.tariffChange!.legalInstrument = "";
+    const e = await rejection(client.append(uniqueDealId(), [dealAnnouncement(), bad]));
+    assert.equal(e.code, Status.INVALID_ARGUMENT, e.message);
+    assert.deepEqual(
+      e.fieldViolations.map((v) => v.field),
+      ["events[1].tariff_change.rate_bps", "events[1].tariff_change.legal_instrument"],
+    );
+    assert.match(e.fieldViolations[0]!.description, /200000/);
+    assert.match(e.fieldViolations[1]!.description, /empty/);
+
+    // No details, no violations: an unknown deal, a local check.
+    const unknown = await rejection(client.getDeal(uniqueDealId()));
+    assert.equal(unknown.code, Status.NOT_FOUND, unknown.message);
+    assert.deepEqual(unknown.fieldViolations, []);
+    const local = await rejection(client.append(uniqueDealId(), [dealAnnouncement()], { expectedVersion: -1 }));
+    assert.deepEqual(local.fieldViolations, []);
+  });
+
+  it("reads no violations from a malformed grpc-status-details-bin", () => {
+    const metadata = new Metadata();
+    metadata.set("grpc-status-details-bin", Buffer.from([0xff, 0xff, 0xff]));
+    const e = new PactlogError(Status.INVALID_ARGUMENT, "bad", { metadata });
+    assert.deepEqual(e.fieldViolations, []);
   });
 
   it("refuses a broken rule with FAILED_PRECONDITION and an unknown deal with NOT_FOUND", async () => {

@@ -26,7 +26,7 @@ run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build"
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} ${launcher})
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build" -j2)
 run("${WORK_DIR}/build/consumer")
-if(NOT last_output MATCHES "pactlog consumer ok: 127.0.0.1:1 36")
+if(NOT last_output MATCHES "pactlog consumer ok: 127.0.0.1:1 36 0")
   message(FATAL_ERROR "unexpected consumer output: ${last_output}")
 endif()
 message(STATUS "${last_output}")

@@ -29,8 +29,8 @@ from pactlog.v1 import stream_pb2 as _stream_pb2
 
 from ._client import DEFAULT_ADDRESS, NO_DEAL, AppendResult, Client, Listing, make_filter
 from ._errors import (AbortedError, AlreadyExistsError, CancelledError, DeadlineExceededError,
-                      FailedPreconditionError, InvalidArgumentError, NotFoundError,
-                      OutOfRangeError, PactlogError, PermissionDeniedError,
+                      FailedPreconditionError, FieldViolation, InvalidArgumentError,
+                      NotFoundError, OutOfRangeError, PactlogError, PermissionDeniedError,
                       ResourceExhaustedError, UnauthenticatedError, UnavailableError,
                       from_rpc_error)
 from ._events import (EventKind, Firmness, FundingSource, ProjectStatus, Sector, approval, bps,
@@ -73,8 +73,8 @@ __all__ = [
     # time
     "to_datetime", "to_timestamp",
     # errors
-    "PactlogError", "InvalidArgumentError", "AbortedError", "FailedPreconditionError",
-    "NotFoundError", "AlreadyExistsError", "ResourceExhaustedError", "OutOfRangeError",
-    "UnavailableError", "DeadlineExceededError", "CancelledError", "UnauthenticatedError",
-    "PermissionDeniedError", "from_rpc_error",
+    "PactlogError", "FieldViolation", "InvalidArgumentError", "AbortedError",
+    "FailedPreconditionError", "NotFoundError", "AlreadyExistsError", "ResourceExhaustedError",
+    "OutOfRangeError", "UnavailableError", "DeadlineExceededError", "CancelledError",
+    "UnauthenticatedError", "PermissionDeniedError", "from_rpc_error",
 ]

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Type
 
 import grpc
+from google.protobuf.message import DecodeError
+
+# gRPC's rich error model: googleapis-common-protos' modules when the
+# environment has them (so that one process never registers google.rpc
+# twice), else the ones generate.py makes from proto/google/rpc (same
+# package, names and field numbers, hence the same wire format).
+try:
+    from google.rpc import error_details_pb2 as _error_details_pb2
+    from google.rpc import status_pb2 as _status_pb2
+except ImportError:
+    from pactlog._rpc import error_details_pb2 as _error_details_pb2
+    from pactlog._rpc import status_pb2 as _status_pb2
+
+_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+_BAD_REQUEST_TYPE_URL = "type.googleapis.com/google.rpc.BadRequest"
+
+
+class FieldViolation(NamedTuple):
+    """One bad field of a rejected request, from the server's
+    google.rpc.BadRequest."""
+
+    # The field's path in the request, e.g. "events[1].tariff_change.rate_bps".
+    field: str
+    # What is wrong with it, with the value.
+    description: str
 
 
 class PactlogError(Exception):
@@ -12,16 +37,21 @@ class PactlogError(Exception):
 
     `code` is the `grpc.StatusCode` and `message` the server's message, which
     says what was wrong and with which value (for INVALID_ARGUMENT it lists
-    every violation as `field: problem`). Catch a subclass to handle one code,
-    or this class and look at `code`.
+    every violation as `field: problem`). `field_violations` has the same
+    violations as data, a list of `FieldViolation(field, description)` in
+    the server's order, decoded from the google.rpc.BadRequest in the call's
+    `grpc-status-details-bin` trailer; empty when the server sent none.
+    Catch a subclass to handle one code, or this class and look at `code`.
     """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
 
-    def __init__(self, message: str, code: Optional[grpc.StatusCode] = None):
+    def __init__(self, message: str, code: Optional[grpc.StatusCode] = None,
+                 field_violations: Iterable[FieldViolation] = ()):
         if code is not None:
             self.code = code
         self.message = message
+        self.field_violations: List[FieldViolation] = list(field_violations)
         super().__init__(f"{self.code.name}: {message}")
 
 
@@ -113,11 +143,38 @@ _BY_CODE: Dict[grpc.StatusCode, Type[PactlogError]] = {
 }
 
 
+def field_violations_of(trailing_metadata: Optional[Sequence]) -> List[FieldViolation]:
+    """The field violations of every google.rpc.BadRequest in the
+    `grpc-status-details-bin` entry of a call's trailing metadata; empty
+    when there is none or it cannot be decoded (the message still says
+    what was wrong)."""
+    for key, value in trailing_metadata or ():
+        if key != _STATUS_DETAILS_KEY or not isinstance(value, bytes):
+            continue
+        status = _status_pb2.Status()
+        try:
+            status.ParseFromString(value)
+            violations = []
+            for detail in status.details:
+                if detail.type_url != _BAD_REQUEST_TYPE_URL:
+                    continue
+                bad_request = _error_details_pb2.BadRequest()
+                bad_request.ParseFromString(detail.value)
+                violations += [FieldViolation(v.field, v.description)
+                               for v in bad_request.field_violations]
+            return violations
+        except DecodeError:
+            return []
+    return []
+
+
 def from_rpc_error(error: grpc.RpcError) -> PactlogError:
     """Converts a failed gRPC call into the matching PactlogError."""
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message = (error.details() if hasattr(error, "details") else None) or str(error)
+    violations = field_violations_of(
+        error.trailing_metadata() if hasattr(error, "trailing_metadata") else None)
     cls = _BY_CODE.get(code)
     if cls is None:
-        return PactlogError(message, code)
-    return cls(message)
+        return PactlogError(message, code, violations)
+    return cls(message, field_violations=violations)
