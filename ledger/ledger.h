@@ -286,10 +286,6 @@ class Ledger {
   // The log's sizes for monitoring (storage::EventLog::Stats); cheap.
   storage::StorageStats storage_stats() const;
 
-  // The whole log. Prefer the narrow reads above; this goes once services/
-  // use them.
-  const storage::EventLog& log() const { return *log_; }
-
   WriterStats writer_stats() const;
 
  private:

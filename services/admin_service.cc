@@ -53,9 +53,10 @@ absl::Status AdminService::DoVerifyChain(
         "trusted_hash: must be empty or 32 bytes (a SHA-256), not ",
         request.trusted_hash().size(), " bytes"));
   }
-  ASSIGN_OR_RETURN(ledger::ChainVerification verified,
-                   ledger_->VerifyChain(request.after_sequence(),
-                                        request.trusted_hash() /*MERGE*/));
+  ASSIGN_OR_RETURN(
+      ledger::ChainVerification verified,
+      ledger_->VerifyChain(request.after_sequence(), request.trusted_hash(),
+                           [context] { return context->IsCancelled(); }));
   response->set_verified_through(verified.verified_through);
   response->set_head_hash(verified.head_hash);
   response->set_first_broken_sequence(verified.first_broken_sequence);
@@ -135,8 +136,7 @@ absl::Status AdminService::DoBackup(const pactlog::v1::BackupRequest& request,
     running_directory_ = *directory;
   }
   const absl::Time start = absl::Now();
-  absl::StatusOr<storage::BackupInfo> info =
-      ledger_->log().CreateBackup(*directory) /*MERGE*/;
+  absl::StatusOr<storage::BackupInfo> info = ledger_->CreateBackup(*directory);
   const absl::Duration took = absl::Now() - start;
   {
     absl::MutexLock lock(&mu_);

@@ -13,22 +13,23 @@ namespace pactlog::services {
 namespace v1 = ::pactlog::v1;
 
 absl::StatusOr<uint64_t> ReadMatching(
-    const storage::EventLog& log, const EventMatcher& matcher,
+    const ledger::Ledger& ledger, const EventMatcher& matcher,
     uint64_t after_sequence, uint64_t head_sequence, int limit,
     int max_examined, google::protobuf::RepeatedPtrField<v1::Event>* out) {
   uint64_t last_examined = after_sequence;
   if (after_sequence >= head_sequence) return last_examined;
   int examined = 0;
   int matched = 0;
-  RETURN_IF_ERROR(log.Scan(after_sequence, [&](const v1::Event& event) {
-    if (event.sequence() > head_sequence) return false;
-    last_examined = event.sequence();
-    if (matcher.Matches(event)) {
-      *out->Add() = event;
-      ++matched;
-    }
-    return ++examined < max_examined && matched < limit;
-  }));
+  RETURN_IF_ERROR(
+      ledger.ScanEvents(after_sequence, [&](const v1::Event& event) {
+        if (event.sequence() > head_sequence) return false;
+        last_examined = event.sequence();
+        if (matcher.Matches(event)) {
+          *out->Add() = event;
+          ++matched;
+        }
+        return ++examined < max_examined && matched < limit;
+      }));
   return last_examined;
 }
 
@@ -44,9 +45,8 @@ absl::Status EventStreamService::DoRead(const v1::ReadRequest& request,
   EventMatcher matcher(request.filter(), ledger_);
   ASSIGN_OR_RETURN(
       uint64_t last_examined,
-      ReadMatching(ledger_->log(), matcher, request.after_sequence(), head,
-                   limit, kMaxEventsExaminedPerRead,
-                   response->mutable_events()));
+      ReadMatching(*ledger_, matcher, request.after_sequence(), head, limit,
+                   kMaxEventsExaminedPerRead, response->mutable_events()));
   response->set_last_examined_sequence(last_examined);
   response->set_head_sequence(head);
   return absl::OkStatus();

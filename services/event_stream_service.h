@@ -28,7 +28,7 @@ inline constexpr int kMaxEventsExaminedPerRead = 10000;
 // Returns the last sequence examined (after_sequence when none was).
 // Shared by Read and subscriptions.
 absl::StatusOr<uint64_t> ReadMatching(
-    const storage::EventLog& log, const EventMatcher& matcher,
+    const ledger::Ledger& ledger, const EventMatcher& matcher,
     uint64_t after_sequence, uint64_t head_sequence, int limit,
     int max_examined,
     google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);

@@ -353,7 +353,7 @@ absl::StatusOr<uint64_t> SubscriptionHub::Fill(
     absl::MutexLock lock(&mu_);
     ++storage_reads_;
   }
-  return ReadMatching(ledger_->log(), subscriber.matcher, position, head,
+  return ReadMatching(*ledger_, subscriber.matcher, position, head,
                       subscriber.max_events, options_.max_examined_per_step,
                       out);
 }
@@ -372,8 +372,8 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
   // serving this queued-once subscriber moves its position or touches
   // `next`, and nothing is in flight.
   if (s.start_recorded_before.has_value()) {
-    absl::StatusOr<uint64_t> start = storage::LastSequenceRecordedBefore(
-        ledger_->log(), ledger_->applied_sequence(), *s.start_recorded_before);
+    absl::StatusOr<uint64_t> start =
+        ledger_->LastSequenceRecordedBefore(*s.start_recorded_before);
     s.start_recorded_before.reset();
     absl::MutexLock lock(&s.mu);
     if (!start.ok()) {

@@ -378,7 +378,7 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
         snapshot_age.Set(
             static_cast<double>(applied > snapshot ? applied - snapshot : 0));
         replayed.Set(static_cast<double>(recovery.events_replayed));
-        const storage::StorageStats storage = ledger_->log().Stats();
+        const storage::StorageStats storage = ledger_->storage_stats();
         table_bytes.Set(static_cast<double>(storage.table_file_bytes));
         wal_bytes.Set(static_cast<double>(storage.wal_bytes));
         memtable_bytes.Set(static_cast<double>(storage.memtable_bytes));
