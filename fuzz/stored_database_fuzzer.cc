@@ -206,13 +206,6 @@ void ReadEverything(const pactlog::storage::EventLog& log, const Input& input) {
   }
 }
 
-class FixedClock final : public pactlog::ledger::Clock {
- public:
-  absl::Time Now() override {
-    return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());
-  }
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -248,7 +241,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReadEverything(**opened, input);
 
   // The start-up replay over the same log.
-  FixedClock clock;
+  pactlog::util::ManualClock clock(
+      absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone()));
   pactlog::ledger::LedgerOptions ledger_options;
   ledger_options.clock = &clock;
   pactlog::ledger::Ledger ledger(std::move(*opened), ledger_options);

@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "ledger/batch.h"
 #include "ledger/checkpoints.h"
-#include "ledger/clock.h"
+#include "util/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/live_state.h"
 #include "pactlog/v1/ledger.pb.h"
@@ -46,7 +46,7 @@ struct CommitContext {
   storage::EventLog* log;
   LiveState* state;
   Checkpointer* checkpointer;
-  Clock* clock;
+  util::Clock* clock;
   const LedgerOptions* options;
   const std::vector<Ledger::CommitObserver>* observers;
 };

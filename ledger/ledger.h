@@ -51,7 +51,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "domain/deal_state.h"
-#include "ledger/clock.h"
+#include "util/clock.h"
 #include "pactlog/v1/ledger.pb.h"
 #include "pactlog/v1/query.pb.h"
 #include "storage/event_log.h"
@@ -68,7 +68,7 @@ struct PendingAppend;
 struct LedgerOptions {
   // Where recorded times come from; nullptr means the system clock. Not
   // owned; must outlive the ledger.
-  Clock* clock = nullptr;
+  util::Clock* clock = nullptr;
   // Most requests the writer takes into one synced write.
   int max_batch_requests = 512;
   // Most events the writer takes into one synced write (a request is never
@@ -240,8 +240,9 @@ class Ledger {
   ApplierStats applier_stats() const;
 
   // The hash of the event at `sequence` (32 zero bytes for 0). The live
-  // head (sequence == applied_sequence()) is answered from memory, any
-  // other sequence from the log. Errors: NOT_FOUND beyond the log,
+  // head (sequence == applied_sequence()) and the ends of the last 4096
+  // committed batches (the sequences live reads answer at) are answered
+  // from memory, any other sequence from the log. Errors: NOT_FOUND beyond the log,
   // DATA_LOSS when the event has no hash.
   absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
 
@@ -299,8 +300,8 @@ class Ledger {
 
   const std::unique_ptr<storage::EventLog> log_;
   const LedgerOptions options_;
-  SystemClock system_clock_;
-  Clock* const clock_;
+  util::SystemClock system_clock_;
+  util::Clock* const clock_;
   std::vector<CommitObserver> observers_;
   const std::unique_ptr<LiveState> state_;
   const std::unique_ptr<Checkpointer> checkpointer_;

@@ -1,5 +1,6 @@
 #include "ledger/live_state.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace pactlog::ledger {
@@ -14,6 +15,8 @@ void LiveState::Reset(
                    std::make_shared<const domain::DealState>(std::move(state)));
   }
   applied_sequence_.store(head.sequence, std::memory_order_release);
+  recent_heads_.clear();
+  if (head.sequence != 0) recent_heads_.emplace_back(head.sequence, head.hash);
   head_ = std::move(head);
 }
 
@@ -44,8 +47,15 @@ AppliedHead LiveState::head() const {
 
 std::optional<std::string> LiveState::HeadHashAt(uint64_t sequence) const {
   absl::ReaderMutexLock lock(&mu_);
-  if (sequence == 0 || sequence != head_.sequence) return std::nullopt;
-  return head_.hash;
+  if (sequence == 0) return std::nullopt;
+  if (sequence == head_.sequence) return head_.hash;
+  // Heads are kept in sequence order: a binary search finds one.
+  auto it =
+      std::lower_bound(recent_heads_.begin(), recent_heads_.end(), sequence,
+                       [](const std::pair<uint64_t, std::string>& head,
+                          uint64_t wanted) { return head.first < wanted; });
+  if (it == recent_heads_.end() || it->first != sequence) return std::nullopt;
+  return it->second;
 }
 
 void LiveState::Commit(StagedDeals& staged, uint64_t event_count,
@@ -56,6 +66,8 @@ void LiveState::Commit(StagedDeals& staged, uint64_t event_count,
     deals_[deal_id] = std::move(state);
   }
   applied_sequence_.store(head.sequence, std::memory_order_release);
+  recent_heads_.emplace_back(head.sequence, head.hash);
+  if (recent_heads_.size() > kRecentHeads) recent_heads_.pop_front();
   head_ = std::move(head);
   ++stats_.batches;
   stats_.events_written += event_count;

@@ -13,12 +13,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -66,9 +68,12 @@ class LiveState {
     return applied_sequence_.load(std::memory_order_acquire);
   }
   AppliedHead head() const;
-  // The head's hash when `sequence` is the head's sequence (and not 0);
-  // nullopt for any other sequence.
+  // The hash at `sequence` when it is the head's sequence or that of one
+  // of the last kRecentHeads heads (the ends of the last committed
+  // batches, which are the sequences live queries answer at); nullopt for
+  // 0 and any other sequence.
   std::optional<std::string> HeadHashAt(uint64_t sequence) const;
+  static constexpr size_t kRecentHeads = 4096;
 
   // Makes a durable batch of `event_count` events live: every existing
   // state of `staged` replaces the deal's (moved out of `staged`) and
@@ -95,6 +100,11 @@ class LiveState {
   std::map<std::string, std::shared_ptr<const domain::DealState>, std::less<>>
       deals_ ABSL_GUARDED_BY(mu_);
   AppliedHead head_ ABSL_GUARDED_BY(mu_);
+  // (sequence, hash) of the last heads, oldest first, ending with head_:
+  // so a query that read the live state a few commits ago still finds its
+  // chain head in memory.
+  std::deque<std::pair<uint64_t, std::string>> recent_heads_
+      ABSL_GUARDED_BY(mu_);
   // head_.sequence, also readable without the lock.
   std::atomic<uint64_t> applied_sequence_{0};
   WriterStats stats_ ABSL_GUARDED_BY(mu_);

@@ -27,6 +27,16 @@ int EffectivePageSize(int page_size) {
   return page_size == 0 ? domain::kDefaultPageSize : page_size;
 }
 
+// Whether a query with `options` is answered from memory alone: the live
+// state (no as_of bound), already at or past min_sequence. Such a query
+// runs on the reaction; any other may read storage or wait, so it runs on
+// the read executor.
+bool AnswersFromMemory(const ledger::Ledger& ledger,
+                       const v1::ReadOptions& options) {
+  return ledger::AsOfBounds::FromProto(options.as_of()).unbounded() &&
+         options.min_sequence() <= ledger.applied_sequence();
+}
+
 // How long a query waits for this replica to apply options.min_sequence.
 constexpr absl::Duration kMinSequenceWait = absl::Seconds(2);
 
@@ -56,7 +66,7 @@ std::string AsOfSuffix(const ledger::AsOfBounds& bounds) {
 // Resolves the deal a query names, after checking the request's common
 // fields. `violations` holds what the caller found in its own fields.
 absl::StatusOr<DealView> ResolveDeal(const ledger::Ledger& ledger,
-                                     ledger::Clock& clock,
+                                     util::Clock& clock,
                                      const std::string& deal_id,
                                      const v1::ReadOptions& options,
                                      std::vector<FieldViolation> violations) {
@@ -213,6 +223,10 @@ absl::Status DealQueryService::DoGetTariffs(
   return absl::OkStatus();
 }
 
+Executor* DealQueryService::ExecutorFor(const v1::ReadOptions& options) const {
+  return AnswersFromMemory(*ledger_, options) ? nullptr : reads_;
+}
+
 UnaryCallSpec DealQueryService::Spec(absl::string_view method,
                                      absl::string_view deal_id) const {
   return {.guard = guard_,
@@ -225,42 +239,46 @@ UnaryCallSpec DealQueryService::Spec(absl::string_view method,
 grpc::ServerUnaryReactor* DealQueryService::GetDeal(
     grpc::CallbackServerContext* context, const v1::GetDealRequest* request,
     v1::GetDealResponse* response) {
-  return RunUnary(
-      context, Spec("DealQuery.GetDeal", request->deal_id()), reads_,
-      [this, request, response] { return DoGetDeal(*request, response); });
+  return RunUnary(context, Spec("DealQuery.GetDeal", request->deal_id()),
+                  ExecutorFor(request->options()), [this, request, response] {
+                    return DoGetDeal(*request, response);
+                  });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListDeals(
     grpc::CallbackServerContext* context, const v1::ListDealsRequest* request,
     v1::ListDealsResponse* response) {
   return RunUnary(
-      context, Spec("DealQuery.ListDeals", ""), reads_,
+      context, Spec("DealQuery.ListDeals", ""), ExecutorFor(request->options()),
       [this, request, response] { return DoListDeals(*request, response); });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetProject(
     grpc::CallbackServerContext* context, const v1::GetProjectRequest* request,
     v1::GetProjectResponse* response) {
-  return RunUnary(
-      context, Spec("DealQuery.GetProject", request->deal_id()), reads_,
-      [this, request, response] { return DoGetProject(*request, response); });
+  return RunUnary(context, Spec("DealQuery.GetProject", request->deal_id()),
+                  ExecutorFor(request->options()), [this, request, response] {
+                    return DoGetProject(*request, response);
+                  });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::ListProjects(
     grpc::CallbackServerContext* context,
     const v1::ListProjectsRequest* request,
     v1::ListProjectsResponse* response) {
-  return RunUnary(
-      context, Spec("DealQuery.ListProjects", request->deal_id()), reads_,
-      [this, request, response] { return DoListProjects(*request, response); });
+  return RunUnary(context, Spec("DealQuery.ListProjects", request->deal_id()),
+                  ExecutorFor(request->options()), [this, request, response] {
+                    return DoListProjects(*request, response);
+                  });
 }
 
 grpc::ServerUnaryReactor* DealQueryService::GetTariffs(
     grpc::CallbackServerContext* context, const v1::GetTariffsRequest* request,
     v1::GetTariffsResponse* response) {
-  return RunUnary(
-      context, Spec("DealQuery.GetTariffs", request->deal_id()), reads_,
-      [this, request, response] { return DoGetTariffs(*request, response); });
+  return RunUnary(context, Spec("DealQuery.GetTariffs", request->deal_id()),
+                  ExecutorFor(request->options()), [this, request, response] {
+                    return DoGetTariffs(*request, response);
+                  });
 }
 
 }  // namespace pactlog::services

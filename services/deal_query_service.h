@@ -1,17 +1,19 @@
 // DealQueryService: the gRPC face of the read side (pactlog.v1.DealQuery).
 // Live questions are answered from the ledger's in-memory state; "as of"
-// questions replay the deal's events from the log. Every call runs on the
-// `reads` executor, never on a gRPC reaction: a query may wait for
-// options.min_sequence and an as-of query reads storage. Thread-safe.
+// questions replay the deal's events from the log. A live question already
+// at options.min_sequence reads only memory (the live states and the chain
+// heads of the last commits) and is answered on its gRPC reaction; every
+// other call may wait for min_sequence or read storage, so it runs on the
+// `reads` executor, never on a reaction. Thread-safe.
 #ifndef PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
 #define PACTLOG_SERVICES_DEAL_QUERY_SERVICE_H_
 
-#include "ledger/clock.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "services/executor.h"
 #include "services/security/call_guard.h"
 #include "services/unary_call.h"
+#include "util/clock.h"
 
 namespace pactlog::services {
 
@@ -21,7 +23,7 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
   // which tariffs in force are evaluated when a query sets no effective
   // time. Every call passes `guard` first and needs the reader role, then
   // runs on `reads`.
-  DealQueryService(const ledger::Ledger* ledger, ledger::Clock* clock,
+  DealQueryService(const ledger::Ledger* ledger, util::Clock* clock,
                    const security::CallGuard* guard, Executor* reads)
       : ledger_(ledger), clock_(clock), guard_(guard), reads_(reads) {}
 
@@ -48,6 +50,8 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
 
  private:
   UnaryCallSpec Spec(absl::string_view method, absl::string_view deal_id) const;
+  // Where a query with `options` runs: nullptr (its reaction) or reads_.
+  Executor* ExecutorFor(const pactlog::v1::ReadOptions& options) const;
   absl::Status DoGetDeal(const pactlog::v1::GetDealRequest& request,
                          pactlog::v1::GetDealResponse* response);
   absl::Status DoListDeals(const pactlog::v1::ListDealsRequest& request,
@@ -60,7 +64,7 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
                             pactlog::v1::GetTariffsResponse* response);
 
   const ledger::Ledger* const ledger_;
-  ledger::Clock* const clock_;
+  util::Clock* const clock_;
   const security::CallGuard* const guard_;
   Executor* const reads_;
 };

@@ -52,7 +52,7 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   }
   std::unique_ptr<PactlogServer> server(new PactlogServer());
   ASSIGN_OR_RETURN(server->guard_, security::CallGuard::Create(options.guard));
-  ledger::Clock* clock =
+  util::Clock* clock =
       options.clock != nullptr ? options.clock : &server->system_clock_;
 
   std::unique_ptr<storage::RecordLog> record;

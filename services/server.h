@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/limits.h"
-#include "ledger/clock.h"
+#include "util/clock.h"
 #include "ledger/ledger.h"
 #include "services/admin_service.h"
 #include "services/deal_ledger_service.h"
@@ -53,7 +53,7 @@ struct ServerOptions {
   // connection to the log of record). May be empty.
   std::function<void(std::string_view)> warn;
   // Source of recorded times; nullptr for the system clock. Not owned.
-  ledger::Clock* clock = nullptr;
+  util::Clock* clock = nullptr;
   // Opens the local event log in `directory`, synced on every append when
   // `sync` (false only for a projection of a log of record, which is
   // rebuilt from the record after a crash). Empty for the RocksDB log
@@ -138,7 +138,7 @@ class PactlogServer {
  private:
   PactlogServer() = default;
 
-  ledger::SystemClock system_clock_;
+  util::SystemClock system_clock_;
   // Before everything that serves calls: calls hold subscription slots of
   // the guard until they are done.
   std::unique_ptr<security::CallGuard> guard_;

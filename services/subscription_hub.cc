@@ -77,9 +77,8 @@ struct SubscriptionHub::Subscriber {
   bool queued = false;
   // Owned by the one worker serving the subscriber (it is queued at most
   // once): the recorded time the stream starts before, until a worker has
-  // found its sequence; and the next message while it is being filled.
+  // found its sequence.
   std::optional<absl::Time> start_recorded_before;
-  v1::SubscribeResponse next;
 
   absl::Mutex mu;
   Reactor* reactor ABSL_GUARDED_BY(mu) = nullptr;  // null once done
@@ -90,8 +89,11 @@ struct SubscriptionHub::Subscriber {
   bool in_flight ABSL_GUARDED_BY(mu) = false;
   uint64_t position ABSL_GUARDED_BY(mu);
   bool caught_up_sent ABSL_GUARDED_BY(mu) = false;
-  // The one message in flight; untouched until OnWriteDone.
-  v1::SubscribeResponse message ABSL_GUARDED_BY(mu);
+  // The next message: filled by the worker serving the subscriber while
+  // nothing is in flight (without `mu`: only that worker touches it then),
+  // then owned by gRPC from StartWrite until OnWriteDone. One message per
+  // subscriber, reused, so its allocations are too.
+  v1::SubscribeResponse message;
   // Bytes of `message` while in flight, readable without `mu`.
   std::atomic<int64_t> held_bytes{0};
   // A copy of `position` readable without `mu`, for the lag in stats().
@@ -369,8 +371,8 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
   }
   // From here to the write, storage is read without s.mu, which the
   // stream's reactions (OnCancel, OnWriteDone) take: only the worker
-  // serving this queued-once subscriber moves its position or touches
-  // `next`, and nothing is in flight.
+  // serving this queued-once subscriber moves its position or fills its
+  // message, and nothing is in flight.
   if (s.start_recorded_before.has_value()) {
     absl::StatusOr<uint64_t> start =
         ledger_->LastSequenceRecordedBefore(*s.start_recorded_before);
@@ -387,10 +389,10 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
   const bool heartbeat_due =
       s.heartbeat_due_ns.load(std::memory_order_relaxed) <=
       absl::ToUnixNanos(absl::Now());
-  v1::SubscribeResponse& next = s.next;
-  next.Clear();
+  v1::SubscribeResponse& message = s.message;
+  message.Clear();
   if (position < head) {
-    v1::EventBatch* batch = next.mutable_events();
+    v1::EventBatch* batch = message.mutable_events();
     absl::StatusOr<uint64_t> last =
         Fill(s, position, head, batch->mutable_events());
     if (!last.ok()) {
@@ -400,28 +402,28 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
     }
     position = *last;
     batch->set_last_examined_sequence(position);
-    if (batch->events_size() == 0) next.Clear();
+    if (batch->events_size() == 0) message.Clear();
   }
   bool marks_caught_up = false;
-  if (!next.has_events()) {
+  if (!message.has_events()) {
     if (position >= head && !caught_up_sent) {
-      next.mutable_caught_up()->set_sequence(position);
+      message.mutable_caught_up()->set_sequence(position);
       marks_caught_up = true;
     } else if (heartbeat_due) {
-      next.mutable_progress()->set_last_examined_sequence(position);
-      next.mutable_progress()->set_head_sequence(head);
+      message.mutable_progress()->set_last_examined_sequence(position);
+      message.mutable_progress()->set_head_sequence(head);
     }
   }
   absl::MutexLock lock(&s.mu);
   s.position = position;
   s.examined.store(position, std::memory_order_relaxed);
-  if (!next.has_events() && !next.has_caught_up() && !next.has_progress()) {
+  if (!message.has_events() && !message.has_caught_up() &&
+      !message.has_progress()) {
     // Nothing to say: let other streams go before scanning on, or park.
     return position < head ? Step::kRequeue : Step::kPark;
   }
   if (s.finished || s.reactor == nullptr) return Step::kNone;
   if (marks_caught_up) s.caught_up_sent = true;
-  s.message.Swap(&next);
   s.in_flight = true;
   s.held_bytes.store(static_cast<int64_t>(s.message.SpaceUsedLong()),
                      std::memory_order_relaxed);

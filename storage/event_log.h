@@ -41,11 +41,31 @@ using EventVisitor = std::function<bool(const pactlog::v1::Event&)>;
 
 // How much room the log takes, for monitoring. Fields an implementation
 // cannot tell are 0.
+// Sizes of a log for monitoring, in terms every engine has: bytes on disk
+// and bytes buffered in memory, each broken down into the engine's own
+// parts by name (the RocksDB log: "table_files" and "wal" on disk,
+// "memtables" in memory; see storage/rocksdb_event_log.h). Metrics export
+// each part as pactlog_storage_bytes{medium, part}.
 struct StorageStats {
-  uint64_t table_file_bytes = 0;  // sorted table files on disk
-  uint64_t wal_bytes = 0;         // write-ahead-log files on disk
-  uint64_t memtable_bytes = 0;    // in memory, not yet in table files
-  uint64_t live_data_bytes = 0;   // the engine's estimate of live data
+  struct Part {
+    std::string name;
+    uint64_t bytes = 0;
+  };
+  std::vector<Part> on_disk;
+  std::vector<Part> in_memory;
+  // The engine's estimate of the live data (what compaction would keep);
+  // 0 when it has none.
+  uint64_t live_data_bytes = 0;
+
+  uint64_t disk_bytes() const { return Sum(on_disk); }
+  uint64_t memory_bytes() const { return Sum(in_memory); }
+
+ private:
+  static uint64_t Sum(const std::vector<Part>& parts) {
+    uint64_t total = 0;
+    for (const Part& part : parts) total += part.bytes;
+    return total;
+  }
 };
 
 // A copy of the log written by EventLog::CreateBackup.

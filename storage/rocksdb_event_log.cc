@@ -890,28 +890,33 @@ absl::StatusOr<std::optional<EventIdEntry>> RocksDbEventLog::FindEventId(
 StorageStats RocksDbEventLog::Stats() const {
   absl::ReaderMutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return {};
-  StorageStats stats;
+  uint64_t table_files = 0, memtables = 0, live_data = 0;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     uint64_t value = 0;
     if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize,
                             &value)) {
-      stats.table_file_bytes += value;
+      table_files += value;
     }
     if (db_->GetIntProperty(
             handle, rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
-      stats.memtable_bytes += value;
+      memtables += value;
     }
     if (db_->GetIntProperty(
             handle, rocksdb::DB::Properties::kEstimateLiveDataSize, &value)) {
-      stats.live_data_bytes += value;
+      live_data += value;
     }
   }
+  uint64_t wal = 0;
   rocksdb::VectorLogPtr wal_files;
   if (db_->GetSortedWalFiles(wal_files).ok()) {
     for (const std::unique_ptr<rocksdb::LogFile>& file : wal_files) {
-      stats.wal_bytes += file->SizeFileBytes();
+      wal += file->SizeFileBytes();
     }
   }
+  StorageStats stats;
+  stats.on_disk = {{kTableFilesPart, table_files}, {kWalPart, wal}};
+  stats.in_memory = {{kMemtablesPart, memtables}};
+  stats.live_data_bytes = live_data;
   return stats;
 }
 

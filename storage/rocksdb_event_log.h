@@ -17,6 +17,12 @@ class Env;
 
 namespace pactlog::storage {
 
+// The parts of its size the RocksDB log reports in StorageStats: sorted
+// table files and write-ahead-log files on disk, memtables in memory.
+inline constexpr char kTableFilesPart[] = "table_files";
+inline constexpr char kWalPart[] = "wal";
+inline constexpr char kMemtablesPart[] = "memtables";
+
 struct RocksDbOptions {
   // Directory of the database; created when missing.
   std::string path;

@@ -273,26 +273,16 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
           .AddGauge("pactlog_log_last_sequence",
                     "The last sequence of the log applied to the live state.")
           .WithLabels({});
-  Gauge& table_bytes =
-      registry_
-          .AddGauge("pactlog_storage_table_file_bytes",
-                    "Bytes of the log's sorted table files on disk.")
-          .WithLabels({});
-  Gauge& wal_bytes =
-      registry_
-          .AddGauge("pactlog_storage_wal_bytes",
-                    "Bytes of the log's write-ahead-log files on disk.")
-          .WithLabels({});
-  Gauge& memtable_bytes =
-      registry_
-          .AddGauge("pactlog_storage_memtable_bytes",
-                    "Bytes of the log held in memory tables, not yet in "
-                    "table files.")
-          .WithLabels({});
+  Family<Gauge>& storage_bytes = registry_.AddGauge(
+      "pactlog_storage_bytes",
+      "Bytes of the log by medium (disk, memory) and by the engine's own "
+      "parts (RocksDB: table_files, wal, memtables).",
+      {"medium", "part"});
   Gauge& live_bytes =
       registry_
           .AddGauge("pactlog_storage_live_data_bytes",
-                    "RocksDB's estimate of the log's live data.")
+                    "The storage engine's estimate of the log's live data "
+                    "(0 when it has none).")
           .WithLabels({});
   Gauge& subscribers = registry_
                            .AddGauge("pactlog_subscribers",
@@ -353,43 +343,48 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
           .WithLabels({});
   AddProcessMetrics(registry_);
 
-  registry_.AddCollectHook(
-      [=, this, &writer_requests, &ready, &last_sequence, &table_bytes,
-       &wal_bytes, &memtable_bytes, &live_bytes, &subscribers, &max_lag,
-       &total_lag, &held_bytes, &storage_reads, &snapshot_checkpoints,
-       &snapshot_failures, &snapshot_sequence, &snapshot_age, &replayed] {
-        const bool is_ready = ledger_->ready();
-        ready.Set(is_ready ? 1 : 0);
-        const uint64_t applied = ledger_->applied_sequence();
-        last_sequence.Set(static_cast<double>(applied));
-        const ledger::WriterStats writer = ledger_->writer_stats();
-        // Recover() writes the recovery stats before it turns the ledger ready;
-        // reading them earlier would race with it.
-        const ledger::RecoveryStats recovery =
-            is_ready ? ledger_->recovery_stats() : ledger::RecoveryStats{};
-        writer_requests.Set(static_cast<double>(writer.requests));
-        snapshot_checkpoints.Set(static_cast<double>(writer.checkpoints));
-        snapshot_failures.Set(static_cast<double>(writer.checkpoint_failures));
-        // Until the writer makes its first checkpoint, the last one is the one
-        // start-up loaded.
-        const uint64_t snapshot = std::max(writer.last_checkpoint_sequence,
-                                           recovery.checkpoint_sequence);
-        snapshot_sequence.Set(static_cast<double>(snapshot));
-        snapshot_age.Set(
-            static_cast<double>(applied > snapshot ? applied - snapshot : 0));
-        replayed.Set(static_cast<double>(recovery.events_replayed));
-        const storage::StorageStats storage = ledger_->storage_stats();
-        table_bytes.Set(static_cast<double>(storage.table_file_bytes));
-        wal_bytes.Set(static_cast<double>(storage.wal_bytes));
-        memtable_bytes.Set(static_cast<double>(storage.memtable_bytes));
-        live_bytes.Set(static_cast<double>(storage.live_data_bytes));
-        const services::SubscriptionHubStats hub = hub_->stats();
-        subscribers.Set(hub.subscribers);
-        max_lag.Set(static_cast<double>(hub.max_lag_events));
-        total_lag.Set(static_cast<double>(hub.total_lag_events));
-        held_bytes.Set(static_cast<double>(hub.held_message_bytes));
-        storage_reads.Set(static_cast<double>(hub.storage_reads));
-      });
+  registry_.AddCollectHook([=, this, &writer_requests, &ready, &last_sequence,
+                            &storage_bytes, &live_bytes, &subscribers, &max_lag,
+                            &total_lag, &held_bytes, &storage_reads,
+                            &snapshot_checkpoints, &snapshot_failures,
+                            &snapshot_sequence, &snapshot_age, &replayed] {
+    const bool is_ready = ledger_->ready();
+    ready.Set(is_ready ? 1 : 0);
+    const uint64_t applied = ledger_->applied_sequence();
+    last_sequence.Set(static_cast<double>(applied));
+    const ledger::WriterStats writer = ledger_->writer_stats();
+    // Recover() writes the recovery stats before it turns the ledger ready;
+    // reading them earlier would race with it.
+    const ledger::RecoveryStats recovery =
+        is_ready ? ledger_->recovery_stats() : ledger::RecoveryStats{};
+    writer_requests.Set(static_cast<double>(writer.requests));
+    snapshot_checkpoints.Set(static_cast<double>(writer.checkpoints));
+    snapshot_failures.Set(static_cast<double>(writer.checkpoint_failures));
+    // Until the writer makes its first checkpoint, the last one is the one
+    // start-up loaded.
+    const uint64_t snapshot =
+        std::max(writer.last_checkpoint_sequence, recovery.checkpoint_sequence);
+    snapshot_sequence.Set(static_cast<double>(snapshot));
+    snapshot_age.Set(
+        static_cast<double>(applied > snapshot ? applied - snapshot : 0));
+    replayed.Set(static_cast<double>(recovery.events_replayed));
+    const storage::StorageStats storage = ledger_->storage_stats();
+    for (const auto& part : storage.on_disk) {
+      storage_bytes.WithLabels({"disk", part.name})
+          .Set(static_cast<double>(part.bytes));
+    }
+    for (const auto& part : storage.in_memory) {
+      storage_bytes.WithLabels({"memory", part.name})
+          .Set(static_cast<double>(part.bytes));
+    }
+    live_bytes.Set(static_cast<double>(storage.live_data_bytes));
+    const services::SubscriptionHubStats hub = hub_->stats();
+    subscribers.Set(hub.subscribers);
+    max_lag.Set(static_cast<double>(hub.max_lag_events));
+    total_lag.Set(static_cast<double>(hub.total_lag_events));
+    held_bytes.Set(static_cast<double>(hub.held_message_bytes));
+    storage_reads.Set(static_cast<double>(hub.storage_reads));
+  });
 }
 
 ServerMetrics::~ServerMetrics() = default;

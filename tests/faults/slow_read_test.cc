@@ -2,7 +2,7 @@
 // wait at a gate (tests/faults/gated_event_log.h), the calls that read
 // storage (as-of queries, Read, a subscription starting from a recorded
 // time) wait on the server's executors and hub workers, never on gRPC's
-// threads, so appends, live subscriptions and health go on; once the read
+// threads, so appends, live queries and live subscriptions go on; once the read
 // executor is full, further reads are refused UNAVAILABLE at once rather
 // than queued without bound; and when the gate opens every waiting call is
 // answered.
@@ -122,6 +122,17 @@ TEST_F(SlowReadTest, AppendsGoOnAndAFullReadExecutorRefusesAtOnce) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(refused.error_message(), HasSubstr("overloaded"));
   EXPECT_THAT(refused.error_message(), HasSubstr("\"reads\""));
+
+  // A live query reads only memory: it is answered on its reaction,
+  // with neither storage nor the full executor.
+  v1::GetDealRequest live;
+  live.set_deal_id("us-japan");
+  v1::GetDealResponse live_response;
+  grpc::Status answered =
+      server_->query().GetDeal(Context().get(), live, &live_response);
+  ASSERT_TRUE(answered.ok()) << answered.error_message();
+  EXPECT_EQ(live_response.deal().version(), 2u);
+  EXPECT_EQ(live_response.chain_head().size(), 32u);
 
   // Appends need no read executor: they are acknowledged meanwhile.
   clock_.Advance(absl::Hours(1));

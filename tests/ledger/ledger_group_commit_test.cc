@@ -225,8 +225,8 @@ TEST_F(LedgerGroupCommitTest, StorageReadsForwardToTheLog) {
   ASSERT_TRUE(backup.ok()) << backup.status();
   EXPECT_EQ(backup->sequence, 2u);
   EXPECT_EQ(log_->last_backup_directory(), "/backups/one");
-  EXPECT_EQ(ledger_->storage_stats().memtable_bytes,
-            log_->Stats().memtable_bytes);
+  EXPECT_EQ(ledger_->storage_stats().memory_bytes(),
+            log_->Stats().memory_bytes());
 }
 
 }  // namespace

@@ -7,16 +7,6 @@ namespace pactlog::testing {
 
 namespace v1 = ::pactlog::v1;
 
-absl::Time ManualClock::Now() {
-  absl::MutexLock lock(&mu_);
-  return now_;
-}
-
-void ManualClock::Advance(absl::Duration by) {
-  absl::MutexLock lock(&mu_);
-  now_ += by;
-}
-
 absl::Time DealDate() { return Date(2025, 9, 4); }
 
 namespace {

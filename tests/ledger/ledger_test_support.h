@@ -9,23 +9,13 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "ledger/clock.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/ledger.pb.h"
+#include "util/clock.h"
 
 namespace pactlog::testing {
 
-// A clock that moves only when told.
-class ManualClock final : public ledger::Clock {
- public:
-  explicit ManualClock(absl::Time start) : now_(start) {}
-  absl::Time Now() override;
-  void Advance(absl::Duration by);
-
- private:
-  absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
-};
+using ::pactlog::util::ManualClock;
 
 // When the test deals take effect.
 absl::Time DealDate();

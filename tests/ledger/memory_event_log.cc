@@ -189,7 +189,9 @@ MemoryEventLog::FindEventId(std::string_view event_id) const {
 
 storage::StorageStats MemoryEventLog::Stats() const {
   absl::MutexLock lock(&data_->mu);
-  return storage::StorageStats{.memtable_bytes = data_->events.size()};
+  storage::StorageStats stats;
+  stats.in_memory = {{"events", data_->events.size()}};
+  return stats;
 }
 
 absl::StatusOr<storage::BackupInfo> MemoryEventLog::CreateBackup(

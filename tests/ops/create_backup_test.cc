@@ -113,16 +113,27 @@ TEST(StorageStatsTest, SizesFollowWritesAndFlushes) {
   TempDir dir;
   auto log = Open(dir.path() + "/log");
   ASSERT_NE(log, nullptr);
+  auto part = [](const std::vector<StorageStats::Part>& parts,
+                 const std::string& name) -> uint64_t {
+    for (const StorageStats::Part& p : parts) {
+      if (p.name == name) return p.bytes;
+    }
+    ADD_FAILURE() << "no part " << name;
+    return 0;
+  };
   const StorageStats empty = log->Stats();
-  EXPECT_EQ(empty.table_file_bytes, 0u);
+  EXPECT_EQ(part(empty.on_disk, kTableFilesPart), 0u);
   AppendEvents(*log, 200);
   const StorageStats written = log->Stats();
-  EXPECT_GT(written.wal_bytes, empty.wal_bytes);
-  EXPECT_GT(written.memtable_bytes, 0u);
+  EXPECT_GT(part(written.on_disk, kWalPart), part(empty.on_disk, kWalPart));
+  EXPECT_GT(part(written.in_memory, kMemtablesPart), 0u);
+  EXPECT_EQ(written.memory_bytes(), part(written.in_memory, kMemtablesPart));
   // A backup flushes the memtables into table files.
   ASSERT_TRUE(log->CreateBackup(dir.path() + "/copy").ok());
   const StorageStats flushed = log->Stats();
-  EXPECT_GT(flushed.table_file_bytes, 0u);
+  EXPECT_GT(part(flushed.on_disk, kTableFilesPart), 0u);
+  EXPECT_EQ(flushed.disk_bytes(), part(flushed.on_disk, kTableFilesPart) +
+                                      part(flushed.on_disk, kWalPart));
   EXPECT_GT(flushed.live_data_bytes, 0u);
 }
 

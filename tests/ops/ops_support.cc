@@ -94,7 +94,7 @@ bool PollUntil(const std::function<bool()>& condition,
 }
 
 std::unique_ptr<OpsServer> OpsServer::Start(const std::string& data_dir,
-                                            ledger::Clock* clock,
+                                            util::Clock* clock,
                                             std::string backup_root,
                                             bool recover) {
   services::ServerOptions options;

@@ -47,7 +47,7 @@ class OpsServer {
   // Starts over `data_dir` with metrics on 127.0.0.1:0 and replays the log
   // unless `recover` is false. ADD_FAILURE and nullptr on error.
   static std::unique_ptr<OpsServer> Start(const std::string& data_dir,
-                                          ledger::Clock* clock,
+                                          util::Clock* clock,
                                           std::string backup_root = "",
                                           bool recover = true);
   ~OpsServer();

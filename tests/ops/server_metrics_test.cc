@@ -101,8 +101,12 @@ TEST_F(ServerMetricsTest, AppendsAreCountedByKindResultAndCode) {
   EXPECT_EQ(Value(scrape, "pactlog_writer_requests_total"), 4);
   EXPECT_EQ(Value(scrape, "pactlog_log_last_sequence"), 4);
   EXPECT_GT(Value(scrape, "pactlog_last_commit_timestamp_seconds"), 1.7e9);
-  EXPECT_GT(Value(scrape, "pactlog_storage_wal_bytes"), 0);
-  EXPECT_GT(Value(scrape, "pactlog_storage_memtable_bytes"), 0);
+  EXPECT_GT(
+      Value(scrape, "pactlog_storage_bytes{medium=\"disk\",part=\"wal\"}"), 0);
+  EXPECT_GT(
+      Value(scrape,
+            "pactlog_storage_bytes{medium=\"memory\",part=\"memtables\"}"),
+      0);
   EXPECT_EQ(Value(scrape, "pactlog_ready"), 1);
   EXPECT_GT(Value(scrape, "process_resident_memory_bytes"), 0);
   EXPECT_GT(Value(scrape, "process_open_fds"), 0);

@@ -128,7 +128,7 @@ std::vector<std::string> CapturedLog::Lines() {
 }
 
 std::unique_ptr<SecureServer> SecureServer::Start(
-    services::ServerOptions options, ledger::Clock* clock) {
+    services::ServerOptions options, util::Clock* clock) {
   auto secure = std::unique_ptr<SecureServer>(new SecureServer());
   options.listen_address = "127.0.0.1:0";
   options.data_dir = secure->dir_.path();

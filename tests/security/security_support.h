@@ -118,7 +118,7 @@ class CapturedLog {
 class SecureServer {
  public:
   static std::unique_ptr<SecureServer> Start(services::ServerOptions options,
-                                             ledger::Clock* clock);
+                                             util::Clock* clock);
   ~SecureServer();
 
   services::PactlogServer& server() { return *server_; }

@@ -26,7 +26,7 @@ TempDir::~TempDir() {
 }
 
 std::unique_ptr<TestServer> TestServer::Start(
-    const std::string& data_dir, ledger::Clock* clock,
+    const std::string& data_dir, util::Clock* clock,
     services::SubscriptionHubOptions subscriptions) {
   services::ServerOptions options;
   options.data_dir = data_dir;

@@ -12,37 +12,17 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "ledger/clock.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "services/server.h"
+#include "util/clock.h"
 
 namespace pactlog::testing {
 
 namespace v1 = ::pactlog::v1;
 
-// A clock that moves only when told to.
-class ManualClock final : public ledger::Clock {
- public:
-  explicit ManualClock(absl::Time start) : now_(start) {}
-  absl::Time Now() override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-  void Set(absl::Time t) {
-    absl::MutexLock lock(&mu_);
-    now_ = t;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_);
-};
+using ::pactlog::util::ManualClock;
 
 // A fresh directory, removed with everything in it on destruction.
 class TempDir {
@@ -61,7 +41,7 @@ class TestServer {
   // Starts a server on 127.0.0.1:0 over `data_dir` and waits for replay.
   // Fails the calling test (ADD_FAILURE) and returns nullptr on error.
   static std::unique_ptr<TestServer> Start(
-      const std::string& data_dir, ledger::Clock* clock,
+      const std::string& data_dir, util::Clock* clock,
       services::SubscriptionHubOptions subscriptions = {});
   // The same with every server option given. An empty or default listen
   // address becomes 127.0.0.1:0: tests never take the well-known port.
