@@ -113,6 +113,23 @@ class RocksDbEventLog final : public EventLog {
   // in the same write.
   absl::Status Write(absl::Span<const pactlog::v1::Event> events,
                      const uint64_t* source_position);
+  // After a failed write: makes RocksDB take writes again (Resume, else
+  // Reopen) and undoes that write. `last` is the last sequence before it.
+  // UNAVAILABLE while the storage cannot recover yet; INTERNAL if the log
+  // no longer ends at `last`.
+  absl::Status RecoverFromFailedWrite(uint64_t last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Adds `events`, the next ones after `last`, to `batch` with their index
+  // entries. INTERNAL for an event the log must not store (a sequence out
+  // of order, an unindexable deal id, an empty event id).
+  absl::Status BatchEvents(absl::Span<const pactlog::v1::Event> events,
+                           uint64_t last, rocksdb::WriteBatch* batch) const;
+  // Sets failed_batch_undo_ to delete every key that writing `events` after
+  // `last` may have stored, and to put back `previous_position`.
+  void RememberFailedWrite(absl::Span<const pactlog::v1::Event> events,
+                           uint64_t last,
+                           std::optional<uint64_t> previous_position)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
 
   // The latest snapshot of `deal_id` at or before `max_sequence`, using
   // `it` (an iterator over `snapshots_`).

@@ -60,40 +60,79 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
                                     const uint64_t* source_position) {
   absl::MutexLock lock(&append_mu_);
   const uint64_t last = last_sequence_.load(std::memory_order_relaxed);
-  // Errors RocksDB deems fatal (a failed write-ahead log write or sync)
-  // need the database closed and opened again; Reopen does that in place.
   if (write_failed_) {
-    rocksdb::Status resumed;
-    {
-      absl::ReaderMutexLock lock(&db_mu_);
-      resumed =
-          db_ != nullptr ? db_->Resume() : rocksdb::Status::IOError("not open");
-    }
-    absl::Status recovered;
-    if (resumed.ok()) {
-      rocksdb::WriteOptions sync_write;
-      sync_write.sync = true;
-      absl::ReaderMutexLock lock(&db_mu_);
-      recovered = FromRocksDb(db_->Write(sync_write, &failed_batch_undo_),
-                              "undoing the failed write");
-    } else {
-      recovered = Reopen();
-    }
-    if (!recovered.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "the event log at ", path_,
-          " refuses writes after a storage error and cannot recover yet (",
-          recovered.message(), "); nothing was recorded, retry"));
-    }
-    write_failed_ = false;
-    failed_batch_undo_.Clear();
-    if (LastSequence() != last) {
-      return absl::InternalError(absl::StrCat(
-          "after recovering from a storage error the event log at ", path_,
-          " ends at sequence ", LastSequence(), ", not ", last));
-    }
+    RETURN_IF_ERROR(RecoverFromFailedWrite(last));
   }
   rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(BatchEvents(events, last, &batch));
+  // What undoes this write's source position if the write fails.
+  std::optional<uint64_t> previous_position;
+  if (source_position != nullptr) {
+    if (!source_position_.has_value()) {
+      ASSIGN_OR_RETURN(source_position_, SourcePosition());
+    }
+    previous_position = source_position_;
+    RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourcePositionKey),
+                                          EncodeUint64(*source_position)),
+                                "batching the source position"));
+  }
+  const uint64_t new_last = last + events.size();
+  rocksdb::Status written;
+  {
+    absl::ReaderMutexLock lock(&db_mu_);
+    written = db_->Write(write_options_, &batch);
+  }
+  if (!written.ok()) {
+    // RocksDB stops writing after such an error; the next Append resumes.
+    write_failed_ = true;
+    RememberFailedWrite(events, last, previous_position);
+    return FromRocksDb(
+        written, absl::StrCat("appending events at sequences ", last + 1, "..",
+                              new_last, " to the event log at ", path_));
+  }
+  last_sequence_.store(new_last, std::memory_order_release);
+  if (source_position != nullptr) source_position_ = *source_position;
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbEventLog::RecoverFromFailedWrite(uint64_t last) {
+  // Errors RocksDB deems fatal (a failed write-ahead log write or sync)
+  // need the database closed and opened again; Reopen does that in place.
+  rocksdb::Status resumed;
+  {
+    absl::ReaderMutexLock lock(&db_mu_);
+    resumed =
+        db_ != nullptr ? db_->Resume() : rocksdb::Status::IOError("not open");
+  }
+  absl::Status recovered;
+  if (resumed.ok()) {
+    rocksdb::WriteOptions sync_write;
+    sync_write.sync = true;
+    absl::ReaderMutexLock lock(&db_mu_);
+    recovered = FromRocksDb(db_->Write(sync_write, &failed_batch_undo_),
+                            "undoing the failed write");
+  } else {
+    recovered = Reopen();
+  }
+  if (!recovered.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "the event log at ", path_,
+        " refuses writes after a storage error and cannot recover yet (",
+        recovered.message(), "); nothing was recorded, retry"));
+  }
+  write_failed_ = false;
+  failed_batch_undo_.Clear();
+  if (LastSequence() != last) {
+    return absl::InternalError(absl::StrCat(
+        "after recovering from a storage error the event log at ", path_,
+        " ends at sequence ", LastSequence(), ", not ", last));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbEventLog::BatchEvents(absl::Span<const Event> events,
+                                          uint64_t last,
+                                          rocksdb::WriteBatch* batch) const {
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& event = events[i];
     const uint64_t expected = last + 1 + i;
@@ -118,61 +157,40 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
         absl::StrCat("batching event at sequence ", expected);
     ASSIGN_OR_RETURN(const std::string value, EncodeEventValue(event));
     RETURN_IF_ERROR(
-        FromRocksDb(batch.Put(events_, sequence_key, value), doing));
+        FromRocksDb(batch->Put(events_, sequence_key, value), doing));
     RETURN_IF_ERROR(FromRocksDb(
-        batch.Put(deal_index_,
-                  DealIndexKey(event.deal_id(), event.deal_version()),
-                  sequence_key),
+        batch->Put(deal_index_,
+                   DealIndexKey(event.deal_id(), event.deal_version()),
+                   sequence_key),
         doing));
     RETURN_IF_ERROR(FromRocksDb(
-        batch.Put(event_ids_, event.data().event_id(), sequence_key), doing));
+        batch->Put(event_ids_, event.data().event_id(), sequence_key), doing));
   }
-  // What undoes this write's source position if the write fails.
-  std::optional<uint64_t> previous_position;
-  if (source_position != nullptr) {
-    if (!source_position_.has_value()) {
-      ASSIGN_OR_RETURN(source_position_, SourcePosition());
-    }
-    previous_position = source_position_;
-    RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourcePositionKey),
-                                          EncodeUint64(*source_position)),
-                                "batching the source position"));
-  }
-  const uint64_t new_last = last + events.size();
-  rocksdb::Status written;
-  {
-    absl::ReaderMutexLock lock(&db_mu_);
-    written = db_->Write(write_options_, &batch);
-  }
-  if (!written.ok()) {
-    // RocksDB stops writing after such an error; the next Append resumes.
-    // Whether the record reached the write-ahead log is unknown, so its
-    // keys are deleted on recovery.
-    write_failed_ = true;
-    failed_batch_undo_.Clear();
-    for (size_t i = 0; i < events.size(); ++i) {
-      const std::string sequence_key = EncodeUint64(last + 1 + i);
-      failed_batch_undo_.Delete(events_, sequence_key).PermitUncheckedError();
-      failed_batch_undo_
-          .Delete(deal_index_,
-                  DealIndexKey(events[i].deal_id(), events[i].deal_version()))
-          .PermitUncheckedError();
-      failed_batch_undo_.Delete(event_ids_, events[i].data().event_id())
-          .PermitUncheckedError();
-    }
-    if (previous_position.has_value()) {
-      failed_batch_undo_
-          .Put(meta_, ToSlice(kSourcePositionKey),
-               EncodeUint64(*previous_position))
-          .PermitUncheckedError();
-    }
-    return FromRocksDb(
-        written, absl::StrCat("appending events at sequences ", last + 1, "..",
-                              new_last, " to the event log at ", path_));
-  }
-  last_sequence_.store(new_last, std::memory_order_release);
-  if (source_position != nullptr) source_position_ = *source_position;
   return absl::OkStatus();
+}
+
+void RocksDbEventLog::RememberFailedWrite(
+    absl::Span<const Event> events, uint64_t last,
+    std::optional<uint64_t> previous_position) {
+  // Whether the record reached the write-ahead log is unknown, so its keys
+  // are deleted on recovery.
+  failed_batch_undo_.Clear();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const std::string sequence_key = EncodeUint64(last + 1 + i);
+    failed_batch_undo_.Delete(events_, sequence_key).PermitUncheckedError();
+    failed_batch_undo_
+        .Delete(deal_index_,
+                DealIndexKey(events[i].deal_id(), events[i].deal_version()))
+        .PermitUncheckedError();
+    failed_batch_undo_.Delete(event_ids_, events[i].data().event_id())
+        .PermitUncheckedError();
+  }
+  if (previous_position.has_value()) {
+    failed_batch_undo_
+        .Put(meta_, ToSlice(kSourcePositionKey),
+             EncodeUint64(*previous_position))
+        .PermitUncheckedError();
+  }
 }
 
 }  // namespace pactlog::storage::internal
