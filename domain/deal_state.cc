@@ -1,27 +1,32 @@
+// DealState (domain/deal_state.h): the fold of events into a deal's state
+// (Apply) and the rules an event must keep to be appended (CheckRules).
+// Rendering the state to pactlog.v1 messages is in deal_state_proto.cc,
+// snapshots in deal_state_snapshot.cc.
 #include "domain/deal_state.h"
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <map>
-#include <optional>
-#include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "domain/deal_state_internal.h"
 #include "util/status_macros.h"
 
 namespace pactlog::domain {
 namespace {
 
+using ::pactlog::domain::internal::AddAmounts;
+using ::pactlog::domain::internal::Quote;
+using ::pactlog::domain::internal::SaturatingAdd;
 using ::pactlog::v1::Event;
 using ::pactlog::v1::EventData;
 using ::pactlog::v1::Money;
-
-constexpr std::string_view kAllGoods = "all-goods";
 
 // The range google.protobuf.Timestamp defines as valid; ToProtoTime clamps
 // to it so that absl::InfiniteFuture() and friends stay representable.
@@ -39,29 +44,9 @@ absl::string_view AsAbsl(std::string_view value) {
   return absl::string_view(value.data(), value.size());
 }
 
-std::string Quote(std::string_view value) {
-  return absl::StrCat("\"", AsAbsl(value), "\"");
-}
-
 absl::Status RuleBroken(std::string_view rule, std::string_view details) {
   return absl::FailedPreconditionError(
       absl::StrCat("rule ", AsAbsl(rule), ": ", AsAbsl(details)));
-}
-
-// Apply() takes any event without failing, so its sums saturate instead of
-// overflowing; the sums of a log that passed CheckRules never saturate.
-int64_t SaturatingAdd(int64_t a, int64_t b) {
-  int64_t sum;
-  if (!__builtin_add_overflow(a, b, &sum)) return sum;
-  return b > 0 ? std::numeric_limits<int64_t>::max()
-               : std::numeric_limits<int64_t>::min();
-}
-
-int64_t SaturatingSub(int64_t a, int64_t b) {
-  int64_t difference;
-  if (!__builtin_sub_overflow(a, b, &difference)) return difference;
-  return b < 0 ? std::numeric_limits<int64_t>::max()
-               : std::numeric_limits<int64_t>::min();
 }
 
 // `current + amount` into `*sum`, or FAILED_PRECONDITION rule
@@ -86,51 +71,9 @@ absl::Status CheckCurrency(std::string_view what, const Money& money,
                    Quote(deal_currency)));
 }
 
-void SetMoney(std::string_view currency, int64_t minor_units, Money* out) {
-  out->set_currency_code(std::string(currency));
-  out->set_minor_units(minor_units);
-}
-
-void AddAmounts(const Amounts& delta, Amounts* sum) {
-  sum->pledged = SaturatingAdd(sum->pledged, delta.pledged);
-  sum->approved = SaturatingAdd(sum->approved, delta.approved);
-  sum->disbursed = SaturatingAdd(sum->disbursed, delta.disbursed);
-  sum->project_count += delta.project_count;
-}
-
-void TotalsToProto(const Amounts& amounts, std::string_view currency,
-                   pactlog::v1::Totals* out) {
-  SetMoney(currency, amounts.pledged, out->mutable_pledged());
-  SetMoney(currency, amounts.approved, out->mutable_approved());
-  SetMoney(currency, amounts.disbursed, out->mutable_disbursed());
-  out->set_project_count(amounts.project_count);
-}
-
 bool EntryBefore(const TariffEntry& a, const TariffEntry& b) {
   return std::tie(a.effective_time, a.sequence) <
          std::tie(b.effective_time, b.sequence);
-}
-
-// The change in force at `at` among `entries` sorted by (effective_time,
-// sequence): the last one effective at or before `at`, so the later sequence
-// wins a tie. Null when none is in force yet.
-const TariffEntry* InForceAt(const std::vector<TariffEntry>& entries,
-                             absl::Time at) {
-  auto after = std::partition_point(
-      entries.begin(), entries.end(),
-      [at](const TariffEntry& e) { return e.effective_time <= at; });
-  return after == entries.begin() ? nullptr : &*std::prev(after);
-}
-
-// The cap that applies to `category`: its own, else the "all-goods" cap.
-std::optional<int32_t> CapFor(const pactlog::v1::DealAnnouncement& deal,
-                              std::string_view category) {
-  std::optional<int32_t> all_goods;
-  for (const auto& cap : deal.tariff_caps()) {
-    if (cap.product_category() == category) return cap.max_rate_bps();
-    if (cap.product_category() == kAllGoods) all_goods = cap.max_rate_bps();
-  }
-  return all_goods;
 }
 
 // The sum of `project`'s approvals effective at or before `at`.
@@ -435,305 +378,6 @@ void DealState::Apply(const Event& event) {
     case EventData::KIND_NOT_SET:
       break;
   }
-}
-
-void DealState::ToProto(absl::Time tariffs_at,
-                        pactlog::v1::DealState* out) const {
-  out->Clear();
-  const std::string& deal_currency = currency();
-  out->set_deal_id(deal_id_);
-  out->set_title(announcement_.title());
-  out->set_investor_country(announcement_.investor_country());
-  out->set_host_country(announcement_.host_country());
-  *out->mutable_commitment_ceiling() = announcement_.commitment_ceiling();
-  *out->mutable_tariff_caps() = announcement_.tariff_caps();
-  TotalsToProto(totals_, deal_currency, out->mutable_totals());
-  SetMoney(deal_currency,
-           SaturatingSub(announcement_.commitment_ceiling().minor_units(),
-                         totals_.pledged),
-           out->mutable_headroom());
-  for (const auto& [sector, amounts] : by_sector_) {
-    auto* entry = out->add_by_sector();
-    entry->set_sector(static_cast<pactlog::v1::Sector>(sector));
-    TotalsToProto(amounts, deal_currency, entry->mutable_totals());
-  }
-  for (const auto& [us_state, amounts] : by_us_state_) {
-    auto* entry = out->add_by_us_state();
-    entry->set_us_state(us_state);
-    TotalsToProto(amounts, deal_currency, entry->mutable_totals());
-  }
-  for (const auto& [id, project] : projects_) {
-    switch (project.status()) {
-      case pactlog::v1::PROJECT_STATUS_ANNOUNCED:
-        out->set_projects_announced(out->projects_announced() + 1);
-        break;
-      case pactlog::v1::PROJECT_STATUS_APPROVED:
-        out->set_projects_approved(out->projects_approved() + 1);
-        break;
-      case pactlog::v1::PROJECT_STATUS_FUNDING:
-        out->set_projects_funding(out->projects_funding() + 1);
-        break;
-      case pactlog::v1::PROJECT_STATUS_FULLY_DISBURSED:
-        out->set_projects_fully_disbursed(out->projects_fully_disbursed() + 1);
-        break;
-      default:
-        break;
-    }
-  }
-  std::vector<pactlog::v1::TariffLine> lines;
-  // With an empty category TariffsToProto cannot fail.
-  TariffsToProto(tariffs_at, "", /*with_history=*/false, &lines).IgnoreError();
-  for (auto& line : lines) {
-    if (line.breaches_cap()) {
-      auto* breach = out->add_cap_breaches();
-      breach->set_product_category(line.product_category());
-      breach->set_rate_bps(line.rate_bps());
-      breach->set_cap_bps(line.cap_bps());
-      breach->set_sequence(line.in_force_sequence());
-      // A line in force has entries, one of them in force at `tariffs_at`.
-      const TariffEntry* in_force =
-          InForceAt(tariffs_.at(line.product_category()), tariffs_at);
-      ToProtoTime(in_force->effective_time, breach->mutable_effective_time());
-    }
-    *out->add_tariffs() = std::move(line);
-  }
-  ToProtoTime(tariffs_at, out->mutable_tariffs_evaluated_at());
-  out->set_version(version_);
-  out->set_last_sequence(last_sequence_);
-  ToProtoTime(announced_effective_time_,
-              out->mutable_announced_effective_time());
-  ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
-}
-
-absl::Status DealState::ProjectToProto(std::string_view project_id,
-                                       pactlog::v1::ProjectState* out) const {
-  auto it = projects_.find(std::string(project_id));
-  if (it == projects_.end()) {
-    return absl::NotFoundError(absl::StrCat("project ", Quote(project_id),
-                                            " is not announced in deal ",
-                                            Quote(deal_id_)));
-  }
-  ProjectToProto(it->second, out);
-  return absl::OkStatus();
-}
-
-void DealState::ProjectToProto(const Project& project,
-                               pactlog::v1::ProjectState* out) const {
-  out->Clear();
-  const std::string& deal_currency = currency();
-  const auto& announced = project.announcement;
-  const int64_t pledged = announced.pledged().minor_units();
-  out->set_deal_id(deal_id_);
-  out->set_project_id(announced.project_id());
-  out->set_name(announced.name());
-  out->set_sector(announced.sector());
-  out->set_us_state(announced.us_state());
-  *out->mutable_sponsors() = announced.sponsors();
-  out->set_status(project.status());
-  SetMoney(deal_currency, pledged, out->mutable_pledged());
-  SetMoney(deal_currency, project.approved, out->mutable_approved());
-  SetMoney(deal_currency, project.disbursed, out->mutable_disbursed());
-  SetMoney(deal_currency, SaturatingSub(pledged, project.approved),
-           out->mutable_unapproved());
-  SetMoney(deal_currency, SaturatingSub(project.approved, project.disbursed),
-           out->mutable_undisbursed());
-  for (const ApprovalEntry& approval : project.approvals) {
-    auto* record = out->add_approvals();
-    record->set_sequence(approval.sequence);
-    ToProtoTime(approval.effective_time, record->mutable_effective_time());
-    SetMoney(deal_currency, approval.amount, record->mutable_amount());
-    record->set_approving_body(approval.approving_body);
-  }
-  for (const auto& [source, amount] : project.disbursed_by_source) {
-    auto* total = out->add_disbursed_by_source();
-    total->set_funding_source(static_cast<pactlog::v1::FundingSource>(source));
-    SetMoney(deal_currency, amount, total->mutable_disbursed());
-  }
-  ToProtoTime(project.announced_effective_time,
-              out->mutable_announced_effective_time());
-  out->set_last_sequence(project.last_sequence);
-}
-
-absl::Status DealState::TariffsToProto(
-    absl::Time at, std::string_view category, bool with_history,
-    std::vector<pactlog::v1::TariffLine>* out) const {
-  out->clear();
-  std::set<std::string_view> categories;
-  for (const auto& [name, entries] : tariffs_) categories.insert(name);
-  for (const auto& cap : announcement_.tariff_caps()) {
-    categories.insert(cap.product_category());
-  }
-  if (!category.empty()) {
-    if (!categories.contains(category)) {
-      return absl::NotFoundError(absl::StrCat(
-          "product category ", Quote(category),
-          " has neither a tariff change nor a cap in deal ", Quote(deal_id_)));
-    }
-    categories = {category};
-  }
-  static const std::vector<TariffEntry> kNoEntries;
-  for (std::string_view name : categories) {
-    pactlog::v1::TariffLine& line = out->emplace_back();
-    line.set_product_category(std::string(name));
-    const std::optional<int32_t> cap = CapFor(announcement_, name);
-    if (cap.has_value()) {
-      line.set_has_cap(true);
-      line.set_cap_bps(*cap);
-    }
-    auto found = tariffs_.find(std::string(name));
-    const std::vector<TariffEntry>& entries =
-        found == tariffs_.end() ? kNoEntries : found->second;
-    if (const TariffEntry* in_force = InForceAt(entries, at)) {
-      line.set_in_force(true);
-      line.set_rate_bps(in_force->rate_bps);
-      line.set_in_force_sequence(in_force->sequence);
-      line.set_breaches_cap(cap.has_value() && in_force->rate_bps > *cap);
-    }
-    if (!with_history) continue;
-    for (const TariffEntry& entry : entries) {
-      auto* record = line.add_history();
-      record->set_sequence(entry.sequence);
-      ToProtoTime(entry.effective_time, record->mutable_effective_time());
-      ToProtoTime(entry.recorded_time, record->mutable_recorded_time());
-      record->set_rate_bps(entry.rate_bps);
-      record->set_legal_instrument(entry.legal_instrument);
-      record->set_reason(entry.reason);
-      record->set_exceeds_cap(cap.has_value() && entry.rate_bps > *cap);
-    }
-  }
-  return absl::OkStatus();
-}
-
-void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
-  out->Clear();
-  out->set_format(kSnapshotFormat);
-  out->set_deal_id(deal_id_);
-  out->set_exists(exists_);
-  *out->mutable_announcement() = announcement_;
-  ToProtoTime(announced_effective_time_,
-              out->mutable_announced_effective_time());
-  ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
-  out->set_version(version_);
-  out->set_last_sequence(last_sequence_);
-  for (const auto& [id, project] : projects_) {
-    pactlog::internal::ProjectSnapshot* p = out->add_projects();
-    *p->mutable_announcement() = project.announcement;
-    ToProtoTime(project.announced_effective_time,
-                p->mutable_announced_effective_time());
-    p->set_approved(project.approved);
-    p->set_disbursed(project.disbursed);
-    for (const ApprovalEntry& approval : project.approvals) {
-      pactlog::v1::ApprovalRecord* record = p->add_approvals();
-      record->set_sequence(approval.sequence);
-      ToProtoTime(approval.effective_time, record->mutable_effective_time());
-      record->mutable_amount()->set_minor_units(approval.amount);
-      record->set_approving_body(approval.approving_body);
-    }
-    for (const auto& [source, amount] : project.disbursed_by_source) {
-      pactlog::v1::FundingSourceTotal* total = p->add_disbursed_by_source();
-      total->set_funding_source(
-          static_cast<pactlog::v1::FundingSource>(source));
-      total->mutable_disbursed()->set_minor_units(amount);
-    }
-    p->set_last_sequence(project.last_sequence);
-  }
-  for (const auto& [category, entries] : tariffs_) {
-    pactlog::internal::TariffHistorySnapshot* history = out->add_tariffs();
-    history->set_product_category(category);
-    for (const TariffEntry& entry : entries) {
-      pactlog::v1::TariffChangeRecord* change = history->add_changes();
-      change->set_sequence(entry.sequence);
-      ToProtoTime(entry.effective_time, change->mutable_effective_time());
-      ToProtoTime(entry.recorded_time, change->mutable_recorded_time());
-      change->set_rate_bps(entry.rate_bps);
-      change->set_legal_instrument(entry.legal_instrument);
-      change->set_reason(entry.reason);
-    }
-  }
-}
-
-absl::StatusOr<DealState> DealState::DecodeSnapshot(std::string_view bytes,
-                                                    std::string_view deal_id,
-                                                    uint64_t sequence) {
-  // Debian's Abseil has a string_view of its own.
-  const absl::string_view deal(deal_id.data(), deal_id.size());
-  pactlog::internal::DealSnapshot snapshot;
-  if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat("the snapshot of deal ", deal,
-                                            " at sequence ", sequence,
-                                            " does not decode"));
-  }
-  ASSIGN_OR_RETURN(DealState state, FromSnapshot(snapshot));
-  if (state.deal_id() != deal_id || state.last_sequence() != sequence) {
-    return absl::DataLossError(
-        absl::StrCat("the snapshot stored for deal ", deal, " at sequence ",
-                     sequence, " holds deal ", state.deal_id(), " at sequence ",
-                     state.last_sequence()));
-  }
-  return state;
-}
-
-absl::StatusOr<DealState> DealState::FromSnapshot(
-    const pactlog::internal::DealSnapshot& snapshot) {
-  if (snapshot.format() != kSnapshotFormat) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "snapshot of deal ", Quote(snapshot.deal_id()), " has format ",
-        snapshot.format(), ", this build reads ", kSnapshotFormat));
-  }
-  DealState state;
-  state.exists_ = snapshot.exists();
-  state.deal_id_ = snapshot.deal_id();
-  state.announcement_ = snapshot.announcement();
-  state.announced_effective_time_ =
-      ToAbslTime(snapshot.announced_effective_time());
-  state.last_recorded_time_ = ToAbslTime(snapshot.last_recorded_time());
-  state.version_ = snapshot.version();
-  state.last_sequence_ = snapshot.last_sequence();
-  for (const pactlog::internal::ProjectSnapshot& p : snapshot.projects()) {
-    Project& project = state.projects_[p.announcement().project_id()];
-    project.announcement = p.announcement();
-    project.announced_effective_time = ToAbslTime(p.announced_effective_time());
-    project.approved = p.approved();
-    project.disbursed = p.disbursed();
-    for (const pactlog::v1::ApprovalRecord& record : p.approvals()) {
-      project.approvals.push_back(ApprovalEntry{
-          .sequence = record.sequence(),
-          .effective_time = ToAbslTime(record.effective_time()),
-          .amount = record.amount().minor_units(),
-          .approving_body = record.approving_body(),
-      });
-    }
-    for (const pactlog::v1::FundingSourceTotal& total :
-         p.disbursed_by_source()) {
-      project.disbursed_by_source[total.funding_source()] =
-          total.disbursed().minor_units();
-    }
-    project.last_sequence = p.last_sequence();
-    // The breakdowns are derived from the projects.
-    const Amounts delta{.pledged = project.announcement.pledged().minor_units(),
-                        .approved = project.approved,
-                        .disbursed = project.disbursed,
-                        .project_count = 1};
-    AddAmounts(delta, &state.totals_);
-    AddAmounts(delta, &state.by_sector_[project.announcement.sector()]);
-    AddAmounts(delta, &state.by_us_state_[project.announcement.us_state()]);
-  }
-  for (const pactlog::internal::TariffHistorySnapshot& history :
-       snapshot.tariffs()) {
-    std::vector<TariffEntry>& entries =
-        state.tariffs_[history.product_category()];
-    for (const pactlog::v1::TariffChangeRecord& change : history.changes()) {
-      entries.push_back(TariffEntry{
-          .sequence = change.sequence(),
-          .effective_time = ToAbslTime(change.effective_time()),
-          .recorded_time = ToAbslTime(change.recorded_time()),
-          .rate_bps = change.rate_bps(),
-          .legal_instrument = change.legal_instrument(),
-          .reason = change.reason(),
-      });
-    }
-  }
-  return state;
 }
 
 }  // namespace pactlog::domain

@@ -5,6 +5,10 @@
 // may be appended next. Neither does I/O. Not thread-safe: callers that
 // share a DealState across threads share it as const (all const methods may
 // run concurrently).
+//
+// Implemented in deal_state.cc (the fold and its rules), deal_state_proto.cc
+// (ToProto, ProjectToProto, TariffsToProto) and deal_state_snapshot.cc
+// (ToSnapshot, FromSnapshot, DecodeSnapshot).
 #ifndef PACTLOG_DOMAIN_DEAL_STATE_H_
 #define PACTLOG_DOMAIN_DEAL_STATE_H_
 

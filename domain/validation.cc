@@ -1,3 +1,13 @@
+// Structural validation (domain/validation.h).
+//
+// One file although it is over ~500 lines: it is one table of field checks
+// read top to bottom. First the primitives (Path, Quote, CheckLength,
+// CheckEnum, CheckMoney, CheckTimestamp), then the check of each message
+// built from them in the order of its proto fields, then the entry points
+// the header declares; every check words its violations ("must be ..., got
+// ...") through the same primitives. The only part that could stand apart,
+// the ~60 lines of query checks (CheckReadOptions, CheckEventFilter,
+// CheckPageSize), would take those primitives into a header of their own.
 #include "domain/validation.h"
 
 #include <algorithm>

@@ -5,6 +5,10 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +40,53 @@ absl::StatusOr<std::unique_ptr<storage::EventLog>> OpenLocalEventLog(
   return storage::OpenRocksDbEventLog(options);
 }
 
+// The replicated log of record options.log_url names; null for none (the
+// local event log is then the record).
+absl::StatusOr<std::unique_ptr<storage::RecordLog>> OpenRecordLog(
+    const ServerOptions& options) {
+  if (options.log_url.empty()) return nullptr;
+  storage::NatsRecordLogOptions nats = options.nats;
+  RETURN_IF_ERROR(storage::ParseNatsServers(options.log_url, &nats));
+  return storage::OpenNatsRecordLog(nats);
+}
+
+// The main gRPC server on options.listen_address with `services`, the
+// health and reflection services and `interceptor`, as BuildAndStart
+// returns it; sets *port (0 when it could not listen).
+std::unique_ptr<grpc::Server> StartGrpcServer(
+    const ServerOptions& options,
+    std::shared_ptr<grpc::ServerCredentials> credentials,
+    std::initializer_list<grpc::Service*> services,
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+        interceptor,
+    int* port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, credentials, port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  // Every interceptor of the server goes in this one list: the builder
+  // keeps only the last list it is given.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::move(interceptor));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  return builder.BuildAndStart();
+}
+
+// A second, plaintext server with nothing but the health service: it
+// tells probes what the main port's health service tells clients. As
+// BuildAndStart returns it; sets *port (0 when it could not listen).
+std::unique_ptr<grpc::Server> StartHealthServer(const std::string& address,
+                                                int* port) {
+  grpc::ServerBuilder health_builder;
+  health_builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                                  port);
+  return health_builder.BuildAndStart();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
@@ -55,12 +106,8 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   util::Clock* clock =
       options.clock != nullptr ? options.clock : &server->system_clock_;
 
-  std::unique_ptr<storage::RecordLog> record;
-  if (!options.log_url.empty()) {
-    storage::NatsRecordLogOptions nats = options.nats;
-    RETURN_IF_ERROR(storage::ParseNatsServers(options.log_url, &nats));
-    ASSIGN_OR_RETURN(record, storage::OpenNatsRecordLog(nats));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::RecordLog> record,
+                   OpenRecordLog(options));
   // A projection of a replicated record is rebuilt from the record after a
   // crash, so it need not sync (the record's acknowledgement is the
   // durability promise; README: Running a cluster).
@@ -99,28 +146,17 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
       server->ledger_.get(), server->hub_.get(), server->guard_.get(),
       server->reads_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.RegisterService(server->ledger_service_.get());
-  builder.RegisterService(server->query_service_.get());
-  builder.RegisterService(server->stream_service_.get());
   server->admin_service_ = std::make_unique<AdminService>(
       server->ledger_.get(), server->metrics_.get(),
       AdminOptions{.backup_root = options.backup_root,
                    .guard = server->guard_.get(),
                    .long_tasks = server->long_tasks_.get()});
-  builder.RegisterService(server->admin_service_.get());
-  // Every interceptor of the server goes in this one list: the builder
-  // keeps only the last list it is given.
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(server->metrics_->NewInterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  server->server_ = builder.BuildAndStart();
+
+  server->server_ = StartGrpcServer(
+      options, credentials,
+      {server->ledger_service_.get(), server->query_service_.get(),
+       server->stream_service_.get(), server->admin_service_.get()},
+      server->metrics_->NewInterceptorFactory(), &server->port_);
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
@@ -134,13 +170,8 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
             [ledger = server->ledger_.get()] { return ledger->ready(); }));
   }
   if (!options.health_listen_address.empty()) {
-    // A second, plaintext server with nothing but the health service: it
-    // tells probes what the main port's health service tells clients.
-    grpc::ServerBuilder health_builder;
-    health_builder.AddListeningPort(options.health_listen_address,
-                                    grpc::InsecureServerCredentials(),
-                                    &server->health_port_);
-    server->health_server_ = health_builder.BuildAndStart();
+    server->health_server_ =
+        StartHealthServer(options.health_listen_address, &server->health_port_);
     if (server->health_server_ == nullptr || server->health_port_ == 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen for health checks on ",

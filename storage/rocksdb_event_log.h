@@ -1,6 +1,7 @@
 // The EventLog on one local RocksDB database: its options and its factory.
 // The on-disk layout is storage/FORMAT.md (encodings in
-// storage/rocksdb_format.h); the implementation is rocksdb_event_log.cc.
+// storage/rocksdb_format.h); the implementation is rocksdb_event_log.cc and
+// the files rocksdb_event_log_internal.h lists.
 // Thread-safety: as storage::EventLog.
 #ifndef PACTLOG_STORAGE_ROCKSDB_EVENT_LOG_H_
 #define PACTLOG_STORAGE_ROCKSDB_EVENT_LOG_H_

@@ -10,6 +10,9 @@
 //      (UNAVAILABLE, DEADLINE_EXCEEDED), or health is not SERVING
 //   4  verify: the hash chain is broken (the first broken sequence and the
 //      problem are printed)
+//
+// The read-only queries (RunDeal .. RunTariffs) are in query_commands.cc,
+// everything else in commands.cc.
 #ifndef PACTLOG_SDK_PACTCTL_COMMANDS_H_
 #define PACTLOG_SDK_PACTCTL_COMMANDS_H_
 

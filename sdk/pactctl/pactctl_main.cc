@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -105,6 +107,294 @@ class StopSignals {
   client::Subscription* subscription_ = nullptr;
 };
 
+// Every flag and argument of every command, as parsed.
+struct Flags {
+  // Of every command.
+  std::string address = "127.0.0.1:50051";
+  std::string token, tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls = false, json = false;
+  double timeout_seconds = 10;
+  // append
+  std::string append_deal, events_json, actor;
+  uint64_t expect_version = 0;
+  CLI::Option* expect_version_option = nullptr;
+  // deal, deals, project, projects, tariffs
+  AsOfFlags as_of;
+  std::string deal_id;
+  std::string project_deal, project_id;
+  std::string projects_deal, sector, state, status;
+  std::string tariffs_deal, category;
+  // tail
+  uint64_t after = 0;
+  bool from_end = false;
+  int64_t limit = 0;
+  std::vector<std::string> tail_deals, kinds, sectors, categories;
+  // load
+  std::string load_path;
+  int parallel = 16;
+  // backup
+  std::string backup_dir;
+  // verify
+  uint64_t verify_after = 0;
+  std::string trusted_hash;
+};
+
+// The subcommands, to tell which one was given.
+struct Commands {
+  CLI::App* append = nullptr;
+  CLI::App* deal = nullptr;
+  CLI::App* deals = nullptr;
+  CLI::App* project = nullptr;
+  CLI::App* projects = nullptr;
+  CLI::App* tariffs = nullptr;
+  CLI::App* tail = nullptr;
+  CLI::App* load = nullptr;
+  CLI::App* health = nullptr;
+  CLI::App* backup = nullptr;
+  CLI::App* verify = nullptr;
+};
+
+void AddConnectionFlags(CLI::App& app, Flags* f) {
+  app.add_option("--address", f->address, "pactlogd's host:port")
+      ->envname("PACTLOG_ADDRESS")
+      ->capture_default_str();
+  app.add_option("--token", f->token,
+                 "bearer token, sent as 'authorization: Bearer <token>'")
+      ->envname("PACTLOG_TOKEN");
+  app.add_flag("--tls", f->tls, "use TLS with the system's root certificates");
+  app.add_option("--tls-ca", f->tls_ca,
+                 "PEM file of the root certificates to verify the server "
+                 "with (implies --tls)");
+  app.add_option("--tls-cert", f->tls_cert,
+                 "PEM file of the client certificate, for mutual TLS");
+  app.add_option("--tls-key", f->tls_key,
+                 "PEM file of the client's private key");
+  app.add_option("--tls-server-name", f->tls_server_name,
+                 "name to verify the server's certificate against");
+  app.add_option("--timeout", f->timeout_seconds,
+                 "deadline of each call, seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--json", f->json,
+               "one JSON object per line (Protobuf's JSON mapping)");
+}
+
+CLI::App* AddAppend(CLI::App& app, Flags* f) {
+  CLI::App* append =
+      app.add_subcommand("append", "append events to a deal (all or none)");
+  append->add_option("DEAL", f->append_deal, "deal id")->required();
+  append
+      ->add_option("--events", f->events_json,
+                   "JSON array of pactlog.v1.EventData (or one object); '-' "
+                   "reads it from stdin")
+      ->required();
+  f->expect_version_option = append->add_option(
+      "--expect-version", f->expect_version,
+      "the deal must be at this version (0: must not exist yet)");
+  append->add_option("--actor", f->actor, "who records the events")
+      ->default_str("$USER or pactctl");
+  return append;
+}
+
+void AddQueries(CLI::App& app, Flags* f, Commands* c) {
+  c->deal = app.add_subcommand("deal", "a deal's state");
+  c->deal->add_option("DEAL", f->deal_id, "deal id")->required();
+  AddAsOf(c->deal, &f->as_of);
+
+  c->deals = app.add_subcommand("deals", "every deal, by id");
+  AddAsOf(c->deals, &f->as_of);
+
+  c->project = app.add_subcommand("project", "one project's state");
+  c->project->add_option("DEAL", f->project_deal, "deal id")->required();
+  c->project->add_option("PROJECT", f->project_id, "project id")->required();
+  AddAsOf(c->project, &f->as_of);
+
+  c->projects = app.add_subcommand("projects", "a deal's projects, by id");
+  c->projects->add_option("DEAL", f->projects_deal, "deal id")->required();
+  c->projects->add_option("--sector", f->sector,
+                          "only this sector, e.g. energy");
+  c->projects->add_option("--state", f->state, "only this US state, e.g. TX");
+  c->projects->add_option("--status", f->status,
+                          "only this status: announced, approved, funding, "
+                          "fully-disbursed");
+  AddAsOf(c->projects, &f->as_of);
+
+  c->tariffs = app.add_subcommand(
+      "tariffs", "a deal's tariffs: in force, cap, breach, history");
+  c->tariffs->add_option("DEAL", f->tariffs_deal, "deal id")->required();
+  c->tariffs->add_option("--category", f->category,
+                         "only this product category");
+  AddAsOf(c->tariffs, &f->as_of);
+}
+
+CLI::App* AddTail(CLI::App& app, Flags* f) {
+  CLI::App* tail = app.add_subcommand(
+      "tail", "follow the log: history, then live events until Ctrl-C");
+  auto* after_option =
+      tail->add_option("--after", f->after, "start after this sequence");
+  tail->add_flag("--from-end", f->from_end, "only events committed from now on")
+      ->excludes(after_option);
+  tail->add_option("--deal", f->tail_deals, "only these deals (repeatable)");
+  tail->add_option("--kind", f->kinds,
+                   "only these kinds: announcement, approval, disbursement, "
+                   "tariff-change (repeatable)");
+  tail->add_option("--sector", f->sectors,
+                   "only project events of these sectors (repeatable)");
+  tail->add_option("--category", f->categories,
+                   "only tariff changes of these categories (repeatable)");
+  tail->add_option("--limit", f->limit, "stop after this many events")
+      ->check(CLI::NonNegativeNumber);
+  return tail;
+}
+
+// load, health, backup, verify
+void AddOperations(CLI::App& app, Flags* f, Commands* c) {
+  c->load = app.add_subcommand(
+      "load", "record a JSON-lines file of pactlog.v1.AppendRequest");
+  c->load->add_option("FILE", f->load_path, "the file, one request per line")
+      ->required();
+  c->load
+      ->add_option("--parallel", f->parallel,
+                   "appends in flight (each deal's in file order; 1: the "
+                   "whole file in order)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  c->health = app.add_subcommand("health", "is the server SERVING?");
+  c->backup = app.add_subcommand(
+      "backup", "take an online, consistent backup (Admin.Backup)");
+  c->backup
+      ->add_option("DIR", f->backup_dir,
+                   "new directory on the server's machine (absolute)")
+      ->required();
+  c->verify = app.add_subcommand(
+      "verify",
+      "re-check the log's hash chain (Admin.VerifyChain); exit 4 "
+      "if it is broken");
+  c->verify->add_option("--after", f->verify_after,
+                        "start after this sequence (its hash is trusted)");
+  c->verify->add_option("--trusted-hash", f->trusted_hash,
+                        "the hash (64 hex digits) you pinned at --after, e.g. "
+                        "a deal's chain_head");
+}
+
+absl::StatusOr<client::ClientOptions> MakeClientOptions(const Flags& f) {
+  client::ClientOptions options;
+  options.deadline = absl::Milliseconds(f.timeout_seconds * 1000);
+  options.bearer_token = f.token;
+  const char* user = std::getenv("USER");
+  options.actor = !f.actor.empty()                   ? f.actor
+                  : user != nullptr && *user != '\0' ? user
+                                                     : "pactctl";
+  if (f.tls || !f.tls_ca.empty() || !f.tls_cert.empty() || !f.tls_key.empty()) {
+    client::TlsOptions tls_options;
+    tls_options.server_name_override = f.tls_server_name;
+    for (auto [file, pem, flag] :
+         {std::tuple{&f.tls_ca, &tls_options.root_certs_pem, "--tls-ca"},
+          std::tuple{&f.tls_cert, &tls_options.client_cert_pem, "--tls-cert"},
+          std::tuple{&f.tls_key, &tls_options.client_key_pem, "--tls-key"}}) {
+      if (file->empty()) continue;
+      auto contents = client::ReadFileToString(*file);
+      if (!contents.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, ": ", contents.status().message()));
+      }
+      *pem = *contents;
+    }
+    options.tls = std::move(tls_options);
+  }
+  return options;
+}
+
+absl::StatusOr<client::SubscribeOptions> MakeSubscribeOptions(const Flags& f) {
+  client::SubscribeOptions subscribe;
+  subscribe.after_sequence = f.after;
+  subscribe.from_end = f.from_end;
+  for (const std::string& id : f.tail_deals) subscribe.filter.add_deal_ids(id);
+  for (const std::string& text : f.kinds) {
+    auto kind = ParseEnum(v1::EventKind_descriptor(), text, "--kind");
+    if (!kind.ok()) return kind.status();
+    subscribe.filter.add_kinds(static_cast<v1::EventKind>(*kind));
+  }
+  for (const std::string& text : f.sectors) {
+    auto parsed = ParseEnum(v1::Sector_descriptor(), text, "--sector");
+    if (!parsed.ok()) return parsed.status();
+    subscribe.filter.add_sectors(static_cast<v1::Sector>(*parsed));
+  }
+  for (const std::string& text : f.categories) {
+    subscribe.filter.add_product_categories(text);
+  }
+  return subscribe;
+}
+
+absl::StatusOr<client::ProjectFilter> MakeProjectFilter(const Flags& f) {
+  client::ProjectFilter filter;
+  filter.us_state = f.state;
+  if (!f.sector.empty()) {
+    auto parsed = ParseEnum(v1::Sector_descriptor(), f.sector, "--sector");
+    if (!parsed.ok()) return parsed.status();
+    filter.sector = static_cast<v1::Sector>(*parsed);
+  }
+  if (!f.status.empty()) {
+    auto parsed =
+        ParseEnum(v1::ProjectStatus_descriptor(), f.status, "--status");
+    if (!parsed.ok()) return parsed.status();
+    filter.status = static_cast<v1::ProjectStatus>(*parsed);
+  }
+  return filter;
+}
+
+// Runs `command` (one of `c`) against `client`. `actor` is the one the
+// client was given; `stop_signals` is set for `tail`.
+int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
+               client::Client& client, const Output& output,
+               const std::string& actor, StopSignals* stop_signals) {
+  if (command == c.append) {
+    if (f.events_json == "-") {
+      f.events_json.assign(std::istreambuf_iterator<char>(std::cin),
+                           std::istreambuf_iterator<char>());
+    }
+    std::optional<uint64_t> expected;
+    if (f.expect_version_option->count() > 0) expected = f.expect_version;
+    return RunAppend(client, output, f.append_deal, f.events_json, expected,
+                     actor);
+  }
+  if (command == c.load) {
+    return RunLoad(client, output, f.load_path, isatty(STDERR_FILENO) == 1,
+                   f.parallel);
+  }
+  if (command == c.tail) {
+    auto subscribe = MakeSubscribeOptions(f);
+    if (!subscribe.ok()) {
+      return ReportUsage(subscribe.status().message(), output);
+    }
+    return RunTail(client, output, *subscribe, f.limit,
+                   [&](client::Subscription* s) { stop_signals->Watch(s); });
+  }
+  if (command == c.health) return RunHealth(client, output);
+  if (command == c.backup) return RunBackup(client, output, f.backup_dir);
+  if (command == c.verify) {
+    return RunVerify(client, output, f.verify_after, f.trusted_hash);
+  }
+
+  auto query = ToQueryOptions(f.as_of);
+  if (!query.ok()) return ReportUsage(query.status().message(), output);
+  if (command == c.deal) return RunDeal(client, output, f.deal_id, *query);
+  if (command == c.deals) return RunDeals(client, output, *query);
+  if (command == c.project) {
+    return RunProject(client, output, f.project_deal, f.project_id, *query);
+  }
+  if (command == c.projects) {
+    auto filter = MakeProjectFilter(f);
+    if (!filter.ok()) return ReportUsage(filter.status().message(), output);
+    return RunProjects(client, output, f.projects_deal, *filter, *query);
+  }
+  if (command == c.tariffs) {
+    return RunTariffs(client, output, f.tariffs_deal, f.category, *query);
+  }
+  return ReportUsage(absl::StrCat("unknown command ", command->get_name()),
+                     output);
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "pactctl: record and query investment-for-tariff deals in pactlogd"};
@@ -112,135 +402,13 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  std::string address = "127.0.0.1:50051";
-  std::string token, tls_ca, tls_cert, tls_key, tls_server_name;
-  bool tls = false, json = false;
-  double timeout_seconds = 10;
-  app.add_option("--address", address, "pactlogd's host:port")
-      ->envname("PACTLOG_ADDRESS")
-      ->capture_default_str();
-  app.add_option("--token", token,
-                 "bearer token, sent as 'authorization: Bearer <token>'")
-      ->envname("PACTLOG_TOKEN");
-  app.add_flag("--tls", tls, "use TLS with the system's root certificates");
-  app.add_option("--tls-ca", tls_ca,
-                 "PEM file of the root certificates to verify the server "
-                 "with (implies --tls)");
-  app.add_option("--tls-cert", tls_cert,
-                 "PEM file of the client certificate, for mutual TLS");
-  app.add_option("--tls-key", tls_key, "PEM file of the client's private key");
-  app.add_option("--tls-server-name", tls_server_name,
-                 "name to verify the server's certificate against");
-  app.add_option("--timeout", timeout_seconds, "deadline of each call, seconds")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_flag("--json", json,
-               "one JSON object per line (Protobuf's JSON mapping)");
-
-  // append
-  CLI::App* append =
-      app.add_subcommand("append", "append events to a deal (all or none)");
-  std::string append_deal, events_json, actor;
-  uint64_t expect_version = 0;
-  append->add_option("DEAL", append_deal, "deal id")->required();
-  append
-      ->add_option("--events", events_json,
-                   "JSON array of pactlog.v1.EventData (or one object); '-' "
-                   "reads it from stdin")
-      ->required();
-  CLI::Option* expect_version_option = append->add_option(
-      "--expect-version", expect_version,
-      "the deal must be at this version (0: must not exist yet)");
-  append->add_option("--actor", actor, "who records the events")
-      ->default_str("$USER or pactctl");
-
-  // deal, deals, project, projects, tariffs
-  AsOfFlags as_of;
-  CLI::App* deal = app.add_subcommand("deal", "a deal's state");
-  std::string deal_id;
-  deal->add_option("DEAL", deal_id, "deal id")->required();
-  AddAsOf(deal, &as_of);
-
-  CLI::App* deals = app.add_subcommand("deals", "every deal, by id");
-  AddAsOf(deals, &as_of);
-
-  CLI::App* project = app.add_subcommand("project", "one project's state");
-  std::string project_deal, project_id;
-  project->add_option("DEAL", project_deal, "deal id")->required();
-  project->add_option("PROJECT", project_id, "project id")->required();
-  AddAsOf(project, &as_of);
-
-  CLI::App* projects =
-      app.add_subcommand("projects", "a deal's projects, by id");
-  std::string projects_deal, sector, state, status;
-  projects->add_option("DEAL", projects_deal, "deal id")->required();
-  projects->add_option("--sector", sector, "only this sector, e.g. energy");
-  projects->add_option("--state", state, "only this US state, e.g. TX");
-  projects->add_option("--status", status,
-                       "only this status: announced, approved, funding, "
-                       "fully-disbursed");
-  AddAsOf(projects, &as_of);
-
-  CLI::App* tariffs = app.add_subcommand(
-      "tariffs", "a deal's tariffs: in force, cap, breach, history");
-  std::string tariffs_deal, category;
-  tariffs->add_option("DEAL", tariffs_deal, "deal id")->required();
-  tariffs->add_option("--category", category, "only this product category");
-  AddAsOf(tariffs, &as_of);
-
-  // tail
-  CLI::App* tail = app.add_subcommand(
-      "tail", "follow the log: history, then live events until Ctrl-C");
-  uint64_t after = 0;
-  bool from_end = false;
-  int64_t limit = 0;
-  std::vector<std::string> tail_deals, kinds, sectors, categories;
-  auto* after_option =
-      tail->add_option("--after", after, "start after this sequence");
-  tail->add_flag("--from-end", from_end, "only events committed from now on")
-      ->excludes(after_option);
-  tail->add_option("--deal", tail_deals, "only these deals (repeatable)");
-  tail->add_option("--kind", kinds,
-                   "only these kinds: announcement, approval, disbursement, "
-                   "tariff-change (repeatable)");
-  tail->add_option("--sector", sectors,
-                   "only project events of these sectors (repeatable)");
-  tail->add_option("--category", categories,
-                   "only tariff changes of these categories (repeatable)");
-  tail->add_option("--limit", limit, "stop after this many events")
-      ->check(CLI::NonNegativeNumber);
-
-  // load, health
-  CLI::App* load = app.add_subcommand(
-      "load", "record a JSON-lines file of pactlog.v1.AppendRequest");
-  std::string load_path;
-  int parallel = 16;
-  load->add_option("FILE", load_path, "the file, one request per line")
-      ->required();
-  load->add_option("--parallel", parallel,
-                   "appends in flight (each deal's in file order; 1: the "
-                   "whole file in order)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  app.add_subcommand("health", "is the server SERVING?");
-  CLI::App* backup = app.add_subcommand(
-      "backup", "take an online, consistent backup (Admin.Backup)");
-  std::string backup_dir;
-  backup
-      ->add_option("DIR", backup_dir,
-                   "new directory on the server's machine (absolute)")
-      ->required();
-  CLI::App* verify = app.add_subcommand(
-      "verify",
-      "re-check the log's hash chain (Admin.VerifyChain); exit 4 "
-      "if it is broken");
-  uint64_t verify_after = 0;
-  std::string trusted_hash;
-  verify->add_option("--after", verify_after,
-                     "start after this sequence (its hash is trusted)");
-  verify->add_option("--trusted-hash", trusted_hash,
-                     "the hash (64 hex digits) you pinned at --after, e.g. "
-                     "a deal's chain_head");
+  Flags f;
+  AddConnectionFlags(app, &f);
+  Commands c;
+  c.append = AddAppend(app, &f);
+  AddQueries(app, &f, &c);
+  c.tail = AddTail(app, &f);
+  AddOperations(app, &f, &c);
 
   try {
     app.parse(argc, argv);
@@ -255,110 +423,19 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  Output output{std::cout, std::cerr, json};
+  Output output{std::cout, std::cerr, f.json};
   CLI::App* command = app.get_subcommands().front();
 
   // Block the stop signals before gRPC starts any thread.
   std::optional<StopSignals> stop_signals;
-  if (command == tail) stop_signals.emplace();
+  if (command == c.tail) stop_signals.emplace();
 
-  client::ClientOptions options;
-  options.deadline = absl::Milliseconds(timeout_seconds * 1000);
-  options.bearer_token = token;
-  const char* user = std::getenv("USER");
-  options.actor = !actor.empty()                     ? actor
-                  : user != nullptr && *user != '\0' ? user
-                                                     : "pactctl";
-  if (tls || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty()) {
-    client::TlsOptions tls_options;
-    tls_options.server_name_override = tls_server_name;
-    for (auto [file, pem, flag] :
-         {std::tuple{&tls_ca, &tls_options.root_certs_pem, "--tls-ca"},
-          std::tuple{&tls_cert, &tls_options.client_cert_pem, "--tls-cert"},
-          std::tuple{&tls_key, &tls_options.client_key_pem, "--tls-key"}}) {
-      if (file->empty()) continue;
-      auto contents = client::ReadFileToString(*file);
-      if (!contents.ok()) {
-        return ReportUsage(
-            absl::StrCat(flag, ": ", contents.status().message()), output);
-      }
-      *pem = *contents;
-    }
-    options.tls = std::move(tls_options);
-  }
-  auto connected = client::Client::Connect(address, options);
+  auto options = MakeClientOptions(f);
+  if (!options.ok()) return ReportUsage(options.status().message(), output);
+  auto connected = client::Client::Connect(f.address, *options);
   if (!connected.ok()) return ReportUsage(connected.status().message(), output);
-  client::Client& client = **connected;
-
-  if (command == append) {
-    if (events_json == "-") {
-      events_json.assign(std::istreambuf_iterator<char>(std::cin),
-                         std::istreambuf_iterator<char>());
-    }
-    std::optional<uint64_t> expected;
-    if (expect_version_option->count() > 0) expected = expect_version;
-    return RunAppend(client, output, append_deal, events_json, expected,
-                     options.actor);
-  }
-  if (command == load) {
-    return RunLoad(client, output, load_path, isatty(STDERR_FILENO) == 1,
-                   parallel);
-  }
-  if (command == tail) {
-    client::SubscribeOptions subscribe;
-    subscribe.after_sequence = after;
-    subscribe.from_end = from_end;
-    for (const std::string& id : tail_deals) subscribe.filter.add_deal_ids(id);
-    for (const std::string& text : kinds) {
-      auto kind = ParseEnum(v1::EventKind_descriptor(), text, "--kind");
-      if (!kind.ok()) return ReportUsage(kind.status().message(), output);
-      subscribe.filter.add_kinds(static_cast<v1::EventKind>(*kind));
-    }
-    for (const std::string& text : sectors) {
-      auto parsed = ParseEnum(v1::Sector_descriptor(), text, "--sector");
-      if (!parsed.ok()) return ReportUsage(parsed.status().message(), output);
-      subscribe.filter.add_sectors(static_cast<v1::Sector>(*parsed));
-    }
-    for (const std::string& text : categories) {
-      subscribe.filter.add_product_categories(text);
-    }
-    return RunTail(client, output, subscribe, limit,
-                   [&](client::Subscription* s) { stop_signals->Watch(s); });
-  }
-  if (command->get_name() == "health") return RunHealth(client, output);
-  if (command == backup) return RunBackup(client, output, backup_dir);
-  if (command == verify) {
-    return RunVerify(client, output, verify_after, trusted_hash);
-  }
-
-  auto query = ToQueryOptions(as_of);
-  if (!query.ok()) return ReportUsage(query.status().message(), output);
-  if (command == deal) return RunDeal(client, output, deal_id, *query);
-  if (command == deals) return RunDeals(client, output, *query);
-  if (command == project) {
-    return RunProject(client, output, project_deal, project_id, *query);
-  }
-  if (command == projects) {
-    client::ProjectFilter filter;
-    filter.us_state = state;
-    if (!sector.empty()) {
-      auto parsed = ParseEnum(v1::Sector_descriptor(), sector, "--sector");
-      if (!parsed.ok()) return ReportUsage(parsed.status().message(), output);
-      filter.sector = static_cast<v1::Sector>(*parsed);
-    }
-    if (!status.empty()) {
-      auto parsed =
-          ParseEnum(v1::ProjectStatus_descriptor(), status, "--status");
-      if (!parsed.ok()) return ReportUsage(parsed.status().message(), output);
-      filter.status = static_cast<v1::ProjectStatus>(*parsed);
-    }
-    return RunProjects(client, output, projects_deal, filter, *query);
-  }
-  if (command == tariffs) {
-    return RunTariffs(client, output, tariffs_deal, category, *query);
-  }
-  return ReportUsage(absl::StrCat("unknown command ", command->get_name()),
-                     output);
+  return RunCommand(command, c, f, **connected, output, options->actor,
+                    stop_signals.has_value() ? &*stop_signals : nullptr);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -97,6 +98,210 @@ std::string ProtobufVersion() {
   return absl::StrCat(v / 1000000, ".", v / 1000 % 1000, ".", v % 1000);
 }
 
+// One method of a pactlog service, and the histogram that times its calls
+// (nullptr: not timed).
+struct TimedMethod {
+  std::string service;
+  std::string method;
+  Histogram* latency = nullptr;
+  bool is_append = false;
+};
+
+// Every method of the pactlog services, from their descriptors, so a
+// method added to a .proto is counted without a change here. Adds the
+// latency histograms to `registry`.
+std::vector<TimedMethod> PactlogMethods(Registry& registry) {
+  Family<Histogram>& append_latency = registry.AddHistogram(
+      "pactlog_append_duration_seconds",
+      "DealLedger.Append calls from arrival to answer, including the wait "
+      "for the group commit and its sync, whatever the answer.",
+      LatencyBuckets());
+  Family<Histogram>& query_latency = registry.AddHistogram(
+      "pactlog_query_duration_seconds",
+      "Query calls (DealQuery, EventStream.Read) from arrival to answer, "
+      "by method, whatever the answer.",
+      LatencyBuckets(), {"method"});
+
+  std::vector<TimedMethod> methods;
+  const google::protobuf::DescriptorPool* pool =
+      google::protobuf::DescriptorPool::generated_pool();
+  for (const char* service_name :
+       {v1::DealLedger::service_full_name(), v1::DealQuery::service_full_name(),
+        v1::EventStream::service_full_name(), v1::Admin::service_full_name()}) {
+    const google::protobuf::ServiceDescriptor* service =
+        pool->FindServiceByName(service_name);
+    if (service == nullptr) continue;  // Cannot happen: linked in.
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method = service->method(i);
+      const bool streaming =
+          method->client_streaming() || method->server_streaming();
+      const bool is_append =
+          service->full_name() == v1::DealLedger::service_full_name() &&
+          method->name() == "Append";
+      const bool is_query =
+          service->full_name() == v1::DealQuery::service_full_name() ||
+          service->full_name() == v1::EventStream::service_full_name();
+      Histogram* latency = nullptr;
+      if (is_append) {
+        latency = &append_latency.WithLabels({});
+      } else if (is_query && !streaming) {
+        latency = &query_latency.WithLabels({method->name()});
+      }
+      methods.push_back(TimedMethod{service->full_name(), method->name(),
+                                    latency, is_append});
+    }
+  }
+  return methods;
+}
+
+// The one series of a family without labels.
+template <typename T>
+T* Unlabelled(Family<T>& family) {
+  return &family.WithLabels({});
+}
+
+// The series copied at each scrape from the state kept elsewhere.
+struct ScrapedSeries {
+  // The ledger and its writer.
+  Counter* writer_requests = nullptr;
+  Gauge* ready = nullptr;
+  Gauge* last_sequence = nullptr;
+  // The log's storage.
+  Family<Gauge>* storage_bytes = nullptr;
+  Gauge* live_bytes = nullptr;
+  // The subscribers.
+  Gauge* subscribers = nullptr;
+  Gauge* max_lag = nullptr;
+  Gauge* total_lag = nullptr;
+  Gauge* held_bytes = nullptr;
+  Counter* storage_reads = nullptr;
+  // Snapshots and recovery.
+  Counter* snapshot_checkpoints = nullptr;
+  Counter* snapshot_failures = nullptr;
+  Gauge* snapshot_sequence = nullptr;
+  Gauge* snapshot_age = nullptr;
+  Gauge* replayed = nullptr;
+};
+
+void AddLedgerSeries(Registry& registry, ScrapedSeries* s) {
+  s->writer_requests = Unlabelled(registry.AddCounter(
+      "pactlog_writer_requests_total",
+      "Append requests answered by the group-commit writer "
+      "(requests per synced write = this rate / the rate of "
+      "pactlog_group_commit_events_count)."));
+  s->ready =
+      Unlabelled(registry.AddGauge("pactlog_ready",
+                                   "1 when the log is replayed and appends are "
+                                   "taken, 0 while starting or stopping."));
+  s->last_sequence = Unlabelled(registry.AddGauge(
+      "pactlog_log_last_sequence",
+      "The last sequence of the log applied to the live state."));
+}
+
+void AddStorageSeries(Registry& registry, ScrapedSeries* s) {
+  s->storage_bytes = &registry.AddGauge(
+      "pactlog_storage_bytes",
+      "Bytes of the log by medium (disk, memory) and by the engine's own "
+      "parts (RocksDB: table_files, wal, memtables).",
+      {"medium", "part"});
+  s->live_bytes = Unlabelled(registry.AddGauge(
+      "pactlog_storage_live_data_bytes",
+      "The storage engine's estimate of the log's live data (0 when it has "
+      "none)."));
+}
+
+void AddSubscriberSeries(Registry& registry, ScrapedSeries* s) {
+  s->subscribers = Unlabelled(registry.AddGauge(
+      "pactlog_subscribers", "EventStream.Subscribe streams open now."));
+  s->max_lag = Unlabelled(registry.AddGauge(
+      "pactlog_subscriber_max_lag_events",
+      "Log positions the furthest-behind subscriber has yet to "
+      "examine (0 when every stream is live)."));
+  s->total_lag = Unlabelled(
+      registry.AddGauge("pactlog_subscriber_lag_events_sum",
+                        "Log positions yet to examine, summed over subscribers "
+                        "(divide by pactlog_subscribers for the mean)."));
+  s->held_bytes = Unlabelled(registry.AddGauge(
+      "pactlog_subscriber_held_bytes",
+      "Bytes of the messages held for subscribers (at most one "
+      "each)."));
+  s->storage_reads = Unlabelled(
+      registry.AddCounter("pactlog_subscriber_storage_reads_total",
+                          "Subscription messages read from storage because the "
+                          "stream was behind the in-memory window."));
+}
+
+void AddSnapshotSeries(Registry& registry, ScrapedSeries* s) {
+  s->snapshot_checkpoints = Unlabelled(
+      registry.AddCounter("pactlog_snapshot_checkpoints_total",
+                          "Snapshot checkpoints written by the writer."));
+  s->snapshot_failures = Unlabelled(
+      registry.AddCounter("pactlog_snapshot_checkpoint_failures_total",
+                          "Snapshot checkpoints that failed to be written (the "
+                          "log is unaffected; start-up replays more)."));
+  s->snapshot_sequence = Unlabelled(
+      registry.AddGauge("pactlog_snapshot_last_sequence",
+                        "Sequence of the last snapshot checkpoint (written or "
+                        "loaded at start-up); 0 when there is none."));
+  s->snapshot_age = Unlabelled(
+      registry.AddGauge("pactlog_snapshot_age_events",
+                        "Events recorded since the last snapshot checkpoint: "
+                        "what a restart now would replay."));
+  s->replayed = Unlabelled(
+      registry.AddGauge("pactlog_recovery_events_replayed",
+                        "Events replayed at start-up after the snapshot "
+                        "checkpoint it loaded."));
+}
+
+ScrapedSeries AddScrapedSeries(Registry& registry) {
+  ScrapedSeries s;
+  AddLedgerSeries(registry, &s);
+  AddStorageSeries(registry, &s);
+  AddSubscriberSeries(registry, &s);
+  AddSnapshotSeries(registry, &s);
+  return s;
+}
+
+void CollectScraped(const ScrapedSeries& s, const ledger::Ledger& source,
+                    const services::SubscriptionHub& subscriptions) {
+  const bool is_ready = source.ready();
+  s.ready->Set(is_ready ? 1 : 0);
+  const uint64_t applied = source.applied_sequence();
+  s.last_sequence->Set(static_cast<double>(applied));
+  const ledger::WriterStats writer = source.writer_stats();
+  // Recover() writes the recovery stats before it turns the ledger ready;
+  // reading them earlier would race with it.
+  const ledger::RecoveryStats recovery =
+      is_ready ? source.recovery_stats() : ledger::RecoveryStats{};
+  s.writer_requests->Set(static_cast<double>(writer.requests));
+  s.snapshot_checkpoints->Set(static_cast<double>(writer.checkpoints));
+  s.snapshot_failures->Set(static_cast<double>(writer.checkpoint_failures));
+  // Until the writer makes its first checkpoint, the last one is the one
+  // start-up loaded.
+  const uint64_t snapshot =
+      std::max(writer.last_checkpoint_sequence, recovery.checkpoint_sequence);
+  s.snapshot_sequence->Set(static_cast<double>(snapshot));
+  s.snapshot_age->Set(
+      static_cast<double>(applied > snapshot ? applied - snapshot : 0));
+  s.replayed->Set(static_cast<double>(recovery.events_replayed));
+  const storage::StorageStats storage = source.storage_stats();
+  for (const auto& part : storage.on_disk) {
+    s.storage_bytes->WithLabels({"disk", part.name})
+        .Set(static_cast<double>(part.bytes));
+  }
+  for (const auto& part : storage.in_memory) {
+    s.storage_bytes->WithLabels({"memory", part.name})
+        .Set(static_cast<double>(part.bytes));
+  }
+  s.live_bytes->Set(static_cast<double>(storage.live_data_bytes));
+  const services::SubscriptionHubStats hub = subscriptions.stats();
+  s.subscribers->Set(hub.subscribers);
+  s.max_lag->Set(static_cast<double>(hub.max_lag_events));
+  s.total_lag->Set(static_cast<double>(hub.total_lag_events));
+  s.held_bytes->Set(static_cast<double>(hub.held_message_bytes));
+  s.storage_reads->Set(static_cast<double>(hub.storage_reads));
+}
+
 }  // namespace
 
 class ServerMetrics::Interceptor final
@@ -161,43 +366,30 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
       events_(registry_.AddCounter(
           "pactlog_events_appended_total",
           "Events made durable since the server started, by kind.", {"kind"})),
-      group_commit_events_(
-          registry_
-              .AddHistogram("pactlog_group_commit_events",
-                            "Events per synced write of the group-commit "
-                            "writer.",
-                            ExponentialBuckets(1, 2, 14))
-              .WithLabels({})),
-      last_commit_time_(
-          registry_
-              .AddGauge("pactlog_last_commit_timestamp_seconds",
-                        "Unix time of the last synced write of events.")
-              .WithLabels({})),
+      group_commit_events_(*Unlabelled(
+          registry_.AddHistogram("pactlog_group_commit_events",
+                                 "Events per synced write of the group-commit "
+                                 "writer.",
+                                 ExponentialBuckets(1, 2, 14)))),
+      last_commit_time_(*Unlabelled(
+          registry_.AddGauge("pactlog_last_commit_timestamp_seconds",
+                             "Unix time of the last synced write of events."))),
       backups_(registry_.AddCounter("pactlog_backups_total",
                                     "Admin.Backup calls by status code.",
                                     {"code"})),
-      backup_duration_(
-          registry_
-              .AddHistogram(
-                  "pactlog_backup_duration_seconds",
-                  "Time to take a backup (successful ones).",
-                  {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600})
-              .WithLabels({})),
-      last_backup_time_(
-          registry_
-              .AddGauge("pactlog_last_backup_timestamp_seconds",
-                        "Unix time of the last successful backup.")
-              .WithLabels({})),
-      last_backup_sequence_(
-          registry_
-              .AddGauge("pactlog_last_backup_sequence",
-                        "Last sequence held by the last successful backup.")
-              .WithLabels({})),
-      last_backup_bytes_(
-          registry_
-              .AddGauge("pactlog_last_backup_bytes",
-                        "Size of the last successful backup's files.")
-              .WithLabels({})) {
+      backup_duration_(*Unlabelled(registry_.AddHistogram(
+          "pactlog_backup_duration_seconds",
+          "Time to take a backup (successful ones).",
+          {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}))),
+      last_backup_time_(*Unlabelled(
+          registry_.AddGauge("pactlog_last_backup_timestamp_seconds",
+                             "Unix time of the last successful backup."))),
+      last_backup_sequence_(*Unlabelled(registry_.AddGauge(
+          "pactlog_last_backup_sequence",
+          "Last sequence held by the last successful backup."))),
+      last_backup_bytes_(*Unlabelled(
+          registry_.AddGauge("pactlog_last_backup_bytes",
+                             "Size of the last successful backup's files."))) {
   registry_
       .AddGauge("pactlog_build_info",
                 "Always 1; the labels say which build is running.",
@@ -205,45 +397,8 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
       .WithLabels({PACTLOG_VERSION, grpc::Version(), ProtobufVersion()})
       .Set(1);
 
-  Family<Histogram>& append_latency = registry_.AddHistogram(
-      "pactlog_append_duration_seconds",
-      "DealLedger.Append calls from arrival to answer, including the wait "
-      "for the group commit and its sync, whatever the answer.",
-      LatencyBuckets());
-  Family<Histogram>& query_latency = registry_.AddHistogram(
-      "pactlog_query_duration_seconds",
-      "Query calls (DealQuery, EventStream.Read) from arrival to answer, "
-      "by method, whatever the answer.",
-      LatencyBuckets(), {"method"});
-
-  // Every method of the pactlog services, from their descriptors, so a
-  // method added to a .proto is counted without a change here.
-  const google::protobuf::DescriptorPool* pool =
-      google::protobuf::DescriptorPool::generated_pool();
-  for (const char* service_name :
-       {v1::DealLedger::service_full_name(), v1::DealQuery::service_full_name(),
-        v1::EventStream::service_full_name(), v1::Admin::service_full_name()}) {
-    const google::protobuf::ServiceDescriptor* service =
-        pool->FindServiceByName(service_name);
-    if (service == nullptr) continue;  // Cannot happen: linked in.
-    for (int i = 0; i < service->method_count(); ++i) {
-      const google::protobuf::MethodDescriptor* method = service->method(i);
-      const bool streaming =
-          method->client_streaming() || method->server_streaming();
-      const bool is_append =
-          service->full_name() == v1::DealLedger::service_full_name() &&
-          method->name() == "Append";
-      const bool is_query =
-          service->full_name() == v1::DealQuery::service_full_name() ||
-          service->full_name() == v1::EventStream::service_full_name();
-      Histogram* latency = nullptr;
-      if (is_append) {
-        latency = &append_latency.WithLabels({});
-      } else if (is_query && !streaming) {
-        latency = &query_latency.WithLabels({method->name()});
-      }
-      AddMethod(service->full_name(), method->name(), latency, is_append);
-    }
+  for (const TimedMethod& m : PactlogMethods(registry_)) {
+    AddMethod(m.service, m.method, m.latency, m.is_append);
   }
   for (const auto& [service, method] : kGrpcMethods) {
     AddMethod(service, method, nullptr, false);
@@ -256,135 +411,11 @@ ServerMetrics::ServerMetrics(const ledger::Ledger* ledger,
   append_results_[2] = &appends_.WithLabels({"rejected"});
   for (const char* kind : kKindNames) events_.WithLabels({kind});
 
-  Counter& writer_requests =
-      registry_
-          .AddCounter("pactlog_writer_requests_total",
-                      "Append requests answered by the group-commit writer "
-                      "(requests per synced write = this rate / the rate of "
-                      "pactlog_group_commit_events_count).")
-          .WithLabels({});
-  Gauge& ready = registry_
-                     .AddGauge("pactlog_ready",
-                               "1 when the log is replayed and appends are "
-                               "taken, 0 while starting or stopping.")
-                     .WithLabels({});
-  Gauge& last_sequence =
-      registry_
-          .AddGauge("pactlog_log_last_sequence",
-                    "The last sequence of the log applied to the live state.")
-          .WithLabels({});
-  Family<Gauge>& storage_bytes = registry_.AddGauge(
-      "pactlog_storage_bytes",
-      "Bytes of the log by medium (disk, memory) and by the engine's own "
-      "parts (RocksDB: table_files, wal, memtables).",
-      {"medium", "part"});
-  Gauge& live_bytes =
-      registry_
-          .AddGauge("pactlog_storage_live_data_bytes",
-                    "The storage engine's estimate of the log's live data "
-                    "(0 when it has none).")
-          .WithLabels({});
-  Gauge& subscribers = registry_
-                           .AddGauge("pactlog_subscribers",
-                                     "EventStream.Subscribe streams open now.")
-                           .WithLabels({});
-  Gauge& max_lag =
-      registry_
-          .AddGauge("pactlog_subscriber_max_lag_events",
-                    "Log positions the furthest-behind subscriber has yet to "
-                    "examine (0 when every stream is live).")
-          .WithLabels({});
-  Gauge& total_lag =
-      registry_
-          .AddGauge("pactlog_subscriber_lag_events_sum",
-                    "Log positions yet to examine, summed over subscribers "
-                    "(divide by pactlog_subscribers for the mean).")
-          .WithLabels({});
-  Gauge& held_bytes =
-      registry_
-          .AddGauge("pactlog_subscriber_held_bytes",
-                    "Bytes of the messages held for subscribers (at most one "
-                    "each).")
-          .WithLabels({});
-  Counter& storage_reads =
-      registry_
-          .AddCounter("pactlog_subscriber_storage_reads_total",
-                      "Subscription messages read from storage because the "
-                      "stream was behind the in-memory window.")
-          .WithLabels({});
-  Counter& snapshot_checkpoints =
-      registry_
-          .AddCounter("pactlog_snapshot_checkpoints_total",
-                      "Snapshot checkpoints written by the writer.")
-          .WithLabels({});
-  Counter& snapshot_failures =
-      registry_
-          .AddCounter("pactlog_snapshot_checkpoint_failures_total",
-                      "Snapshot checkpoints that failed to be written (the "
-                      "log is unaffected; start-up replays more).")
-          .WithLabels({});
-  Gauge& snapshot_sequence =
-      registry_
-          .AddGauge("pactlog_snapshot_last_sequence",
-                    "Sequence of the last snapshot checkpoint (written or "
-                    "loaded at start-up); 0 when there is none.")
-          .WithLabels({});
-  Gauge& snapshot_age =
-      registry_
-          .AddGauge("pactlog_snapshot_age_events",
-                    "Events recorded since the last snapshot checkpoint: "
-                    "what a restart now would replay.")
-          .WithLabels({});
-  Gauge& replayed =
-      registry_
-          .AddGauge("pactlog_recovery_events_replayed",
-                    "Events replayed at start-up after the snapshot "
-                    "checkpoint it loaded.")
-          .WithLabels({});
+  const ScrapedSeries scraped = AddScrapedSeries(registry_);
   AddProcessMetrics(registry_);
 
-  registry_.AddCollectHook([=, this, &writer_requests, &ready, &last_sequence,
-                            &storage_bytes, &live_bytes, &subscribers, &max_lag,
-                            &total_lag, &held_bytes, &storage_reads,
-                            &snapshot_checkpoints, &snapshot_failures,
-                            &snapshot_sequence, &snapshot_age, &replayed] {
-    const bool is_ready = ledger_->ready();
-    ready.Set(is_ready ? 1 : 0);
-    const uint64_t applied = ledger_->applied_sequence();
-    last_sequence.Set(static_cast<double>(applied));
-    const ledger::WriterStats writer = ledger_->writer_stats();
-    // Recover() writes the recovery stats before it turns the ledger ready;
-    // reading them earlier would race with it.
-    const ledger::RecoveryStats recovery =
-        is_ready ? ledger_->recovery_stats() : ledger::RecoveryStats{};
-    writer_requests.Set(static_cast<double>(writer.requests));
-    snapshot_checkpoints.Set(static_cast<double>(writer.checkpoints));
-    snapshot_failures.Set(static_cast<double>(writer.checkpoint_failures));
-    // Until the writer makes its first checkpoint, the last one is the one
-    // start-up loaded.
-    const uint64_t snapshot =
-        std::max(writer.last_checkpoint_sequence, recovery.checkpoint_sequence);
-    snapshot_sequence.Set(static_cast<double>(snapshot));
-    snapshot_age.Set(
-        static_cast<double>(applied > snapshot ? applied - snapshot : 0));
-    replayed.Set(static_cast<double>(recovery.events_replayed));
-    const storage::StorageStats storage = ledger_->storage_stats();
-    for (const auto& part : storage.on_disk) {
-      storage_bytes.WithLabels({"disk", part.name})
-          .Set(static_cast<double>(part.bytes));
-    }
-    for (const auto& part : storage.in_memory) {
-      storage_bytes.WithLabels({"memory", part.name})
-          .Set(static_cast<double>(part.bytes));
-    }
-    live_bytes.Set(static_cast<double>(storage.live_data_bytes));
-    const services::SubscriptionHubStats hub = hub_->stats();
-    subscribers.Set(hub.subscribers);
-    max_lag.Set(static_cast<double>(hub.max_lag_events));
-    total_lag.Set(static_cast<double>(hub.total_lag_events));
-    held_bytes.Set(static_cast<double>(hub.held_message_bytes));
-    storage_reads.Set(static_cast<double>(hub.storage_reads));
-  });
+  registry_.AddCollectHook(
+      [this, scraped] { CollectScraped(scraped, *ledger_, *hub_); });
 }
 
 ServerMetrics::~ServerMetrics() = default;

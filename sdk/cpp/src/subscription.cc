@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -57,6 +59,19 @@ void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
   timespec ts = absl::ToTimespec(time);
   out->set_seconds(ts.tv_sec);
   out->set_nanos(static_cast<int32_t>(ts.tv_nsec));
+}
+
+// Appends the events of `batch` after *last_queued to `pending`, advancing
+// *last_queued.
+void QueueNewEvents(const v1::EventBatch& batch, uint64_t* last_queued,
+                    std::deque<v1::Event>* pending) {
+  for (const v1::Event& event : batch.events()) {
+    // The server promises each event once; this guards the promise across
+    // resubscriptions all the same.
+    if (event.sequence() <= *last_queued) continue;
+    *last_queued = event.sequence();
+    pending->push_back(event);
+  }
 }
 
 }  // namespace
@@ -114,6 +129,41 @@ struct Subscription::State {
     absl::MutexLock lock(&mu);
     done = true;
     done_status = internal::ToStatus(status);
+  }
+
+  // Called by the consumer (Subscription::Pump).
+  // Waits until the subscription is cancelled or `until` passes; returns
+  // whether it is cancelled.
+  bool AwaitCancelled(absl::Time until) {
+    absl::MutexLock lock(&mu);
+    mu.AwaitWithDeadline(absl::Condition(&cancelled), until);
+    return cancelled;
+  }
+  // Takes the first item of the (non-empty) inbox. When that lets a paused
+  // stream read again, sets *resume: the caller resumes it.
+  Item TakeItem(absl::Time now, bool* resume)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Item item = std::move(inbox.front());
+    inbox.pop_front();
+    if (paused) {
+      paused = false;
+      last_activity = now;
+      *resume = true;
+    }
+    return item;
+  }
+  // Folds a caught-up or progress message into `progress`.
+  void NoteProgress(const v1::SubscribeResponse& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (message.has_caught_up()) {
+      progress.caught_up = true;
+      progress.caught_up_sequence = message.caught_up().sequence();
+      progress.head_sequence =
+          std::max(progress.head_sequence, message.caught_up().sequence());
+    } else if (message.has_progress()) {
+      progress.head_sequence =
+          std::max(progress.head_sequence, message.progress().head_sequence());
+    }
   }
 
   const SubscribeOptions options;
@@ -338,14 +388,7 @@ absl::Status Subscription::Pump(absl::Time deadline, Done done) {
 
     if (stream_ == nullptr) {
       // Between streams: wait for the backoff to pass, then resubscribe.
-      bool cancelled;
-      {
-        absl::MutexLock lock(&state.mu);
-        state.mu.AwaitWithDeadline(absl::Condition(&state.cancelled),
-                                   std::min(deadline, resubscribe_at_));
-        cancelled = state.cancelled;
-      }
-      if (cancelled) {
+      if (state.AwaitCancelled(std::min(deadline, resubscribe_at_))) {
         final_status_ = absl::CancelledError("subscription cancelled");
         continue;
       }
@@ -372,37 +415,18 @@ absl::Status Subscription::Pump(absl::Time deadline, Done done) {
         what = What::kCancelled;
       } else if (!state.inbox.empty()) {
         what = What::kItem;
-        State::Item item = std::move(state.inbox.front());
-        state.inbox.pop_front();
-        if (state.paused) {
-          state.paused = false;
-          state.last_activity = now;
-          resume = true;
-        }
+        State::Item item = state.TakeItem(now, &resume);
         if (item.restart) {
           state.progress.caught_up = false;
           ++state.progress.resubscriptions;
         } else {
           // A message from the server ends any outage.
           outage_start_ = absl::InfinitePast();
-          const v1::SubscribeResponse& message = item.message;
-          if (message.has_events()) {
-            for (const v1::Event& event : message.events().events()) {
-              // The server promises each event once; this guards the
-              // promise across resubscriptions all the same.
-              if (event.sequence() <= last_queued_sequence_) continue;
-              last_queued_sequence_ = event.sequence();
-              pending_.push_back(event);
-            }
-          } else if (message.has_caught_up()) {
-            state.progress.caught_up = true;
-            state.progress.caught_up_sequence = message.caught_up().sequence();
-            state.progress.head_sequence = std::max(
-                state.progress.head_sequence, message.caught_up().sequence());
-          } else if (message.has_progress()) {
-            state.progress.head_sequence =
-                std::max(state.progress.head_sequence,
-                         message.progress().head_sequence());
+          if (item.message.has_events()) {
+            QueueNewEvents(item.message.events(), &last_queued_sequence_,
+                           &pending_);
+          } else {
+            state.NoteProgress(item.message);
           }
         }
       } else if (state.reads_ended) {

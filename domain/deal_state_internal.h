@@ -1,0 +1,47 @@
+// Helpers the files implementing DealState (domain/deal_state.h) share:
+// deal_state.cc (the fold and its rules), deal_state_proto.cc (rendering to
+// pactlog.v1 messages) and deal_state_snapshot.cc (snapshots). Not part of
+// domain's interface; nothing else includes this header. Pure functions;
+// thread-safe.
+#ifndef PACTLOG_DOMAIN_DEAL_STATE_INTERNAL_H_
+#define PACTLOG_DOMAIN_DEAL_STATE_INTERNAL_H_
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "domain/deal_state.h"
+
+namespace pactlog::domain::internal {
+
+// `value` in double quotes, for error messages.
+inline std::string Quote(std::string_view value) {
+  // Debian's Abseil has its own absl::string_view, which does not convert
+  // from std::string_view.
+  return absl::StrCat("\"", absl::string_view(value.data(), value.size()),
+                      "\"");
+}
+
+// Apply() takes any event without failing, so its sums saturate instead of
+// overflowing; the sums of a log that passed CheckRules never saturate.
+inline int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max()
+               : std::numeric_limits<int64_t>::min();
+}
+
+// Adds `delta` to `*sum`, saturating.
+inline void AddAmounts(const Amounts& delta, Amounts* sum) {
+  sum->pledged = SaturatingAdd(sum->pledged, delta.pledged);
+  sum->approved = SaturatingAdd(sum->approved, delta.approved);
+  sum->disbursed = SaturatingAdd(sum->disbursed, delta.disbursed);
+  sum->project_count += delta.project_count;
+}
+
+}  // namespace pactlog::domain::internal
+
+#endif  // PACTLOG_DOMAIN_DEAL_STATE_INTERNAL_H_

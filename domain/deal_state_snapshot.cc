@@ -1,0 +1,153 @@
+// DealState (domain/deal_state.h): the whole state as a snapshot
+// (pactlog.internal.DealSnapshot) and back.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "domain/deal_state.h"
+#include "domain/deal_state_internal.h"
+#include "util/status_macros.h"
+
+namespace pactlog::domain {
+namespace {
+
+using ::pactlog::domain::internal::AddAmounts;
+using ::pactlog::domain::internal::Quote;
+
+}  // namespace
+
+void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
+  out->Clear();
+  out->set_format(kSnapshotFormat);
+  out->set_deal_id(deal_id_);
+  out->set_exists(exists_);
+  *out->mutable_announcement() = announcement_;
+  ToProtoTime(announced_effective_time_,
+              out->mutable_announced_effective_time());
+  ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
+  out->set_version(version_);
+  out->set_last_sequence(last_sequence_);
+  for (const auto& [id, project] : projects_) {
+    pactlog::internal::ProjectSnapshot* p = out->add_projects();
+    *p->mutable_announcement() = project.announcement;
+    ToProtoTime(project.announced_effective_time,
+                p->mutable_announced_effective_time());
+    p->set_approved(project.approved);
+    p->set_disbursed(project.disbursed);
+    for (const ApprovalEntry& approval : project.approvals) {
+      pactlog::v1::ApprovalRecord* record = p->add_approvals();
+      record->set_sequence(approval.sequence);
+      ToProtoTime(approval.effective_time, record->mutable_effective_time());
+      record->mutable_amount()->set_minor_units(approval.amount);
+      record->set_approving_body(approval.approving_body);
+    }
+    for (const auto& [source, amount] : project.disbursed_by_source) {
+      pactlog::v1::FundingSourceTotal* total = p->add_disbursed_by_source();
+      total->set_funding_source(
+          static_cast<pactlog::v1::FundingSource>(source));
+      total->mutable_disbursed()->set_minor_units(amount);
+    }
+    p->set_last_sequence(project.last_sequence);
+  }
+  for (const auto& [category, entries] : tariffs_) {
+    pactlog::internal::TariffHistorySnapshot* history = out->add_tariffs();
+    history->set_product_category(category);
+    for (const TariffEntry& entry : entries) {
+      pactlog::v1::TariffChangeRecord* change = history->add_changes();
+      change->set_sequence(entry.sequence);
+      ToProtoTime(entry.effective_time, change->mutable_effective_time());
+      ToProtoTime(entry.recorded_time, change->mutable_recorded_time());
+      change->set_rate_bps(entry.rate_bps);
+      change->set_legal_instrument(entry.legal_instrument);
+      change->set_reason(entry.reason);
+    }
+  }
+}
+
+absl::StatusOr<DealState> DealState::DecodeSnapshot(std::string_view bytes,
+                                                    std::string_view deal_id,
+                                                    uint64_t sequence) {
+  // Debian's Abseil has a string_view of its own.
+  const absl::string_view deal(deal_id.data(), deal_id.size());
+  pactlog::internal::DealSnapshot snapshot;
+  if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("the snapshot of deal ", deal,
+                                            " at sequence ", sequence,
+                                            " does not decode"));
+  }
+  ASSIGN_OR_RETURN(DealState state, FromSnapshot(snapshot));
+  if (state.deal_id() != deal_id || state.last_sequence() != sequence) {
+    return absl::DataLossError(
+        absl::StrCat("the snapshot stored for deal ", deal, " at sequence ",
+                     sequence, " holds deal ", state.deal_id(), " at sequence ",
+                     state.last_sequence()));
+  }
+  return state;
+}
+
+absl::StatusOr<DealState> DealState::FromSnapshot(
+    const pactlog::internal::DealSnapshot& snapshot) {
+  if (snapshot.format() != kSnapshotFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "snapshot of deal ", Quote(snapshot.deal_id()), " has format ",
+        snapshot.format(), ", this build reads ", kSnapshotFormat));
+  }
+  DealState state;
+  state.exists_ = snapshot.exists();
+  state.deal_id_ = snapshot.deal_id();
+  state.announcement_ = snapshot.announcement();
+  state.announced_effective_time_ =
+      ToAbslTime(snapshot.announced_effective_time());
+  state.last_recorded_time_ = ToAbslTime(snapshot.last_recorded_time());
+  state.version_ = snapshot.version();
+  state.last_sequence_ = snapshot.last_sequence();
+  for (const pactlog::internal::ProjectSnapshot& p : snapshot.projects()) {
+    Project& project = state.projects_[p.announcement().project_id()];
+    project.announcement = p.announcement();
+    project.announced_effective_time = ToAbslTime(p.announced_effective_time());
+    project.approved = p.approved();
+    project.disbursed = p.disbursed();
+    for (const pactlog::v1::ApprovalRecord& record : p.approvals()) {
+      project.approvals.push_back(ApprovalEntry{
+          .sequence = record.sequence(),
+          .effective_time = ToAbslTime(record.effective_time()),
+          .amount = record.amount().minor_units(),
+          .approving_body = record.approving_body(),
+      });
+    }
+    for (const pactlog::v1::FundingSourceTotal& total :
+         p.disbursed_by_source()) {
+      project.disbursed_by_source[total.funding_source()] =
+          total.disbursed().minor_units();
+    }
+    project.last_sequence = p.last_sequence();
+    // The breakdowns are derived from the projects.
+    const Amounts delta{.pledged = project.announcement.pledged().minor_units(),
+                        .approved = project.approved,
+                        .disbursed = project.disbursed,
+                        .project_count = 1};
+    AddAmounts(delta, &state.totals_);
+    AddAmounts(delta, &state.by_sector_[project.announcement.sector()]);
+    AddAmounts(delta, &state.by_us_state_[project.announcement.us_state()]);
+  }
+  for (const pactlog::internal::TariffHistorySnapshot& history :
+       snapshot.tariffs()) {
+    std::vector<TariffEntry>& entries =
+        state.tariffs_[history.product_category()];
+    for (const pactlog::v1::TariffChangeRecord& change : history.changes()) {
+      entries.push_back(TariffEntry{
+          .sequence = change.sequence(),
+          .effective_time = ToAbslTime(change.effective_time()),
+          .recorded_time = ToAbslTime(change.recorded_time()),
+          .rate_bps = change.rate_bps(),
+          .legal_instrument = change.legal_instrument(),
+          .reason = change.reason(),
+      });
+    }
+  }
+  return state;
+}
+
+}  // namespace pactlog::domain

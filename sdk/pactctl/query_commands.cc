@@ -1,0 +1,313 @@
+// pactctl's read-only query subcommands (sdk/pactctl/commands.h): deal,
+// deals, project, projects and tariffs, as tables or JSON lines.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/pactctl/commands.h"
+#include "sdk/pactctl/format.h"
+
+namespace pactlog::pactctl {
+
+namespace {
+
+using client::Client;
+using client::QueryOptions;
+
+std::string YesNo(bool value) { return value ? "yes" : "no"; }
+
+// Lists of every page, pinned to the first page's log position so that the
+// pages agree with each other while appends go on.
+template <typename Fetch, typename Items>
+absl::Status ForEachPage(QueryOptions options, Fetch fetch, Items items) {
+  std::string token;
+  while (true) {
+    client::PageOptions page{.page_size = 1000, .page_token = token};
+    auto response = fetch(options, page);
+    if (!response.ok()) return response.status();
+    items(*response);
+    token = response->next_page_token();
+    if (token.empty()) return absl::OkStatus();
+    if (options.as_of.sequence == 0) {
+      options.as_of.sequence = response->log_sequence();
+    }
+  }
+}
+
+std::string TariffSummary(const v1::TariffLine& line) {
+  if (!line.in_force()) return "not in force";
+  return FormatRate(line.rate_bps());
+}
+
+std::string CapSummary(const v1::TariffLine& line) {
+  return line.has_cap() ? FormatRate(line.cap_bps()) : "-";
+}
+
+void PrintTotalsTable(
+    const Output& output, const std::string& key_header,
+    const std::vector<std::pair<std::string, const v1::Totals*>>& rows) {
+  Table table({key_header, "PROJECTS", "PLEDGED", "APPROVED", "DISBURSED"},
+              {false, true, true, true, true});
+  for (const auto& [key, totals] : rows) {
+    table.AddRow({key, absl::StrCat(totals->project_count()),
+                  FormatMoney(totals->pledged()),
+                  FormatMoney(totals->approved()),
+                  FormatMoney(totals->disbursed())});
+  }
+  output.out << table.ToString();
+}
+
+void PrintDeal(const Output& output, const v1::DealState& deal,
+               uint64_t log_sequence) {
+  const v1::Totals& totals = deal.totals();
+  std::vector<std::string> caps;
+  for (const v1::TariffCap& cap : deal.tariff_caps()) {
+    caps.push_back(absl::StrCat(cap.product_category(),
+                                " <= ", FormatRate(cap.max_rate_bps())));
+  }
+  output.out << deal.deal_id() << ": " << deal.title() << "\n";
+  Table block({"FIELD", "VALUE"});
+  block.AddRow({"parties", absl::StrCat(deal.investor_country(), " invests in ",
+                                        deal.host_country())});
+  block.AddRow({"announced", FormatTime(deal.announced_effective_time())});
+  block.AddRow({"ceiling", FormatMoney(deal.commitment_ceiling())});
+  block.AddRow({"pledged", FormatMoney(totals.pledged())});
+  block.AddRow({"approved", FormatMoney(totals.approved())});
+  block.AddRow({"disbursed", FormatMoney(totals.disbursed())});
+  block.AddRow({"headroom", FormatMoney(deal.headroom())});
+  block.AddRow(
+      {"projects",
+       absl::StrCat(totals.project_count(), " (", deal.projects_announced(),
+                    " announced, ", deal.projects_approved(), " approved, ",
+                    deal.projects_funding(), " funding, ",
+                    deal.projects_fully_disbursed(), " fully disbursed)")});
+  block.AddRow({"tariff caps", caps.empty() ? "-" : absl::StrJoin(caps, ", ")});
+  block.AddRow({"cap breaches", absl::StrCat(deal.cap_breaches_size())});
+  block.AddRow({"version", absl::StrCat(deal.version(), " (last sequence ",
+                                        deal.last_sequence(), ", log at ",
+                                        log_sequence, ")")});
+  // The block without its header row.
+  std::string text = block.ToString();
+  output.out << text.substr(text.find('\n') + 1);
+
+  if (deal.by_sector_size() > 0) {
+    output.out << "\nby sector\n";
+    std::vector<std::pair<std::string, const v1::Totals*>> rows;
+    for (const v1::SectorTotals& sector : deal.by_sector()) {
+      rows.emplace_back(EnumName(v1::Sector_descriptor(), sector.sector()),
+                        &sector.totals());
+    }
+    PrintTotalsTable(output, "SECTOR", rows);
+  }
+  if (deal.by_us_state_size() > 0) {
+    output.out << "\nby US state\n";
+    std::vector<std::pair<std::string, const v1::Totals*>> rows;
+    for (const v1::UsStateTotals& state : deal.by_us_state()) {
+      rows.emplace_back(state.us_state(), &state.totals());
+    }
+    PrintTotalsTable(output, "STATE", rows);
+  }
+  if (deal.tariffs_size() > 0) {
+    output.out << "\ntariffs in force at "
+               << FormatTime(deal.tariffs_evaluated_at()) << "\n";
+    Table table({"CATEGORY", "RATE", "CAP", "BREACH", "SET BY"},
+                {false, true, true, false, true});
+    for (const v1::TariffLine& line : deal.tariffs()) {
+      table.AddRow({line.product_category(), TariffSummary(line),
+                    CapSummary(line), YesNo(line.breaches_cap()),
+                    line.in_force()
+                        ? absl::StrCat("#", line.in_force_sequence())
+                        : "-"});
+    }
+    output.out << table.ToString();
+  }
+}
+
+}  // namespace
+
+int RunDeal(Client& client, const Output& output, const std::string& deal_id,
+            const QueryOptions& options) {
+  auto response = client.GetDeal(deal_id, options);
+  if (!response.ok()) return ReportError(response.status(), output);
+  if (output.json) {
+    output.out << ToJsonLine(*response) << "\n";
+  } else {
+    PrintDeal(output, response->deal(), response->log_sequence());
+  }
+  return kExitOk;
+}
+
+int RunDeals(Client& client, const Output& output,
+             const QueryOptions& options) {
+  Table table({"DEAL", "TITLE", "PARTIES", "CEILING", "PLEDGED", "APPROVED",
+               "DISBURSED", "PROJECTS", "VERSION"},
+              {false, false, false, true, true, true, true, true, true});
+  absl::Status status = ForEachPage(
+      options,
+      [&](const QueryOptions& o, const client::PageOptions& page) {
+        return client.ListDeals(o, page);
+      },
+      [&](const v1::ListDealsResponse& response) {
+        for (const v1::DealState& deal : response.deals()) {
+          if (output.json) {
+            output.out << ToJsonLine(deal) << "\n";
+            continue;
+          }
+          table.AddRow(
+              {deal.deal_id(), deal.title(),
+               absl::StrCat(deal.investor_country(), "->", deal.host_country()),
+               FormatMoney(deal.commitment_ceiling()),
+               FormatMoney(deal.totals().pledged()),
+               FormatMoney(deal.totals().approved()),
+               FormatMoney(deal.totals().disbursed()),
+               absl::StrCat(deal.totals().project_count()),
+               absl::StrCat(deal.version())});
+        }
+      });
+  if (!status.ok()) return ReportError(status, output);
+  if (!output.json) {
+    if (table.empty()) {
+      output.out << "no deals\n";
+    } else {
+      output.out << table.ToString();
+    }
+  }
+  return kExitOk;
+}
+
+int RunProject(Client& client, const Output& output, const std::string& deal_id,
+               const std::string& project_id, const QueryOptions& options) {
+  auto response = client.GetProject(deal_id, project_id, options);
+  if (!response.ok()) return ReportError(response.status(), output);
+  if (output.json) {
+    output.out << ToJsonLine(*response) << "\n";
+    return kExitOk;
+  }
+  const v1::ProjectState& project = response->project();
+  output.out << deal_id << "/" << project.project_id() << ": " << project.name()
+             << "\n";
+  Table block({"FIELD", "VALUE"});
+  block.AddRow({"sector", EnumName(v1::Sector_descriptor(), project.sector())});
+  block.AddRow({"US state", project.us_state()});
+  block.AddRow({"sponsors", absl::StrJoin(project.sponsors(), ", ")});
+  block.AddRow(
+      {"status", EnumName(v1::ProjectStatus_descriptor(), project.status())});
+  block.AddRow({"announced", FormatTime(project.announced_effective_time())});
+  block.AddRow({"pledged", FormatMoney(project.pledged())});
+  block.AddRow({"approved", FormatMoney(project.approved())});
+  block.AddRow({"disbursed", FormatMoney(project.disbursed())});
+  block.AddRow({"unapproved", FormatMoney(project.unapproved())});
+  block.AddRow({"undisbursed", FormatMoney(project.undisbursed())});
+  std::string text = block.ToString();
+  output.out << text.substr(text.find('\n') + 1);
+  if (project.approvals_size() > 0) {
+    output.out << "\napprovals\n";
+    Table approvals({"SEQ", "EFFECTIVE", "AMOUNT", "BY"},
+                    {true, false, true, false});
+    for (const v1::ApprovalRecord& approval : project.approvals()) {
+      approvals.AddRow({absl::StrCat(approval.sequence()),
+                        FormatTime(approval.effective_time()),
+                        FormatMoney(approval.amount()),
+                        approval.approving_body()});
+    }
+    output.out << approvals.ToString();
+  }
+  if (project.disbursed_by_source_size() > 0) {
+    output.out << "\ndisbursed by source\n";
+    Table sources({"SOURCE", "DISBURSED"}, {false, true});
+    for (const v1::FundingSourceTotal& source : project.disbursed_by_source()) {
+      sources.AddRow(
+          {EnumName(v1::FundingSource_descriptor(), source.funding_source()),
+           FormatMoney(source.disbursed())});
+    }
+    output.out << sources.ToString();
+  }
+  return kExitOk;
+}
+
+int RunProjects(Client& client, const Output& output,
+                const std::string& deal_id, const client::ProjectFilter& filter,
+                const QueryOptions& options) {
+  Table table({"PROJECT", "NAME", "SECTOR", "STATE", "STATUS", "PLEDGED",
+               "APPROVED", "DISBURSED", "SPONSORS"},
+              {false, false, false, false, false, true, true, true, false});
+  absl::Status status = ForEachPage(
+      options,
+      [&](const QueryOptions& o, const client::PageOptions& page) {
+        return client.ListProjects(deal_id, filter, o, page);
+      },
+      [&](const v1::ListProjectsResponse& response) {
+        for (const v1::ProjectState& project : response.projects()) {
+          if (output.json) {
+            output.out << ToJsonLine(project) << "\n";
+            continue;
+          }
+          table.AddRow(
+              {project.project_id(), project.name(),
+               EnumName(v1::Sector_descriptor(), project.sector()),
+               project.us_state(),
+               EnumName(v1::ProjectStatus_descriptor(), project.status()),
+               FormatMoney(project.pledged()), FormatMoney(project.approved()),
+               FormatMoney(project.disbursed()),
+               absl::StrJoin(project.sponsors(), ", ")});
+        }
+      });
+  if (!status.ok()) return ReportError(status, output);
+  if (!output.json) {
+    if (table.empty()) {
+      output.out << "no projects match\n";
+    } else {
+      output.out << table.ToString();
+    }
+  }
+  return kExitOk;
+}
+
+int RunTariffs(Client& client, const Output& output, const std::string& deal_id,
+               const std::string& category, const QueryOptions& options) {
+  auto response = client.GetTariffs(deal_id, options, category);
+  if (!response.ok()) return ReportError(response.status(), output);
+  if (output.json) {
+    output.out << ToJsonLine(*response) << "\n";
+    return kExitOk;
+  }
+  if (response->tariffs_size() == 0) {
+    output.out << "no tariff changes recorded for " << deal_id << "\n";
+    return kExitOk;
+  }
+  output.out << "tariffs of " << deal_id << " in force at "
+             << FormatTime(response->evaluated_at()) << "\n";
+  Table table({"CATEGORY", "IN FORCE", "CAP", "BREACH", "SINCE", "INSTRUMENT"},
+              {false, true, true, false, false, false});
+  for (const v1::TariffLine& line : response->tariffs()) {
+    std::string since = "-", instrument = "-";
+    for (const v1::TariffChangeRecord& change : line.history()) {
+      if (line.in_force() && change.sequence() == line.in_force_sequence()) {
+        since = FormatTime(change.effective_time());
+        instrument = change.legal_instrument();
+      }
+    }
+    table.AddRow({line.product_category(), TariffSummary(line),
+                  CapSummary(line), YesNo(line.breaches_cap()), since,
+                  instrument});
+  }
+  output.out << table.ToString();
+  output.out << "\nhistory\n";
+  Table history(
+      {"CATEGORY", "EFFECTIVE", "RATE", "ABOVE CAP", "SEQ", "INSTRUMENT"},
+      {false, false, true, false, true, false});
+  for (const v1::TariffLine& line : response->tariffs()) {
+    for (const v1::TariffChangeRecord& change : line.history()) {
+      history.AddRow(
+          {line.product_category(), FormatTime(change.effective_time()),
+           FormatRate(change.rate_bps()), YesNo(change.exceeds_cap()),
+           absl::StrCat(change.sequence()), change.legal_instrument()});
+    }
+  }
+  output.out << history.ToString();
+  return kExitOk;
+}
+
+}  // namespace pactlog::pactctl
