@@ -24,11 +24,11 @@
 #include "absl/time/time.h"
 #include "ledger/batch.h"
 #include "ledger/checkpoints.h"
-#include "util/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/live_state.h"
 #include "pactlog/v1/ledger.pb.h"
 #include "storage/event_log.h"
+#include "util/clock.h"
 
 namespace pactlog::ledger {
 

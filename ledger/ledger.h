@@ -51,11 +51,11 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "domain/deal_state.h"
-#include "util/clock.h"
 #include "pactlog/v1/ledger.pb.h"
 #include "pactlog/v1/query.pb.h"
 #include "storage/event_log.h"
 #include "storage/record_log.h"
+#include "util/clock.h"
 
 namespace pactlog::ledger {
 
@@ -242,8 +242,8 @@ class Ledger {
   // The hash of the event at `sequence` (32 zero bytes for 0). The live
   // head (sequence == applied_sequence()) and the ends of the last 4096
   // committed batches (the sequences live reads answer at) are answered
-  // from memory, any other sequence from the log. Errors: NOT_FOUND beyond the log,
-  // DATA_LOSS when the event has no hash.
+  // from memory, any other sequence from the log. Errors: NOT_FOUND beyond the
+  // log, DATA_LOSS when the event has no hash.
   absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
 
   // Re-checks the hash chain from the event after `after_sequence` to the

@@ -19,7 +19,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "domain/limits.h"
-#include "util/clock.h"
 #include "ledger/ledger.h"
 #include "services/admin_service.h"
 #include "services/deal_ledger_service.h"
@@ -33,6 +32,7 @@
 #include "services/subscription_hub.h"
 #include "storage/event_log.h"
 #include "storage/nats_record_log.h"
+#include "util/clock.h"
 
 namespace pactlog::services {
 
