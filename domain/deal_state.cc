@@ -24,24 +24,13 @@ namespace {
 using ::pactlog::domain::internal::AddAmounts;
 using ::pactlog::domain::internal::Quote;
 using ::pactlog::domain::internal::SaturatingAdd;
+using ::pactlog::util::AsAbsl;
 using ::pactlog::v1::Event;
 using ::pactlog::v1::EventData;
 using ::pactlog::v1::Money;
 
-// The range google.protobuf.Timestamp defines as valid; ToProtoTime clamps
-// to it so that absl::InfiniteFuture() and friends stay representable.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-constexpr int32_t kMaxNanos = 999999999;
-
 std::string FormatTimeUtc(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
-}
-
-// Debian's Abseil has its own absl::string_view, which does not convert
-// from std::string_view.
-absl::string_view AsAbsl(std::string_view value) {
-  return absl::string_view(value.data(), value.size());
 }
 
 absl::Status RuleBroken(std::string_view rule, std::string_view details) {
@@ -219,22 +208,6 @@ absl::Status CheckDisbursementRules(
 }
 
 }  // namespace
-
-absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-void ToProtoTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const absl::Time min = absl::FromUnixSeconds(kMinTimestampSeconds);
-  const absl::Time max = absl::FromUnixSeconds(kMaxTimestampSeconds) +
-                         absl::Nanoseconds(kMaxNanos);
-  t = std::clamp(t, min, max);
-  // ToUnixSeconds rounds towards the past, so the remainder is in [0, 1s).
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) /
-                                      absl::Nanoseconds(1)));
-}
 
 pactlog::v1::ProjectStatus Project::status() const {
   if (disbursed > 0 && disbursed >= announcement.pledged().minor_units()) {

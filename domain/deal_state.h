@@ -24,6 +24,7 @@
 #include "pactlog/internal/deal_snapshot.pb.h"
 #include "pactlog/v1/events.pb.h"
 #include "pactlog/v1/state.pb.h"
+#include "util/timestamp.h"
 
 namespace pactlog::domain {
 
@@ -165,9 +166,9 @@ class DealState {
   std::map<std::string, Amounts> by_us_state_;
 };
 
-// Converts between proto timestamps and absl::Time.
-absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
-void ToProtoTime(absl::Time t, google::protobuf::Timestamp* out);
+// Converts between proto timestamps and absl::Time (util/timestamp.h).
+using ::pactlog::util::ToAbslTime;
+using ::pactlog::util::ToProtoTime;
 
 }  // namespace pactlog::domain
 

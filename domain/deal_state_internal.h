@@ -14,16 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "domain/deal_state.h"
+#include "util/quote.h"
 
 namespace pactlog::domain::internal {
 
-// `value` in double quotes, for error messages.
-inline std::string Quote(std::string_view value) {
-  // Debian's Abseil has its own absl::string_view, which does not convert
-  // from std::string_view.
-  return absl::StrCat("\"", absl::string_view(value.data(), value.size()),
-                      "\"");
-}
+using ::pactlog::util::Quote;
 
 // Apply() takes any event without failing, so its sums saturate instead of
 // overflowing; the sums of a log that passed CheckRules never saturate.

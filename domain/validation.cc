@@ -27,10 +27,17 @@
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
+#include "util/quote.h"
+#include "util/timestamp.h"
 
 namespace pactlog::domain {
 namespace {
 
+using ::pactlog::util::AsAbsl;
+using ::pactlog::util::kMaxTimestampNanos;
+using ::pactlog::util::kMaxTimestampSeconds;
+using ::pactlog::util::kMinTimestampSeconds;
+using ::pactlog::util::Quote;
 using ::pactlog::v1::AppendRequest;
 using ::pactlog::v1::Approval;
 using ::pactlog::v1::DealAnnouncement;
@@ -41,16 +48,6 @@ using ::pactlog::v1::Money;
 using ::pactlog::v1::ProjectAnnouncement;
 using ::pactlog::v1::TariffChange;
 
-// Echoed values are cut to this many bytes so that one huge field cannot
-// blow up an error message.
-constexpr std::size_t kMaxEchoBytes = 80;
-
-// The range google.protobuf.Timestamp defines as valid:
-// 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-constexpr int32_t kMaxNanos = 999999999;
-
 // The postal codes of the 50 states, DC and the five inhabited territories.
 constexpr std::string_view kUsStateCodes[] = {
     "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA",
@@ -58,21 +55,6 @@ constexpr std::string_view kUsStateCodes[] = {
     "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM",
     "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
     "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY"};
-
-// Debian's Abseil has its own absl::string_view, which does not convert
-// from std::string_view.
-absl::string_view AsAbsl(std::string_view value) {
-  return absl::string_view(value.data(), value.size());
-}
-
-std::string Quote(std::string_view value) {
-  if (value.size() <= kMaxEchoBytes) {
-    return absl::StrCat("\"", absl::CHexEscape(AsAbsl(value)), "\"");
-  }
-  return absl::StrCat("\"",
-                      absl::CHexEscape(AsAbsl(value.substr(0, kMaxEchoBytes))),
-                      "\"... (", value.size(), " bytes)");
-}
 
 std::string Path(std::string_view prefix, std::string_view name) {
   if (prefix.empty()) return std::string(name);
@@ -212,9 +194,9 @@ void CheckTimestamp(std::string_view field,
                     const google::protobuf::Timestamp& ts, int64_t min_seconds,
                     int64_t max_seconds_exclusive, std::string_view range,
                     std::vector<FieldViolation>* out) {
-  if (ts.nanos() < 0 || ts.nanos() > kMaxNanos) {
+  if (ts.nanos() < 0 || ts.nanos() > kMaxTimestampNanos) {
     Add(out, Path(field, "nanos"),
-        absl::StrCat("must be 0..", kMaxNanos, ", got ", ts.nanos()));
+        absl::StrCat("must be 0..", kMaxTimestampNanos, ", got ", ts.nanos()));
     return;
   }
   if (ts.seconds() < min_seconds || ts.seconds() >= max_seconds_exclusive) {

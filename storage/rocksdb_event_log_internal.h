@@ -48,6 +48,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
 #include "storage/rocksdb_event_log.h"
+#include "util/quote.h"
 
 namespace pactlog::storage::internal {
 
@@ -66,14 +67,7 @@ inline std::string_view ToView(const rocksdb::Slice& s) {
   return std::string_view(s.data(), s.size());
 }
 
-// `bytes` in quotes and C escapes, for error messages. Debian's Abseil has
-// its own string_view, which std::string_view does not convert to
-// implicitly.
-inline std::string Quote(std::string_view bytes) {
-  return absl::StrCat(
-      "\"", absl::CHexEscape(absl::string_view(bytes.data(), bytes.size())),
-      "\"");
-}
+using ::pactlog::util::Quote;
 
 class RocksDbEventLog final : public EventLog {
  public:
