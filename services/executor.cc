@@ -75,6 +75,14 @@ void Executor::Shutdown() {
   }
 }
 
+bool Executor::AwaitQueued(int n, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return static_cast<int>(queue_.size()) >= n;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+}
+
 ExecutorStats Executor::stats() const {
   absl::MutexLock lock(&mu_);
   ExecutorStats stats = stats_;

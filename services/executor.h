@@ -31,6 +31,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace pactlog::services {
 
@@ -76,6 +77,11 @@ class Executor {
 
   ExecutorStats stats() const;
   const std::string& name() const { return options_.name; }
+
+  // Waits until at least `n` tasks wait for a worker, for at most
+  // `timeout`; true if they do. For tests that need a call held in the
+  // queue; a real caller has no reason to wait for that.
+  [[nodiscard]] bool AwaitQueued(int n, absl::Duration timeout) const;
 
  private:
   void WorkerLoop();

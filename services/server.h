@@ -134,6 +134,10 @@ class PactlogServer {
   int health_port() const { return health_port_; }
   const metrics::ServerMetrics& metrics() const { return *metrics_; }
   ExecutorStats read_executor_stats() const { return reads_->stats(); }
+  // Executor::AwaitQueued of the read executor, for tests.
+  [[nodiscard]] bool AwaitReadsQueued(int n, absl::Duration timeout) const {
+    return reads_->AwaitQueued(n, timeout);
+  }
 
  private:
   PactlogServer() = default;

@@ -88,10 +88,8 @@ class SlowReadTest : public ::testing::Test {
   }
 
   // Waits until the read executor holds `n` queued calls.
-  void AwaitQueued(int n) {
-    while (server_->server().read_executor_stats().queued < n) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
+  [[nodiscard]] bool AwaitQueued(int n) {
+    return server_->server().AwaitReadsQueued(n, absl::Seconds(60));
   }
 
   TempDir dir_;
@@ -110,7 +108,7 @@ TEST_F(SlowReadTest, AppendsGoOnAndAFullReadExecutorRefusesAtOnce) {
   StartAsOfQuery();
   ASSERT_TRUE(gate_->AwaitWaiting(2));  // Both read workers wait for storage.
   StartAsOfQuery();
-  AwaitQueued(1);  // The third waits for a worker.
+  ASSERT_TRUE(AwaitQueued(1));  // The third waits for a worker.
 
   // The executor is full: the next read is refused at once, by name.
   v1::GetDealRequest request;

@@ -53,6 +53,22 @@ TEST(ExecutorTest, RunsEveryTaskItAccepts) {
   EXPECT_EQ(executor.stats().refused, 0u);
 }
 
+TEST(ExecutorTest, AwaitQueuedSeesTasksWaitingForAWorker) {
+  Executor executor({.name = "test", .threads = 1, .max_queued = 10});
+  Gate gate;
+  ASSERT_TRUE(executor.TrySubmit(gate.Waiter()));
+  gate.AwaitWaiting(1);
+  // Nothing waits for the one worker yet.
+  EXPECT_FALSE(executor.AwaitQueued(1, absl::Milliseconds(10)));
+  ASSERT_TRUE(executor.TrySubmit([] {}));
+  ASSERT_TRUE(executor.TrySubmit([] {}));
+  EXPECT_TRUE(executor.AwaitQueued(2, absl::Seconds(60)));
+  EXPECT_FALSE(executor.AwaitQueued(3, absl::Milliseconds(10)));
+  gate.Open();
+  executor.Shutdown();
+  EXPECT_EQ(executor.stats().completed, 3u);
+}
+
 TEST(ExecutorTest, RefusesAtOnceWhenItsQueueIsFull) {
   Executor executor({.name = "reads", .threads = 2, .max_queued = 3});
   Gate gate;
