@@ -38,25 +38,20 @@ AsOfBounds EffectiveBy(absl::Time time) {
   return bounds;
 }
 
-class LedgerAsOfTest : public ::testing::Test {
+class LedgerAsOfTest : public ::pactlog::testing::LedgerTest {
  protected:
   // Deal a: 1 announced, 2 project a-1, 4 project a-2, 5 project a-3;
   // deal b: 3 announced. Event n is recorded at Recorded(n); with an
   // interval of 3 there is a checkpoint at 3 (snapshots a@2, b@3).
   void SetUp() override {
-    auto log = std::make_unique<MemoryEventLog>();
-    log_ = log.get();
-    LedgerOptions options;
-    options.clock = &clock_;
-    options.snapshot_interval = 3;
-    ledger_ = std::make_unique<Ledger>(std::move(log), options);
-    ASSERT_TRUE(ledger_->Recover().ok());
+    options_.snapshot_interval = 3;
+    append_step_ = absl::Minutes(1);
+    ASSERT_NO_FATAL_FAILURE(Open());
     for (const pactlog::v1::AppendRequest& request :
          {AnnounceDeal("deal-a"), AnnounceProject("deal-a", "a-1"),
           AnnounceDeal("deal-b"), AnnounceProject("deal-a", "a-2"),
           AnnounceProject("deal-a", "a-3")}) {
-      clock_.Advance(absl::Minutes(1));
-      ASSERT_TRUE(AppendAndWait(*ledger_, request).status.ok());
+      ASSERT_NO_FATAL_FAILURE(Append(request));
     }
     ASSERT_EQ(ledger_->writer_stats().last_checkpoint_sequence, 3u);
   }
@@ -75,10 +70,6 @@ class LedgerAsOfTest : public ::testing::Test {
     if (!state.ok() || *state == nullptr) return {0, applied};
     return {(*state)->version(), applied};
   }
-
-  ManualClock clock_{DealDate()};
-  MemoryEventLog* log_ = nullptr;  // owned by ledger_
-  std::unique_ptr<Ledger> ledger_;
 };
 
 TEST_F(LedgerAsOfTest, UnboundedOrBeyondTheHeadIsTheLiveState) {

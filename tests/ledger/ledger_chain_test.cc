@@ -24,24 +24,9 @@ using ::pactlog::testing::MemoryEventLog;
 using ::pactlog::testing::MemoryLogData;
 using ::testing::HasSubstr;
 
-class LedgerChainTest : public ::testing::Test {
+class LedgerChainTest : public ::pactlog::testing::LedgerTest {
  protected:
   void SetUp() override { Open(); }
-
-  void Open() {
-    ledger_.reset();
-    auto log = std::make_unique<MemoryEventLog>(data_);
-    log_ = log.get();
-    LedgerOptions options;
-    options.clock = &clock_;
-    ledger_ = std::make_unique<Ledger>(std::move(log), options);
-    ASSERT_TRUE(ledger_->Recover().ok());
-  }
-
-  void Append(const pactlog::v1::AppendRequest& request) {
-    const absl::Status status = AppendAndWait(*ledger_, request).status;
-    ASSERT_TRUE(status.ok()) << status;
-  }
 
   // The hash stored with the event at `sequence`, read past the log's
   // counters.
@@ -49,11 +34,6 @@ class LedgerChainTest : public ::testing::Test {
     absl::MutexLock lock(&data_->mu);
     return data_->events.at(sequence).hash();
   }
-
-  ManualClock clock_{DealDate()};
-  std::shared_ptr<MemoryLogData> data_ = std::make_shared<MemoryLogData>();
-  MemoryEventLog* log_ = nullptr;  // owned by ledger_
-  std::unique_ptr<Ledger> ledger_;
 };
 
 TEST_F(LedgerChainTest, RecentHeadsAreAnsweredFromMemoryOthersFromTheLog) {

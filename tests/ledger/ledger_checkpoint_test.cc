@@ -23,24 +23,11 @@ using ::pactlog::testing::MemoryLogData;
 
 constexpr uint64_t kInterval = 5;
 
-class LedgerCheckpointTest : public ::testing::Test {
+class LedgerCheckpointTest : public ::pactlog::testing::LedgerTest {
  protected:
-  // A ledger over the shared data, recovered.
-  void Open() {
-    ledger_.reset();
-    auto log = std::make_unique<MemoryEventLog>(data_);
-    log_ = log.get();
-    LedgerOptions options;
-    options.clock = &clock_;
-    options.snapshot_interval = kInterval;
-    ledger_ = std::make_unique<Ledger>(std::move(log), options);
-    ASSERT_TRUE(ledger_->Recover().ok());
-  }
-
-  void Append(const pactlog::v1::AppendRequest& request) {
-    clock_.Advance(absl::Seconds(1));
-    const absl::Status status = AppendAndWait(*ledger_, request).status;
-    ASSERT_TRUE(status.ok()) << status;
+  LedgerCheckpointTest() {
+    options_.snapshot_interval = kInterval;
+    append_step_ = absl::Seconds(1);
   }
 
   std::optional<storage::SnapshotCheckpoint> StoredCheckpoint() {
@@ -60,11 +47,6 @@ class LedgerCheckpointTest : public ::testing::Test {
                         state.projects().size(), " recorded ",
                         absl::FormatTime(state.last_recorded_time()));
   }
-
-  ManualClock clock_{DealDate()};
-  std::shared_ptr<MemoryLogData> data_ = std::make_shared<MemoryLogData>();
-  MemoryEventLog* log_ = nullptr;  // owned by ledger_
-  std::unique_ptr<Ledger> ledger_;
 };
 
 TEST_F(LedgerCheckpointTest, CheckpointAfterIntervalAndRecoverReplaysTheTail) {

@@ -28,21 +28,12 @@ using ::pactlog::testing::ManualClock;
 using ::pactlog::testing::MemoryEventLog;
 using ::testing::HasSubstr;
 
-class LedgerGroupCommitTest : public ::testing::Test {
+class LedgerGroupCommitTest : public ::pactlog::testing::LedgerTest {
  protected:
   void SetUp() override {
-    auto log = std::make_unique<MemoryEventLog>();
-    log_ = log.get();
-    LedgerOptions options;
-    options.clock = &clock_;
-    options.snapshot_interval = 0;
-    ledger_ = std::make_unique<Ledger>(std::move(log), options);
-    ASSERT_TRUE(ledger_->Recover().ok());
+    options_.snapshot_interval = 0;
+    Open();
   }
-
-  ManualClock clock_{DealDate()};
-  MemoryEventLog* log_ = nullptr;  // owned by ledger_
-  std::unique_ptr<Ledger> ledger_;
 };
 
 // One acknowledgement, in the order the writer gave them.

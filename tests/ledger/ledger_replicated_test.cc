@@ -25,18 +25,11 @@ using ::pactlog::testing::ManualClock;
 using ::pactlog::testing::MemoryEventLog;
 using ::pactlog::testing::MemoryRecordLog;
 
-class LedgerReplicatedTest : public ::testing::Test {
+class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
  protected:
   void SetUp() override {
-    auto log = std::make_unique<MemoryEventLog>();
-    log_ = log.get();
-    auto record = std::make_unique<MemoryRecordLog>();
-    record_ = record.get();
-    LedgerOptions options;
-    options.clock = &clock_;
-    ledger_ =
-        std::make_unique<Ledger>(std::move(log), std::move(record), options);
-    ASSERT_TRUE(ledger_->Recover().ok());
+    replicated_ = true;
+    ASSERT_NO_FATAL_FAILURE(Open());
     ASSERT_TRUE(ledger_->replicated());
   }
 
@@ -50,10 +43,6 @@ class LedgerReplicatedTest : public ::testing::Test {
     return entry.SerializeAsString();
   }
 
-  ManualClock clock_{DealDate()};
-  MemoryEventLog* log_ = nullptr;      // owned by ledger_
-  MemoryRecordLog* record_ = nullptr;  // owned by ledger_
-  std::unique_ptr<Ledger> ledger_;
   uint64_t next_foreign_proposal_ = 0;
 };
 

@@ -1,7 +1,7 @@
 #include "tests/ledger/ledger_test_support.h"
 
 #include "absl/synchronization/notification.h"
-#include "sdk/cpp/tests/test_events.h"
+#include "testing/events.h"
 
 namespace pactlog::testing {
 
@@ -25,7 +25,8 @@ v1::AppendRequest Request(const std::string& deal_id, v1::EventData data,
 
 v1::AppendRequest AnnounceDeal(const std::string& deal_id,
                                const std::string& event_id) {
-  return Request(deal_id, DealEvent(550'000'000'000, DealDate()), event_id);
+  return Request(deal_id, DealEvent(kDealTitle, 550'000'000'000, DealDate()),
+                 event_id);
 }
 
 v1::AppendRequest AnnounceProject(const std::string& deal_id,
@@ -58,6 +59,31 @@ AppendResult AppendAndWait(ledger::Ledger& ledger,
   });
   done.WaitForNotification();
   return result;
+}
+
+void LedgerTest::Open() {
+  ledger_.reset();
+  auto log = std::make_unique<MemoryEventLog>(data_);
+  log_ = log.get();
+  ledger::LedgerOptions options = options_;
+  options.clock = &clock_;
+  if (replicated_) {
+    auto record = std::make_unique<MemoryRecordLog>();
+    record_ = record.get();
+    ledger_ = std::make_unique<ledger::Ledger>(std::move(log),
+                                               std::move(record), options);
+  } else {
+    record_ = nullptr;
+    ledger_ = std::make_unique<ledger::Ledger>(std::move(log), options);
+  }
+  const absl::Status recovered = ledger_->Recover();
+  ASSERT_TRUE(recovered.ok()) << recovered;
+}
+
+void LedgerTest::Append(const pactlog::v1::AppendRequest& request) {
+  clock_.Advance(append_step_);
+  const absl::Status status = AppendAndWait(*ledger_, request).status;
+  ASSERT_TRUE(status.ok()) << status;
 }
 
 }  // namespace pactlog::testing
