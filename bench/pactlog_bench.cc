@@ -42,6 +42,7 @@
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "storage/nats_record_log.h"
 #include "storage/rocksdb_event_log.h"
+#include "testing/events.h"
 
 namespace pactlog::bench {
 namespace {
@@ -117,63 +118,31 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return context;
 }
 
-v1::EventData Base(int64_t effective_seconds) {
-  v1::EventData data;
-  data.mutable_effective_time()->set_seconds(effective_seconds);
-  data.mutable_provenance()->set_source("https://example.org/bench");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
-  return data;
-}
-
-void SetUsd(int64_t minor_units, v1::Money* money) {
-  money->set_currency_code("USD");
-  money->set_minor_units(minor_units);
-}
-
-constexpr int64_t kDealDay = 1'753'142'400;  // 2025-07-22
+const absl::Time kDealDay = ::pactlog::testing::Date(2025, 7, 22);
 constexpr int64_t kHuge = int64_t{1} << 60;
 
 // A deal with one project, approved in full, so that any number of
 // one-unit disbursements may follow: the state stays small, as a real
 // deal's does, however long the history.
 v1::AppendRequest SetUpDeal(const std::string& deal_id) {
-  v1::AppendRequest request;
-  request.set_deal_id(deal_id);
-  request.set_actor("bench");
-  v1::EventData deal = Base(kDealDay);
-  v1::DealAnnouncement* announcement =
-      deal.mutable_announcement()->mutable_deal();
-  announcement->set_title("bench deal");
-  announcement->set_investor_country("JP");
-  announcement->set_host_country("US");
-  SetUsd(kHuge, announcement->mutable_commitment_ceiling());
-  *request.add_events() = deal;
-  v1::EventData project = Base(kDealDay + 1);
-  v1::ProjectAnnouncement* p =
-      project.mutable_announcement()->mutable_project();
-  p->set_project_id("p");
-  p->set_name("bench project");
-  p->set_sector(v1::SECTOR_ENERGY);
-  p->set_us_state("TX");
-  SetUsd(kHuge, p->mutable_pledged());
-  *request.add_events() = project;
-  v1::EventData approval = Base(kDealDay + 2);
-  approval.mutable_approval()->set_project_id("p");
-  SetUsd(kHuge, approval.mutable_approval()->mutable_amount());
-  approval.mutable_approval()->set_approving_body("bench committee");
-  *request.add_events() = approval;
-  return request;
+  namespace events = ::pactlog::testing;
+  const v1::Money huge = events::Money(kHuge);
+  return events::Request(
+      deal_id,
+      {events::DealEvent("bench deal", huge, kDealDay),
+       events::ProjectEvent("p", v1::SECTOR_ENERGY, "TX", huge,
+                            kDealDay + absl::Seconds(1)),
+       events::ApprovalEvent("p", huge, kDealDay + absl::Seconds(2))},
+      "bench");
 }
 
 // `tranche` carries the time the event was sent, for the subscribe
 // latency.
 v1::EventData Disbursement(int64_t i, const std::string& tranche = "T") {
-  v1::EventData data = Base(kDealDay + 3 + i % 1'000'000);
-  v1::Disbursement* d = data.mutable_disbursement();
-  d->set_project_id("p");
-  SetUsd(1, d->mutable_amount());
-  d->set_funding_source(v1::FUNDING_SOURCE_JBIC);
-  d->set_tranche(tranche);
+  v1::EventData data = ::pactlog::testing::DisbursementEvent(
+      "p", ::pactlog::testing::Money(1),
+      kDealDay + absl::Seconds(3 + i % 1'000'000));
+  data.mutable_disbursement()->set_tranche(tranche);
   return data;
 }
 

@@ -32,6 +32,7 @@
 #include "fuzz/property.h"
 #include "google/protobuf/stubs/logging.h"
 #include "pactlog/v1/ledger.pb.h"
+#include "testing/events.h"
 
 namespace {
 
@@ -48,23 +49,9 @@ absl::Time RecordedTime() {
   return absl::FromCivil(absl::CivilDay(2026, 1, 5), absl::UTCTimeZone());
 }
 
-v1::EventData DealAnnouncement() {
-  v1::EventData data;
-  data.set_event_id("seed-deal");
-  pactlog::domain::ToProtoTime(
-      absl::FromCivil(absl::CivilDay(2025, 7, 22), absl::UTCTimeZone()),
-      data.mutable_effective_time());
-  data.mutable_provenance()->set_source("fact sheet");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
-  auto* deal = data.mutable_announcement()->mutable_deal();
-  deal->set_title("US-Japan");
-  deal->set_investor_country("JP");
-  deal->set_host_country("US");
-  deal->mutable_commitment_ceiling()->set_currency_code("USD");
-  deal->mutable_commitment_ceiling()->set_minor_units(55'000'000'000'000);
-  auto* cap = deal->add_tariff_caps();
-  cap->set_product_category("all-goods");
-  cap->set_max_rate_bps(1500);
+// The seed's events, each with a client event id and the deal's date.
+v1::EventData Seed(const std::string& id, v1::EventData data) {
+  data.set_event_id(id);
   return data;
 }
 
@@ -91,36 +78,23 @@ v1::Event MakeEvent(const v1::AppendRequest& request, int i, uint64_t sequence,
 const DealState& SeededDeal() {
   static const DealState* const deal = [] {
     auto* state = new DealState();
-    v1::AppendRequest seed;
-    seed.set_deal_id("us-japan");
-    seed.set_actor("seed");
-    *seed.add_events() = DealAnnouncement();
-    v1::EventData project = DealAnnouncement();
-    project.set_event_id("seed-project");
-    auto* p = project.mutable_announcement()->mutable_project();
-    p->set_project_id("westinghouse");
-    p->set_name("AP1000 reactors");
-    p->set_sector(v1::SECTOR_ENERGY);
-    p->set_us_state("PA");
-    p->mutable_pledged()->set_currency_code("USD");
-    p->mutable_pledged()->set_minor_units(10'000'000'000'000);
-    *seed.add_events() = project;
-    v1::EventData approval = DealAnnouncement();
-    approval.set_event_id("seed-approval");
-    auto* a = approval.mutable_approval();
-    a->set_project_id("westinghouse");
-    a->mutable_amount()->set_currency_code("USD");
-    a->mutable_amount()->set_minor_units(5'000'000'000'000);
-    a->set_approving_body("US Investment Committee");
-    *seed.add_events() = approval;
-    v1::EventData disbursement = DealAnnouncement();
-    disbursement.set_event_id("seed-disbursement");
-    auto* d = disbursement.mutable_disbursement();
-    d->set_project_id("westinghouse");
-    d->mutable_amount()->set_currency_code("USD");
-    d->mutable_amount()->set_minor_units(1'000'000'000'000);
-    d->set_funding_source(v1::FUNDING_SOURCE_JBIC);
-    *seed.add_events() = disbursement;
+    namespace events = ::pactlog::testing;
+    const absl::Time day = events::Date(2025, 7, 22);
+    const v1::AppendRequest seed = events::Request(
+        "us-japan",
+        {Seed("seed-deal",
+              events::DealEvent("US-Japan", events::Money(55'000'000'000'000),
+                                day)),
+         Seed("seed-project",
+              events::ProjectEvent("westinghouse", v1::SECTOR_ENERGY, "PA",
+                                   events::Money(10'000'000'000'000), day)),
+         Seed("seed-approval",
+              events::ApprovalEvent("westinghouse",
+                                    events::Money(5'000'000'000'000), day)),
+         Seed("seed-disbursement",
+              events::DisbursementEvent(
+                  "westinghouse", events::Money(1'000'000'000'000), day))},
+        "seed");
     for (int i = 0; i < seed.events_size(); ++i) {
       v1::Event event = MakeEvent(seed, i, i + 1, i + 1);
       if (!state->CheckRules(event).ok()) Violated("the seed breaks a rule");

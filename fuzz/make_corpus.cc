@@ -30,88 +30,52 @@
 #include "rocksdb/options.h"
 #include "storage/rocksdb_event_log.h"
 #include "storage/rocksdb_format.h"
+#include "testing/events.h"
 
 namespace {
 
 namespace v1 = ::pactlog::v1;
 namespace fs = std::filesystem;
 
-absl::Time Day(int year, int month, int day) {
-  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
-}
+using ::pactlog::testing::Date;
+using ::pactlog::testing::Money;
 
-v1::EventData Base(const std::string& id, absl::Time effective) {
-  v1::EventData data;
+// The seeds carry client event ids so that stored seeds are stable.
+v1::EventData WithId(const std::string& id, v1::EventData data) {
   data.set_event_id(id);
-  pactlog::domain::ToProtoTime(effective, data.mutable_effective_time());
-  data.mutable_provenance()->set_source("https://example.org/fact-sheet");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
   return data;
-}
-
-void SetUsd(int64_t minor_units, v1::Money* money) {
-  money->set_currency_code("USD");
-  money->set_minor_units(minor_units);
 }
 
 v1::EventData Deal(const std::string& id) {
-  v1::EventData data = Base(id, Day(2025, 7, 22));
-  auto* deal = data.mutable_announcement()->mutable_deal();
-  deal->set_title("US-Japan Strategic Investment Framework");
-  deal->set_investor_country("JP");
-  deal->set_host_country("US");
-  SetUsd(55'000'000'000'000, deal->mutable_commitment_ceiling());
-  auto* cap = deal->add_tariff_caps();
-  cap->set_product_category("all-goods");
-  cap->set_max_rate_bps(1500);
-  return data;
+  return WithId(id, pactlog::testing::DealEvent(
+                        "US-Japan Strategic Investment Framework",
+                        Money(55'000'000'000'000), Date(2025, 7, 22)));
 }
 
 v1::EventData Project(const std::string& id, const std::string& project) {
-  v1::EventData data = Base(id, Day(2025, 9, 1));
-  auto* p = data.mutable_announcement()->mutable_project();
-  p->set_project_id(project);
-  p->set_name("Cooling infrastructure");
-  p->set_sector(v1::SECTOR_ENERGY);
-  p->set_us_state("TX");
-  p->add_sponsors("Westinghouse");
-  SetUsd(2'000'000'000'000, p->mutable_pledged());
-  return data;
+  return WithId(id, pactlog::testing::ProjectEvent(
+                        project, v1::SECTOR_ENERGY, "TX",
+                        Money(2'000'000'000'000), Date(2025, 9, 1)));
 }
 
 v1::EventData Approval(const std::string& id, const std::string& project) {
-  v1::EventData data = Base(id, Day(2025, 10, 1));
-  data.mutable_approval()->set_project_id(project);
-  SetUsd(1'000'000'000'000, data.mutable_approval()->mutable_amount());
-  data.mutable_approval()->set_approving_body("US Investment Committee");
-  return data;
+  return WithId(id, pactlog::testing::ApprovalEvent(
+                        project, Money(1'000'000'000'000), Date(2025, 10, 1)));
 }
 
 v1::EventData Disbursement(const std::string& id, const std::string& project) {
-  v1::EventData data = Base(id, Day(2025, 11, 1));
-  data.mutable_disbursement()->set_project_id(project);
-  SetUsd(100'000'000'000, data.mutable_disbursement()->mutable_amount());
-  data.mutable_disbursement()->set_funding_source(v1::FUNDING_SOURCE_JBIC);
-  data.mutable_disbursement()->set_tranche("T1");
-  return data;
+  return WithId(id, pactlog::testing::DisbursementEvent(
+                        project, Money(100'000'000'000), Date(2025, 11, 1)));
 }
 
 v1::EventData Tariff(const std::string& id, int32_t rate) {
-  v1::EventData data = Base(id, Day(2025, 9, 16));
-  data.mutable_tariff_change()->set_product_category("all-goods");
-  data.mutable_tariff_change()->set_rate_bps(rate);
-  data.mutable_tariff_change()->set_legal_instrument("Executive Order 14345");
-  data.mutable_tariff_change()->set_reason("framework terms");
-  return data;
+  return WithId(
+      id, pactlog::testing::TariffEvent("all-goods", rate, Date(2025, 9, 16)));
 }
 
 v1::AppendRequest Request(const std::string& deal,
                           std::vector<v1::EventData> events) {
-  v1::AppendRequest request;
-  request.set_deal_id(deal);
-  request.set_actor("fuzz-corpus");
-  for (auto& e : events) *request.add_events() = std::move(e);
-  return request;
+  return pactlog::testing::Request(deal, std::move(events), "fuzz-corpus");
 }
 
 void Write(const fs::path& path, const std::string& bytes) {
@@ -227,7 +191,7 @@ std::vector<v1::Event> Events() {
     event.set_sequence(i + 1);
     event.set_deal_id(request.deal_id());
     event.set_deal_version(i + 1);
-    pactlog::domain::ToProtoTime(Day(2026, 1, 5),
+    pactlog::domain::ToProtoTime(Date(2026, 1, 5),
                                  event.mutable_recorded_time());
     event.set_actor(request.actor());
     *event.mutable_data() = request.events(i);

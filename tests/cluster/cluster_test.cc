@@ -26,8 +26,8 @@
 #include "pactlog/client/subscription.h"
 #include "pactlog/internal/record_entry.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
-#include "sdk/cpp/tests/test_events.h"
 #include "storage/nats_record_log.h"
+#include "testing/events.h"
 #include "tests/cluster/nats_cluster.h"
 
 namespace pactlog::testing {
@@ -107,7 +107,8 @@ class Load {
     ASSERT_TRUE(client.ok()) << client.status();
     for (int w = -1; w < writers_; ++w) {
       auto announced = (*client)->Append(
-          DealName(w), {DealEvent(550'000'000'000, Date(2025, 7, 22))});
+          DealName(w),
+          {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
       ASSERT_TRUE(announced.ok()) << announced.status();
       Record(DealName(w), *announced);
     }
@@ -410,9 +411,10 @@ TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
   std::unique_ptr<client::Client> a = Connect(0);
   ASSERT_NE(a, nullptr);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(a->Append(absl::StrCat("deal-", i),
-                          {DealEvent(550'000'000'000, Date(2025, 7, 22))})
-                    .ok());
+    ASSERT_TRUE(
+        a->Append(absl::StrCat("deal-", i),
+                  {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))})
+            .ok());
   }
   // Replica 0's data applied 3 entries; a fresh stream of the same name
   // (the cluster recreated, say) has none.
@@ -450,12 +452,14 @@ TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
   absl::StatusOr<v1::AppendResponse> first, second;
   std::thread ta([&] {
     first =
-        a->Append("contested", {DealEvent(550'000'000'000, Date(2025, 7, 22))},
+        a->Append("contested",
+                  {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))},
                   must_not_exist);
   });
   std::thread tb([&] {
     second =
-        b->Append("contested", {DealEvent(350'000'000'000, Date(2025, 7, 30))},
+        b->Append("contested",
+                  {DealEvent(kDealTitle, 350'000'000'000, Date(2025, 7, 30))},
                   must_not_exist);
   });
   ta.join();
@@ -485,7 +489,8 @@ TEST_F(ClusterTest, ARetryThroughTheOtherReplicaAddsNothingToTheRecord) {
   ASSERT_NE(record, nullptr);
   v1::AppendRequest request;
   request.set_deal_id("retried-deal");
-  *request.add_events() = DealEvent(550'000'000'000, Date(2025, 7, 22));
+  *request.add_events() =
+      DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22));
   request.mutable_events(0)->set_event_id(
       "4b0c7a52-9a57-4c43-8f0e-0a8f9a3b1d11");
   auto original = a->Append(request);
@@ -514,7 +519,7 @@ TEST_F(ClusterTest, ARetryThroughTheOtherReplicaAddsNothingToTheRecord) {
   EXPECT_EQ(b->GetDeal("retried-deal", beyond).status().code(),
             absl::StatusCode::kOutOfRange);
   // Content that differs under the same event id is refused everywhere.
-  *request.mutable_events(0) = DealEvent(1, Date(2025, 7, 22));
+  *request.mutable_events(0) = DealEvent(kDealTitle, 1, Date(2025, 7, 22));
   request.mutable_events(0)->set_event_id(
       "4b0c7a52-9a57-4c43-8f0e-0a8f9a3b1d11");
   auto conflicting = b->Append(request);
@@ -529,9 +534,9 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
   std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  ASSERT_TRUE(
-      a->Append("late-retry", {DealEvent(550'000'000'000, Date(2025, 7, 22))})
-          .ok());
+  ASSERT_TRUE(a->Append("late-retry", {DealEvent(kDealTitle, 550'000'000'000,
+                                                 Date(2025, 7, 22))})
+                  .ok());
   // A tariff change: applying it twice would be valid, so only its event id
   // tells the duplicate apart.
   v1::AppendRequest request;
@@ -585,9 +590,9 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
 TEST_F(ClusterTest, ARequestLargerThanTheServersTakeIsRefusedAsSuch) {
   std::unique_ptr<client::Client> a = Connect(0);
   ASSERT_NE(a, nullptr);
-  ASSERT_TRUE(
-      a->Append("big-deal", {DealEvent(550'000'000'000, Date(2025, 7, 22))})
-          .ok());
+  ASSERT_TRUE(a->Append("big-deal", {DealEvent(kDealTitle, 550'000'000'000,
+                                               Date(2025, 7, 22))})
+                  .ok());
   std::vector<v1::EventData> events;
   size_t bytes = 0;
   for (int i = 0; bytes <= NatsCluster::kMaxPayloadBytes; ++i) {

@@ -15,6 +15,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "testing/events.h"
 
 namespace pactlog::domain {
 namespace {
@@ -51,29 +52,19 @@ template <typename Message>
                                        << actual.DebugString();
 }
 
-EventData Base(absl::Time effective) {
-  EventData data;
-  ToProtoTime(effective, data.mutable_effective_time());
-  data.mutable_provenance()->set_source("https://example.org/source");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
-  return data;
-}
-
-void SetMoney(std::string currency, int64_t minor_units, v1::Money* money) {
-  money->set_currency_code(std::move(currency));
-  money->set_minor_units(minor_units);
-}
+// The domain tests give amounts in minor units and, where a rule is about
+// currencies, another currency; the rest is testing/events.h's.
+namespace events = ::pactlog::testing;
 
 EventData DealData(
     int64_t ceiling, absl::Time effective,
     std::vector<std::pair<std::string, int32_t>> caps = {{"all-goods", 1500}},
     std::string currency = "USD") {
-  EventData data = Base(effective);
+  EventData data =
+      events::DealEvent("US-Japan Strategic Investment Framework",
+                        events::Money(ceiling, currency), effective);
   auto* deal = data.mutable_announcement()->mutable_deal();
-  deal->set_title("US-Japan Strategic Investment Framework");
-  deal->set_investor_country("JP");
-  deal->set_host_country("US");
-  SetMoney(currency, ceiling, deal->mutable_commitment_ceiling());
+  deal->clear_tariff_caps();
   for (auto& [category, rate] : caps) {
     auto* cap = deal->add_tariff_caps();
     cap->set_product_category(category);
@@ -85,48 +76,29 @@ EventData DealData(
 EventData ProjectData(std::string id, v1::Sector sector, std::string us_state,
                       int64_t pledged, absl::Time effective,
                       std::string currency = "USD") {
-  EventData data = Base(effective);
-  auto* project = data.mutable_announcement()->mutable_project();
-  project->set_project_id(id);
-  project->set_name(absl::StrCat("Project ", id));
-  project->set_sector(sector);
-  project->set_us_state(us_state);
-  project->add_sponsors(absl::StrCat("Sponsor of ", id));
-  SetMoney(currency, pledged, project->mutable_pledged());
-  return data;
+  return events::ProjectEvent(id, sector, us_state,
+                              events::Money(pledged, currency), effective);
 }
 
 EventData ApprovalData(std::string id, int64_t amount, absl::Time effective,
                        std::string currency = "USD") {
-  EventData data = Base(effective);
-  data.mutable_approval()->set_project_id(id);
-  SetMoney(currency, amount, data.mutable_approval()->mutable_amount());
-  data.mutable_approval()->set_approving_body("US Investment Committee");
-  return data;
+  return events::ApprovalEvent(id, events::Money(amount, currency), effective);
 }
 
 EventData DisbursementData(std::string id, int64_t amount, absl::Time effective,
                            v1::FundingSource source = v1::FUNDING_SOURCE_JBIC,
                            std::string currency = "USD") {
-  EventData data = Base(effective);
-  auto* disbursement = data.mutable_disbursement();
-  disbursement->set_project_id(id);
-  SetMoney(currency, amount, disbursement->mutable_amount());
-  disbursement->set_funding_source(source);
-  disbursement->set_tranche("T1");
-  return data;
+  return events::DisbursementEvent(id, events::Money(amount, currency),
+                                   effective, source);
 }
 
 EventData TariffData(std::string category, int32_t rate_bps,
                      absl::Time effective,
                      std::string instrument = "Executive Order 14345",
                      std::string reason = "") {
-  EventData data = Base(effective);
-  auto* change = data.mutable_tariff_change();
-  change->set_product_category(category);
-  change->set_rate_bps(rate_bps);
-  change->set_legal_instrument(instrument);
-  change->set_reason(reason);
+  EventData data = events::TariffEvent(category, rate_bps, effective);
+  data.mutable_tariff_change()->set_legal_instrument(instrument);
+  data.mutable_tariff_change()->set_reason(reason);
   return data;
 }
 
@@ -523,7 +495,7 @@ TEST_F(DealStateTest, ProjectToProtoFillsEveryField) {
                          name: "Project lng-tx"
                          sector: SECTOR_OIL_AND_GAS
                          us_state: "TX"
-                         sponsors: "Sponsor of lng-tx"
+                         sponsors: "Sponsor Co."
                          sponsors: "JERA"
                          status: PROJECT_STATUS_FUNDING
                          pledged { currency_code: "USD" minor_units: 1000 }

@@ -17,7 +17,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "grpc_wire/health.grpc.pb.h"
+#include "tests/service/wire/health_check.h"
 
 extern char** environ;
 
@@ -205,13 +205,7 @@ std::string ChildProcess::Log() const {
 bool IsServing(const std::string& address, absl::Duration rpc_deadline) {
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = grpc::health::v1::Health::NewStub(channel);
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + rpc_deadline));
-  return stub->Check(&context, request, &response).ok() &&
-         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  return HealthSaysServing(channel, rpc_deadline);
 }
 
 bool WaitServing(const std::string& address, absl::Duration deadline) {

@@ -63,16 +63,16 @@
 #include "domain/deal_state.h"
 #include "domain/hash_chain.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "grpc_wire/health.grpc.pb.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
+#include "testing/events.h"
+#include "tests/service/wire/health_check.h"
 
 namespace pactlog::robustness {
 namespace {
 
 namespace v1 = ::pactlog::v1;
-using HealthStatus = grpc::health::v1::HealthCheckResponse;
 
 constexpr int kSharedDeals = 3;
 constexpr int kMaxPrintedFailures = 20;
@@ -307,17 +307,10 @@ class Daemon {
             absl::StrCat("pactlogd exited during start-up (wait status ",
                          wstatus, "):\n", Tail(log_path_)));
       }
-      grpc::ClientContext context;
-      context.set_deadline(Deadline(absl::Seconds(1)));
-      grpc::health::v1::HealthCheckRequest request;
-      grpc::health::v1::HealthCheckResponse response;
       // A fresh channel per attempt: one that saw "connection refused"
       // backs off for seconds before it tries again.
       std::shared_ptr<grpc::Channel> channel = NewChannel();
-      if (grpc::health::v1::Health::NewStub(channel)
-              ->Check(&context, request, &response)
-              .ok() &&
-          response.status() == HealthStatus::SERVING) {
+      if (testing::HealthSaysServing(channel, absl::Seconds(1))) {
         channel_ = std::move(channel);
         return absl::OkStatus();
       }
@@ -344,75 +337,36 @@ class Daemon {
 const absl::Time kBase =
     absl::FromCivil(absl::CivilDay(2025, 8, 1), absl::UTCTimeZone());
 
-v1::Money Usd(int64_t minor_units) {
-  v1::Money money;
-  money.set_currency_code("USD");
-  money.set_minor_units(minor_units);
-  return money;
-}
-
-v1::EventData Base(absl::Time effective) {
-  v1::EventData data;
-  domain::ToProtoTime(effective, data.mutable_effective_time());
-  data.mutable_provenance()->set_source("crash_test");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
-  return data;
-}
-
+// Amounts in minor units; sector, state and funding source chosen by the
+// random draws the caller makes.
 v1::EventData DealAnnouncement(absl::Time effective) {
-  v1::EventData data = Base(effective);
-  auto* deal = data.mutable_announcement()->mutable_deal();
-  deal->set_title("Crash-test framework");
-  deal->set_investor_country("JP");
-  deal->set_host_country("US");
-  *deal->mutable_commitment_ceiling() = Usd(int64_t{1} << 60);
-  auto* cap = deal->add_tariff_caps();
-  cap->set_product_category("all-goods");
-  cap->set_max_rate_bps(1500);
-  return data;
+  return testing::DealEvent("Crash-test framework",
+                            testing::Money(int64_t{1} << 60), effective);
 }
 
 v1::EventData Project(const std::string& id, int64_t pledged,
                       absl::Time effective, int sector, int state) {
   static constexpr const char* kStates[] = {"TX", "OH", "GA", "PA", "AK"};
-  v1::EventData data = Base(effective);
-  auto* project = data.mutable_announcement()->mutable_project();
-  project->set_project_id(id);
-  project->set_name(absl::StrCat("Project ", id));
-  project->set_sector(static_cast<v1::Sector>(1 + sector % 11));
-  project->set_us_state(kStates[state % 5]);
-  project->add_sponsors("Sponsor Co.");
-  *project->mutable_pledged() = Usd(pledged);
-  return data;
+  return testing::ProjectEvent(id, static_cast<v1::Sector>(1 + sector % 11),
+                               kStates[state % 5], testing::Money(pledged),
+                               effective);
 }
 
 v1::EventData Approval(const std::string& id, int64_t amount,
                        absl::Time effective) {
-  v1::EventData data = Base(effective);
-  data.mutable_approval()->set_project_id(id);
-  *data.mutable_approval()->mutable_amount() = Usd(amount);
-  data.mutable_approval()->set_approving_body("US Investment Committee");
-  return data;
+  return testing::ApprovalEvent(id, testing::Money(amount), effective);
 }
 
 v1::EventData Disbursement(const std::string& id, int64_t amount,
                            absl::Time effective, int source) {
-  v1::EventData data = Base(effective);
-  data.mutable_disbursement()->set_project_id(id);
-  *data.mutable_disbursement()->mutable_amount() = Usd(amount);
-  data.mutable_disbursement()->set_funding_source(
+  return testing::DisbursementEvent(
+      id, testing::Money(amount), effective,
       static_cast<v1::FundingSource>(1 + source % 5));
-  data.mutable_disbursement()->set_tranche("T1");
-  return data;
 }
 
 v1::EventData Tariff(const std::string& category, int32_t rate,
                      absl::Time effective) {
-  v1::EventData data = Base(effective);
-  data.mutable_tariff_change()->set_product_category(category);
-  data.mutable_tariff_change()->set_rate_bps(rate);
-  data.mutable_tariff_change()->set_legal_instrument("Executive Order");
-  return data;
+  return testing::TariffEvent(category, rate, effective);
 }
 
 std::string SharedDeal(int i) { return absl::StrCat("shared-", i); }

@@ -12,9 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "grpc_wire/health.grpc.pb.h"
 #include "pactlog/v1/admin.grpc.pb.h"
 #include "tests/security/security_support.h"
+#include "tests/service/wire/health_check.h"
 
 namespace pactlog::testing {
 namespace {
@@ -395,12 +395,10 @@ TEST_F(AuthTest, SubscriptionsPerPrincipalAreLimited) {
 }
 
 TEST_F(AuthTest, HealthStaysOpenWithoutCredentials) {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = health->Check(Context().get(), request, &response);
+  HealthResponse response;
+  grpc::Status status = CheckHealth(channel_, "", absl::Seconds(30), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(response.status(), HealthResponse::SERVING);
 }
 
 TEST_F(AuthTest, ReloadedTokensTakeEffectAndABadFileKeepsTheOld) {

@@ -17,8 +17,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "grpc_wire/health.grpc.pb.h"
 #include "tests/security/security_support.h"
+#include "tests/service/wire/health_check.h"
 
 namespace pactlog::testing {
 namespace {
@@ -106,18 +106,11 @@ class Pactlogd {
 };
 
 bool WaitServing(const std::string& address, absl::Duration timeout) {
-  auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(2));
-    grpc::health::v1::HealthCheckResponse response;
-    if (health->Check(&context, {}, &response).ok() &&
-        response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-      return true;
-    }
+    if (HealthSaysServing(channel, absl::Seconds(2))) return true;
     absl::SleepFor(absl::Milliseconds(50));
   }
   return false;

@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "domain/deal_state.h"
 
 namespace pactlog::testing {
 
@@ -80,107 +79,6 @@ std::unique_ptr<grpc::ClientContext> StreamContext() {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(240));
   return context;
-}
-
-v1::Money Usd(int64_t dollars) {
-  v1::Money money;
-  money.set_currency_code("USD");
-  money.set_minor_units(dollars * 100);
-  return money;
-}
-
-google::protobuf::Timestamp Time(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  domain::ToProtoTime(t, &ts);
-  return ts;
-}
-
-absl::Time Date(int year, int month, int day) {
-  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
-}
-
-namespace {
-
-v1::EventData Base(absl::Time effective) {
-  v1::EventData data;
-  *data.mutable_effective_time() = Time(effective);
-  data.mutable_provenance()->set_source("https://example.org/fact-sheet");
-  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
-  return data;
-}
-
-}  // namespace
-
-v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
-                        absl::Time effective, int32_t cap_bps) {
-  v1::EventData data = Base(effective);
-  v1::DealAnnouncement* deal = data.mutable_announcement()->mutable_deal();
-  deal->set_title(title);
-  deal->set_investor_country("JP");
-  deal->set_host_country("US");
-  *deal->mutable_commitment_ceiling() = Usd(ceiling_dollars);
-  v1::TariffCap* cap = deal->add_tariff_caps();
-  cap->set_product_category("all-goods");
-  cap->set_max_rate_bps(cap_bps);
-  return data;
-}
-
-v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
-                           const std::string& us_state, int64_t pledged_dollars,
-                           absl::Time effective) {
-  v1::EventData data = Base(effective);
-  v1::ProjectAnnouncement* project =
-      data.mutable_announcement()->mutable_project();
-  project->set_project_id(project_id);
-  project->set_name(absl::StrCat("Project ", project_id));
-  project->set_sector(sector);
-  project->set_us_state(us_state);
-  project->add_sponsors("Sponsor Co.");
-  *project->mutable_pledged() = Usd(pledged_dollars);
-  return data;
-}
-
-v1::EventData ApprovalEvent(const std::string& project_id,
-                            int64_t amount_dollars, absl::Time effective) {
-  v1::EventData data = Base(effective);
-  v1::Approval* approval = data.mutable_approval();
-  approval->set_project_id(project_id);
-  *approval->mutable_amount() = Usd(amount_dollars);
-  approval->set_approving_body("US Investment Committee");
-  return data;
-}
-
-v1::EventData DisbursementEvent(const std::string& project_id,
-                                int64_t amount_dollars, absl::Time effective) {
-  v1::EventData data = Base(effective);
-  v1::Disbursement* disbursement = data.mutable_disbursement();
-  disbursement->set_project_id(project_id);
-  *disbursement->mutable_amount() = Usd(amount_dollars);
-  disbursement->set_funding_source(v1::FUNDING_SOURCE_JBIC);
-  disbursement->set_tranche("T1");
-  return data;
-}
-
-v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
-                          absl::Time effective) {
-  v1::EventData data = Base(effective);
-  v1::TariffChange* change = data.mutable_tariff_change();
-  change->set_product_category(category);
-  change->set_rate_bps(rate_bps);
-  change->set_legal_instrument("Executive Order");
-  change->set_reason("framework terms");
-  return data;
-}
-
-v1::AppendRequest Request(const std::string& deal_id,
-                          std::vector<v1::EventData> events) {
-  v1::AppendRequest request;
-  request.set_deal_id(deal_id);
-  request.set_actor("test");
-  for (v1::EventData& event : events) {
-    *request.add_events() = std::move(event);
-  }
-  return request;
 }
 
 grpc::Status Append(TestServer& server, const v1::AppendRequest& request,

@@ -1,6 +1,6 @@
 // Shared by the service tests: a real pactlogd server on 127.0.0.1:0 in a
-// fresh temporary directory, a clock the test controls, client stubs, and
-// builders for the events of the US-Japan deal.
+// fresh temporary directory, a clock the test controls and client stubs.
+// The event builders are testing/events.h's.
 #ifndef PACTLOG_TESTS_SERVICE_TEST_SUPPORT_H_
 #define PACTLOG_TESTS_SERVICE_TEST_SUPPORT_H_
 
@@ -16,6 +16,7 @@
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
 #include "services/server.h"
+#include "testing/events.h"
 #include "util/clock.h"
 
 namespace pactlog::testing {
@@ -69,27 +70,6 @@ std::unique_ptr<grpc::ClientContext> Context();
 // that stay open while a test makes hundreds of synced appends on a loaded
 // machine; tests cancel them when done.
 std::unique_ptr<grpc::ClientContext> StreamContext();
-
-v1::Money Usd(int64_t dollars);
-google::protobuf::Timestamp Time(absl::Time t);
-absl::Time Date(int year, int month, int day);
-
-// Event builders; each sets a provenance and an effective time.
-v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
-                        absl::Time effective, int32_t cap_bps = 1500);
-v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
-                           const std::string& us_state, int64_t pledged_dollars,
-                           absl::Time effective);
-v1::EventData ApprovalEvent(const std::string& project_id,
-                            int64_t amount_dollars, absl::Time effective);
-v1::EventData DisbursementEvent(const std::string& project_id,
-                                int64_t amount_dollars, absl::Time effective);
-v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
-                          absl::Time effective);
-
-// A request appending `events` to `deal_id` as actor "test".
-v1::AppendRequest Request(const std::string& deal_id,
-                          std::vector<v1::EventData> events);
 
 // Appends and returns the status; fills `response` when not null.
 grpc::Status Append(TestServer& server, const v1::AppendRequest& request,

@@ -376,9 +376,9 @@ absl::StatusOr<v1::BackupResponse> Client::Backup(std::string_view directory) {
 }
 
 absl::StatusOr<ServingStatus> Client::Health(std::string_view service) {
-  wire::HealthCheckRequest request;
+  ::pactlog::wire::HealthCheckRequest request;
   request.set_service(std::string(service));
-  wire::HealthCheckResponse response;
+  ::pactlog::wire::HealthCheckResponse response;
   grpc::ClientContext context;
   connection_->Prepare(&context);
   // The generic stub has no blocking call; a private completion queue makes
@@ -386,7 +386,8 @@ absl::StatusOr<ServingStatus> Client::Health(std::string_view service) {
   // as this returns must not race a callback still running.)
   grpc::CompletionQueue queue;
   grpc::Status status;
-  std::unique_ptr<grpc::ClientAsyncResponseReader<wire::HealthCheckResponse>>
+  std::unique_ptr<
+      grpc::ClientAsyncResponseReader<::pactlog::wire::HealthCheckResponse>>
       call = connection_->health->PrepareUnaryCall(
           &context, "/grpc.health.v1.Health/Check", request, &queue);
   call->StartCall();
@@ -399,11 +400,11 @@ absl::StatusOr<ServingStatus> Client::Health(std::string_view service) {
   }
   if (!status.ok()) return ToStatus(status);
   switch (response.status()) {
-    case wire::HealthCheckResponse::SERVING:
+    case ::pactlog::wire::HealthCheckResponse::SERVING:
       return ServingStatus::kServing;
-    case wire::HealthCheckResponse::NOT_SERVING:
+    case ::pactlog::wire::HealthCheckResponse::NOT_SERVING:
       return ServingStatus::kNotServing;
-    case wire::HealthCheckResponse::SERVICE_UNKNOWN:
+    case ::pactlog::wire::HealthCheckResponse::SERVICE_UNKNOWN:
       return ServingStatus::kServiceUnknown;
     default:
       return ServingStatus::kUnknown;

@@ -12,16 +12,17 @@
 
 #include "absl/status/status.h"
 #include "pactlog/client/client.h"
-#include "pactlog/client/wire/health.pb.h"
 #include "pactlog/v1/admin.grpc.pb.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
+#include "pactlog/wire/health.pb.h"
 
 namespace pactlog::client::internal {
 
-using HealthStub = grpc::TemplatedGenericStub<wire::HealthCheckRequest,
-                                              wire::HealthCheckResponse>;
+using HealthStub =
+    grpc::TemplatedGenericStub<::pactlog::wire::HealthCheckRequest,
+                               ::pactlog::wire::HealthCheckResponse>;
 
 // Immutable after construction, so any thread may use it at once.
 struct Connection {

@@ -15,7 +15,7 @@
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/tcp_proxy.h"
-#include "sdk/cpp/tests/test_events.h"
+#include "testing/events.h"
 
 namespace pactlog::testing {
 namespace {
@@ -70,7 +70,7 @@ class ClientTest : public ::testing::Test {
   // changes (sequences 1..6).
   void AppendJapanDeal() {
     auto deal = client_->Append(
-        "us-japan", {DealEvent(550'000'000'000, Date(2025, 7, 22)),
+        "us-japan", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22)),
                      TariffEvent("autos", 2750, Date(2025, 4, 3)),
                      TariffEvent("autos", 1500, Date(2025, 9, 16))});
     ASSERT_TRUE(deal.ok()) << deal.status();
@@ -98,7 +98,8 @@ TEST_F(ClientTest, AppendGivesEveryEventAnIdAndReportsSequences) {
   v1::EventData named = TariffEvent("autos", 2750, Date(2025, 4, 3));
   named.set_event_id("tariff.autos.2025-04-03");
   auto response = client_->Append(
-      "us-japan", {DealEvent(550'000'000'000, Date(2025, 7, 22)), named},
+      "us-japan",
+      {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22)), named},
       Actor("analyst@example.org"));
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_THAT(response->sequences(), ElementsAre(1, 2));
@@ -122,8 +123,10 @@ TEST_F(ClientTest, AppendWithoutActorUsesTheClientsActor) {
   ClientOptions options;
   options.actor = "importer";
   auto client = Connect(server_->address(), options);
-  ASSERT_TRUE(
-      client->Append("us-japan", {DealEvent(1'000, Date(2025, 7, 22))}).ok());
+  ASSERT_TRUE(client
+                  ->Append("us-japan",
+                           {DealEvent(kDealTitle, 1'000, Date(2025, 7, 22))})
+                  .ok());
   auto read = client_->Read(0);
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->events_size(), 1);
@@ -131,11 +134,12 @@ TEST_F(ClientTest, AppendWithoutActorUsesTheClientsActor) {
 }
 
 TEST_F(ClientTest, ResendingARecordedAppendIsDeduplicated) {
-  auto first = client_->Append("us-japan",
-                               {DealEvent(550'000'000'000, Date(2025, 7, 22))});
+  auto first = client_->Append(
+      "us-japan", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
   ASSERT_TRUE(first.ok()) << first.status();
   // What a retry sends: the same events with the ids the first attempt got.
-  v1::EventData again = DealEvent(550'000'000'000, Date(2025, 7, 22));
+  v1::EventData again =
+      DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22));
   again.set_event_id(first->event_ids(0));
   auto second = client_->Append("us-japan", {again});
   ASSERT_TRUE(second.ok()) << second.status();
@@ -166,7 +170,7 @@ TEST_F(ClientTest, RetryAfterLostAnswerIsDeduplicated) {
     }
   });
   auto response = via_proxy->Append(
-      "us-japan", {DealEvent(550'000'000'000, Date(2025, 7, 22)),
+      "us-japan", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22)),
                    TariffEvent("all-goods", 1500, Date(2025, 8, 7))});
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ((*proxy)->cuts(), 1);
@@ -186,8 +190,9 @@ TEST_F(ClientTest, AppendRetriesUntilTheServerIsBack) {
   auto client = Connect(server_->address(), options);
   absl::StatusOr<v1::AppendResponse> response;
   std::thread appender([&] {
-    response = client->Append("us-japan",
-                              {DealEvent(550'000'000'000, Date(2025, 7, 22))});
+    response = client->Append(
+        "us-japan",
+        {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
   });
   absl::Status restarted = server_->Restart();
   appender.join();
@@ -201,8 +206,8 @@ TEST_F(ClientTest, UnreachableServerIsUnavailable) {
   ClientOptions options;
   options.retry.max_attempts = 2;
   auto client = Connect(server_->address(), options);
-  auto response =
-      client->Append("us-japan", {DealEvent(1'000, Date(2025, 7, 22))});
+  auto response = client->Append(
+      "us-japan", {DealEvent(kDealTitle, 1'000, Date(2025, 7, 22))});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
       << response.status();
   EXPECT_EQ(client->GetDeal("us-japan").status().code(),
@@ -210,12 +215,13 @@ TEST_F(ClientTest, UnreachableServerIsUnavailable) {
 }
 
 TEST_F(ClientTest, StaleExpectedVersionIsAborted) {
-  ASSERT_TRUE(
-      client_
-          ->Append("us-japan", {DealEvent(1'000, Date(2025, 7, 22))}, Expect(0))
-          .ok());
+  ASSERT_TRUE(client_
+                  ->Append("us-japan",
+                           {DealEvent(kDealTitle, 1'000, Date(2025, 7, 22))},
+                           Expect(0))
+                  .ok());
   auto again = client_->Append(
-      "us-japan", {DealEvent(1'000, Date(2025, 7, 22))}, Expect(0));
+      "us-japan", {DealEvent(kDealTitle, 1'000, Date(2025, 7, 22))}, Expect(0));
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAborted);
   auto next = client_->Append(
       "us-japan", {TariffEvent("autos", 1500, Date(2025, 9, 16))}, Expect(1));
@@ -227,7 +233,7 @@ TEST_F(ClientTest, StaleExpectedVersionIsAborted) {
 }
 
 TEST_F(ClientTest, MalformedEventIsInvalidArgumentNamingTheField) {
-  v1::EventData event = DealEvent(1'000, Date(2025, 7, 22));
+  v1::EventData event = DealEvent(kDealTitle, 1'000, Date(2025, 7, 22));
   event.mutable_announcement()
       ->mutable_deal()
       ->mutable_commitment_ceiling()
@@ -238,8 +244,8 @@ TEST_F(ClientTest, MalformedEventIsInvalidArgumentNamingTheField) {
   EXPECT_THAT(response.status().message(), HasSubstr("events[0].provenance"));
   EXPECT_THAT(response.status().message(),
               HasSubstr("events[0].announcement.deal.commitment_ceiling"));
-  auto bad_deal =
-      client_->Append("Not A Slug!", {DealEvent(1, Date(2025, 1, 1))});
+  auto bad_deal = client_->Append("Not A Slug!",
+                                  {DealEvent(kDealTitle, 1, Date(2025, 1, 1))});
   EXPECT_EQ(bad_deal.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad_deal.status().message(), HasSubstr("deal_id"));
 }
@@ -254,7 +260,8 @@ v1::EventData TariffWithTwoBadFields() {
 
 TEST_F(ClientTest, AppendWithTwoBadFieldsGivesBothFieldViolations) {
   auto response = client_->Append(
-      "us-japan", {DealEvent(1, Date(2025, 1, 1)), TariffWithTwoBadFields()});
+      "us-japan",
+      {DealEvent(kDealTitle, 1, Date(2025, 1, 1)), TariffWithTwoBadFields()});
   ASSERT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument)
       << response.status();
   std::vector<FieldViolation> violations = FieldViolations(response.status());
@@ -388,10 +395,10 @@ TEST_F(ClientTest, ProjectQueriesFilterAndPage) {
 
 TEST_F(ClientTest, ListDealsPages) {
   AppendJapanDeal();
-  ASSERT_TRUE(
-      client_
-          ->Append("us-korea", {DealEvent(350'000'000'000, Date(2025, 7, 30))})
-          .ok());
+  ASSERT_TRUE(client_
+                  ->Append("us-korea", {DealEvent(kDealTitle, 350'000'000'000,
+                                                  Date(2025, 7, 30))})
+                  .ok());
   auto first = client_->ListDeals({}, Page(1));
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->deals_size(), 1);
@@ -420,12 +427,14 @@ TEST_F(ClientTest, QueryErrorsCarryTheirCodes) {
 }
 
 TEST_F(ClientTest, ReadPagesThroughTheLogWithFilters) {
-  ASSERT_TRUE(
-      client_->Append("us-japan", {DealEvent(1'000'000, Date(2025, 7, 22))})
-          .ok());
-  ASSERT_TRUE(
-      client_->Append("us-korea", {DealEvent(1'000'000, Date(2025, 7, 30))})
-          .ok());
+  ASSERT_TRUE(client_
+                  ->Append("us-japan", {DealEvent(kDealTitle, 1'000'000,
+                                                  Date(2025, 7, 22))})
+                  .ok());
+  ASSERT_TRUE(client_
+                  ->Append("us-korea", {DealEvent(kDealTitle, 1'000'000,
+                                                  Date(2025, 7, 30))})
+                  .ok());
   for (int i = 0; i < 12; ++i) {
     const char* deal = i % 2 == 0 ? "us-japan" : "us-korea";
     ASSERT_TRUE(client_

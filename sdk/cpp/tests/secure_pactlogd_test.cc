@@ -12,7 +12,7 @@
 #include "pactlog/client/client.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/test_certs.h"
-#include "sdk/cpp/tests/test_events.h"
+#include "testing/events.h"
 
 namespace pactlog::testing {
 namespace {
@@ -77,7 +77,7 @@ class SecurePactlogdTest : public ::testing::Test {
 TEST_F(SecurePactlogdTest, TokenHolderAppendsAndIsRecordedAsTheActor) {
   auto alice = Connect(kAdminToken);
   auto appended = alice->Append(
-      "us-japan", {DealEvent(550'000'000'000, Date(2025, 7, 22))});
+      "us-japan", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
   ASSERT_TRUE(appended.ok()) << appended.status();
   auto read = alice->Read(0);
   ASSERT_TRUE(read.ok()) << read.status();
@@ -106,10 +106,11 @@ TEST_F(SecurePactlogdTest, MissingOrWrongTokenIsUnauthenticated) {
   EXPECT_EQ(anonymous->GetDeal("us-japan").status().code(),
             absl::StatusCode::kUnauthenticated);
   auto wrong = Connect("not-a-token");
-  EXPECT_EQ(wrong->Append("us-japan", {DealEvent(1, Date(2025, 7, 22))})
-                .status()
-                .code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      wrong->Append("us-japan", {DealEvent(kDealTitle, 1, Date(2025, 7, 22))})
+          .status()
+          .code(),
+      absl::StatusCode::kUnauthenticated);
   // Health stays open, over TLS.
   auto health = anonymous->Health();
   ASSERT_TRUE(health.ok()) << health.status();

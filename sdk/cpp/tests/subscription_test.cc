@@ -14,7 +14,7 @@
 #include "pactlog/client/client.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/tcp_proxy.h"
-#include "sdk/cpp/tests/test_events.h"
+#include "testing/events.h"
 
 namespace pactlog::testing {
 namespace {
@@ -41,12 +41,12 @@ class SubscriptionTest : public ::testing::Test {
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = std::move(*client);
     ASSERT_TRUE(client_
-                    ->Append("us-japan",
-                             {DealEvent(550'000'000'000, Date(2025, 7, 22))})
+                    ->Append("us-japan", {DealEvent(kDealTitle, 550'000'000'000,
+                                                    Date(2025, 7, 22))})
                     .ok());
     ASSERT_TRUE(client_
-                    ->Append("us-korea",
-                             {DealEvent(350'000'000'000, Date(2025, 7, 30))})
+                    ->Append("us-korea", {DealEvent(kDealTitle, 350'000'000'000,
+                                                    Date(2025, 7, 30))})
                     .ok());
   }
 

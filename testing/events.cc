@@ -1,0 +1,130 @@
+#include "testing/events.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "util/timestamp.h"
+
+namespace pactlog::testing {
+
+absl::Time Date(int year, int month, int day) {
+  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
+}
+
+google::protobuf::Timestamp Time(absl::Time t) { return util::ToProtoTime(t); }
+
+v1::Money Money(int64_t minor_units, const std::string& currency) {
+  v1::Money money;
+  money.set_currency_code(currency);
+  money.set_minor_units(minor_units);
+  return money;
+}
+
+v1::Money Usd(int64_t dollars) { return Money(dollars * 100); }
+
+v1::EventData EventAt(absl::Time effective) {
+  v1::EventData data;
+  util::ToProtoTime(effective, data.mutable_effective_time());
+  data.mutable_provenance()->set_source("https://example.org/fact-sheet");
+  data.mutable_provenance()->set_firmness(v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
+  return data;
+}
+
+v1::EventData DealEvent(const std::string& title, const v1::Money& ceiling,
+                        absl::Time effective, int32_t cap_bps) {
+  v1::EventData data = EventAt(effective);
+  v1::DealAnnouncement* deal = data.mutable_announcement()->mutable_deal();
+  deal->set_title(title);
+  deal->set_investor_country("JP");
+  deal->set_host_country("US");
+  *deal->mutable_commitment_ceiling() = ceiling;
+  v1::TariffCap* cap = deal->add_tariff_caps();
+  cap->set_product_category("all-goods");
+  cap->set_max_rate_bps(cap_bps);
+  return data;
+}
+
+v1::EventData DealEvent(const std::string& title, int64_t ceiling_dollars,
+                        absl::Time effective, int32_t cap_bps) {
+  return DealEvent(title, Usd(ceiling_dollars), effective, cap_bps);
+}
+
+v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
+                           const std::string& us_state,
+                           const v1::Money& pledged, absl::Time effective) {
+  v1::EventData data = EventAt(effective);
+  v1::ProjectAnnouncement* project =
+      data.mutable_announcement()->mutable_project();
+  project->set_project_id(project_id);
+  project->set_name(absl::StrCat("Project ", project_id));
+  project->set_sector(sector);
+  project->set_us_state(us_state);
+  project->add_sponsors("Sponsor Co.");
+  *project->mutable_pledged() = pledged;
+  return data;
+}
+
+v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
+                           const std::string& us_state, int64_t pledged_dollars,
+                           absl::Time effective) {
+  return ProjectEvent(project_id, sector, us_state, Usd(pledged_dollars),
+                      effective);
+}
+
+v1::EventData ApprovalEvent(const std::string& project_id,
+                            const v1::Money& amount, absl::Time effective) {
+  v1::EventData data = EventAt(effective);
+  v1::Approval* approval = data.mutable_approval();
+  approval->set_project_id(project_id);
+  *approval->mutable_amount() = amount;
+  approval->set_approving_body("US Investment Committee");
+  return data;
+}
+
+v1::EventData ApprovalEvent(const std::string& project_id,
+                            int64_t amount_dollars, absl::Time effective) {
+  return ApprovalEvent(project_id, Usd(amount_dollars), effective);
+}
+
+v1::EventData DisbursementEvent(const std::string& project_id,
+                                const v1::Money& amount, absl::Time effective,
+                                v1::FundingSource source) {
+  v1::EventData data = EventAt(effective);
+  v1::Disbursement* disbursement = data.mutable_disbursement();
+  disbursement->set_project_id(project_id);
+  *disbursement->mutable_amount() = amount;
+  disbursement->set_funding_source(source);
+  disbursement->set_tranche("T1");
+  return data;
+}
+
+v1::EventData DisbursementEvent(const std::string& project_id,
+                                int64_t amount_dollars, absl::Time effective) {
+  return DisbursementEvent(project_id, Usd(amount_dollars), effective);
+}
+
+v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
+                          absl::Time effective) {
+  v1::EventData data = EventAt(effective);
+  v1::TariffChange* change = data.mutable_tariff_change();
+  change->set_product_category(category);
+  change->set_rate_bps(rate_bps);
+  change->set_legal_instrument("Executive Order 14345");
+  change->set_reason("framework terms");
+  return data;
+}
+
+v1::AppendRequest Request(const std::string& deal_id,
+                          std::vector<v1::EventData> events,
+                          const std::string& actor) {
+  v1::AppendRequest request;
+  request.set_deal_id(deal_id);
+  request.set_actor(actor);
+  for (v1::EventData& event : events) {
+    *request.add_events() = std::move(event);
+  }
+  return request;
+}
+
+}  // namespace pactlog::testing
