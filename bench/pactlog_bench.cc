@@ -8,6 +8,12 @@
 //   {"metric": NAME, "value": X, "unit": U, "baseline": B, "ratio": X/B}
 // (baseline and ratio where one applies). --quick runs a seconds-long
 // version for the test suite; no timing is asserted anywhere.
+//
+// One file of about 800 lines, on purpose: it is one driver whose phases
+// (appends, queries, catch-up, fan-out, replay, the as-of storm) run in
+// order against the same server and deals, and share the Bench class's
+// state; the reusable parts already live apart (baselines.h, closed_loop.h,
+// testing/events.h).
 #include <grpcpp/grpcpp.h>
 #include <nats/nats.h>
 #include <stdlib.h>

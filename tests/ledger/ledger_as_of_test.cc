@@ -14,10 +14,7 @@ namespace {
 
 using ::pactlog::testing::AnnounceDeal;
 using ::pactlog::testing::AnnounceProject;
-using ::pactlog::testing::AppendAndWait;
 using ::pactlog::testing::DealDate;
-using ::pactlog::testing::ManualClock;
-using ::pactlog::testing::MemoryEventLog;
 
 AsOfBounds AtSequence(uint64_t sequence) {
   AsOfBounds bounds;

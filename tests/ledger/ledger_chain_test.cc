@@ -16,12 +16,7 @@ namespace {
 
 using ::pactlog::testing::AnnounceDeal;
 using ::pactlog::testing::AnnounceProject;
-using ::pactlog::testing::AppendAndWait;
 using ::pactlog::testing::ChangeTariffs;
-using ::pactlog::testing::DealDate;
-using ::pactlog::testing::ManualClock;
-using ::pactlog::testing::MemoryEventLog;
-using ::pactlog::testing::MemoryLogData;
 using ::testing::HasSubstr;
 
 class LedgerChainTest : public ::pactlog::testing::LedgerTest {

@@ -15,11 +15,6 @@ namespace {
 
 using ::pactlog::testing::AnnounceDeal;
 using ::pactlog::testing::AnnounceProject;
-using ::pactlog::testing::AppendAndWait;
-using ::pactlog::testing::DealDate;
-using ::pactlog::testing::ManualClock;
-using ::pactlog::testing::MemoryEventLog;
-using ::pactlog::testing::MemoryLogData;
 
 constexpr uint64_t kInterval = 5;
 

@@ -24,8 +24,6 @@ using ::pactlog::testing::AnnounceProject;
 using ::pactlog::testing::AppendAndWait;
 using ::pactlog::testing::AppendResult;
 using ::pactlog::testing::DealDate;
-using ::pactlog::testing::ManualClock;
-using ::pactlog::testing::MemoryEventLog;
 using ::testing::HasSubstr;
 
 class LedgerGroupCommitTest : public ::pactlog::testing::LedgerTest {

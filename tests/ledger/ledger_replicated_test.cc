@@ -20,10 +20,6 @@ using ::pactlog::testing::AnnounceDeal;
 using ::pactlog::testing::AnnounceProject;
 using ::pactlog::testing::AppendAndWait;
 using ::pactlog::testing::AppendResult;
-using ::pactlog::testing::DealDate;
-using ::pactlog::testing::ManualClock;
-using ::pactlog::testing::MemoryEventLog;
-using ::pactlog::testing::MemoryRecordLog;
 
 class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
  protected:
