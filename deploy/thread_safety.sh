@@ -12,6 +12,12 @@
 # check are part of clang's semantic analysis, so they report there just as
 # in a full build. At most 2 compilers run at once.
 #
+#   deploy/thread_safety.sh          every project file (what deploy/test.sh
+#                                    runs)
+#   deploy/thread_safety.sh REGEX    only the files whose path in the tree
+#                                    matches REGEX (Python syntax), e.g.
+#                                    '^storage/' while fixing storage/
+#
 # Exits non-zero if any file has an error; prints each file's diagnostics
 # and a summary. $PACTLOG_THREAD_SAFETY_BUILD_DIR overrides the build tree
 # (default build/thread-safety).
@@ -19,6 +25,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PACTLOG_THREAD_SAFETY_BUILD_DIR:-$root/build/thread-safety}"
 jobs=2
+filter="${1:-}"
 
 if ! command -v clang++ >/dev/null; then
   echo "thread-safety: clang++ is missing (Debian package clang)" >&2
@@ -32,12 +39,16 @@ cmake --build "$build" -j "$jobs" --target pactlog_generated >/dev/null
 # One shell command per project file (not the generated ones, which live in
 # the build tree), NUL-separated for xargs.
 commands="$build/thread-safety-commands"
-python3 - "$build/compile_commands.json" "$root" "$build" >"$commands" <<'EOF'
-import json, shlex, sys
-entries, root, build = sys.argv[1], sys.argv[2] + "/", sys.argv[3] + "/"
+python3 - "$build/compile_commands.json" "$root" "$build" "$filter" \
+    >"$commands" <<'EOF'
+import json, re, shlex, sys
+entries, root, build, only = sys.argv[1:]
+root, build = root + "/", build + "/"
 for entry in json.load(open(entries)):
     path = entry["file"]
     if not path.startswith(root) or path.startswith(build):
+        continue
+    if only and not re.search(only, path[len(root):]):
         continue
     sys.stdout.write("cd %s && %s -fsyntax-only\0"
                      % (shlex.quote(entry["directory"]), entry["command"]))
