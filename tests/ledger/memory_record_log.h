@@ -64,11 +64,11 @@ class MemoryRecordLog final : public storage::RecordLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(data_->mu);
 
   const std::shared_ptr<Data> data_;
-  // Guarded by data_->mu.
-  std::map<std::string, uint64_t, std::less<>> deal_positions_;
-  std::map<std::string, uint64_t> dedup_ids_;
-  std::function<void()> before_publish_;
-  uint64_t proposals_ = 0;
+  std::map<std::string, uint64_t, std::less<>> deal_positions_
+      ABSL_GUARDED_BY(data_->mu);
+  std::map<std::string, uint64_t> dedup_ids_ ABSL_GUARDED_BY(data_->mu);
+  std::function<void()> before_publish_ ABSL_GUARDED_BY(data_->mu);
+  uint64_t proposals_ ABSL_GUARDED_BY(data_->mu) = 0;
 };
 
 }  // namespace pactlog::testing
