@@ -71,7 +71,7 @@ class Committer {
   // log of record. Errors make Recover fail (UNAVAILABLE when the record
   // cannot be read or AbortStart() was called, FAILED_PRECONDITION when
   // the local data is not of this record).
-  virtual absl::Status Start() = 0;
+  [[nodiscard]] virtual absl::Status Start() = 0;
 
   // Makes a Start() still in progress give up with UNAVAILABLE.
   virtual void AbortStart() = 0;

@@ -23,7 +23,7 @@ class LocalCommitter final : public Committer {
  public:
   explicit LocalCommitter(CommitContext context);
 
-  absl::Status Start() override { return absl::OkStatus(); }
+  [[nodiscard]] absl::Status Start() override { return absl::OkStatus(); }
   void AbortStart() override {}
   void Stop() override {}
   void CommitBatch(std::vector<PendingAppend>& batch) override;

@@ -47,9 +47,10 @@ class MemoryRecordLog final : public storage::RecordLog {
   std::string Describe() const override { return "memory record"; }
   std::vector<storage::PublishResult> Publish(
       absl::Span<const storage::RecordProposal> proposals) override;
-  absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override;
-  absl::StatusOr<uint64_t> LastPosition() override;
-  absl::StatusOr<std::unique_ptr<storage::RecordReader>> Read(
+  [[nodiscard]] absl::StatusOr<uint64_t> DealPosition(
+      std::string_view deal_id) override;
+  [[nodiscard]] absl::StatusOr<uint64_t> LastPosition() override;
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<storage::RecordReader>> Read(
       uint64_t after_position) override;
 
   // Shared with the readers, which may outlive the log.
