@@ -90,7 +90,8 @@ class Committer {
   // Waits until the live state reaches `sequence` or `deadline`; returns
   // whether it did. Only a replica can fall behind a sequence acknowledged
   // elsewhere, so the local committer answers at once.
-  virtual bool AwaitApplied(uint64_t sequence, absl::Time deadline) const = 0;
+  [[nodiscard]] virtual bool AwaitApplied(uint64_t sequence,
+                                          absl::Time deadline) const = 0;
 
   // True when a log of record other than the local log is in use.
   virtual bool replicated() const = 0;

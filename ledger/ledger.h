@@ -233,7 +233,7 @@ class Ledger {
   // whether it got there. Only a replica of a replicated record can fall
   // behind a sequence another replica acknowledged, so the single-node
   // ledger answers at once.
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
 
   // True when a log of record other than the local log is in use.
   bool replicated() const;

@@ -27,7 +27,8 @@ class LocalCommitter final : public Committer {
   void AbortStart() override {}
   void Stop() override {}
   void CommitBatch(std::vector<PendingAppend>& batch) override;
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const override;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence,
+                                  absl::Time deadline) const override;
   bool replicated() const override { return false; }
   ApplierStats applier_stats() const override { return {}; }
 

@@ -48,7 +48,8 @@ class ReplicatedCommitter final : public Committer {
   void AbortStart() override;
   void Stop() override;
   void CommitBatch(std::vector<PendingAppend>& batch) override;
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const override;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence,
+                                  absl::Time deadline) const override;
   bool replicated() const override { return true; }
   ApplierStats applier_stats() const override;
 
@@ -97,7 +98,8 @@ class ReplicatedCommitter final : public Committer {
   [[nodiscard]] absl::Status ApplyEntries(
       absl::Span<const storage::RecordEntry> entries);
   // Waits until the record is applied through `position` or `deadline`.
-  bool AwaitPosition(uint64_t position, absl::Time deadline) const;
+  [[nodiscard]] bool AwaitPosition(uint64_t position,
+                                   absl::Time deadline) const;
   void Warn(std::string_view message) const;
 
   const CommitContext context_;

@@ -94,7 +94,7 @@ class RecordLog {
   virtual std::string Describe() const = 0;
 
   // Publishes every proposal, concurrently; result i is proposal i's.
-  virtual std::vector<PublishResult> Publish(
+  [[nodiscard]] virtual std::vector<PublishResult> Publish(
       absl::Span<const RecordProposal> proposals) = 0;
 
   // The position of the last entry of `deal_id` (0: none).

@@ -99,9 +99,9 @@ class CallGuard {
 
   // Begins a call of `method` (e.g. "DealLedger.Append") about `deal_id`
   // ("" when none) that needs every role of `needed`. See the file comment.
-  std::shared_ptr<Call> Begin(grpc::CallbackServerContext* context,
-                              absl::string_view method,
-                              absl::string_view deal_id, RoleSet needed) const;
+  [[nodiscard]] std::shared_ptr<Call> Begin(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      absl::string_view deal_id, RoleSet needed) const;
 
   // Takes one of the principal's subscription slots for `call`, held until
   // the call is destroyed. RESOURCE_EXHAUSTED naming the limit when the

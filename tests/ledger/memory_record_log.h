@@ -45,7 +45,7 @@ class MemoryRecordLog final : public storage::RecordLog {
 
   // storage::RecordLog.
   std::string Describe() const override { return "memory record"; }
-  std::vector<storage::PublishResult> Publish(
+  [[nodiscard]] std::vector<storage::PublishResult> Publish(
       absl::Span<const storage::RecordProposal> proposals) override;
   [[nodiscard]] absl::StatusOr<uint64_t> DealPosition(
       std::string_view deal_id) override;
