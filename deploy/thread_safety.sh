@@ -54,13 +54,17 @@ for entry in json.load(open(entries)):
                      % (shlex.quote(entry["directory"]), entry["command"]))
 EOF
 count=$(tr -cd '\0' <"$commands" | wc -c)
+if [ "$count" -eq 0 ]; then
+  echo "thread-safety: no project file matches ${filter:-(all)}" >&2
+  exit 2
+fi
 echo "thread-safety: checking $count files with clang -fsyntax-only" \
   "($jobs at a time)"
 
 # Each file's diagnostics are printed in one piece when its check ends.
 log="$build/thread-safety.log"
 status=0
-xargs -0 -n 1 -P "$jobs" sh -c \
+xargs -0 -r -n 1 -P "$jobs" sh -c \
   'out=$(sh -c "$1" 2>&1); rc=$?; [ -z "$out" ] || printf "%s\n" "$out"; exit $rc' \
   check <"$commands" >"$log" 2>&1 || status=$?
 cat "$log"
