@@ -24,7 +24,7 @@ int ServeEcho();
 // --serve-echo), so that it runs apart from the load as pactlogd does.
 class EchoServer {
  public:
-  static absl::StatusOr<std::unique_ptr<EchoServer>> Spawn();
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<EchoServer>> Spawn();
   ~EchoServer();
   int port() const { return port_; }
 
@@ -46,10 +46,9 @@ struct RocksDbBaselines {
 
 // Measures raw RocksDB in a fresh database under `dir` with values of
 // `value_bytes`; the scan reads `scan_events` values.
-absl::StatusOr<RocksDbBaselines> MeasureRocksDb(const std::string& dir,
-                                                int value_bytes,
-                                                absl::Duration duration,
-                                                int scan_events);
+[[nodiscard]] absl::StatusOr<RocksDbBaselines> MeasureRocksDb(
+    const std::string& dir, int value_bytes, absl::Duration duration,
+    int scan_events);
 
 }  // namespace pactlog::bench
 

@@ -22,11 +22,17 @@ done
 # and 20 kill -9 cycles of crash_test): every committed fuzz input replayed,
 # then each libFuzzer target for a fixed number of runs from a fixed seed,
 # so the stage gives the same verdict and output on every run of a commit
-# (open-ended random fuzzing is fuzz/run.sh SECONDS, by hand); then the
-# domain and storage tests under ASan+UBSan and TSan (tests/sanitizers.sh
-# without --quick adds the service tests under ASan; run it by hand).
+# (open-ended random fuzzing is fuzz/run.sh SECONDS, by hand); then clang's
+# static checks of every project file: -Wthread-safety (what each
+# ABSL_GUARDED_BY and lock annotation promises) and no dropped
+# [[nodiscard]] result, as errors, syntax-only so nothing is compiled; then
+# the domain and storage tests under ASan+UBSan and TSan
+# (tests/sanitizers.sh without --quick adds the service tests under ASan;
+# run it by hand).
 pactlog_log "fuzzing: corpus replay and fixed-seed runs (fuzz/run.sh --regression)"
 "$PACTLOG_ROOT/fuzz/run.sh" --regression
+pactlog_log "thread-safety analysis and unused results (deploy/thread_safety.sh)"
+"$PACTLOG_ROOT/deploy/thread_safety.sh"
 pactlog_log "sanitizers (tests/sanitizers.sh --quick)"
 "$PACTLOG_ROOT/tests/sanitizers.sh" --quick
 pactlog_log "all tests passed"

@@ -107,7 +107,7 @@ class DealState {
   //                       A tariff change may take effect before the deal
   //                       (the rate the deal traded against is history
   //                       worth recording).
-  absl::Status CheckRules(const pactlog::v1::Event& event) const;
+  [[nodiscard]] absl::Status CheckRules(const pactlog::v1::Event& event) const;
 
   // Folds `event` into the state. Requires an event that passed CheckRules
   // against this state when it was appended; an event that would break a
@@ -120,33 +120,32 @@ class DealState {
   void ToProto(absl::Time tariffs_at, pactlog::v1::DealState* out) const;
 
   // One project; NOT_FOUND naming the project when unknown.
-  absl::Status ProjectToProto(std::string_view project_id,
-                              pactlog::v1::ProjectState* out) const;
+  [[nodiscard]] absl::Status ProjectToProto(
+      std::string_view project_id, pactlog::v1::ProjectState* out) const;
   void ProjectToProto(const Project& project,
                       pactlog::v1::ProjectState* out) const;
 
   // Tariff lines ordered by category, in force at `at`; only `category`
   // when non-empty (then NOT_FOUND if the category has neither changes nor
   // a cap). With `with_history` each line carries every change.
-  absl::Status TariffsToProto(absl::Time at, std::string_view category,
-                              bool with_history,
-                              std::vector<pactlog::v1::TariffLine>* out) const;
+  [[nodiscard]] absl::Status TariffsToProto(
+      absl::Time at, std::string_view category, bool with_history,
+      std::vector<pactlog::v1::TariffLine>* out) const;
 
   // The whole state as a snapshot, from which FromSnapshot() rebuilds an
   // equal state (one that answers every query identically).
   void ToSnapshot(pactlog::internal::DealSnapshot* out) const;
   // Rebuilds a state; FAILED_PRECONDITION for a snapshot of another format
   // (the caller then replays the log instead).
-  static absl::StatusOr<DealState> FromSnapshot(
+  [[nodiscard]] static absl::StatusOr<DealState> FromSnapshot(
       const pactlog::internal::DealSnapshot& snapshot);
   // A snapshot as stored: the serialized DealSnapshot, decoded and rebuilt
   // by FromSnapshot, and checked to be of `deal_id` at `sequence` (the key
   // it was stored under). DATA_LOSS if the bytes do not parse or name
   // another deal or sequence; FromSnapshot's errors otherwise. A caller
   // treats any error as "no usable snapshot" and replays instead.
-  static absl::StatusOr<DealState> DecodeSnapshot(std::string_view bytes,
-                                                  std::string_view deal_id,
-                                                  uint64_t sequence);
+  [[nodiscard]] static absl::StatusOr<DealState> DecodeSnapshot(
+      std::string_view bytes, std::string_view deal_id, uint64_t sequence);
   // The format ToSnapshot writes.
   static constexpr uint32_t kSnapshotFormat = 1;
 

@@ -47,14 +47,16 @@ std::vector<FieldViolation> AppendRequestViolations(
 //   RESOURCE_EXHAUSTED  more than kMaxEventsPerAppend events (message names
 //                       the limit and the count);
 //   INVALID_ARGUMENT    the violations joined as "field: description; ...".
-absl::Status ValidateAppendRequest(const pactlog::v1::AppendRequest& request);
+[[nodiscard]] absl::Status ValidateAppendRequest(
+    const pactlog::v1::AppendRequest& request);
 
 // Joins violations into one INVALID_ARGUMENT status (OK when empty):
 // "invalid request: field: description; ...". The status also carries the
 // violations as data, a serialized google.rpc.BadRequest payload under
 // kBadRequestTypeUrl, which services/grpc_status.h sends as the call's
 // error details.
-absl::Status ViolationsToStatus(const std::vector<FieldViolation>& violations);
+[[nodiscard]] absl::Status ViolationsToStatus(
+    const std::vector<FieldViolation>& violations);
 // The payload type of that google.rpc.BadRequest (Any's type URL).
 inline constexpr char kBadRequestTypeUrl[] =
     "type.googleapis.com/google.rpc.BadRequest";

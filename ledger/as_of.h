@@ -30,7 +30,7 @@ namespace pactlog::ledger {
 // (nullptr: the deal does not exist, and neither does any past state).
 // Returns `live` itself when no bound excludes any of its events, nullptr
 // when no event qualifies. Errors: DATA_LOSS and I/O errors of the log.
-absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
+[[nodiscard]] absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
     const storage::EventLog& log, std::string_view deal_id,
     std::shared_ptr<const domain::DealState> live, uint64_t applied,
     const AsOfBounds& bounds);

@@ -57,9 +57,9 @@ class Batch {
   // (false for a retry of a request recorded before the batch). Errors:
   // ABORTED, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS as
   // Ledger::Append; any other code is a failure to read the log.
-  absl::Status Prepare(const pactlog::v1::AppendRequest& request,
-                       pactlog::v1::AppendResponse* response,
-                       bool* needs_write);
+  [[nodiscard]] absl::Status Prepare(const pactlog::v1::AppendRequest& request,
+                                     pactlog::v1::AppendResponse* response,
+                                     bool* needs_write);
 
   // The staged events in sequence order.
   std::vector<pactlog::v1::Event>& events() { return events_; }
@@ -70,16 +70,16 @@ class Batch {
 
  private:
   // The stored (or staged) event recorded under `event_id`, or nullptr.
-  absl::StatusOr<const pactlog::v1::Event*> FindEvent(
+  [[nodiscard]] absl::StatusOr<const pactlog::v1::Event*> FindEvent(
       const std::string& event_id, bool* staged);
   // Answers a request whose event ids are already recorded: OK with the
   // original result when every event is (`*recorded` true), ALREADY_EXISTS
   // when the ids are reused otherwise; `*recorded` false when none is.
-  absl::Status AnswerRetry(const pactlog::v1::AppendRequest& request,
-                           pactlog::v1::AppendResponse* response,
-                           bool* recorded, bool* needs_write);
-  absl::Status CheckExpectedVersion(const pactlog::v1::AppendRequest& request,
-                                    uint64_t current) const;
+  [[nodiscard]] absl::Status AnswerRetry(
+      const pactlog::v1::AppendRequest& request,
+      pactlog::v1::AppendResponse* response, bool* recorded, bool* needs_write);
+  [[nodiscard]] absl::Status CheckExpectedVersion(
+      const pactlog::v1::AppendRequest& request, uint64_t current) const;
   domain::DealState& StagedDeal(const std::string& deal_id);
   // Rebuilds the staged state of `deal_id` from the live state and the
   // events of the batch staged so far.

@@ -26,8 +26,8 @@ inline constexpr uint64_t kChainCancelPollEvents = 4096;
 // The hash stored with the event at `sequence` of `log` (the genesis hash
 // for 0). Errors: NOT_FOUND beyond the log, DATA_LOSS when the event does
 // not decode or has no hash.
-absl::StatusOr<std::string> StoredChainHead(const storage::EventLog& log,
-                                            uint64_t sequence);
+[[nodiscard]] absl::StatusOr<std::string> StoredChainHead(
+    const storage::EventLog& log, uint64_t sequence);
 
 // Re-checks the hash chain of `log` from the event after `after_sequence`
 // through `head` (as Ledger::VerifyChain). `cancelled`, when not null, is
@@ -35,7 +35,7 @@ absl::StatusOr<std::string> StoredChainHead(const storage::EventLog& log,
 // when it returns true the verification stops with CANCELLED.
 // Errors: OUT_OF_RANGE when after_sequence > head, CANCELLED, and the
 // log's I/O errors (DATA_LOSS from a scan is a broken chain, not an error).
-absl::StatusOr<ChainVerification> VerifyChainOf(
+[[nodiscard]] absl::StatusOr<ChainVerification> VerifyChainOf(
     const storage::EventLog& log, uint64_t head, uint64_t after_sequence,
     std::string_view trusted_hash, const std::function<bool()>& cancelled);
 

@@ -43,7 +43,7 @@ uint64_t LoadCheckpoint(
 // The latest usable snapshot of `deal_id` at or before `max_sequence` as a
 // state, or an empty state (fold from the first event) when there is none.
 // Errors: those of EventLog::FindSnapshot.
-absl::StatusOr<domain::DealState> StateFromSnapshot(
+[[nodiscard]] absl::StatusOr<domain::DealState> StateFromSnapshot(
     const storage::EventLog& log, std::string_view deal_id,
     uint64_t max_sequence);
 

@@ -71,7 +71,7 @@ class Committer {
   // log of record. Errors make Recover fail (UNAVAILABLE when the record
   // cannot be read or AbortStart() was called, FAILED_PRECONDITION when
   // the local data is not of this record).
-  virtual absl::Status Start() = 0;
+  [[nodiscard]] virtual absl::Status Start() = 0;
 
   // Makes a Start() still in progress give up with UNAVAILABLE.
   virtual void AbortStart() = 0;
@@ -90,7 +90,8 @@ class Committer {
   // Waits until the live state reaches `sequence` or `deadline`; returns
   // whether it did. Only a replica can fall behind a sequence acknowledged
   // elsewhere, so the local committer answers at once.
-  virtual bool AwaitApplied(uint64_t sequence, absl::Time deadline) const = 0;
+  [[nodiscard]] virtual bool AwaitApplied(uint64_t sequence,
+                                          absl::Time deadline) const = 0;
 
   // True when a log of record other than the local log is in use.
   virtual bool replicated() const = 0;

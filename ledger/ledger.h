@@ -173,7 +173,7 @@ class Ledger {
   // DATA_LOSS when the log is corrupt or has a gap (message names the
   // sequence), UNAVAILABLE when the log of record cannot be read; the
   // ledger then stays not ready.
-  absl::Status Recover();
+  [[nodiscard]] absl::Status Recover();
   RecoveryStats recovery_stats() const { return recovery_stats_; }
 
   // Makes a Recover() that is still applying the log of record give up
@@ -222,9 +222,9 @@ class Ledger {
   // qualifies or the deal is unknown. With unbounded bounds this is the
   // live state itself. `applied_sequence`, when not null, receives the last
   // sequence the answer could reflect. Errors: DATA_LOSS from the log.
-  absl::StatusOr<std::shared_ptr<const domain::DealState>> DealAsOf(
-      std::string_view deal_id, const AsOfBounds& bounds,
-      uint64_t* applied_sequence = nullptr) const;
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const domain::DealState>>
+  DealAsOf(std::string_view deal_id, const AsOfBounds& bounds,
+           uint64_t* applied_sequence = nullptr) const;
 
   // The last sequence applied to the live state.
   uint64_t applied_sequence() const;
@@ -233,7 +233,7 @@ class Ledger {
   // whether it got there. Only a replica of a replicated record can fall
   // behind a sequence another replica acknowledged, so the single-node
   // ledger answers at once.
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence, absl::Time deadline) const;
 
   // True when a log of record other than the local log is in use.
   bool replicated() const;
@@ -244,7 +244,8 @@ class Ledger {
   // committed batches (the sequences live reads answer at) are answered
   // from memory, any other sequence from the log. Errors: NOT_FOUND beyond the
   // log, DATA_LOSS when the event has no hash.
-  absl::StatusOr<std::string> ChainHeadAt(uint64_t sequence) const;
+  [[nodiscard]] absl::StatusOr<std::string> ChainHeadAt(
+      uint64_t sequence) const;
 
   // Re-checks the hash chain from the event after `after_sequence` to the
   // last applied one. With `trusted_hash` (e.g. a chain head an auditor
@@ -256,7 +257,7 @@ class Ledger {
   // thread and must not wait for the ledger. Errors: OUT_OF_RANGE for a
   // start beyond the log, CANCELLED, and I/O errors; a broken chain is a
   // result, not an error.
-  absl::StatusOr<ChainVerification> VerifyChain(
+  [[nodiscard]] absl::StatusOr<ChainVerification> VerifyChain(
       uint64_t after_sequence, std::string_view trusted_hash,
       const std::function<bool()>& cancelled = nullptr) const;
 
@@ -270,19 +271,20 @@ class Ledger {
 
   // Visits the events with sequence > `after_sequence` in order until
   // `visit` returns false, as storage::EventLog::Scan (same errors).
-  absl::Status ScanEvents(
+  [[nodiscard]] absl::Status ScanEvents(
       uint64_t after_sequence,
       const std::function<bool(const pactlog::v1::Event&)>& visit) const;
 
   // Writes a consistent copy of the log to `directory`, as
   // storage::EventLog::CreateBackup (same requirements and errors).
-  absl::StatusOr<storage::BackupInfo> CreateBackup(
+  [[nodiscard]] absl::StatusOr<storage::BackupInfo> CreateBackup(
       const std::string& directory) const;
 
   // The last sequence in [0, applied_sequence()] whose event was recorded
   // before `time` (storage::LastSequenceRecordedBefore). Errors: those of
   // storage::EventLog::Get.
-  absl::StatusOr<uint64_t> LastSequenceRecordedBefore(absl::Time time) const;
+  [[nodiscard]] absl::StatusOr<uint64_t> LastSequenceRecordedBefore(
+      absl::Time time) const;
 
   // The log's sizes for monitoring (storage::EventLog::Stats); cheap.
   storage::StorageStats storage_stats() const;
@@ -293,7 +295,7 @@ class Ledger {
   void WriterLoop();
   // Replays the log after `checkpoint` into `states` (loaded from that
   // checkpoint); returns the last sequence and the latest recorded time.
-  absl::Status Replay(
+  [[nodiscard]] absl::Status Replay(
       uint64_t checkpoint,
       std::map<std::string, domain::DealState, std::less<>>* states,
       uint64_t* last_sequence, absl::Time* last_recorded);

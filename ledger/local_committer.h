@@ -23,11 +23,12 @@ class LocalCommitter final : public Committer {
  public:
   explicit LocalCommitter(CommitContext context);
 
-  absl::Status Start() override { return absl::OkStatus(); }
+  [[nodiscard]] absl::Status Start() override { return absl::OkStatus(); }
   void AbortStart() override {}
   void Stop() override {}
   void CommitBatch(std::vector<PendingAppend>& batch) override;
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const override;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence,
+                                  absl::Time deadline) const override;
   bool replicated() const override { return false; }
   ApplierStats applier_stats() const override { return {}; }
 

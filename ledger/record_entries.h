@@ -30,8 +30,8 @@ std::string FirstDedupId(const pactlog::v1::AppendRequest& original,
 // Parses `raw` into `entry`. False when it is not a pactlog append: it
 // does not parse, names another deal than it is filed under, does not pass
 // domain::ValidateAppendRequest, or has an event without an event id.
-bool ParsePactlogEntry(const storage::RecordEntry& raw,
-                       internal::RecordEntry* entry);
+[[nodiscard]] bool ParsePactlogEntry(const storage::RecordEntry& raw,
+                                     internal::RecordEntry* entry);
 
 // Whether `status`, the outcome of applying an entry, is a verdict of the
 // rules (the same on every replica) rather than a failure to reach one.

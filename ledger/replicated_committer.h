@@ -44,11 +44,12 @@ class ReplicatedCommitter final : public Committer {
 
   // Applies the record from the projection's position through the
   // record's last entry at the time of the call, then keeps applying.
-  absl::Status Start() override;
+  [[nodiscard]] absl::Status Start() override;
   void AbortStart() override;
   void Stop() override;
   void CommitBatch(std::vector<PendingAppend>& batch) override;
-  bool AwaitApplied(uint64_t sequence, absl::Time deadline) const override;
+  [[nodiscard]] bool AwaitApplied(uint64_t sequence,
+                                  absl::Time deadline) const override;
   bool replicated() const override { return true; }
   ApplierStats applier_stats() const override;
 
@@ -91,12 +92,14 @@ class ReplicatedCommitter final : public Committer {
   // `later` to be proposed again.
   void AnswerStored(Proposals& batch, std::vector<Stored>& stored,
                     std::vector<size_t>* later);
-  absl::Status Unavailable(absl::string_view why) const;
+  [[nodiscard]] absl::Status Unavailable(absl::string_view why) const;
 
   void ApplierLoop();
-  absl::Status ApplyEntries(absl::Span<const storage::RecordEntry> entries);
+  [[nodiscard]] absl::Status ApplyEntries(
+      absl::Span<const storage::RecordEntry> entries);
   // Waits until the record is applied through `position` or `deadline`.
-  bool AwaitPosition(uint64_t position, absl::Time deadline) const;
+  [[nodiscard]] bool AwaitPosition(uint64_t position,
+                                   absl::Time deadline) const;
   void Warn(std::string_view message) const;
 
   const CommitContext context_;

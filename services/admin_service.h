@@ -59,16 +59,17 @@ class AdminService final : public pactlog::v1::Admin::CallbackService {
   // The absolute, normalised directory a backup request names, checked
   // against `backup_root`. INVALID_ARGUMENT when empty, relative, or
   // outside the root. Exposed for tests.
-  absl::StatusOr<std::string> ResolveBackupDirectory(
+  [[nodiscard]] absl::StatusOr<std::string> ResolveBackupDirectory(
       const std::string& directory) const;
 
  private:
   UnaryCallSpec Spec(absl::string_view method) const;
-  absl::Status DoBackup(const pactlog::v1::BackupRequest& request,
-                        pactlog::v1::BackupResponse* response);
-  absl::Status DoVerifyChain(grpc::CallbackServerContext* context,
-                             const pactlog::v1::VerifyChainRequest& request,
-                             pactlog::v1::VerifyChainResponse* response) const;
+  [[nodiscard]] absl::Status DoBackup(const pactlog::v1::BackupRequest& request,
+                                      pactlog::v1::BackupResponse* response);
+  [[nodiscard]] absl::Status DoVerifyChain(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::VerifyChainRequest& request,
+      pactlog::v1::VerifyChainResponse* response) const;
 
   const ledger::Ledger* const ledger_;
   metrics::ServerMetrics* const metrics_;

@@ -49,7 +49,11 @@ absl::Status CheckOptions(const ledger::Ledger& ledger,
   // A replica of a replicated record may be a moment behind the one that
   // acknowledged a caller's write: wait briefly for it (read-your-writes
   // across replicas). A single-node ledger answers at once.
-  ledger.AwaitApplied(options.min_sequence(), absl::Now() + kMinSequenceWait);
+  if (ledger.AwaitApplied(options.min_sequence(),
+                          absl::Now() + kMinSequenceWait)) {
+    return absl::OkStatus();
+  }
+  // The wait gave up; the replica may still have got there since.
   const uint64_t applied = ledger.applied_sequence();
   if (options.min_sequence() > applied) {
     return absl::OutOfRangeError(

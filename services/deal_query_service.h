@@ -52,16 +52,21 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
   UnaryCallSpec Spec(absl::string_view method, absl::string_view deal_id) const;
   // Where a query with `options` runs: nullptr (its reaction) or reads_.
   Executor* ExecutorFor(const pactlog::v1::ReadOptions& options) const;
-  absl::Status DoGetDeal(const pactlog::v1::GetDealRequest& request,
-                         pactlog::v1::GetDealResponse* response);
-  absl::Status DoListDeals(const pactlog::v1::ListDealsRequest& request,
-                           pactlog::v1::ListDealsResponse* response);
-  absl::Status DoGetProject(const pactlog::v1::GetProjectRequest& request,
-                            pactlog::v1::GetProjectResponse* response);
-  absl::Status DoListProjects(const pactlog::v1::ListProjectsRequest& request,
-                              pactlog::v1::ListProjectsResponse* response);
-  absl::Status DoGetTariffs(const pactlog::v1::GetTariffsRequest& request,
-                            pactlog::v1::GetTariffsResponse* response);
+  [[nodiscard]] absl::Status DoGetDeal(
+      const pactlog::v1::GetDealRequest& request,
+      pactlog::v1::GetDealResponse* response);
+  [[nodiscard]] absl::Status DoListDeals(
+      const pactlog::v1::ListDealsRequest& request,
+      pactlog::v1::ListDealsResponse* response);
+  [[nodiscard]] absl::Status DoGetProject(
+      const pactlog::v1::GetProjectRequest& request,
+      pactlog::v1::GetProjectResponse* response);
+  [[nodiscard]] absl::Status DoListProjects(
+      const pactlog::v1::ListProjectsRequest& request,
+      pactlog::v1::ListProjectsResponse* response);
+  [[nodiscard]] absl::Status DoGetTariffs(
+      const pactlog::v1::GetTariffsRequest& request,
+      pactlog::v1::GetTariffsResponse* response);
 
   const ledger::Ledger* const ledger_;
   util::Clock* const clock_;

@@ -27,7 +27,7 @@ inline constexpr int kMaxEventsExaminedPerRead = 10000;
 // into `out` until `limit` match or `max_examined` have been examined.
 // Returns the last sequence examined (after_sequence when none was).
 // Shared by Read and subscriptions.
-absl::StatusOr<uint64_t> ReadMatching(
+[[nodiscard]] absl::StatusOr<uint64_t> ReadMatching(
     const ledger::Ledger& ledger, const EventMatcher& matcher,
     uint64_t after_sequence, uint64_t head_sequence, int limit,
     int max_examined,
@@ -52,8 +52,8 @@ class EventStreamService final
       const pactlog::v1::SubscribeRequest* request) override;
 
  private:
-  absl::Status DoRead(const pactlog::v1::ReadRequest& request,
-                      pactlog::v1::ReadResponse* response);
+  [[nodiscard]] absl::Status DoRead(const pactlog::v1::ReadRequest& request,
+                                    pactlog::v1::ReadResponse* response);
 
   const ledger::Ledger* const ledger_;
   SubscriptionHub* const hub_;

@@ -69,7 +69,7 @@ class Executor {
 
   // The status a handler finishes its call with when TrySubmit() refused:
   // UNAVAILABLE, naming the executor and its limit.
-  absl::Status Overloaded() const;
+  [[nodiscard]] absl::Status Overloaded() const;
 
   // Refuses new tasks, runs the queued ones and joins the workers.
   // Idempotent.

@@ -23,7 +23,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
                           const security::Call& call);
 
 // UNAVAILABLE while the ledger replays its log at start-up.
-absl::Status NotReadyError();
+[[nodiscard]] absl::Status NotReadyError();
 
 }  // namespace pactlog::services
 

@@ -97,7 +97,7 @@ class PactlogServer {
   // FAILED_PRECONDITION from opening the log; FAILED_PRECONDITION when a
   // non-loopback address lacks TLS or authentication and `insecure` is not
   // set; INVALID_ARGUMENT / NOT_FOUND for unusable TLS or token files.
-  static absl::StatusOr<std::unique_ptr<PactlogServer>> Start(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<PactlogServer>> Start(
       const ServerOptions& options);
 
   PactlogServer(const PactlogServer&) = delete;
@@ -106,7 +106,7 @@ class PactlogServer {
 
   // Replays the log; on success health turns SERVING. Errors as
   // ledger::Ledger::Recover().
-  absl::Status Recover();
+  [[nodiscard]] absl::Status Recover();
 
   // Makes a Recover() running on another thread give up as soon as it can
   // (at once while it applies a replicated log of record; after the local
@@ -127,7 +127,7 @@ class PactlogServer {
 
   // Re-reads the token file (pactlogd does on SIGHUP); on error the tokens
   // in force stay.
-  absl::Status ReloadTokens() { return guard_->ReloadTokens(); }
+  [[nodiscard]] absl::Status ReloadTokens() { return guard_->ReloadTokens(); }
   // The port of the metrics endpoint; 0 when it is off.
   int metrics_port() const;
   // The port of the health-only gRPC endpoint; 0 when it is off.

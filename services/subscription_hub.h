@@ -114,7 +114,7 @@ class SubscriptionHub {
   void Enqueue(const std::shared_ptr<Subscriber>& subscriber);
   // Fills `out` with events matching the subscriber's filter after
   // `position`; returns the last sequence examined.
-  absl::StatusOr<uint64_t> Fill(
+  [[nodiscard]] absl::StatusOr<uint64_t> Fill(
       const Subscriber& subscriber, uint64_t position, uint64_t head,
       google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
   void Remove(Subscriber* subscriber);

@@ -110,44 +110,48 @@ class EventLog {
   // every event_id is new. The log trusts its single writer on these.
   // Errors: UNAVAILABLE for I/O errors (the write may be retried),
   // INTERNAL when the log refuses (e.g. sequences out of order).
-  virtual absl::Status Append(absl::Span<const pactlog::v1::Event> events) = 0;
+  [[nodiscard]] virtual absl::Status Append(
+      absl::Span<const pactlog::v1::Event> events) = 0;
 
   // As Append, for a log that is a projection of a log of record (see
   // storage/record_log.h): the batch may be empty, and `source_position`,
   // the position in the log of record this write brings the projection up
   // to, is stored in the same atomic write. UNIMPLEMENTED when the
   // implementation cannot serve as a projection.
-  virtual absl::Status AppendApplied(
+  [[nodiscard]] virtual absl::Status AppendApplied(
       absl::Span<const pactlog::v1::Event> events, uint64_t source_position) {
     return absl::UnimplementedError(
         "this event log cannot be a projection of a log of record");
   }
 
   // The source position of the last AppendApplied (0 when none).
-  virtual absl::StatusOr<uint64_t> SourcePosition() const { return 0; }
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> SourcePosition() const {
+    return 0;
+  }
 
   // The sequence of the last event (0 for an empty log).
   virtual uint64_t LastSequence() const = 0;
 
   // One event by sequence. NOT_FOUND when absent, DATA_LOSS when the
   // stored bytes do not decode (message names the sequence).
-  virtual absl::StatusOr<pactlog::v1::Event> Get(uint64_t sequence) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<pactlog::v1::Event> Get(
+      uint64_t sequence) const = 0;
 
   // Visits events with sequence in (after_sequence, LastSequence()] in
   // order until the visitor returns false. Stops with DATA_LOSS naming the
   // sequence of an event that does not decode.
-  virtual absl::Status Scan(uint64_t after_sequence,
-                            const EventVisitor& visitor) const = 0;
+  [[nodiscard]] virtual absl::Status Scan(
+      uint64_t after_sequence, const EventVisitor& visitor) const = 0;
 
   // Visits the events of one deal with deal_version > after_version in
   // version order until the visitor returns false. An unknown deal visits
   // nothing.
-  virtual absl::Status ScanDeal(std::string_view deal_id,
-                                uint64_t after_version,
-                                const EventVisitor& visitor) const = 0;
+  [[nodiscard]] virtual absl::Status ScanDeal(
+      std::string_view deal_id, uint64_t after_version,
+      const EventVisitor& visitor) const = 0;
 
   // Where `event_id` was recorded, or nullopt if never.
-  virtual absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
+  [[nodiscard]] virtual absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const = 0;
 
   // Sizes for monitoring; cheap enough to call on every metrics scrape.
@@ -161,7 +165,7 @@ class EventLog {
   // `directory` exists, FAILED_PRECONDITION when its parent does not,
   // UNAVAILABLE on I/O errors (a partial copy is removed), UNIMPLEMENTED when
   // the implementation cannot copy itself.
-  virtual absl::StatusOr<BackupInfo> CreateBackup(
+  [[nodiscard]] virtual absl::StatusOr<BackupInfo> CreateBackup(
       const std::string& directory) const {
     return absl::UnimplementedError("this event log cannot be backed up");
   }
@@ -175,33 +179,32 @@ class EventLog {
   // Stores `snapshots` and makes `checkpoint` the last checkpoint, in one
   // atomic write. Requires checkpoint.sequence <= LastSequence() and every
   // snapshot's sequence <= checkpoint.sequence.
-  virtual absl::Status WriteCheckpoint(
+  [[nodiscard]] virtual absl::Status WriteCheckpoint(
       const SnapshotCheckpoint& checkpoint,
       absl::Span<const SnapshotRecord> snapshots) = 0;
 
   // The last checkpoint written, or nullopt if none (or they were deleted).
-  virtual absl::StatusOr<std::optional<SnapshotCheckpoint>> LastCheckpoint()
-      const = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::optional<SnapshotCheckpoint>>
+  LastCheckpoint() const = 0;
 
   // Visits, for every deal with a snapshot at or before `max_sequence`, its
   // latest such snapshot, in deal id order, until the visitor returns false.
-  virtual absl::Status ScanLatestSnapshots(
+  [[nodiscard]] virtual absl::Status ScanLatestSnapshots(
       uint64_t max_sequence, const SnapshotVisitor& visitor) const = 0;
 
   // The latest snapshot of `deal_id` at or before `max_sequence`.
-  virtual absl::StatusOr<std::optional<SnapshotRecord>> FindSnapshot(
-      std::string_view deal_id, uint64_t max_sequence) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::optional<SnapshotRecord>>
+  FindSnapshot(std::string_view deal_id, uint64_t max_sequence) const = 0;
 
   // Deletes every snapshot and the checkpoint (durably).
-  virtual absl::Status DeleteSnapshots() = 0;
+  [[nodiscard]] virtual absl::Status DeleteSnapshots() = 0;
 };
 
 // The last sequence in [0, head] whose event was recorded before `time`.
 // Recorded times are non-decreasing in sequence order, so this is a binary
 // search of O(log head) reads. Errors: those of EventLog::Get.
-absl::StatusOr<uint64_t> LastSequenceRecordedBefore(const EventLog& log,
-                                                    uint64_t head,
-                                                    absl::Time time);
+[[nodiscard]] absl::StatusOr<uint64_t> LastSequenceRecordedBefore(
+    const EventLog& log, uint64_t head, absl::Time time);
 
 }  // namespace pactlog::storage
 

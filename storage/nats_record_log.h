@@ -35,13 +35,13 @@ struct NatsRecordLogOptions {
 
 // Parses "nats://h1:4222,h2:4222,h3:4222" (or with "nats://" before every
 // host) into options.servers. INVALID_ARGUMENT naming the URL otherwise.
-absl::Status ParseNatsServers(std::string_view url,
-                              NatsRecordLogOptions* options);
+[[nodiscard]] absl::Status ParseNatsServers(std::string_view url,
+                                            NatsRecordLogOptions* options);
 
 // Connects and makes sure the stream exists and is compatible. Errors:
 // UNAVAILABLE when no server answers, FAILED_PRECONDITION when the stream
 // exists with an incompatible configuration (the message says what).
-absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
     const NatsRecordLogOptions& options);
 
 // The subject token of a deal id (deal ids may hold '.', which NATS takes

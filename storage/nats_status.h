@@ -36,9 +36,10 @@ namespace pactlog::storage::internal {
 //                                              configuration must change)
 //   anything else (NATS_ERR with another
 //   JetStream code, NATS_INVALID_ARG, ...)  -> INTERNAL
-absl::Status FromNats(natsStatus status, jsErrCode js_error,
-                      absl::string_view doing);
-inline absl::Status FromNats(natsStatus status, absl::string_view doing) {
+[[nodiscard]] absl::Status FromNats(natsStatus status, jsErrCode js_error,
+                                    absl::string_view doing);
+[[nodiscard]] inline absl::Status FromNats(natsStatus status,
+                                           absl::string_view doing) {
   return FromNats(status, static_cast<jsErrCode>(0), doing);
 }
 

@@ -79,8 +79,8 @@ class RecordReader {
   // start position) to `out`, waiting up to `timeout` for the first. OK
   // with nothing added on timeout. After an error the reader is unusable;
   // open another from the last position applied.
-  virtual absl::Status Next(absl::Duration timeout, size_t max,
-                            std::vector<RecordEntry>* out) = 0;
+  [[nodiscard]] virtual absl::Status Next(absl::Duration timeout, size_t max,
+                                          std::vector<RecordEntry>* out) = 0;
 };
 
 class RecordLog {
@@ -94,17 +94,18 @@ class RecordLog {
   virtual std::string Describe() const = 0;
 
   // Publishes every proposal, concurrently; result i is proposal i's.
-  virtual std::vector<PublishResult> Publish(
+  [[nodiscard]] virtual std::vector<PublishResult> Publish(
       absl::Span<const RecordProposal> proposals) = 0;
 
   // The position of the last entry of `deal_id` (0: none).
-  virtual absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) = 0;
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> DealPosition(
+      std::string_view deal_id) = 0;
 
   // The position of the last entry of the whole log (0: empty).
-  virtual absl::StatusOr<uint64_t> LastPosition() = 0;
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> LastPosition() = 0;
 
   // A reader of the entries after `after_position`.
-  virtual absl::StatusOr<std::unique_ptr<RecordReader>> Read(
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<RecordReader>> Read(
       uint64_t after_position) = 0;
 };
 

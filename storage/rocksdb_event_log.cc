@@ -44,6 +44,7 @@ RocksDbEventLog::~RocksDbEventLog() {
   // A clean close writes the memtables to table files, so that the next
   // open has no write-ahead log to replay and starts at once. (After a
   // crash the log is replayed as usual.) Best effort: nothing depends on it.
+  absl::MutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return;  // a failed Reopen
   rocksdb::FlushOptions flush;
   flush.allow_write_stall = true;

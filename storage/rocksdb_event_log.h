@@ -40,7 +40,7 @@ struct RocksDbOptions {
 // Errors: UNAVAILABLE if the directory cannot be opened (e.g. locked by
 // another process), DATA_LOSS if it holds a log of an unknown format or is
 // corrupt, FAILED_PRECONDITION for a format version newer than this build.
-absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<EventLog>> OpenRocksDbEventLog(
     const RocksDbOptions& options);
 
 }  // namespace pactlog::storage

@@ -71,115 +71,132 @@ using ::pactlog::util::Quote;
 
 class RocksDbEventLog final : public EventLog {
  public:
-  static absl::StatusOr<std::unique_ptr<EventLog>> Open(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<EventLog>> Open(
       const RocksDbOptions& options);
 
   ~RocksDbEventLog() override;
 
-  absl::Status Append(absl::Span<const pactlog::v1::Event> events) override;
-  absl::Status AppendApplied(absl::Span<const pactlog::v1::Event> events,
-                             uint64_t source_position) override;
-  absl::StatusOr<uint64_t> SourcePosition() const override;
+  [[nodiscard]] absl::Status Append(
+      absl::Span<const pactlog::v1::Event> events) override;
+  [[nodiscard]] absl::Status AppendApplied(
+      absl::Span<const pactlog::v1::Event> events,
+      uint64_t source_position) override;
+  [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override
+      ABSL_LOCKS_EXCLUDED(db_mu_);
   uint64_t LastSequence() const override;
-  absl::StatusOr<pactlog::v1::Event> Get(uint64_t sequence) const override;
-  absl::Status Scan(uint64_t after_sequence,
-                    const EventVisitor& visitor) const override;
-  absl::Status ScanDeal(std::string_view deal_id, uint64_t after_version,
-                        const EventVisitor& visitor) const override;
-  absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
+  [[nodiscard]] absl::StatusOr<pactlog::v1::Event> Get(
+      uint64_t sequence) const override;
+  [[nodiscard]] absl::Status Scan(uint64_t after_sequence,
+                                  const EventVisitor& visitor) const override;
+  [[nodiscard]] absl::Status ScanDeal(
+      std::string_view deal_id, uint64_t after_version,
+      const EventVisitor& visitor) const override;
+  [[nodiscard]] absl::StatusOr<std::optional<EventIdEntry>> FindEventId(
       std::string_view event_id) const override;
   StorageStats Stats() const override;
-  absl::StatusOr<BackupInfo> CreateBackup(
+  [[nodiscard]] absl::StatusOr<BackupInfo> CreateBackup(
       const std::string& directory) const override;
-  absl::Status WriteCheckpoint(
+  [[nodiscard]] absl::Status WriteCheckpoint(
       const SnapshotCheckpoint& checkpoint,
       absl::Span<const SnapshotRecord> snapshots) override;
-  absl::StatusOr<std::optional<SnapshotCheckpoint>> LastCheckpoint()
-      const override;
-  absl::Status ScanLatestSnapshots(
+  [[nodiscard]] absl::StatusOr<std::optional<SnapshotCheckpoint>>
+  LastCheckpoint() const override;
+  [[nodiscard]] absl::Status ScanLatestSnapshots(
       uint64_t max_sequence, const SnapshotVisitor& visitor) const override;
-  absl::StatusOr<std::optional<SnapshotRecord>> FindSnapshot(
+  [[nodiscard]] absl::StatusOr<std::optional<SnapshotRecord>> FindSnapshot(
       std::string_view deal_id, uint64_t max_sequence) const override;
-  absl::Status DeleteSnapshots() override;
+  [[nodiscard]] absl::Status DeleteSnapshots() override;
 
  private:
   // Append and AppendApplied: `source_position`, when not null, is stored
   // in the same write.
-  absl::Status Write(absl::Span<const pactlog::v1::Event> events,
-                     const uint64_t* source_position);
+  [[nodiscard]] absl::Status Write(absl::Span<const pactlog::v1::Event> events,
+                                   const uint64_t* source_position)
+      ABSL_LOCKS_EXCLUDED(append_mu_, db_mu_);
   // After a failed write: makes RocksDB take writes again (Resume, else
   // Reopen) and undoes that write. `last` is the last sequence before it.
   // UNAVAILABLE while the storage cannot recover yet; INTERNAL if the log
   // no longer ends at `last`.
-  absl::Status RecoverFromFailedWrite(uint64_t last)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  [[nodiscard]] absl::Status RecoverFromFailedWrite(uint64_t last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_) ABSL_LOCKS_EXCLUDED(db_mu_);
   // Adds `events`, the next ones after `last`, to `batch` with their index
   // entries. INTERNAL for an event the log must not store (a sequence out
   // of order, an unindexable deal id, an empty event id).
-  absl::Status BatchEvents(absl::Span<const pactlog::v1::Event> events,
-                           uint64_t last, rocksdb::WriteBatch* batch) const;
+  [[nodiscard]] absl::Status BatchEvents(
+      absl::Span<const pactlog::v1::Event> events, uint64_t last,
+      rocksdb::WriteBatch* batch) const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   // Sets failed_batch_undo_ to delete every key that writing `events` after
   // `last` may have stored, and to put back `previous_position`.
   void RememberFailedWrite(absl::Span<const pactlog::v1::Event> events,
                            uint64_t last,
                            std::optional<uint64_t> previous_position)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_)
+          ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
   // The latest snapshot of `deal_id` at or before `max_sequence`, using
   // `it` (an iterator over `snapshots_`).
-  absl::StatusOr<std::optional<SnapshotRecord>> LatestSnapshot(
+  [[nodiscard]] absl::StatusOr<std::optional<SnapshotRecord>> LatestSnapshot(
       rocksdb::Iterator* it, std::string_view deal_id,
       uint64_t max_sequence) const;
 
   RocksDbEventLog(std::string path, bool sync, std::unique_ptr<rocksdb::DB> db,
                   std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
-  rocksdb::ColumnFamilyHandle* Handle(std::string_view name) const;
+  rocksdb::ColumnFamilyHandle* Handle(std::string_view name) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
   // Checks the format version in `meta`, or records it in a database that
   // holds nothing yet (new, or its creation was interrupted).
-  absl::Status CheckOrInitFormat();
-  absl::StatusOr<bool> IsColumnFamilyEmpty(rocksdb::ColumnFamilyHandle* cf);
-  absl::Status LoadLastSequence();
+  [[nodiscard]] absl::Status CheckOrInitFormat()
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  [[nodiscard]] absl::StatusOr<bool> IsColumnFamilyEmpty(
+      rocksdb::ColumnFamilyHandle* cf) ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  [[nodiscard]] absl::Status LoadLastSequence()
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
   // Fetches the events at `sequences` (versions[i] of `deal_id` is at
   // sequences[i]) and visits them in order, checking each against its index
   // entry. Sets *stopped when the visitor returns false.
-  absl::Status VisitDealChunk(std::string_view deal_id,
-                              absl::Span<const uint64_t> versions,
-                              absl::Span<const uint64_t> sequences,
-                              const EventVisitor& visitor, bool* stopped) const;
+  [[nodiscard]] absl::Status VisitDealChunk(
+      std::string_view deal_id, absl::Span<const uint64_t> versions,
+      absl::Span<const uint64_t> sequences, const EventVisitor& visitor,
+      bool* stopped) const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
   // Closes the database and opens it again (after a write error RocksDB
   // treats as fatal), then deletes the keys of the failed batch in case its
   // write-ahead log record survived: a failed Append stays invisible.
   // Requires: append_mu_ held; takes db_mu_ exclusively.
-  absl::Status Reopen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  [[nodiscard]] absl::Status Reopen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_)
+      ABSL_LOCKS_EXCLUDED(db_mu_);
   // OK when a file can be created, written and synced in the database's
   // directory.
-  absl::Status ProbeWritable() const;
+  [[nodiscard]] absl::Status ProbeWritable() const;
   // UNAVAILABLE while a failed Reopen left no database open.
-  absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  [[nodiscard]] absl::Status CheckOpen() const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   // Sets the column family members from handles_.
-  void BindHandles();
-  void CloseDb();
+  void BindHandles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Destroys the handles and closes db_, leaving it null.
+  void CloseDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 
   const std::string path_;
   rocksdb::WriteOptions write_options_;
   // What the database was opened with, to open it again.
   rocksdb::DBOptions db_options_;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors_;
-  // Held shared by every use of db_ and the handles, exclusively while
-  // Reopen replaces them.
-  mutable absl::Mutex db_mu_;
-  std::unique_ptr<rocksdb::DB> db_;
+  // Held shared by every use of db_ and the handles (RocksDB serialises
+  // the reads and writes themselves), exclusively while Reopen replaces
+  // them and while the destructor closes the database. Taken after
+  // append_mu_, never before it.
+  mutable absl::Mutex db_mu_ ABSL_ACQUIRED_AFTER(append_mu_);
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
   // Every handle the database was opened with; destroyed before db_ closes.
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  rocksdb::ColumnFamilyHandle* events_;
-  rocksdb::ColumnFamilyHandle* deal_index_;
-  rocksdb::ColumnFamilyHandle* event_ids_;
-  rocksdb::ColumnFamilyHandle* meta_;
-  rocksdb::ColumnFamilyHandle* snapshots_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_ ABSL_GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* events_ ABSL_GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* deal_index_ ABSL_GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* event_ids_ ABSL_GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* meta_ ABSL_GUARDED_BY(db_mu_);
+  rocksdb::ColumnFamilyHandle* snapshots_ ABSL_GUARDED_BY(db_mu_);
 
   // Serialises Append so its check of the next sequence holds for its write
   // even if a caller breaks the one-writer rule.

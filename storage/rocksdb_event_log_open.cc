@@ -182,8 +182,11 @@ absl::StatusOr<std::unique_ptr<EventLog>> RocksDbEventLog::Open(
       std::move(handles)));
   log->db_options_ = db_options;
   log->descriptors_ = std::move(descriptors);
-  RETURN_IF_ERROR(log->CheckOrInitFormat());
-  RETURN_IF_ERROR(log->LoadLastSequence());
+  {
+    absl::ReaderMutexLock db_lock(&log->db_mu_);
+    RETURN_IF_ERROR(log->CheckOrInitFormat());
+    RETURN_IF_ERROR(log->LoadLastSequence());
+  }
   return log;
 }
 

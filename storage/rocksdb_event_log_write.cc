@@ -63,25 +63,25 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
   if (write_failed_) {
     RETURN_IF_ERROR(RecoverFromFailedWrite(last));
   }
-  rocksdb::WriteBatch batch;
-  RETURN_IF_ERROR(BatchEvents(events, last, &batch));
+  // SourcePosition() takes db_mu_ itself, so it comes first.
+  if (source_position != nullptr && !source_position_.has_value()) {
+    ASSIGN_OR_RETURN(source_position_, SourcePosition());
+  }
   // What undoes this write's source position if the write fails.
   std::optional<uint64_t> previous_position;
+  if (source_position != nullptr) previous_position = source_position_;
+
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(BatchEvents(events, last, &batch));
   if (source_position != nullptr) {
-    if (!source_position_.has_value()) {
-      ASSIGN_OR_RETURN(source_position_, SourcePosition());
-    }
-    previous_position = source_position_;
     RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourcePositionKey),
                                           EncodeUint64(*source_position)),
                                 "batching the source position"));
   }
   const uint64_t new_last = last + events.size();
-  rocksdb::Status written;
-  {
-    absl::ReaderMutexLock lock(&db_mu_);
-    written = db_->Write(write_options_, &batch);
-  }
+  const rocksdb::Status written = db_->Write(write_options_, &batch);
   if (!written.ok()) {
     // RocksDB stops writing after such an error; the next Append resumes.
     write_failed_ = true;

@@ -55,12 +55,13 @@ std::optional<DealKey> ParseDealIndexKey(std::string_view key);
 
 // An `events` value: the format byte, then `event` serialized.
 // INTERNAL if the event does not serialize.
-absl::StatusOr<std::string> EncodeEventValue(const pactlog::v1::Event& event);
+[[nodiscard]] absl::StatusOr<std::string> EncodeEventValue(
+    const pactlog::v1::Event& event);
 // The event stored under `sequence`. DATA_LOSS naming the sequence when the
 // value is empty, has another format byte, does not parse, or carries
 // another sequence than its key.
-absl::StatusOr<pactlog::v1::Event> DecodeEventValue(uint64_t sequence,
-                                                    std::string_view value);
+[[nodiscard]] absl::StatusOr<pactlog::v1::Event> DecodeEventValue(
+    uint64_t sequence, std::string_view value);
 
 // The checkpoint record's value: sequence, then deal count.
 struct CheckpointValue {

@@ -18,8 +18,8 @@ namespace pactlog::storage::internal {
 //   Corruption                            -> DATA_LOSS
 //   NotFound                              -> NOT_FOUND
 //   InvalidArgument, NotSupported, other  -> INTERNAL
-absl::Status FromRocksDb(const rocksdb::Status& status,
-                         absl::string_view doing);
+[[nodiscard]] absl::Status FromRocksDb(const rocksdb::Status& status,
+                                       absl::string_view doing);
 
 }  // namespace pactlog::storage::internal
 

@@ -64,7 +64,7 @@ std::string ToJsonLine(const google::protobuf::Message& message);
 // Events from JSON: an array of pactlog.v1.EventData objects, or a single
 // one. INVALID_ARGUMENT naming the problem (the JSON parser's message,
 // with the field path when it gives one).
-absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
+[[nodiscard]] absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
     absl::string_view json);
 
 int RunAppend(client::Client& client, const Output& output,

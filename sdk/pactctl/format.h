@@ -34,13 +34,14 @@ std::string EnumName(const google::protobuf::EnumDescriptor* type, int value);
 // The reverse: accepts "oil-and-gas", "oil_and_gas", "OIL_AND_GAS" and the
 // full "SECTOR_OIL_AND_GAS". INVALID_ARGUMENT listing the valid names, for
 // `what` (e.g. "--sector").
-absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
-                              absl::string_view text, absl::string_view what);
+[[nodiscard]] absl::StatusOr<int> ParseEnum(
+    const google::protobuf::EnumDescriptor* type, absl::string_view text,
+    absl::string_view what);
 
 // RFC 3339 ("2025-09-16T04:01:00Z", any offset) or a date ("2025-09-16",
 // midnight UTC). INVALID_ARGUMENT naming `what` and the value.
-absl::StatusOr<absl::Time> ParseTime(absl::string_view text,
-                                     absl::string_view what);
+[[nodiscard]] absl::StatusOr<absl::Time> ParseTime(absl::string_view text,
+                                                   absl::string_view what);
 
 // "deal announced: ...", "tariff change: autos 15% (...)", one line.
 std::string DescribeEvent(const v1::EventData& data);

@@ -27,8 +27,9 @@ std::optional<size_t> FindEmptyJsonKey(absl::string_view json);
 // writes the value into the element under the field's number, so
 // `{"events":[{"":[{...}]}]}` parses to an event that no JSON spells and
 // that prints back as other JSON.
-absl::Status CheckNoEmptyJsonKey(absl::string_view json, absl::string_view what,
-                                 absl::string_view type);
+[[nodiscard]] absl::Status CheckNoEmptyJsonKey(absl::string_view json,
+                                               absl::string_view what,
+                                               absl::string_view type);
 
 }  // namespace pactlog::pactctl
 

@@ -21,7 +21,8 @@ namespace pactlog::pactctl {
 // Parses one line of a load file into *request: INVALID_ARGUMENT naming the
 // problem if it is not an AppendRequest in JSON, holds no event, or an
 // event lacks its event_id.
-absl::Status ParseLoadLine(absl::string_view line, v1::AppendRequest* request);
+[[nodiscard]] absl::Status ParseLoadLine(absl::string_view line,
+                                         v1::AppendRequest* request);
 
 // `progress`: draw a progress bar on output.err (for a terminal). Returns
 // an exit code as in commands.h. A request the server rejects stops the

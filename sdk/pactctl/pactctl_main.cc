@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -16,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "pactlog/client/client.h"
 #include "sdk/pactctl/commands.h"
 #include "sdk/pactctl/format.h"
@@ -83,7 +84,7 @@ class StopSignals {
       int signal_number = 0;
       while (sigwait(&signals_, &signal_number) == 0) {
         if (signal_number == SIGUSR1) return;
-        std::lock_guard<std::mutex> lock(mu_);
+        absl::MutexLock lock(&mu_);
         interrupted_ = true;
         if (subscription_ != nullptr) subscription_->Cancel();
       }
@@ -94,7 +95,7 @@ class StopSignals {
     thread_.join();
   }
   void Watch(client::Subscription* subscription) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     subscription_ = subscription;
     if (subscription_ != nullptr && interrupted_) subscription_->Cancel();
   }
@@ -102,9 +103,9 @@ class StopSignals {
  private:
   sigset_t signals_;
   std::thread thread_;
-  std::mutex mu_;
-  bool interrupted_ = false;
-  client::Subscription* subscription_ = nullptr;
+  absl::Mutex mu_;
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  client::Subscription* subscription_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // Every flag and argument of every command, as parsed.

@@ -35,7 +35,7 @@ struct HostPort {
   std::string host;
   int port = 0;
 };
-absl::StatusOr<HostPort> ParseHostPort(std::string_view address);
+[[nodiscard]] absl::StatusOr<HostPort> ParseHostPort(std::string_view address);
 
 class MetricsHttpServer {
  public:
@@ -43,7 +43,7 @@ class MetricsHttpServer {
   // `registry` is not owned and must outlive the server; `healthy` is
   // called for every /healthz request. Errors: INVALID_ARGUMENT for a
   // malformed address, UNAVAILABLE when it cannot be bound.
-  static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Start(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<MetricsHttpServer>> Start(
       std::string_view address, const Registry* registry,
       std::function<bool()> healthy);
 

@@ -67,7 +67,7 @@ class Call {
   // The status to finish the call with: OK and CANCELLED as they are; any
   // other failure logged, and returned with " [request_id=<id>]" appended
   // to its message.
-  absl::Status End(const absl::Status& status) const;
+  [[nodiscard]] absl::Status End(const absl::Status& status) const;
 
  private:
   friend class CallGuard;
@@ -86,7 +86,7 @@ class Call {
 class CallGuard {
  public:
   // Loads the token file when one is given. Errors: as TokenTable::Load.
-  static absl::StatusOr<std::unique_ptr<CallGuard>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<CallGuard>> Create(
       GuardOptions options);
   CallGuard(const CallGuard&) = delete;
   CallGuard& operator=(const CallGuard&) = delete;
@@ -95,19 +95,19 @@ class CallGuard {
 
   // Re-reads the token file; calls already admitted are not affected. On
   // error the previous table stays in force. No-op when auth is off.
-  absl::Status ReloadTokens();
+  [[nodiscard]] absl::Status ReloadTokens();
 
   // Begins a call of `method` (e.g. "DealLedger.Append") about `deal_id`
   // ("" when none) that needs every role of `needed`. See the file comment.
-  std::shared_ptr<Call> Begin(grpc::CallbackServerContext* context,
-                              absl::string_view method,
-                              absl::string_view deal_id, RoleSet needed) const;
+  [[nodiscard]] std::shared_ptr<Call> Begin(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      absl::string_view deal_id, RoleSet needed) const;
 
   // Takes one of the principal's subscription slots for `call`, held until
   // the call is destroyed. RESOURCE_EXHAUSTED naming the limit when the
   // principal already holds max_subscriptions_per_principal. OK without
   // counting when auth is off.
-  absl::Status AdmitSubscription(Call& call) const;
+  [[nodiscard]] absl::Status AdmitSubscription(Call& call) const;
 
   // Open subscriptions of `principal`, for tests and metrics.
   int subscriptions_of(const std::string& principal) const;
@@ -120,7 +120,7 @@ class CallGuard {
   CallGuard(GuardOptions options, std::shared_ptr<const TokenTable> tokens);
 
   // Who is calling, or UNAUTHENTICATED.
-  absl::StatusOr<Identity> Authenticate(
+  [[nodiscard]] absl::StatusOr<Identity> Authenticate(
       const grpc::CallbackServerContext& context) const;
 
   const GuardOptions options_;

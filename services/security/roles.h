@@ -40,7 +40,7 @@ absl::string_view RoleName(Role role);
 absl::string_view RoleDuty(Role role);
 
 // The role named `name`; INVALID_ARGUMENT naming the known roles otherwise.
-absl::StatusOr<Role> ParseRole(absl::string_view name);
+[[nodiscard]] absl::StatusOr<Role> ParseRole(absl::string_view name);
 
 class RoleSet {
  public:

@@ -45,11 +45,11 @@ class TokenTable {
   // Parses the text of a token file. INVALID_ARGUMENT naming `source` and
   // the line number on any malformed line, unknown role, repeated hash or
   // common name, or when the file has no entry at all.
-  static absl::StatusOr<TokenTable> Parse(absl::string_view text,
-                                          absl::string_view source);
+  [[nodiscard]] static absl::StatusOr<TokenTable> Parse(
+      absl::string_view text, absl::string_view source);
   // Reads and parses the file at `path`; NOT_FOUND / PERMISSION_DENIED when
   // it cannot be read.
-  static absl::StatusOr<TokenTable> Load(const std::string& path);
+  [[nodiscard]] static absl::StatusOr<TokenTable> Load(const std::string& path);
 
   // The identity whose hash is SHA-256(token), or nullptr. Compares the
   // digest with every entry in constant time, so the time taken does not

@@ -31,8 +31,8 @@ struct TransportOptions {
 // INVALID_ARGUMENT for an incomplete combination (key without cert, CA
 // without cert); NOT_FOUND when a file cannot be read; INVALID_ARGUMENT
 // when a file holds no PEM block.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
-    const TransportOptions& options);
+[[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+ServerCredentialsFor(const TransportOptions& options);
 
 // True when `listen_address` ("host:port", "[v6]:port", "unix:path") can
 // only be reached from this machine: 127.0.0.0/8, ::1, "localhost" or a
@@ -42,8 +42,9 @@ bool IsLoopbackAddress(absl::string_view listen_address);
 // The secure-by-default rule: a non-loopback address needs TLS and
 // authentication, unless `insecure`. FAILED_PRECONDITION naming the
 // missing parts and the --insecure flag otherwise.
-absl::Status CheckExposure(absl::string_view listen_address, bool tls,
-                           bool authentication, bool insecure);
+[[nodiscard]] absl::Status CheckExposure(absl::string_view listen_address,
+                                         bool tls, bool authentication,
+                                         bool insecure);
 
 }  // namespace pactlog::services::security
 

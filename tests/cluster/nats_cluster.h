@@ -29,7 +29,8 @@ class NatsCluster {
   // can exceed it with a request pactlogd itself accepts.
   static constexpr int kMaxPayloadBytes = 256 * 1024;
 
-  static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(int size = 3);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(
+      int size = 3);
   ~NatsCluster();
 
   // "nats://127.0.0.1:p1,127.0.0.1:p2,..." for pactlogd --log.
@@ -42,15 +43,15 @@ class NatsCluster {
   void Kill(int i);
   // Starts server i again (same ports, same store) and waits until it is
   // healthy.
-  absl::Status Restart(int i);
+  [[nodiscard]] absl::Status Restart(int i);
   bool running(int i);
   // Creates a file-backed stream with these subjects, as an operator
   // might have.
-  absl::Status AddStream(const std::string& stream,
-                         const std::vector<std::string>& subjects,
-                         int replicas);
+  [[nodiscard]] absl::Status AddStream(const std::string& stream,
+                                       const std::vector<std::string>& subjects,
+                                       int replicas);
   // The index of the server leading `stream`'s Raft group.
-  absl::StatusOr<int> StreamLeader(const std::string& stream);
+  [[nodiscard]] absl::StatusOr<int> StreamLeader(const std::string& stream);
   // What server i wrote so far.
   std::string Log(int i) const;
 
@@ -65,11 +66,11 @@ class NatsCluster {
     std::unique_ptr<ChildProcess> process;
   };
   NatsCluster() = default;
-  absl::Status Launch(int i);
+  [[nodiscard]] absl::Status Launch(int i);
   // Connects to the running servers and runs `call` on a JetStream
   // context; the first failure's status.
   natsStatus WithJetStream(const std::function<natsStatus(jsCtx*)>& call);
-  absl::Status WaitHealthy(int i);
+  [[nodiscard]] absl::Status WaitHealthy(int i);
 
   std::string dir_;
   std::vector<Server> servers_;

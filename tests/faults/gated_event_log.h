@@ -69,61 +69,68 @@ class GatedEventLog final : public storage::EventLog {
                 std::shared_ptr<ReadGate> gate)
       : log_(std::move(log)), gate_(std::move(gate)) {}
 
-  absl::Status Append(absl::Span<const pactlog::v1::Event> events) override {
+  [[nodiscard]] absl::Status Append(
+      absl::Span<const pactlog::v1::Event> events) override {
     return log_->Append(events);
   }
-  absl::Status AppendApplied(absl::Span<const pactlog::v1::Event> events,
-                             uint64_t source_position) override {
+  [[nodiscard]] absl::Status AppendApplied(
+      absl::Span<const pactlog::v1::Event> events,
+      uint64_t source_position) override {
     return log_->AppendApplied(events, source_position);
   }
-  absl::StatusOr<uint64_t> SourcePosition() const override {
+  [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override {
     return log_->SourcePosition();
   }
   uint64_t LastSequence() const override { return log_->LastSequence(); }
-  absl::StatusOr<pactlog::v1::Event> Get(uint64_t sequence) const override {
+  [[nodiscard]] absl::StatusOr<pactlog::v1::Event> Get(
+      uint64_t sequence) const override {
     gate_->Pass();
     return log_->Get(sequence);
   }
-  absl::Status Scan(uint64_t after_sequence,
-                    const storage::EventVisitor& visitor) const override {
+  [[nodiscard]] absl::Status Scan(
+      uint64_t after_sequence,
+      const storage::EventVisitor& visitor) const override {
     gate_->Pass();
     return log_->Scan(after_sequence, visitor);
   }
-  absl::Status ScanDeal(std::string_view deal_id, uint64_t after_version,
-                        const storage::EventVisitor& visitor) const override {
+  [[nodiscard]] absl::Status ScanDeal(
+      std::string_view deal_id, uint64_t after_version,
+      const storage::EventVisitor& visitor) const override {
     gate_->Pass();
     return log_->ScanDeal(deal_id, after_version, visitor);
   }
-  absl::StatusOr<std::optional<storage::EventIdEntry>> FindEventId(
-      std::string_view event_id) const override {
+  [[nodiscard]] absl::StatusOr<std::optional<storage::EventIdEntry>>
+  FindEventId(std::string_view event_id) const override {
     return log_->FindEventId(event_id);
   }
   storage::StorageStats Stats() const override { return log_->Stats(); }
-  absl::StatusOr<storage::BackupInfo> CreateBackup(
+  [[nodiscard]] absl::StatusOr<storage::BackupInfo> CreateBackup(
       const std::string& directory) const override {
     return log_->CreateBackup(directory);
   }
-  absl::Status WriteCheckpoint(
+  [[nodiscard]] absl::Status WriteCheckpoint(
       const storage::SnapshotCheckpoint& checkpoint,
       absl::Span<const storage::SnapshotRecord> snapshots) override {
     return log_->WriteCheckpoint(checkpoint, snapshots);
   }
-  absl::StatusOr<std::optional<storage::SnapshotCheckpoint>> LastCheckpoint()
-      const override {
+  [[nodiscard]] absl::StatusOr<std::optional<storage::SnapshotCheckpoint>>
+  LastCheckpoint() const override {
     return log_->LastCheckpoint();
   }
-  absl::Status ScanLatestSnapshots(
+  [[nodiscard]] absl::Status ScanLatestSnapshots(
       uint64_t max_sequence,
       const storage::SnapshotVisitor& visitor) const override {
     gate_->Pass();
     return log_->ScanLatestSnapshots(max_sequence, visitor);
   }
-  absl::StatusOr<std::optional<storage::SnapshotRecord>> FindSnapshot(
-      std::string_view deal_id, uint64_t max_sequence) const override {
+  [[nodiscard]] absl::StatusOr<std::optional<storage::SnapshotRecord>>
+  FindSnapshot(std::string_view deal_id, uint64_t max_sequence) const override {
     gate_->Pass();
     return log_->FindSnapshot(deal_id, max_sequence);
   }
-  absl::Status DeleteSnapshots() override { return log_->DeleteSnapshots(); }
+  [[nodiscard]] absl::Status DeleteSnapshots() override {
+    return log_->DeleteSnapshots();
+  }
 
  private:
   const std::unique_ptr<storage::EventLog> log_;

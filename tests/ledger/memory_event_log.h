@@ -73,36 +73,41 @@ class MemoryEventLog final : public storage::EventLog {
   std::optional<std::string> last_backup_directory() const;
 
   // storage::EventLog.
-  absl::Status Append(absl::Span<const pactlog::v1::Event> events) override;
-  absl::Status AppendApplied(absl::Span<const pactlog::v1::Event> events,
-                             uint64_t source_position) override;
-  absl::StatusOr<uint64_t> SourcePosition() const override;
+  [[nodiscard]] absl::Status Append(
+      absl::Span<const pactlog::v1::Event> events) override;
+  [[nodiscard]] absl::Status AppendApplied(
+      absl::Span<const pactlog::v1::Event> events,
+      uint64_t source_position) override;
+  [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override;
   uint64_t LastSequence() const override;
-  absl::StatusOr<pactlog::v1::Event> Get(uint64_t sequence) const override;
-  absl::Status Scan(uint64_t after_sequence,
-                    const storage::EventVisitor& visitor) const override;
-  absl::Status ScanDeal(std::string_view deal_id, uint64_t after_version,
-                        const storage::EventVisitor& visitor) const override;
-  absl::StatusOr<std::optional<storage::EventIdEntry>> FindEventId(
-      std::string_view event_id) const override;
+  [[nodiscard]] absl::StatusOr<pactlog::v1::Event> Get(
+      uint64_t sequence) const override;
+  [[nodiscard]] absl::Status Scan(
+      uint64_t after_sequence,
+      const storage::EventVisitor& visitor) const override;
+  [[nodiscard]] absl::Status ScanDeal(
+      std::string_view deal_id, uint64_t after_version,
+      const storage::EventVisitor& visitor) const override;
+  [[nodiscard]] absl::StatusOr<std::optional<storage::EventIdEntry>>
+  FindEventId(std::string_view event_id) const override;
   storage::StorageStats Stats() const override;
-  absl::StatusOr<storage::BackupInfo> CreateBackup(
+  [[nodiscard]] absl::StatusOr<storage::BackupInfo> CreateBackup(
       const std::string& directory) const override;
-  absl::Status WriteCheckpoint(
+  [[nodiscard]] absl::Status WriteCheckpoint(
       const storage::SnapshotCheckpoint& checkpoint,
       absl::Span<const storage::SnapshotRecord> snapshots) override;
-  absl::StatusOr<std::optional<storage::SnapshotCheckpoint>> LastCheckpoint()
-      const override;
-  absl::Status ScanLatestSnapshots(
+  [[nodiscard]] absl::StatusOr<std::optional<storage::SnapshotCheckpoint>>
+  LastCheckpoint() const override;
+  [[nodiscard]] absl::Status ScanLatestSnapshots(
       uint64_t max_sequence,
       const storage::SnapshotVisitor& visitor) const override;
-  absl::StatusOr<std::optional<storage::SnapshotRecord>> FindSnapshot(
-      std::string_view deal_id, uint64_t max_sequence) const override;
-  absl::Status DeleteSnapshots() override;
+  [[nodiscard]] absl::StatusOr<std::optional<storage::SnapshotRecord>>
+  FindSnapshot(std::string_view deal_id, uint64_t max_sequence) const override;
+  [[nodiscard]] absl::Status DeleteSnapshots() override;
 
  private:
-  absl::Status Write(absl::Span<const pactlog::v1::Event> events,
-                     std::optional<uint64_t> source_position);
+  [[nodiscard]] absl::Status Write(absl::Span<const pactlog::v1::Event> events,
+                                   std::optional<uint64_t> source_position);
   // The first event after `after_sequence`, or nullopt at the end.
   std::optional<pactlog::v1::Event> EventAfter(uint64_t after_sequence) const;
 

@@ -45,11 +45,12 @@ class MemoryRecordLog final : public storage::RecordLog {
 
   // storage::RecordLog.
   std::string Describe() const override { return "memory record"; }
-  std::vector<storage::PublishResult> Publish(
+  [[nodiscard]] std::vector<storage::PublishResult> Publish(
       absl::Span<const storage::RecordProposal> proposals) override;
-  absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override;
-  absl::StatusOr<uint64_t> LastPosition() override;
-  absl::StatusOr<std::unique_ptr<storage::RecordReader>> Read(
+  [[nodiscard]] absl::StatusOr<uint64_t> DealPosition(
+      std::string_view deal_id) override;
+  [[nodiscard]] absl::StatusOr<uint64_t> LastPosition() override;
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<storage::RecordReader>> Read(
       uint64_t after_position) override;
 
   // Shared with the readers, which may outlive the log.
@@ -64,11 +65,11 @@ class MemoryRecordLog final : public storage::RecordLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(data_->mu);
 
   const std::shared_ptr<Data> data_;
-  // Guarded by data_->mu.
-  std::map<std::string, uint64_t, std::less<>> deal_positions_;
-  std::map<std::string, uint64_t> dedup_ids_;
-  std::function<void()> before_publish_;
-  uint64_t proposals_ = 0;
+  std::map<std::string, uint64_t, std::less<>> deal_positions_
+      ABSL_GUARDED_BY(data_->mu);
+  std::map<std::string, uint64_t> dedup_ids_ ABSL_GUARDED_BY(data_->mu);
+  std::function<void()> before_publish_ ABSL_GUARDED_BY(data_->mu);
+  uint64_t proposals_ ABSL_GUARDED_BY(data_->mu) = 0;
 };
 
 }  // namespace pactlog::testing

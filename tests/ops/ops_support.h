@@ -38,18 +38,17 @@ std::map<std::string, double> ParseExposition(const std::string& text);
 
 // Polls `condition` until it is true or `deadline` passes; returns the last
 // result.
-bool PollUntil(const std::function<bool()>& condition,
-               absl::Duration deadline = absl::Seconds(30));
+[[nodiscard]] bool PollUntil(const std::function<bool()>& condition,
+                             absl::Duration deadline = absl::Seconds(30));
 
 // A server started in-process with a metrics endpoint and stubs.
 class OpsServer {
  public:
   // Starts over `data_dir` with metrics on 127.0.0.1:0 and replays the log
   // unless `recover` is false. ADD_FAILURE and nullptr on error.
-  static std::unique_ptr<OpsServer> Start(const std::string& data_dir,
-                                          util::Clock* clock,
-                                          std::string backup_root = "",
-                                          bool recover = true);
+  [[nodiscard]] static std::unique_ptr<OpsServer> Start(
+      const std::string& data_dir, util::Clock* clock,
+      std::string backup_root = "", bool recover = true);
   ~OpsServer();
 
   services::PactlogServer& server() { return *server_; }
@@ -76,7 +75,7 @@ class OpsServer {
 class ChildProcess {
  public:
   // Starts argv[0] with `argv`. ADD_FAILURE and nullptr on error.
-  static std::unique_ptr<ChildProcess> Spawn(
+  [[nodiscard]] static std::unique_ptr<ChildProcess> Spawn(
       const std::vector<std::string>& argv, const std::string& log_path);
   ~ChildProcess();
 
@@ -100,8 +99,8 @@ class ChildProcess {
 bool IsServing(const std::string& address,
                absl::Duration rpc_deadline = absl::Seconds(2));
 // Polls IsServing (5 s per attempt) until it is true or `deadline` passes.
-bool WaitServing(const std::string& address,
-                 absl::Duration deadline = absl::Seconds(30));
+[[nodiscard]] bool WaitServing(const std::string& address,
+                               absl::Duration deadline = absl::Seconds(30));
 
 }  // namespace pactlog::testing
 

@@ -117,8 +117,8 @@ class CapturedLog {
 // those). Fails the test and returns nullptr on error.
 class SecureServer {
  public:
-  static std::unique_ptr<SecureServer> Start(services::ServerOptions options,
-                                             util::Clock* clock);
+  [[nodiscard]] static std::unique_ptr<SecureServer> Start(
+      services::ServerOptions options, util::Clock* clock);
   ~SecureServer();
 
   services::PactlogServer& server() { return *server_; }

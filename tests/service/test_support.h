@@ -41,12 +41,13 @@ class TestServer {
  public:
   // Starts a server on 127.0.0.1:0 over `data_dir` and waits for replay.
   // Fails the calling test (ADD_FAILURE) and returns nullptr on error.
-  static std::unique_ptr<TestServer> Start(
+  [[nodiscard]] static std::unique_ptr<TestServer> Start(
       const std::string& data_dir, util::Clock* clock,
       services::SubscriptionHubOptions subscriptions = {});
   // The same with every server option given. An empty or default listen
   // address becomes 127.0.0.1:0: tests never take the well-known port.
-  static std::unique_ptr<TestServer> Start(services::ServerOptions options);
+  [[nodiscard]] static std::unique_ptr<TestServer> Start(
+      services::ServerOptions options);
   ~TestServer();
 
   std::string address() const;

@@ -43,7 +43,7 @@ struct Connection {
 // The gRPC code and message, unchanged (Abseil's codes are gRPC's), and
 // each detail of the google.rpc.Status in error_details() as a payload
 // under its type URL (what FieldViolations() reads).
-absl::Status ToStatus(const grpc::Status& status);
+[[nodiscard]] absl::Status ToStatus(const grpc::Status& status);
 
 }  // namespace pactlog::client::internal
 

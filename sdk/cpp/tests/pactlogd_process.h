@@ -57,11 +57,11 @@ class PactlogdProcess {
 
   // SIGTERM, then waits for the exit (SIGKILL after 20 s). Errors: INTERNAL
   // when the server exited with a non-zero status. No-op when stopped.
-  absl::Status Stop();
+  [[nodiscard]] absl::Status Stop();
   // SIGKILL: a crash, nothing flushed beyond what was synced.
-  absl::Status Kill();
+  [[nodiscard]] absl::Status Kill();
   // Stops if running, then starts again on the same port and data dir.
-  absl::Status Restart();
+  [[nodiscard]] absl::Status Restart();
 
   bool running() const { return pid_ > 0; }
   // The server's process id while running (benchmarks read its RSS).
@@ -75,9 +75,9 @@ class PactlogdProcess {
 
  private:
   PactlogdProcess() = default;
-  absl::Status Launch();
-  absl::Status WaitServing();
-  absl::Status WaitExit(absl::Duration timeout, int* exit_status);
+  [[nodiscard]] absl::Status Launch();
+  [[nodiscard]] absl::Status WaitServing();
+  [[nodiscard]] absl::Status WaitExit(absl::Duration timeout, int* exit_status);
 
   std::string binary_;
   std::string data_dir_;
@@ -96,10 +96,11 @@ std::string PactlogdBinary();
 
 // A port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
 // close).
-absl::StatusOr<int> PickFreePort();
+[[nodiscard]] absl::StatusOr<int> PickFreePort();
 
 // A fresh directory under the system's temporary directory.
-absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
+[[nodiscard]] absl::StatusOr<std::string> MakeTempDir(
+    const std::string& prefix);
 
 }  // namespace pactlog::testing
 

@@ -24,7 +24,8 @@ namespace pactlog::testing {
 class TcpProxy {
  public:
   // Listens on a free 127.0.0.1 port and forwards to `target_port`.
-  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(int target_port);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(
+      int target_port);
   ~TcpProxy();
 
   std::string address() const;

@@ -17,11 +17,11 @@ struct TestCerts {
 
 // Writes cert.pem and key.pem into `dir`. FAILED_PRECONDITION when the
 // openssl tool is not installed (callers skip), INTERNAL when it fails.
-absl::StatusOr<TestCerts> MakeTestCerts(const std::string& dir);
+[[nodiscard]] absl::StatusOr<TestCerts> MakeTestCerts(const std::string& dir);
 
 // The SHA-256 of `text` in lower-case hex (pactlogd's token file holds the
 // digests of tokens), computed by the sha256sum tool.
-absl::StatusOr<std::string> Sha256Hex(const std::string& text);
+[[nodiscard]] absl::StatusOr<std::string> Sha256Hex(const std::string& text);
 
 }  // namespace pactlog::testing
 

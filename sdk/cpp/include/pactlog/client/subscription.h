@@ -121,14 +121,14 @@ class Subscription {
   void StartStream();
   // Ends the current stream (cancelling it unless it ended by itself) and
   // returns its status.
-  absl::Status FinishStream(bool cancel);
+  [[nodiscard]] absl::Status FinishStream(bool cancel);
   // Handles the end of a stream: schedules a resubscription or makes the
   // subscription's error final.
-  absl::Status OnStreamEnded(absl::Status status);
+  [[nodiscard]] absl::Status OnStreamEnded(absl::Status status);
   // Moves stream messages into pending_ until `done` holds or `deadline`
   // passes (DEADLINE_EXCEEDED).
   template <typename Done>
-  absl::Status Pump(absl::Time deadline, Done done);
+  [[nodiscard]] absl::Status Pump(absl::Time deadline, Done done);
 
   // Declared first, destroyed last: the channel outlives every stream.
   std::shared_ptr<internal::Connection> connection_;
