@@ -158,7 +158,9 @@ TEST_F(PactctlTest, BackupWritesACopyThatServesTheSameState) {
   // A server on the copy answers as the original did.
   Result original = Pactl({"--json", "deal", "us-japan"});
   ASSERT_EQ(original.exit_code, 0) << original.err;
-  auto restored = PactlogdProcess::Start(PactlogdOptions{.data_dir = copy});
+  PactlogdOptions on_copy;
+  on_copy.data_dir = copy;
+  auto restored = PactlogdProcess::Start(on_copy);
   ASSERT_TRUE(restored.ok()) << restored.status();
   Result from_copy = Pactctl(dir_, {"--address", (*restored)->address(),
                                     "--json", "deal", "us-japan"})
