@@ -1,0 +1,113 @@
+// A log written by an earlier release opens and answers exactly as it did
+// (tests/compat/README.md).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "tests/service/test_support.h"
+
+#ifndef PACTLOG_COMPAT_DIR
+#error "PACTLOG_COMPAT_DIR must name tests/compat"
+#endif
+
+namespace pactlog::testing {
+namespace {
+
+std::string Text(const google::protobuf::Message& message) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(message, &text);
+  return text;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Everything the fixture's answers say, section by section.
+std::string Answers(TestServer& server) {
+  std::string out;
+  v1::ReadRequest read;
+  read.set_limit(1000);
+  v1::ReadResponse events;
+  grpc::Status status = server.stream().Read(Context().get(), read, &events);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  absl::StrAppend(&out, "# Read after 0\n", Text(events));
+
+  v1::ListDealsResponse deals;
+  status = server.query().ListDeals(Context().get(), {}, &deals);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(deals.deals_size(), 2);
+  for (const v1::DealState& deal : deals.deals()) {
+    const std::string& id = deal.deal_id();
+    v1::GetDealRequest get;
+    get.set_deal_id(id);
+    v1::GetDealResponse live;
+    status = server.query().GetDeal(Context().get(), get, &live);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+    absl::StrAppend(&out, "# GetDeal ", id, "\n", Text(live));
+
+    get.mutable_options()->mutable_as_of()->set_sequence(6);
+    v1::GetDealResponse past;
+    status = server.query().GetDeal(Context().get(), get, &past);
+    absl::StrAppend(&out, "# GetDeal ", id,
+                    " as of sequence 6: ", status.error_code(), "\n",
+                    Text(past));
+
+    v1::ListProjectsRequest list;
+    list.set_deal_id(id);
+    v1::ListProjectsResponse projects;
+    status = server.query().ListProjects(Context().get(), list, &projects);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+    absl::StrAppend(&out, "# ListProjects ", id, "\n", Text(projects));
+
+    v1::GetTariffsRequest tariffs_request;
+    tariffs_request.set_deal_id(id);
+    v1::GetTariffsResponse tariffs;
+    status =
+        server.query().GetTariffs(Context().get(), tariffs_request, &tariffs);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+    absl::StrAppend(&out, "# GetTariffs ", id, "\n", Text(tariffs));
+  }
+  return out;
+}
+
+TEST(CompatTest, ALogOfTheReleaseOf20261202AnswersAsItDid) {
+  const std::string compat = PACTLOG_COMPAT_DIR;
+  TempDir dir;
+  const std::string copy = dir.path() + "/log";
+  std::filesystem::copy(compat + "/log", copy,
+                        std::filesystem::copy_options::recursive);
+  // Tariffs in force are evaluated at the clock's time: a fixed one.
+  ManualClock clock(
+      absl::FromCivil(absl::CivilDay(2026, 12, 2), absl::UTCTimeZone()));
+  std::unique_ptr<TestServer> server = TestServer::Start(copy, &clock);
+  ASSERT_NE(server, nullptr);
+  const std::string answers = Answers(*server);
+
+  if (const char* write = std::getenv("PACTLOG_COMPAT_WRITE")) {
+    std::ofstream(write, std::ios::binary) << answers;
+    GTEST_SKIP() << "wrote the answers to " << write;
+  }
+  const std::string expected = ReadFile(compat + "/expected.txt");
+  ASSERT_FALSE(expected.empty()) << "tests/compat/expected.txt is missing";
+  if (answers != expected) {
+    const std::string actual =
+        (std::filesystem::temp_directory_path() / "pactlog-compat-actual.txt")
+            .string();
+    std::ofstream(actual, std::ios::binary) << answers;
+    ADD_FAILURE() << "the old log answers differently; today's answers are in "
+                  << actual << " (diff them with tests/compat/expected.txt)";
+  }
+}
+
+}  // namespace
+}  // namespace pactlog::testing
