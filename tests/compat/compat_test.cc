@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -25,11 +24,13 @@ std::string Text(const google::protobuf::Message& message) {
   return text;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// One answer as a section of the text: a title, the call's code when it is
+// not OK, and the message.
+void AddSection(const std::string& title, const grpc::Status& status,
+                const google::protobuf::Message& message, std::string* out) {
+  absl::StrAppend(out, "# ", title);
+  if (!status.ok()) absl::StrAppend(out, ": ", status.error_code());
+  absl::StrAppend(out, "\n", Text(message));
 }
 
 // Everything the fixture's answers say, section by section.
@@ -40,7 +41,7 @@ std::string Answers(TestServer& server) {
   v1::ReadResponse events;
   grpc::Status status = server.stream().Read(Context().get(), read, &events);
   EXPECT_TRUE(status.ok()) << status.error_message();
-  absl::StrAppend(&out, "# Read after 0\n", Text(events));
+  AddSection("Read after 0", status, events, &out);
 
   v1::ListDealsResponse deals;
   status = server.query().ListDeals(Context().get(), {}, &deals);
@@ -53,21 +54,21 @@ std::string Answers(TestServer& server) {
     v1::GetDealResponse live;
     status = server.query().GetDeal(Context().get(), get, &live);
     EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
-    absl::StrAppend(&out, "# GetDeal ", id, "\n", Text(live));
+    AddSection(absl::StrCat("GetDeal ", id), status, live, &out);
 
+    // us-korea-2025 begins after sequence 6: NOT_FOUND is part of the answer.
     get.mutable_options()->mutable_as_of()->set_sequence(6);
     v1::GetDealResponse past;
     status = server.query().GetDeal(Context().get(), get, &past);
-    absl::StrAppend(&out, "# GetDeal ", id,
-                    " as of sequence 6: ", status.error_code(), "\n",
-                    Text(past));
+    AddSection(absl::StrCat("GetDeal ", id, " as of sequence 6"), status, past,
+               &out);
 
     v1::ListProjectsRequest list;
     list.set_deal_id(id);
     v1::ListProjectsResponse projects;
     status = server.query().ListProjects(Context().get(), list, &projects);
     EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
-    absl::StrAppend(&out, "# ListProjects ", id, "\n", Text(projects));
+    AddSection(absl::StrCat("ListProjects ", id), status, projects, &out);
 
     v1::GetTariffsRequest tariffs_request;
     tariffs_request.set_deal_id(id);
@@ -75,7 +76,7 @@ std::string Answers(TestServer& server) {
     status =
         server.query().GetTariffs(Context().get(), tariffs_request, &tariffs);
     EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
-    absl::StrAppend(&out, "# GetTariffs ", id, "\n", Text(tariffs));
+    AddSection(absl::StrCat("GetTariffs ", id), status, tariffs, &out);
   }
   return out;
 }

@@ -195,12 +195,7 @@ void ChildProcess::Kill() {
   status_ = status;
 }
 
-std::string ChildProcess::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ChildProcess::Log() const { return ReadFile(log_path_); }
 
 bool IsServing(const std::string& address, absl::Duration rpc_deadline) {
   auto channel =

@@ -33,19 +33,6 @@ std::string Shell(const std::string& command) {
   return out;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) ADD_FAILURE() << "cannot write " << path;
-}
-
 std::string TokenHash(const std::string& token) {
   // Tokens in these tests are [A-Za-z0-9-], so they need no quoting.
   std::string out = Shell(absl::StrCat("printf %s '", token, "' | sha256sum"));

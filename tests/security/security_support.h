@@ -24,9 +24,6 @@ namespace pactlog::testing {
 // Fails the test (ADD_FAILURE) when it exits non-zero.
 std::string Shell(const std::string& command);
 
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& text);
-
 // The token's line hash as the README says to make it:
 // `printf %s TOKEN | sha256sum`.
 std::string TokenHash(const std::string& token);

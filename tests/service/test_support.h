@@ -65,6 +65,11 @@ class TestServer {
   std::unique_ptr<v1::EventStream::Stub> stream_;
 };
 
+// The whole of a file ("" when it cannot be read), and a file written
+// whole.
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+
 // A client context with a 30 s deadline, for unary calls.
 std::unique_ptr<grpc::ClientContext> Context();
 // A client context with a 240 s deadline, for streaming calls (Subscribe)
