@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "domain/deal_state_internal.h"
+#include "domain/limits.h"
+#include "domain/validation.h"
 #include "util/status_macros.h"
 
 namespace pactlog::domain {
@@ -246,9 +248,22 @@ absl::Status DealState::CheckRules(const Event& event) const {
   const absl::Time effective = ToAbslTime(data.effective_time());
   switch (data.kind_case()) {
     case EventData::kAnnouncement:
-      if (!data.announcement().has_project()) break;
-      return CheckProjectRules(context, data.announcement().project(),
-                               effective);
+      switch (data.announcement().subject_case()) {
+        case pactlog::v1::Announcement::kProject: {
+          const auto& project = data.announcement().project();
+          RETURN_IF_ERROR(CheckProjectRules(context, project, effective));
+          return CheckProjectAllocation(project, effective);
+        }
+        case pactlog::v1::Announcement::kAllocation:
+          return CheckAllocationRules(data.announcement().allocation(),
+                                      effective);
+        case pactlog::v1::Announcement::kProjectSite:
+          return CheckProjectSite(data.announcement().project_site(),
+                                  effective);
+        default:
+          break;
+      }
+      break;
     case EventData::kApproval:
       return CheckApprovalRules(context, data.approval(), effective);
     case EventData::kDisbursement:
@@ -288,11 +303,59 @@ void DealState::Apply(const Event& event) {
         project.announcement = announced;
         project.announced_effective_time = effective;
         project.last_sequence = sequence;
-        const Amounts delta{.pledged = announced.pledged().minor_units(),
-                            .project_count = 1};
-        AddAmounts(delta, &totals_);
-        AddAmounts(delta, &by_sector_[announced.sector()]);
-        AddAmounts(delta, &by_us_state_[announced.us_state()]);
+        auto allocation = allocations_.find(announced.allocation_id());
+        if (allocation != allocations_.end()) {
+          allocation->second.direct_pledged =
+              SaturatingAdd(allocation->second.direct_pledged,
+                            announced.pledged().minor_units());
+        } else {
+          // Only a subset of a log can name an unknown allocation.
+          project.announcement.clear_allocation_id();
+        }
+        AddToBreakdowns(project,
+                        Amounts{.pledged = announced.pledged().minor_units(),
+                                .project_count = 1});
+      } else if (data.announcement().has_allocation()) {
+        const auto& announced = data.announcement().allocation();
+        const std::string& parent_id = announced.parent_allocation_id();
+        auto parent = allocations_.find(parent_id);
+        if (!parent_id.empty() && parent == allocations_.end()) break;
+        auto [it, inserted] =
+            allocations_.try_emplace(announced.allocation_id());
+        if (!inserted) break;
+        it->second.announcement = announced;
+        it->second.sequence = sequence;
+        it->second.effective_time = effective;
+        if (parent != allocations_.end()) {
+          std::vector<std::string>& earmarks = parent->second.earmarks;
+          earmarks.insert(std::upper_bound(earmarks.begin(), earmarks.end(),
+                                           announced.allocation_id()),
+                          announced.allocation_id());
+        }
+      } else if (data.announcement().has_project_site()) {
+        const auto& site = data.announcement().project_site();
+        auto it = projects_.find(site.project_id());
+        if (it == projects_.end() ||
+            !it->second.announcement.us_state().empty()) {
+          break;
+        }
+        Project& project = it->second;
+        const Amounts amounts{
+            .pledged = project.announcement.pledged().minor_units(),
+            .approved = project.approved,
+            .disbursed = project.disbursed,
+            .project_count = 1};
+        auto unknown = by_us_state_.find("");
+        if (unknown != by_us_state_.end()) {
+          AddAmounts(Amounts{.pledged = -amounts.pledged,
+                             .approved = -amounts.approved,
+                             .disbursed = -amounts.disbursed},
+                     &unknown->second);
+          if (--unknown->second.project_count == 0) by_us_state_.erase(unknown);
+        }
+        project.announcement.set_us_state(site.us_state());
+        project.last_sequence = sequence;
+        AddAmounts(amounts, &by_us_state_[site.us_state()]);
       }
       break;
     case EventData::kApproval: {
@@ -309,10 +372,7 @@ void DealState::Apply(const Event& event) {
           .approving_body = approval.approving_body(),
       });
       project.last_sequence = sequence;
-      const Amounts delta{.approved = amount};
-      AddAmounts(delta, &totals_);
-      AddAmounts(delta, &by_sector_[project.announcement.sector()]);
-      AddAmounts(delta, &by_us_state_[project.announcement.us_state()]);
+      AddToBreakdowns(project, Amounts{.approved = amount});
       break;
     }
     case EventData::kDisbursement: {
@@ -326,10 +386,7 @@ void DealState::Apply(const Event& event) {
           project.disbursed_by_source[disbursement.funding_source()];
       by_source = SaturatingAdd(by_source, amount);
       project.last_sequence = sequence;
-      const Amounts delta{.disbursed = amount};
-      AddAmounts(delta, &totals_);
-      AddAmounts(delta, &by_sector_[project.announcement.sector()]);
-      AddAmounts(delta, &by_us_state_[project.announcement.us_state()]);
+      AddToBreakdowns(project, Amounts{.disbursed = amount});
       break;
     }
     case EventData::kTariffChange: {
@@ -342,15 +399,243 @@ void DealState::Apply(const Event& event) {
           .legal_instrument = change.legal_instrument(),
           .reason = change.reason(),
       };
-      std::vector<TariffEntry>& entries = tariffs_[change.product_category()];
-      entries.insert(
-          std::upper_bound(entries.begin(), entries.end(), entry, EntryBefore),
-          std::move(entry));
+      for (std::string_view category : CategoriesOf(change)) {
+        std::vector<TariffEntry>& entries = tariffs_[std::string(category)];
+        entries.insert(std::upper_bound(entries.begin(), entries.end(), entry,
+                                        EntryBefore),
+                       entry);
+      }
       break;
     }
     case EventData::KIND_NOT_SET:
       break;
   }
+}
+
+template <typename Fn>
+void DealState::ForEachAllocationUp(std::string_view id, Fn fn) const {
+  // The depth rule bounds the walk; the count guards a subset of a log.
+  for (int level = 0; !id.empty() && level < kMaxAllocationDepth; ++level) {
+    auto it = allocations_.find(std::string(id));
+    if (it == allocations_.end()) return;
+    fn(it->second);
+    id = it->second.announcement.parent_allocation_id();
+  }
+}
+
+void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
+  AddAmounts(delta, &totals_);
+  AddAmounts(delta, &by_sector_[project.announcement.sector()]);
+  AddAmounts(delta, &by_us_state_[project.announcement.us_state()]);
+  std::string_view id = project.announcement.allocation_id();
+  for (int level = 0; !id.empty() && level < kMaxAllocationDepth; ++level) {
+    auto it = allocations_.find(std::string(id));
+    if (it == allocations_.end()) return;
+    AddAmounts(delta, &it->second.totals);
+    id = it->second.announcement.parent_allocation_id();
+  }
+}
+
+int64_t DealState::Allocated(const Allocation& allocation) const {
+  if (allocation.announcement.has_cap()) {
+    return allocation.announcement.cap().minor_units();
+  }
+  int64_t sum = 0;
+  for (const std::string& id : allocation.earmarks) {
+    sum = SaturatingAdd(sum, Allocated(allocations_.at(id)));
+  }
+  return sum;
+}
+
+int64_t DealState::AllocatedTotal() const {
+  int64_t sum = 0;
+  for (const auto& [id, allocation] : allocations_) {
+    if (allocation.announcement.parent_allocation_id().empty()) {
+      sum = SaturatingAdd(sum, Allocated(allocation));
+    }
+  }
+  return sum;
+}
+
+int64_t DealState::Held(const Allocation& allocation) const {
+  int64_t sum = allocation.direct_pledged;
+  for (const std::string& id : allocation.earmarks) {
+    sum = SaturatingAdd(sum, Reserved(allocations_.at(id)));
+  }
+  return sum;
+}
+
+int64_t DealState::Reserved(const Allocation& allocation) const {
+  if (allocation.announcement.has_cap()) {
+    return allocation.announcement.cap().minor_units();
+  }
+  return Held(allocation);
+}
+
+int64_t DealState::Committed() const {
+  // Pledges drawing on an allocation count in their outermost allocation.
+  int64_t committed = totals_.pledged;
+  for (const auto& [id, allocation] : allocations_) {
+    if (allocation.announcement.parent_allocation_id().empty()) {
+      committed = SaturatingAdd(
+          committed, Reserved(allocation) - allocation.totals.pledged);
+    }
+  }
+  return committed;
+}
+
+bool DealState::DrawsOn(const Project& project,
+                        std::string_view allocation_id) const {
+  bool found = false;
+  ForEachAllocationUp(
+      project.announcement.allocation_id(), [&](const Allocation& allocation) {
+        found =
+            found || allocation.announcement.allocation_id() == allocation_id;
+      });
+  return found;
+}
+
+// `amount` more reserved at allocation `allocation_id` (a pledge drawing
+// on it, or a new earmark inside it): the nearest capped allocation on the
+// way up must hold it, or, when none is capped, the ceiling.
+absl::Status DealState::CheckRoom(std::string_view allocation_id,
+                                  int64_t amount, bool is_pledge) const {
+  const std::string_view rule =
+      is_pledge ? "pledge-within-allocation" : "earmark-within-parent";
+  absl::Status status = absl::OkStatus();
+  bool absorbed = false;
+  ForEachAllocationUp(allocation_id, [&](const Allocation& allocation) {
+    if (absorbed || !allocation.announcement.has_cap()) return;
+    absorbed = true;
+    const int64_t cap = allocation.announcement.cap().minor_units();
+    const int64_t held = Held(allocation);
+    int64_t total;
+    status = CheckedSum("allocation", held, amount, currency(), &total);
+    if (status.ok() && total > cap) {
+      status = RuleBroken(
+          rule,
+          absl::StrCat(
+              "allocation ", Quote(allocation.announcement.allocation_id()),
+              " would hold ", total, " ", AsAbsl(currency()),
+              " (minor units), above its cap ", cap, " (it holds ", held,
+              " of pledges and earmarks, and ", amount, " more is proposed)"));
+    }
+  });
+  if (absorbed || !status.ok()) return status;
+  const int64_t ceiling = announcement_.commitment_ceiling().minor_units();
+  int64_t total;
+  RETURN_IF_ERROR(
+      CheckedSum("allocations", Committed(), amount, currency(), &total));
+  if (total > ceiling) {
+    return RuleBroken(
+        "allocation-within-ceiling",
+        absl::StrCat("allocations and the pledges outside them would reach ",
+                     total, " ", AsAbsl(currency()),
+                     " (minor units), above the ceiling ", ceiling));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DealState::CheckAllocationRules(
+    const pactlog::v1::AllocationAnnouncement& allocation,
+    absl::Time effective) const {
+  if (allocation.has_cap()) {
+    RETURN_IF_ERROR(CheckCurrency("allocation cap", allocation.cap(), deal_id_,
+                                  currency()));
+  }
+  if (auto it = allocations_.find(allocation.allocation_id());
+      it != allocations_.end()) {
+    return RuleBroken(
+        "allocation-announced-once",
+        absl::StrCat("allocation ", Quote(allocation.allocation_id()),
+                     " was already announced in deal ", Quote(deal_id_),
+                     ", effective ", FormatTimeUtc(it->second.effective_time)));
+  }
+  if (effective < announced_effective_time_) {
+    return RuleBroken(
+        "effective-order",
+        absl::StrCat("allocation effective ", FormatTimeUtc(effective),
+                     " precedes the deal announcement effective ",
+                     FormatTimeUtc(announced_effective_time_)));
+  }
+  const std::string& parent_id = allocation.parent_allocation_id();
+  const int64_t amount =
+      allocation.has_cap() ? allocation.cap().minor_units() : 0;
+  if (parent_id.empty()) return CheckRoom("", amount, false);
+  auto parent = allocations_.find(parent_id);
+  if (parent == allocations_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("parent allocation ", Quote(parent_id),
+                     " is not announced in deal ", Quote(deal_id_)));
+  }
+  if (effective < parent->second.effective_time) {
+    return RuleBroken(
+        "effective-order",
+        absl::StrCat("earmark effective ", FormatTimeUtc(effective),
+                     " precedes its parent allocation ", Quote(parent_id),
+                     " effective ",
+                     FormatTimeUtc(parent->second.effective_time)));
+  }
+  int depth = 1;
+  ForEachAllocationUp(parent_id, [&](const Allocation&) { ++depth; });
+  if (depth > kMaxAllocationDepth) {
+    return RuleBroken(
+        "allocation-depth",
+        absl::StrCat("an earmark inside ", Quote(parent_id), " would be ",
+                     depth, " levels deep, the limit is ",
+                     kMaxAllocationDepth));
+  }
+  return CheckRoom(parent_id, amount, false);
+}
+
+absl::Status DealState::CheckProjectAllocation(
+    const pactlog::v1::ProjectAnnouncement& project,
+    absl::Time effective) const {
+  const int64_t pledge = project.pledged().minor_units();
+  const std::string& id = project.allocation_id();
+  if (id.empty())
+    return allocations_.empty() ? absl::OkStatus()
+                                : CheckRoom("", pledge, true);
+  auto it = allocations_.find(id);
+  if (it == allocations_.end()) {
+    return absl::NotFoundError(absl::StrCat("allocation ", Quote(id),
+                                            " is not announced in deal ",
+                                            Quote(deal_id_)));
+  }
+  if (effective < it->second.effective_time) {
+    return RuleBroken(
+        "effective-order",
+        absl::StrCat("project effective ", FormatTimeUtc(effective),
+                     " precedes its allocation ", Quote(id), " effective ",
+                     FormatTimeUtc(it->second.effective_time)));
+  }
+  return CheckRoom(id, pledge, true);
+}
+
+absl::Status DealState::CheckProjectSite(const pactlog::v1::ProjectSite& site,
+                                         absl::Time effective) const {
+  auto it = projects_.find(site.project_id());
+  if (it == projects_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("project ", Quote(site.project_id()),
+                     " is not announced in deal ", Quote(deal_id_)));
+  }
+  const Project& project = it->second;
+  if (!project.announcement.us_state().empty()) {
+    return RuleBroken("project-site-once",
+                      absl::StrCat("project ", Quote(site.project_id()),
+                                   " already has its site ",
+                                   Quote(project.announcement.us_state())));
+  }
+  if (effective < project.announced_effective_time) {
+    return RuleBroken(
+        "effective-order",
+        absl::StrCat("site effective ", FormatTimeUtc(effective),
+                     " precedes the announcement of project ",
+                     Quote(site.project_id()), " effective ",
+                     FormatTimeUtc(project.announced_effective_time)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pactlog::domain

@@ -44,6 +44,7 @@ struct ApprovalEntry {
 };
 
 struct Project {
+  // As announced, with the site a ProjectSite event added.
   pactlog::v1::ProjectAnnouncement announcement;
   absl::Time announced_effective_time;
   int64_t approved = 0;
@@ -53,6 +54,19 @@ struct Project {
   uint64_t last_sequence = 0;
 
   pactlog::v1::ProjectStatus status() const;
+};
+
+// A part of the ceiling set aside (domain rules in DealState::CheckRules).
+struct Allocation {
+  pactlog::v1::AllocationAnnouncement announcement;
+  uint64_t sequence = 0;
+  absl::Time effective_time;
+  // Over the projects drawing on it or on any of its earmarks.
+  Amounts totals;
+  // Pledges of the projects drawing on it directly.
+  int64_t direct_pledged = 0;
+  // Ids of its direct earmarks, sorted.
+  std::vector<std::string> earmarks;
 };
 
 struct TariffEntry {
@@ -83,7 +97,18 @@ class DealState {
   // The deal's currency; empty while the deal does not exist.
   const std::string& currency() const;
   const std::map<std::string, Project>& projects() const { return projects_; }
+  const std::map<std::string, Allocation>& allocations() const {
+    return allocations_;
+  }
   const Amounts& totals() const { return totals_; }
+
+  // What `allocation` holds of the ceiling: its cap, or without one the sum
+  // of what its earmarks hold.
+  int64_t Allocated(const Allocation& allocation) const;
+  // What the allocations that are not earmarks hold, in all.
+  int64_t AllocatedTotal() const;
+  // True when `project_id` draws on `allocation_id` or on an earmark of it.
+  bool DrawsOn(const Project& project, std::string_view allocation_id) const;
 
   // Whether `event` may be appended next. `event` is complete: deal_id,
   // deal_version == version() + 1, sequence, recorded_time, actor and
@@ -98,12 +123,27 @@ class DealState {
   //                       deal-announced-once, deal-currency (every amount in
   //                       the deal's currency), project-announced-once,
   //                       pledge-within-ceiling, approval-within-pledge,
+  //                       allocation-announced-once, allocation-depth (at
+  //                       most kMaxAllocationDepth levels of earmarks),
+  //                       earmark-within-parent and pledge-within-allocation
+  //                       (what a capped allocation holds, its direct
+  //                       pledges plus what its earmarks hold, stays within
+  //                       its cap; an earmark or project under an
+  //                       allocation without a cap counts against the
+  //                       nearest capped ancestor), allocation-within-ceiling
+  //                       (allocations, and pledges outside them, stay
+  //                       within the ceiling), project-site-once (a site is
+  //                       added only to a project announced without one),
   //                       disbursement-within-approval (counting only the
   //                       approvals effective at or before the
-  //                       disbursement), effective-order (a project not
-  //                       before its deal, an approval not before its
+  //                       disbursement), effective-order (a project or an
+  //                       allocation not before its deal, an earmark not
+  //                       before its parent, a project not before its
+  //                       allocation, a site or an approval not before its
   //                       project's announcement, a disbursement not before
   //                       the project's first approval), amount-overflow.
+  //                       An unknown allocation (a parent, or what a project
+  //                       draws on) is NOT_FOUND.
   //                       A tariff change may take effect before the deal
   //                       (the rate the deal traded against is history
   //                       worth recording).
@@ -125,7 +165,11 @@ class DealState {
   void ProjectToProto(const Project& project,
                       pactlog::v1::ProjectState* out) const;
 
-  // Tariff lines ordered by category, in force at `at`; only `category`
+  void AllocationToProto(const Allocation& allocation,
+                         pactlog::v1::AllocationState* out) const;
+
+  // Tariff lines ordered by category, in force at `at` (a cap applies only
+  // from the deal announcement's effective time on); only `category`
   // when non-empty (then NOT_FOUND if the category has neither changes nor
   // a cap). With `with_history` each line carries every change.
   [[nodiscard]] absl::Status TariffsToProto(
@@ -147,9 +191,36 @@ class DealState {
   [[nodiscard]] static absl::StatusOr<DealState> DecodeSnapshot(
       std::string_view bytes, std::string_view deal_id, uint64_t sequence);
   // The format ToSnapshot writes.
-  static constexpr uint32_t kSnapshotFormat = 1;
+  // 2: allocations and project sites (a format-1 snapshot is replayed).
+  static constexpr uint32_t kSnapshotFormat = 2;
 
  private:
+  // Adds `delta` to the totals, the breakdowns and every allocation
+  // `project` draws on.
+  void AddToBreakdowns(const Project& project, const Amounts& delta);
+  // Calls `fn(allocation)` for the allocation `id` and each one it is an
+  // earmark of, innermost first; stops at an unknown id.
+  template <typename Fn>
+  void ForEachAllocationUp(std::string_view id, Fn fn) const;
+  // What allocation `id` reserves of the ceiling: its cap, or without one
+  // its direct pledges plus what its earmarks reserve.
+  int64_t Reserved(const Allocation& allocation) const;
+  // What a capped allocation's cap must cover: its direct pledges plus what
+  // its earmarks reserve.
+  int64_t Held(const Allocation& allocation) const;
+  // Allocations plus pledges outside them: what the ceiling must cover.
+  int64_t Committed() const;
+  [[nodiscard]] absl::Status CheckRoom(std::string_view allocation_id,
+                                       int64_t amount, bool is_pledge) const;
+  [[nodiscard]] absl::Status CheckAllocationRules(
+      const pactlog::v1::AllocationAnnouncement& allocation,
+      absl::Time effective) const;
+  [[nodiscard]] absl::Status CheckProjectAllocation(
+      const pactlog::v1::ProjectAnnouncement& project,
+      absl::Time effective) const;
+  [[nodiscard]] absl::Status CheckProjectSite(
+      const pactlog::v1::ProjectSite& site, absl::Time effective) const;
+
   bool exists_ = false;
   std::string deal_id_;
   pactlog::v1::DealAnnouncement announcement_;
@@ -158,6 +229,7 @@ class DealState {
   uint64_t version_ = 0;
   uint64_t last_sequence_ = 0;
   std::map<std::string, Project> projects_;
+  std::map<std::string, Allocation> allocations_;
   // Per category, sorted by (effective_time, sequence).
   std::map<std::string, std::vector<TariffEntry>> tariffs_;
   Amounts totals_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +21,7 @@ namespace pactlog::domain {
 namespace {
 
 using ::pactlog::domain::internal::Quote;
+using ::pactlog::domain::internal::SaturatingAdd;
 using ::pactlog::v1::Money;
 
 constexpr std::string_view kAllGoods = "all-goods";
@@ -83,10 +85,37 @@ void DealState::ToProto(absl::Time tariffs_at,
            SaturatingSub(announcement_.commitment_ceiling().minor_units(),
                          totals_.pledged),
            out->mutable_headroom());
-  for (const auto& [sector, amounts] : by_sector_) {
+  // Per sector, what its outermost allocations hold (an earmark of the
+  // same sector is inside its parent).
+  std::map<int, int64_t> allocated_by_sector;
+  for (const auto& [id, allocation] : allocations_) {
+    const int sector = allocation.announcement.sector();
+    if (sector == pactlog::v1::SECTOR_UNSPECIFIED) continue;
+    bool outermost = true;
+    for (std::string_view parent =
+             allocation.announcement.parent_allocation_id();
+         !parent.empty();) {
+      const Allocation& up = allocations_.at(std::string(parent));
+      if (up.announcement.sector() == sector) outermost = false;
+      parent = up.announcement.parent_allocation_id();
+    }
+    if (!outermost) continue;
+    int64_t& sum = allocated_by_sector[sector];
+    sum = SaturatingAdd(sum, Allocated(allocation));
+  }
+  std::set<int> sectors;
+  for (const auto& [sector, amounts] : by_sector_) sectors.insert(sector);
+  for (const auto& [sector, sum] : allocated_by_sector) sectors.insert(sector);
+  for (int sector : sectors) {
     auto* entry = out->add_by_sector();
     entry->set_sector(static_cast<pactlog::v1::Sector>(sector));
-    TotalsToProto(amounts, deal_currency, entry->mutable_totals());
+    auto amounts = by_sector_.find(sector);
+    TotalsToProto(amounts == by_sector_.end() ? Amounts{} : amounts->second,
+                  deal_currency, entry->mutable_totals());
+    if (auto allocated = allocated_by_sector.find(sector);
+        allocated != allocated_by_sector.end()) {
+      SetMoney(deal_currency, allocated->second, entry->mutable_allocated());
+    }
   }
   for (const auto& [us_state, amounts] : by_us_state_) {
     auto* entry = out->add_by_us_state();
@@ -134,6 +163,52 @@ void DealState::ToProto(absl::Time tariffs_at,
   ToProtoTime(announced_effective_time_,
               out->mutable_announced_effective_time());
   ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
+  // A deal that records no allocation answers as it did before allocations
+  // were recorded.
+  if (allocations_.empty()) return;
+  const int64_t ceiling = announcement_.commitment_ceiling().minor_units();
+  const int64_t allocated = AllocatedTotal();
+  SetMoney(deal_currency, allocated, out->mutable_allocated());
+  SetMoney(deal_currency, SaturatingSub(ceiling, allocated),
+           out->mutable_unallocated());
+  if (ceiling > 0) {
+    out->set_allocated_share_bps(static_cast<int32_t>(
+        std::min<__int128>(static_cast<__int128>(allocated) * 10000 / ceiling,
+                           std::numeric_limits<int32_t>::max())));
+  }
+  for (const auto& [id, allocation] : allocations_) {
+    AllocationToProto(allocation, out->add_allocations());
+  }
+}
+
+void DealState::AllocationToProto(const Allocation& allocation,
+                                  pactlog::v1::AllocationState* out) const {
+  const std::string& deal_currency = currency();
+  const auto& announced = allocation.announcement;
+  out->set_allocation_id(announced.allocation_id());
+  out->set_name(announced.name());
+  out->set_basis(announced.basis());
+  out->set_sector(announced.sector());
+  if (announced.has_cap()) *out->mutable_cap() = announced.cap();
+  out->set_scope(announced.scope());
+  *out->mutable_lead_companies() = announced.lead_companies();
+  out->set_parent_allocation_id(announced.parent_allocation_id());
+  SetMoney(deal_currency, Allocated(allocation), out->mutable_allocated());
+  int64_t earmarked = 0;
+  for (const std::string& id : allocation.earmarks) {
+    earmarked = SaturatingAdd(earmarked, Allocated(allocations_.at(id)));
+    out->add_earmark_ids(id);
+  }
+  SetMoney(deal_currency, earmarked, out->mutable_earmarked());
+  TotalsToProto(allocation.totals, deal_currency, out->mutable_totals());
+  if (announced.has_cap()) {
+    SetMoney(
+        deal_currency,
+        SaturatingSub(announced.cap().minor_units(), allocation.totals.pledged),
+        out->mutable_remaining());
+  }
+  out->set_sequence(allocation.sequence);
+  ToProtoTime(allocation.effective_time, out->mutable_effective_time());
 }
 
 absl::Status DealState::ProjectToProto(std::string_view project_id,
@@ -183,6 +258,7 @@ void DealState::ProjectToProto(const Project& project,
   ToProtoTime(project.announced_effective_time,
               out->mutable_announced_effective_time());
   out->set_last_sequence(project.last_sequence);
+  out->set_allocation_id(announced.allocation_id());
 }
 
 absl::Status DealState::TariffsToProto(
@@ -207,9 +283,13 @@ absl::Status DealState::TariffsToProto(
     pactlog::v1::TariffLine& line = out->emplace_back();
     line.set_product_category(std::string(name));
     const std::optional<int32_t> cap = CapFor(announcement_, name);
-    if (cap.has_value()) {
+    // The deal's caps apply from its announcement's effective time on.
+    const bool cap_in_force =
+        cap.has_value() && at >= announced_effective_time_;
+    const int32_t cap_bps = cap.value_or(0);
+    if (cap_in_force) {
       line.set_has_cap(true);
-      line.set_cap_bps(*cap);
+      line.set_cap_bps(cap_bps);
     }
     auto found = tariffs_.find(std::string(name));
     const std::vector<TariffEntry>& entries =
@@ -218,7 +298,7 @@ absl::Status DealState::TariffsToProto(
       line.set_in_force(true);
       line.set_rate_bps(in_force->rate_bps);
       line.set_in_force_sequence(in_force->sequence);
-      line.set_breaches_cap(cap.has_value() && in_force->rate_bps > *cap);
+      line.set_breaches_cap(cap_in_force && in_force->rate_bps > cap_bps);
     }
     if (!with_history) continue;
     for (const TariffEntry& entry : entries) {

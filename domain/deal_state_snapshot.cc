@@ -13,7 +13,6 @@
 namespace pactlog::domain {
 namespace {
 
-using ::pactlog::domain::internal::AddAmounts;
 using ::pactlog::domain::internal::Quote;
 
 }  // namespace
@@ -29,6 +28,12 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
   ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
   out->set_version(version_);
   out->set_last_sequence(last_sequence_);
+  for (const auto& [id, allocation] : allocations_) {
+    pactlog::internal::AllocationSnapshot* a = out->add_allocations();
+    *a->mutable_announcement() = allocation.announcement;
+    a->set_sequence(allocation.sequence);
+    ToProtoTime(allocation.effective_time, a->mutable_effective_time());
+  }
   for (const auto& [id, project] : projects_) {
     pactlog::internal::ProjectSnapshot* p = out->add_projects();
     *p->mutable_announcement() = project.announcement;
@@ -103,6 +108,22 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
   state.last_recorded_time_ = ToAbslTime(snapshot.last_recorded_time());
   state.version_ = snapshot.version();
   state.last_sequence_ = snapshot.last_sequence();
+  for (const pactlog::internal::AllocationSnapshot& a :
+       snapshot.allocations()) {
+    Allocation& allocation =
+        state.allocations_[a.announcement().allocation_id()];
+    allocation.announcement = a.announcement();
+    allocation.sequence = a.sequence();
+    allocation.effective_time = ToAbslTime(a.effective_time());
+  }
+  // Earmarks and the sums over projects are derived, in id order.
+  for (const auto& [id, allocation] : state.allocations_) {
+    auto parent =
+        state.allocations_.find(allocation.announcement.parent_allocation_id());
+    if (parent != state.allocations_.end()) {
+      parent->second.earmarks.push_back(id);
+    }
+  }
   for (const pactlog::internal::ProjectSnapshot& p : snapshot.projects()) {
     Project& project = state.projects_[p.announcement().project_id()];
     project.announcement = p.announcement();
@@ -124,13 +145,16 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
     }
     project.last_sequence = p.last_sequence();
     // The breakdowns are derived from the projects.
-    const Amounts delta{.pledged = project.announcement.pledged().minor_units(),
-                        .approved = project.approved,
-                        .disbursed = project.disbursed,
-                        .project_count = 1};
-    AddAmounts(delta, &state.totals_);
-    AddAmounts(delta, &state.by_sector_[project.announcement.sector()]);
-    AddAmounts(delta, &state.by_us_state_[project.announcement.us_state()]);
+    const int64_t pledged = project.announcement.pledged().minor_units();
+    if (auto allocation =
+            state.allocations_.find(project.announcement.allocation_id());
+        allocation != state.allocations_.end()) {
+      allocation->second.direct_pledged += pledged;
+    }
+    state.AddToBreakdowns(project, Amounts{.pledged = pledged,
+                                           .approved = project.approved,
+                                           .disbursed = project.disbursed,
+                                           .project_count = 1});
   }
   for (const pactlog::internal::TariffHistorySnapshot& history :
        snapshot.tariffs()) {

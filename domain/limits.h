@@ -24,9 +24,12 @@ inline constexpr std::size_t kMaxReasonBytes = 1024;
 inline constexpr std::size_t kMaxSourceBytes = 2048;
 inline constexpr std::size_t kMaxTariffCaps = 256;
 inline constexpr int32_t kMaxRateBps = 100000;
+// Levels of allocations: a part of the ceiling and up to 7 earmarks deep.
+inline constexpr int kMaxAllocationDepth = 8;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kDefaultPageSize = 100;
-// Effective times must lie in [kMinEffectiveYear-01-01, kMaxEffectiveYear-01-01).
+// Effective times must lie in [kMinEffectiveYear-01-01,
+// kMaxEffectiveYear-01-01).
 inline constexpr int kMinEffectiveYear = 1900;
 inline constexpr int kMaxEffectiveYear = 2200;
 

@@ -38,6 +38,7 @@ using ::pactlog::util::kMaxTimestampNanos;
 using ::pactlog::util::kMaxTimestampSeconds;
 using ::pactlog::util::kMinTimestampSeconds;
 using ::pactlog::util::Quote;
+using ::pactlog::v1::AllocationAnnouncement;
 using ::pactlog::v1::AppendRequest;
 using ::pactlog::v1::Approval;
 using ::pactlog::v1::DealAnnouncement;
@@ -46,6 +47,7 @@ using ::pactlog::v1::EventData;
 using ::pactlog::v1::EventKind;
 using ::pactlog::v1::Money;
 using ::pactlog::v1::ProjectAnnouncement;
+using ::pactlog::v1::ProjectSite;
 using ::pactlog::v1::TariffChange;
 
 // The postal codes of the 50 states, DC and the five inhabited territories.
@@ -136,6 +138,15 @@ void CheckCountry(std::string_view field, std::string_view code,
   if (IsUpperLetters(code, 2)) return;
   Add(out, std::string(field),
       absl::StrCat("must be two upper-case letters (ISO 3166-1 alpha-2), got ",
+                   Quote(code)));
+}
+
+void CheckUsState(std::string_view field, std::string_view code,
+                  std::vector<FieldViolation>* out) {
+  if (IsUsStateCode(code)) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be the postal code of a US state, DC or territory "
+                   "(e.g. \"TX\"), got ",
                    Quote(code)));
 }
 
@@ -263,11 +274,8 @@ void CheckProjectAnnouncement(std::string_view field,
   CheckLength(Path(field, "name"), project.name(), 1, kMaxNameBytes, out);
   CheckEnum<pactlog::v1::Sector>(Path(field, "sector"), project.sector(),
                                  &pactlog::v1::Sector_IsValid, out);
-  if (!IsUsStateCode(project.us_state())) {
-    Add(out, Path(field, "us_state"),
-        absl::StrCat("must be the postal code of a US state, DC or territory "
-                     "(e.g. \"TX\"), got ",
-                     Quote(project.us_state())));
+  if (!project.us_state().empty()) {
+    CheckUsState(Path(field, "us_state"), project.us_state(), out);
   }
   std::string sponsors_field = Path(field, "sponsors");
   if (static_cast<std::size_t>(project.sponsors_size()) > kMaxSponsors) {
@@ -281,6 +289,62 @@ void CheckProjectAnnouncement(std::string_view field,
   }
   CheckMoney(Path(field, "pledged"), project.has_pledged(), project.pledged(),
              currency, out);
+  if (!project.allocation_id().empty()) {
+    CheckSlug(Path(field, "allocation_id"), project.allocation_id(), out);
+  }
+}
+
+void CheckAllocationAnnouncement(std::string_view field,
+                                 const AllocationAnnouncement& allocation,
+                                 RequestCurrency* currency,
+                                 std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "allocation_id"), allocation.allocation_id(), out);
+  CheckLength(Path(field, "name"), allocation.name(), 1, kMaxNameBytes, out);
+  CheckEnum<pactlog::v1::AllocationBasis>(
+      Path(field, "basis"), allocation.basis(),
+      &pactlog::v1::AllocationBasis_IsValid, out);
+  // SECTOR_UNSPECIFIED is allowed here: an allocation may span sectors.
+  if (!pactlog::v1::Sector_IsValid(allocation.sector())) {
+    Add(out, Path(field, "sector"),
+        absl::StrCat("must be a known Sector value, got ",
+                     allocation.sector()));
+  }
+  if (allocation.has_cap()) {
+    CheckMoney(Path(field, "cap"), true, allocation.cap(), currency, out);
+  }
+  CheckLength(Path(field, "scope"), allocation.scope(), 0, kMaxReasonBytes,
+              out);
+  std::string leads_field = Path(field, "lead_companies");
+  if (static_cast<std::size_t>(allocation.lead_companies_size()) >
+      kMaxSponsors) {
+    Add(out, leads_field,
+        absl::StrCat("must hold at most ", kMaxSponsors, " companies, got ",
+                     allocation.lead_companies_size()));
+  }
+  for (int i = 0; i < allocation.lead_companies_size(); ++i) {
+    const auto& lead = allocation.lead_companies(i);
+    std::string lead_field = Indexed(leads_field, i);
+    CheckLength(Path(lead_field, "name"), lead.name(), 1, kMaxSponsorBytes,
+                out);
+    if (!lead.country().empty()) {
+      CheckCountry(Path(lead_field, "country"), lead.country(), out);
+    }
+  }
+  if (!allocation.parent_allocation_id().empty()) {
+    std::string parent_field = Path(field, "parent_allocation_id");
+    CheckSlug(parent_field, allocation.parent_allocation_id(), out);
+    if (allocation.parent_allocation_id() == allocation.allocation_id()) {
+      Add(out, parent_field,
+          absl::StrCat("must differ from allocation_id, both are ",
+                       Quote(allocation.allocation_id())));
+    }
+  }
+}
+
+void CheckProjectSite(std::string_view field, const ProjectSite& site,
+                      std::vector<FieldViolation>* out) {
+  CheckSlug(Path(field, "project_id"), site.project_id(), out);
+  CheckUsState(Path(field, "us_state"), site.us_state(), out);
 }
 
 void CheckApproval(std::string_view field, const Approval& approval,
@@ -308,7 +372,31 @@ void CheckDisbursement(std::string_view field, const Disbursement& disbursement,
 
 void CheckTariffChange(std::string_view field, const TariffChange& change,
                        std::vector<FieldViolation>* out) {
-  CheckSlug(Path(field, "product_category"), change.product_category(), out);
+  const std::string category_field = Path(field, "product_category");
+  const std::string categories_field = Path(field, "product_categories");
+  std::map<std::string_view, std::string> first_field;
+  if (!change.product_category().empty() ||
+      change.product_categories().empty()) {
+    CheckSlug(category_field, change.product_category(), out);
+    first_field.emplace(change.product_category(), category_field);
+  }
+  if (static_cast<std::size_t>(change.product_categories_size()) >
+      kMaxTariffCaps) {
+    Add(out, categories_field,
+        absl::StrCat("must hold at most ", kMaxTariffCaps, " categories, got ",
+                     change.product_categories_size()));
+  }
+  for (int i = 0; i < change.product_categories_size(); ++i) {
+    const std::string& category = change.product_categories(i);
+    std::string item_field = Indexed(categories_field, i);
+    CheckSlug(item_field, category, out);
+    auto [it, inserted] = first_field.emplace(category, item_field);
+    if (!inserted) {
+      Add(out, item_field,
+          absl::StrCat("duplicates ", it->second, " ", Quote(category),
+                       " (each category once)"));
+    }
+  }
   CheckRate(Path(field, "rate_bps"), change.rate_bps(), out);
   CheckLength(Path(field, "legal_instrument"), change.legal_instrument(), 1,
               kMaxInstrumentBytes, out);
@@ -358,9 +446,15 @@ void CheckEventData(std::string_view field, const EventData& data,
       } else if (announcement.has_project()) {
         CheckProjectAnnouncement(Path(announcement_field, "project"),
                                  announcement.project(), currency, out);
+      } else if (announcement.has_allocation()) {
+        CheckAllocationAnnouncement(Path(announcement_field, "allocation"),
+                                    announcement.allocation(), currency, out);
+      } else if (announcement.has_project_site()) {
+        CheckProjectSite(Path(announcement_field, "project_site"),
+                         announcement.project_site(), out);
       } else {
         Add(out, Path(announcement_field, "subject"),
-            "must set one of deal, project");
+            "must set one of deal, project, allocation, project_site");
       }
       break;
     }
@@ -521,6 +615,18 @@ EventKind KindOf(const EventData& data) {
       break;
   }
   return pactlog::v1::EVENT_KIND_UNSPECIFIED;
+}
+
+std::vector<std::string_view> CategoriesOf(const TariffChange& change) {
+  std::vector<std::string_view> categories;
+  categories.reserve(1 + change.product_categories_size());
+  if (!change.product_category().empty()) {
+    categories.push_back(change.product_category());
+  }
+  for (const std::string& category : change.product_categories()) {
+    categories.push_back(category);
+  }
+  return categories;
 }
 
 bool IsRetryOf(std::string_view deal_id, const EventData& proposed,

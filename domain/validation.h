@@ -36,10 +36,13 @@ struct FieldViolation {
 // when set, valid and within [kMinEffectiveYear, kMaxEffectiveYear);
 // provenance set with source 1..kMaxSourceBytes and firmness specified;
 // exactly one kind set, and within the kind: slugs, string lengths, enums
-// specified, money with a 3-upper-case-letter currency and minor_units > 0,
-// rates 0..kMaxRateBps, US state a known postal code, country codes two
-// upper-case letters, tariff cap categories unique, every amount of the
-// request in one currency.
+// specified (an allocation's sector may be unspecified: it spans sectors),
+// money with a 3-upper-case-letter currency and minor_units > 0 (an
+// allocation's cap may be absent), rates 0..kMaxRateBps, US state a known
+// postal code (a project's may be empty: its site is not known yet),
+// country codes two upper-case letters, tariff cap categories unique, a
+// tariff change's categories at least one and unique, an earmark's parent
+// not itself, every amount of the request in one currency.
 std::vector<FieldViolation> AppendRequestViolations(
     const pactlog::v1::AppendRequest& request);
 
@@ -85,6 +88,11 @@ bool IsUsStateCode(std::string_view code);
 
 // The kind of an event; EVENT_KIND_UNSPECIFIED when none is set.
 pactlog::v1::EventKind KindOf(const pactlog::v1::EventData& data);
+
+// The product categories a tariff change sets: product_category when not
+// empty, then product_categories. Views into `change`.
+std::vector<std::string_view> CategoriesOf(
+    const pactlog::v1::TariffChange& change);
 
 // True when `proposed` (from a request for `deal_id`) is a retry of
 // `stored`: same deal, and the same data, where an effective_time absent

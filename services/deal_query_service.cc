@@ -67,22 +67,36 @@ std::string AsOfSuffix(const ledger::AsOfBounds& bounds) {
   return bounds.unbounded() ? "" : " at the requested as_of";
 }
 
+// Which events an as_of.effective_time leaves out of the fold.
+enum class EffectiveBound {
+  // Only the events in force then: the deal as it stood in the world.
+  kFolds,
+  // None: only the evaluation time moves (the record as known at the
+  // sequence and recorded-time bounds, evaluated then). Tariffs answer so,
+  // before the deal's announcement takes effect too.
+  kEvaluatesOnly,
+};
+
 // Resolves the deal a query names, after checking the request's common
 // fields. `violations` holds what the caller found in its own fields.
-absl::StatusOr<DealView> ResolveDeal(const ledger::Ledger& ledger,
-                                     util::Clock& clock,
-                                     const std::string& deal_id,
-                                     const v1::ReadOptions& options,
-                                     std::vector<FieldViolation> violations) {
+absl::StatusOr<DealView> ResolveDeal(
+    const ledger::Ledger& ledger, util::Clock& clock,
+    const std::string& deal_id, const v1::ReadOptions& options,
+    std::vector<FieldViolation> violations,
+    EffectiveBound effective = EffectiveBound::kFolds) {
   domain::CheckSlug("deal_id", deal_id, &violations);
   RETURN_IF_ERROR(CheckOptions(ledger, options, violations));
   const auto bounds = ledger::AsOfBounds::FromProto(options.as_of());
+  ledger::AsOfBounds fold = bounds;
+  if (effective == EffectiveBound::kEvaluatesOnly) {
+    fold.max_effective_time.reset();
+  }
   DealView view;
   ASSIGN_OR_RETURN(view.deal,
-                   ledger.DealAsOf(deal_id, bounds, &view.log_sequence));
+                   ledger.DealAsOf(deal_id, fold, &view.log_sequence));
   if (view.deal == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("deal \"", deal_id, "\" not found", AsOfSuffix(bounds)));
+        absl::StrCat("deal \"", deal_id, "\" not found", AsOfSuffix(fold)));
   }
   view.evaluated_at = bounds.max_effective_time.value_or(clock.Now());
   return view;
@@ -169,6 +183,9 @@ absl::Status DealQueryService::DoListProjects(
     violations.push_back(
         {"status", absl::StrCat("unknown project status ", request.status())});
   }
+  if (!request.allocation_id().empty()) {
+    domain::CheckSlug("allocation_id", request.allocation_id(), &violations);
+  }
   if (!request.us_state().empty() &&
       !domain::IsUsStateCode(request.us_state())) {
     violations.push_back(
@@ -178,6 +195,13 @@ absl::Status DealQueryService::DoListProjects(
   ASSIGN_OR_RETURN(DealView view,
                    ResolveDeal(*ledger_, *clock_, request.deal_id(),
                                request.options(), std::move(violations)));
+  if (!request.allocation_id().empty() &&
+      !view.deal->allocations().contains(request.allocation_id())) {
+    return absl::NotFoundError(absl::StrCat(
+        "allocation \"", request.allocation_id(),
+        "\" is not announced in deal \"", request.deal_id(), "\"",
+        AsOfSuffix(ledger::AsOfBounds::FromProto(request.options().as_of()))));
+  }
   const int page_size = EffectivePageSize(request.page_size());
   const auto& projects = view.deal->projects();
   for (auto it = projects.upper_bound(request.page_token());
@@ -193,6 +217,10 @@ absl::Status DealQueryService::DoListProjects(
     }
     if (request.status() != v1::PROJECT_STATUS_UNSPECIFIED &&
         project.status() != request.status()) {
+      continue;
+    }
+    if (!request.allocation_id().empty() &&
+        !view.deal->DrawsOn(project, request.allocation_id())) {
       continue;
     }
     if (response->projects_size() == page_size) {
@@ -213,9 +241,10 @@ absl::Status DealQueryService::DoGetTariffs(
     domain::CheckSlug("product_category", request.product_category(),
                       &violations);
   }
-  ASSIGN_OR_RETURN(DealView view,
-                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
-                               request.options(), std::move(violations)));
+  ASSIGN_OR_RETURN(
+      DealView view,
+      ResolveDeal(*ledger_, *clock_, request.deal_id(), request.options(),
+                  std::move(violations), EffectiveBound::kEvaluatesOnly));
   std::vector<v1::TariffLine> lines;
   RETURN_IF_ERROR(view.deal->TariffsToProto(
       view.evaluated_at, request.product_category(), true, &lines));

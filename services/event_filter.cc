@@ -1,6 +1,7 @@
 #include "services/event_filter.h"
 
 #include "domain/validation.h"
+#include "util/quote.h"
 
 namespace pactlog::services {
 
@@ -27,19 +28,35 @@ bool EventMatcher::MatchesSubject(const v1::Event& event) const {
   if (sectors_.empty() && categories_.empty()) return true;
   const v1::EventData& data = event.data();
   if (data.has_tariff_change()) {
-    return categories_.contains(data.tariff_change().product_category());
+    for (std::string_view category :
+         domain::CategoriesOf(data.tariff_change())) {
+      if (categories_.contains(util::AsAbsl(category))) return true;
+    }
+    return false;
   }
   if (sectors_.empty()) return false;
+  std::string_view project_id;
   if (data.has_announcement()) {
-    return data.announcement().has_project() &&
-           sectors_.contains(data.announcement().project().sector());
+    const v1::Announcement& announcement = data.announcement();
+    switch (announcement.subject_case()) {
+      case v1::Announcement::kProject:
+        return sectors_.contains(announcement.project().sector());
+      case v1::Announcement::kAllocation:
+        return sectors_.contains(announcement.allocation().sector());
+      case v1::Announcement::kProjectSite:
+        project_id = announcement.project_site().project_id();
+        break;
+      default:
+        return false;
+    }
+  } else {
+    project_id = data.has_approval() ? data.approval().project_id()
+                                     : data.disbursement().project_id();
   }
-  const std::string& project_id = data.has_approval()
-                                      ? data.approval().project_id()
-                                      : data.disbursement().project_id();
-  std::shared_ptr<const domain::DealState> deal = ledger_->Deal(event.deal_id());
+  std::shared_ptr<const domain::DealState> deal =
+      ledger_->Deal(event.deal_id());
   if (deal == nullptr) return false;
-  auto project = deal->projects().find(project_id);
+  auto project = deal->projects().find(std::string(project_id));
   return project != deal->projects().end() &&
          sectors_.contains(project->second.announcement.sector());
 }

@@ -72,6 +72,39 @@ v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
                       effective);
 }
 
+v1::EventData AllocationEvent(const std::string& allocation_id,
+                              v1::Sector sector, const v1::Money* cap,
+                              absl::Time effective, const std::string& parent,
+                              const std::string& lead_company) {
+  v1::EventData data = EventAt(effective);
+  v1::AllocationAnnouncement* allocation =
+      data.mutable_announcement()->mutable_allocation();
+  allocation->set_allocation_id(allocation_id);
+  allocation->set_name(absl::StrCat("Allocation ", allocation_id));
+  allocation->set_sector(sector);
+  if (cap != nullptr) *allocation->mutable_cap() = *cap;
+  allocation->set_parent_allocation_id(parent);
+  if (lead_company.empty()) {
+    allocation->set_basis(v1::ALLOCATION_BASIS_SECTOR);
+  } else {
+    allocation->set_basis(v1::ALLOCATION_BASIS_COMPANY);
+    v1::LeadCompany* lead = allocation->add_lead_companies();
+    lead->set_name(lead_company);
+    lead->set_country("JP");
+  }
+  return data;
+}
+
+v1::EventData ProjectSiteEvent(const std::string& project_id,
+                               const std::string& us_state,
+                               absl::Time effective) {
+  v1::EventData data = EventAt(effective);
+  v1::ProjectSite* site = data.mutable_announcement()->mutable_project_site();
+  site->set_project_id(project_id);
+  site->set_us_state(us_state);
+  return data;
+}
+
 v1::EventData ApprovalEvent(const std::string& project_id,
                             const v1::Money& amount, absl::Time effective) {
   v1::EventData data = EventAt(effective);

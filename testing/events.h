@@ -61,6 +61,20 @@ v1::EventData ProjectEvent(const std::string& project_id, v1::Sector sector,
                            const std::string& us_state, int64_t pledged_dollars,
                            absl::Time effective);
 
+// An allocation named "Allocation <id>" of `sector`; `cap` absent when
+// nullptr; an earmark inside `parent` when not empty. A company allocation
+// when `lead_company` is not empty (led by it, home country "JP").
+v1::EventData AllocationEvent(const std::string& allocation_id,
+                              v1::Sector sector, const v1::Money* cap,
+                              absl::Time effective,
+                              const std::string& parent = "",
+                              const std::string& lead_company = "");
+
+// The site of a project announced without one.
+v1::EventData ProjectSiteEvent(const std::string& project_id,
+                               const std::string& us_state,
+                               absl::Time effective);
+
 v1::EventData ApprovalEvent(const std::string& project_id,
                             const v1::Money& amount, absl::Time effective);
 v1::EventData ApprovalEvent(const std::string& project_id,

@@ -16,171 +16,14 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "testing/events.h"
+#include "tests/domain/deal_state_fixture.h"
 
 namespace pactlog::domain {
 namespace {
 
-using ::pactlog::v1::EventData;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-
-absl::Time Day(int year, int month, int day) {
-  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
-}
-
-int64_t Seconds(absl::Time t) { return absl::ToUnixSeconds(t); }
-
-template <typename Message>
-::testing::AssertionResult ProtoEquals(const Message& actual,
-                                       const std::string& expected_text) {
-  Message expected;
-  if (!google::protobuf::TextFormat::ParseFromString(expected_text,
-                                                     &expected)) {
-    return ::testing::AssertionFailure() << "cannot parse expected text:\n"
-                                         << expected_text;
-  }
-  google::protobuf::util::MessageDifferencer differencer;
-  std::string differences;
-  differencer.ReportDifferencesToString(&differences);
-  if (differencer.Compare(expected, actual)) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << differences << "\nactual:\n"
-                                       << actual.DebugString();
-}
-
-// The domain tests give amounts in minor units and, where a rule is about
-// currencies, another currency; the rest is testing/events.h's.
-namespace events = ::pactlog::testing;
-
-EventData DealData(
-    int64_t ceiling, absl::Time effective,
-    std::vector<std::pair<std::string, int32_t>> caps = {{"all-goods", 1500}},
-    std::string currency = "USD") {
-  EventData data =
-      events::DealEvent("US-Japan Strategic Investment Framework",
-                        events::Money(ceiling, currency), effective);
-  auto* deal = data.mutable_announcement()->mutable_deal();
-  deal->clear_tariff_caps();
-  for (auto& [category, rate] : caps) {
-    auto* cap = deal->add_tariff_caps();
-    cap->set_product_category(category);
-    cap->set_max_rate_bps(rate);
-  }
-  return data;
-}
-
-EventData ProjectData(std::string id, v1::Sector sector, std::string us_state,
-                      int64_t pledged, absl::Time effective,
-                      std::string currency = "USD") {
-  return events::ProjectEvent(id, sector, us_state,
-                              events::Money(pledged, currency), effective);
-}
-
-EventData ApprovalData(std::string id, int64_t amount, absl::Time effective,
-                       std::string currency = "USD") {
-  return events::ApprovalEvent(id, events::Money(amount, currency), effective);
-}
-
-EventData DisbursementData(std::string id, int64_t amount, absl::Time effective,
-                           v1::FundingSource source = v1::FUNDING_SOURCE_JBIC,
-                           std::string currency = "USD") {
-  return events::DisbursementEvent(id, events::Money(amount, currency),
-                                   effective, source);
-}
-
-EventData TariffData(std::string category, int32_t rate_bps,
-                     absl::Time effective,
-                     std::string instrument = "Executive Order 14345",
-                     std::string reason = "") {
-  EventData data = events::TariffEvent(category, rate_bps, effective);
-  data.mutable_tariff_change()->set_legal_instrument(instrument);
-  data.mutable_tariff_change()->set_reason(reason);
-  return data;
-}
-
-class DealStateTest : public ::testing::Test {
- protected:
-  static constexpr char kDeal[] = "us-japan";
-  // Other deals share the log, so a deal's sequences have gaps.
-  static constexpr uint64_t kSequenceStep = 3;
-
-  // The event the ledger would build next for `data`.
-  v1::Event Next(EventData data) const {
-    v1::Event event;
-    event.set_sequence(last_sequence_ + kSequenceStep);
-    event.set_deal_id(kDeal);
-    event.set_deal_version(state_.version() + 1);
-    ToProtoTime(recorded_, event.mutable_recorded_time());
-    event.set_actor("clerk");
-    if (data.event_id().empty()) {
-      data.set_event_id(absl::StrCat("event-", event.sequence()));
-    }
-    *event.mutable_data() = std::move(data);
-    return event;
-  }
-
-  // Checks the rules and, when they hold, folds the event: what the ledger
-  // does on append.
-  absl::Status Record(EventData data) {
-    v1::Event event = Next(std::move(data));
-    absl::Status status = state_.CheckRules(event);
-    if (status.ok()) {
-      state_.Apply(event);
-      log_.push_back(event);
-      last_sequence_ = event.sequence();
-      recorded_ += absl::Seconds(1);
-    }
-    return status;
-  }
-
-  void RecordOrFail(EventData data) {
-    absl::Status status = Record(std::move(data));
-    ASSERT_TRUE(status.ok()) << status;
-  }
-
-  // A deal of ceiling 1000 effective kDealDay with one project "p" pledged
-  // 1000 effective kProjectDay.
-  void RecordDealWithProject() {
-    RecordOrFail(DealData(1000, kDealDay));
-    RecordOrFail(ProjectData("p", v1::SECTOR_ENERGY, "OH", 1000, kProjectDay));
-  }
-
-  static void ExpectRuleBroken(const absl::Status& status,
-                               const std::string& rule,
-                               std::vector<std::string> parts) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
-    EXPECT_THAT(std::string(status.message()),
-                HasSubstr(absl::StrCat("rule ", rule, ": ")));
-    for (const std::string& part : parts) {
-      EXPECT_THAT(std::string(status.message()), HasSubstr(part));
-    }
-  }
-
-  v1::DealState DealProto(absl::Time tariffs_at) const {
-    v1::DealState proto;
-    state_.ToProto(tariffs_at, &proto);
-    return proto;
-  }
-
-  v1::ProjectState ProjectProto(std::string_view id) const {
-    v1::ProjectState proto;
-    absl::Status status = state_.ProjectToProto(id, &proto);
-    EXPECT_TRUE(status.ok()) << status;
-    return proto;
-  }
-
-  const absl::Time kDealDay = Day(2025, 7, 22);
-  const absl::Time kProjectDay = Day(2025, 10, 28);
-
-  DealState state_;
-  std::vector<v1::Event> log_;
-  uint64_t last_sequence_ = 0;
-  absl::Time recorded_ = Day(2026, 3, 1);
-};
 
 TEST_F(DealStateTest, DefaultStateIsADealThatDoesNotExist) {
   EXPECT_FALSE(state_.exists());
@@ -374,6 +217,9 @@ TEST_F(DealStateTest, TariffChangeMayTakeEffectBeforeTheDeal) {
   ASSERT_TRUE(state_.TariffsToProto(Day(2025, 4, 5), "", false, &lines).ok());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].rate_bps(), 2500);
+  // The deal's cap applies from its effective time on.
+  EXPECT_FALSE(lines[0].breaches_cap());
+  ASSERT_TRUE(state_.TariffsToProto(kDealDay, "", false, &lines).ok());
   EXPECT_TRUE(lines[0].breaches_cap());
 }
 

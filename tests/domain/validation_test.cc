@@ -345,7 +345,8 @@ TEST(ValidationTest, AnnouncementWithoutSubjectIsViolation) {
   event.mutable_announcement();
   EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
               ElementsAre(FieldViolation{"events[0].announcement.subject",
-                                         "must set one of deal, project"}));
+                                         "must set one of deal, project, "
+                                         "allocation, project_site"}));
 }
 
 TEST(ValidationTest, DealTitleMustBe1To256Bytes) {
@@ -509,14 +510,20 @@ TEST(ValidationTest, SectorMustBeSpecifiedAndKnown) {
   EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
               HasViolation("events[0].announcement.project.sector",
                            "must be specified, got SECTOR_UNSPECIFIED"));
-  project->set_sector(static_cast<v1::Sector>(99));
+  project->set_sector(static_cast<pactlog::v1::Sector>(99));
   EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
               HasViolation("events[0].announcement.project.sector",
                            "must be a known Sector value, got 99"));
 }
 
+TEST(ValidationTest, UsStateMayBeEmptyUntilTheSiteIsKnown) {
+  EventData event = ValidEvent(1);
+  event.mutable_announcement()->mutable_project()->clear_us_state();
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)), IsEmpty());
+}
+
 TEST(ValidationTest, UsStateMustBeKnownPostalCode) {
-  for (std::string bad : {"", "XX", "tx", "TEX", "UK"}) {
+  for (std::string bad : {"XX", "tx", "TEX", "UK"}) {
     EventData event = ValidEvent(1);
     event.mutable_announcement()->mutable_project()->set_us_state(bad);
     EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
@@ -524,6 +531,143 @@ TEST(ValidationTest, UsStateMustBeKnownPostalCode) {
                              absl::StrCat("got \"", bad, "\"")))
         << bad;
   }
+}
+
+EventData AllocationEvent() {
+  EventData event = ValidEvent(1);
+  *event.mutable_announcement() = Parse<pactlog::v1::Announcement>(R"pb(
+    allocation {
+      allocation_id: "cooling"
+      name: "Cooling infrastructure"
+      basis: ALLOCATION_BASIS_SECTOR
+      sector: SECTOR_ENERGY
+      cap { currency_code: "USD" minor_units: 2000000000000 }
+      scope: "cooling for the grid"
+      lead_companies { name: "Westinghouse" country: "US" }
+      lead_companies { name: "GE" }
+      parent_allocation_id: "energy"
+    }
+  )pb");
+  return event;
+}
+
+TEST(ValidationTest, AValidAllocationHasNoViolation) {
+  EXPECT_THAT(AppendRequestViolations(RequestWith(AllocationEvent())),
+              IsEmpty());
+  EventData without_cap = AllocationEvent();
+  auto* allocation = without_cap.mutable_announcement()->mutable_allocation();
+  allocation->clear_cap();
+  allocation->set_sector(pactlog::v1::SECTOR_UNSPECIFIED);  // spans sectors
+  allocation->clear_parent_allocation_id();
+  EXPECT_THAT(AppendRequestViolations(RequestWith(without_cap)), IsEmpty());
+}
+
+TEST(ValidationTest, AllocationFieldsAreChecked) {
+  EventData event = AllocationEvent();
+  auto* allocation = event.mutable_announcement()->mutable_allocation();
+  allocation->set_allocation_id("Cooling");
+  allocation->set_name("");
+  allocation->set_basis(pactlog::v1::ALLOCATION_BASIS_UNSPECIFIED);
+  allocation->set_sector(static_cast<pactlog::v1::Sector>(99));
+  allocation->mutable_cap()->set_minor_units(0);
+  allocation->set_scope(std::string(1025, 's'));
+  allocation->mutable_lead_companies(0)->set_name("");
+  allocation->mutable_lead_companies(1)->set_country("usa");
+  allocation->set_parent_allocation_id("Energy!");
+  const std::string at = "events[0].announcement.allocation.";
+  EXPECT_THAT(FieldsOf(AppendRequestViolations(RequestWith(event))),
+              ElementsAre(at + "allocation_id", at + "name", at + "basis",
+                          at + "sector", at + "cap.minor_units", at + "scope",
+                          at + "lead_companies[0].name",
+                          at + "lead_companies[1].country",
+                          at + "parent_allocation_id"));
+}
+
+TEST(ValidationTest, AnEarmarkIsNotInsideItself) {
+  EventData event = AllocationEvent();
+  event.mutable_announcement()->mutable_allocation()->set_parent_allocation_id(
+      "cooling");
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
+              HasViolation("events[0].announcement.allocation."
+                           "parent_allocation_id",
+                           "must differ from allocation_id"));
+}
+
+TEST(ValidationTest, AllocationCapIsInTheRequestCurrency) {
+  AppendRequest request = RequestWith(ValidEvent(1));
+  EventData allocation = AllocationEvent();
+  allocation.mutable_announcement()
+      ->mutable_allocation()
+      ->mutable_cap()
+      ->set_currency_code("JPY");
+  *request.add_events() = allocation;
+  EXPECT_THAT(AppendRequestViolations(request),
+              HasViolation("events[1].announcement.allocation.cap."
+                           "currency_code",
+                           "must be \"USD\""));
+}
+
+TEST(ValidationTest, AtMost32LeadCompanies) {
+  EventData event = AllocationEvent();
+  auto* allocation = event.mutable_announcement()->mutable_allocation();
+  while (allocation->lead_companies_size() <= 32) {
+    allocation->add_lead_companies()->set_name("TDK");
+  }
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
+              HasViolation("events[0].announcement.allocation.lead_companies",
+                           "at most 32 companies, got 33"));
+}
+
+TEST(ValidationTest, ProjectAllocationIdIsASlug) {
+  EventData event = ValidEvent(1);
+  event.mutable_announcement()->mutable_project()->set_allocation_id("A B");
+  EXPECT_THAT(
+      AppendRequestViolations(RequestWith(event)),
+      HasViolation("events[0].announcement.project.allocation_id", "\"A B\""));
+}
+
+TEST(ValidationTest, ProjectSiteNeedsAProjectAndAState) {
+  EventData event = ValidEvent(1);
+  auto* site = event.mutable_announcement()->mutable_project_site();
+  site->set_project_id("fujikura-fiber");
+  site->set_us_state("SC");
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)), IsEmpty());
+  site->set_project_id("");
+  site->set_us_state("");
+  EXPECT_THAT(FieldsOf(AppendRequestViolations(RequestWith(event))),
+              ElementsAre("events[0].announcement.project_site.project_id",
+                          "events[0].announcement.project_site.us_state"));
+}
+
+TEST(ValidationTest, TariffChangeMayNameSeveralCategories) {
+  EventData event = ValidEvent(4);
+  auto* change = event.mutable_tariff_change();
+  change->add_product_categories("autos");
+  change->add_product_categories("auto-parts");
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)), IsEmpty());
+  change->clear_product_category();
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)), IsEmpty());
+  EXPECT_THAT(CategoriesOf(*change), ElementsAre("autos", "auto-parts"));
+}
+
+TEST(ValidationTest, TariffChangeCategoriesAreSlugsNamedOnce) {
+  EventData event = ValidEvent(4);
+  auto* change = event.mutable_tariff_change();
+  change->add_product_categories("autos");
+  change->add_product_categories("all-goods");
+  change->add_product_categories("Steel");
+  const std::string at = "events[0].tariff_change.";
+  EXPECT_THAT(
+      AppendRequestViolations(RequestWith(event)),
+      ElementsAre(FieldViolation{at + "product_categories[1]",
+                                 "duplicates " + at +
+                                     "product_category \"all-goods\" "
+                                     "(each category once)"},
+                  Field(&FieldViolation::field, at + "product_categories[2]")));
+  change->clear_product_category();
+  change->clear_product_categories();
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
+              HasViolation(at + "product_category", "got \"\""));
 }
 
 TEST(ValidationTest, IsUsStateCodeKnowsStatesDcAndTerritories) {
