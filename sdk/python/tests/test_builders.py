@@ -98,6 +98,94 @@ class EnumsAndBuildersTest(unittest.TestCase):
             pactlog.project_announcement("p", "n", "energy", "TX", pactlog.usd(1), "Sponsor",
                                          source="s")
 
+    def test_allocation_announcement(self):
+        event = pactlog.allocation_announcement(
+            "mitsubishi", "Mitsubishi Electric systems", "company", "ai-infrastructure",
+            pactlog.usd(30_000_000_000),
+            [pactlog.lead_company("Mitsubishi Electric", "JP"), ("Toshiba", "JP"), "Hitachi"],
+            scope="power systems for AI data centers", source="fact sheet", event_id="a1")
+        allocation = event.announcement.allocation
+        self.assertEqual(event.announcement.WhichOneof("subject"), "allocation")
+        self.assertEqual((allocation.allocation_id, allocation.name),
+                         ("mitsubishi", "Mitsubishi Electric systems"))
+        self.assertEqual(allocation.basis, pactlog.AllocationBasis.COMPANY)
+        self.assertEqual(allocation.sector, pactlog.Sector.AI_INFRASTRUCTURE)
+        self.assertTrue(allocation.HasField("cap"))
+        self.assertEqual(allocation.cap, pactlog.usd(30_000_000_000))
+        self.assertEqual(allocation.scope, "power systems for AI data centers")
+        self.assertEqual([(c.name, c.country) for c in allocation.lead_companies],
+                         [("Mitsubishi Electric", "JP"), ("Toshiba", "JP"), ("Hitachi", "")])
+        self.assertEqual(allocation.parent_allocation_id, "")
+
+    def test_allocation_without_cap_or_sector_and_an_earmark(self):
+        top = pactlog.allocation_announcement("energy", "Energy infrastructure",
+                                              pactlog.AllocationBasis.SECTOR, source="s")
+        allocation = top.announcement.allocation
+        self.assertEqual(allocation.basis, pactlog.AllocationBasis.SECTOR)
+        self.assertEqual(allocation.sector, 0, "no sector: spans sectors")
+        self.assertFalse(allocation.HasField("cap"), "no cap: amount not reported")
+        self.assertEqual(len(allocation.lead_companies), 0)
+        earmark = pactlog.allocation_announcement(
+            "cooling", "Cooling", "ALLOCATION_BASIS_SECTOR", "energy", pactlog.usd(20_000_000_000),
+            parent_allocation_id="energy", source="s").announcement.allocation
+        self.assertEqual((earmark.parent_allocation_id, earmark.cap.minor_units),
+                         ("energy", 2_000_000_000_000))
+        self.assertEqual(earmark.sector, pactlog.Sector.ENERGY)
+
+    def test_allocation_bad_input(self):
+        with self.assertRaisesRegex(ValueError, "basis: 'country' is not"):
+            pactlog.allocation_announcement("a", "n", "country", source="s")
+        with self.assertRaisesRegex(ValueError, "basis"):
+            pactlog.allocation_announcement("a", "n", 0, source="s")
+        with self.assertRaises(TypeError):  # a Sector is no AllocationBasis
+            pactlog.allocation_announcement("a", "n", pactlog.Sector.ENERGY, source="s")
+        with self.assertRaisesRegex(ValueError, "sector"):
+            pactlog.allocation_announcement("a", "n", "sector", "fishing", source="s")
+        with self.assertRaisesRegex(TypeError, "cap"):
+            pactlog.allocation_announcement("a", "n", "sector", cap=30_000_000_000, source="s")
+        with self.assertRaisesRegex(TypeError, "lead_companies"):
+            pactlog.allocation_announcement("a", "n", "company", lead_companies="Mitsubishi",
+                                            source="s")
+        with self.assertRaisesRegex(TypeError, r"lead_companies\[0\]"):
+            pactlog.allocation_announcement("a", "n", "company", lead_companies=[42], source="s")
+
+    def test_project_without_site_then_its_site(self):
+        event = pactlog.project_announcement("cooling-tx", "Cooling plant", "energy", "",
+                                             pactlog.usd(5_000_000_000), allocation_id="cooling",
+                                             source="s")
+        project = event.announcement.project
+        self.assertEqual((project.us_state, project.allocation_id), ("", "cooling"))
+        unsited = pactlog.project_announcement("p", "n", "energy", None, pactlog.usd(1),
+                                               source="s")
+        self.assertEqual(unsited.announcement.project.us_state, "")
+        self.assertEqual(unsited.announcement.project.allocation_id, "")
+        site = pactlog.project_site("cooling-tx", "TX", source="s", firmness="confirmed",
+                                    event_id="site-1")
+        self.assertEqual(site.announcement.WhichOneof("subject"), "project_site")
+        self.assertEqual((site.announcement.project_site.project_id,
+                          site.announcement.project_site.us_state), ("cooling-tx", "TX"))
+        self.assertEqual((site.event_id, site.provenance.firmness),
+                         ("site-1", pactlog.Firmness.CONFIRMED))
+
+    def test_tariff_change_over_several_categories(self):
+        change = pactlog.tariff_change(["autos", "auto-parts", "trucks"], 1500,
+                                       "Proclamation", source="s").tariff_change
+        self.assertEqual(change.product_category, "autos")
+        self.assertEqual(list(change.product_categories), ["auto-parts", "trucks"])
+        self.assertEqual(change.rate_bps, 1500)
+        one = pactlog.tariff_change(("autos",), 1500, "Proclamation", source="s").tariff_change
+        self.assertEqual((one.product_category, list(one.product_categories)), ("autos", []))
+        single = pactlog.tariff_change("autos", 1500, "Proclamation", source="s").tariff_change
+        self.assertEqual((single.product_category, list(single.product_categories)),
+                         ("autos", []))
+        with self.assertRaisesRegex(ValueError, "at least one category"):
+            pactlog.tariff_change([], 1500, "Proclamation", source="s")
+        with self.assertRaisesRegex(ValueError, "'autos' given twice"):
+            pactlog.tariff_change(["autos", "auto-parts", "autos"], 1500, "Proclamation",
+                                  source="s")
+        with self.assertRaisesRegex(TypeError, "product_category"):
+            pactlog.tariff_change(["autos", 7], 1500, "Proclamation", source="s")
+
     def test_filters(self):
         f = pactlog.make_filter(deal_ids="us-japan", kinds=["approval", "disbursement"],
                                 sectors=pactlog.Sector.ENERGY, product_categories=["autos"])

@@ -85,10 +85,15 @@ class QueriesTest(ServerTestCase):
         self.assertEqual(deal.totals.pledged, pactlog.usd(100_000_000_000))
         tariffs = self.client.get_tariffs(self.deal, as_of_effective_time=t(2025, 8, 1))
         self.assertEqual(pactlog.to_datetime(tariffs.evaluated_at), t(2025, 8, 1))
-        (all_goods,) = tariffs.tariffs
-        self.assertEqual(all_goods.product_category, "all-goods")
+        lines = {line.product_category: line for line in tariffs.tariffs}
+        self.assertEqual(sorted(lines), ["all-goods", "autos"])
+        all_goods = lines["all-goods"]
+        self.assertTrue(all_goods.in_force)
         self.assertEqual(all_goods.rate_bps, 2500)  # the 15% order came in September
-        self.assertEqual(len(all_goods.history), 1, "not yet in force then: not folded")
+        # The history holds every change the record knew, also those in force later.
+        self.assertEqual([h.rate_bps for h in all_goods.history], [2500, 1500])
+        self.assertFalse(lines["autos"].in_force, "the 27.5% takes effect in 2026")
+        self.assertEqual([h.rate_bps for h in lines["autos"].history], [2750])
 
     def test_get_tariffs_lists_history_and_breaches(self):
         response = self.client.get_tariffs(self.deal, as_of_effective_time=t(2026, 7, 1))

@@ -33,9 +33,10 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError, Deadline
                       NotFoundError, OutOfRangeError, PactlogError, PermissionDeniedError,
                       ResourceExhaustedError, UnauthenticatedError, UnavailableError,
                       from_rpc_error)
-from ._events import (EventKind, Firmness, FundingSource, ProjectStatus, Sector, approval, bps,
-                      deal_announcement, disbursement, money, project_announcement,
-                      tariff_change, usd)
+from ._events import (AllocationBasis, EventKind, Firmness, FundingSource, ProjectStatus, Sector,
+                      allocation_announcement, approval, bps, deal_announcement, disbursement,
+                      lead_company, money, project_announcement, project_site, tariff_change,
+                      usd)
 from ._subscription import Subscription
 from ._time import to_datetime, to_timestamp
 
@@ -44,12 +45,14 @@ Money = _events_pb2.Money
 EventData = _events_pb2.EventData
 Event = _events_pb2.Event
 TariffCap = _events_pb2.TariffCap
+LeadCompany = _events_pb2.LeadCompany
 AppendResponse = _ledger_pb2.AppendResponse
 EventFilter = _stream_pb2.EventFilter
 CaughtUp = _stream_pb2.CaughtUp
 Progress = _stream_pb2.Progress
 DealState = _state_pb2.DealState
 ProjectState = _state_pb2.ProjectState
+AllocationState = _state_pb2.AllocationState
 AsOf = _query_pb2.AsOf
 
 __version__ = "0.1.0"
@@ -64,12 +67,13 @@ __all__ = [
     "Client", "AppendResult", "Listing", "Subscription", "make_filter",
     "DEFAULT_ADDRESS", "NO_DEAL",
     # events
-    "deal_announcement", "project_announcement", "approval", "disbursement", "tariff_change",
+    "deal_announcement", "allocation_announcement", "lead_company", "project_announcement",
+    "project_site", "approval", "disbursement", "tariff_change",
     "money", "usd", "bps",
-    "Sector", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
+    "Sector", "AllocationBasis", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
     # messages
-    "Money", "EventData", "Event", "TariffCap", "AppendResponse", "EventFilter", "CaughtUp",
-    "Progress", "DealState", "ProjectState", "AsOf",
+    "Money", "EventData", "Event", "TariffCap", "LeadCompany", "AppendResponse", "EventFilter",
+    "CaughtUp", "Progress", "DealState", "ProjectState", "AllocationState", "AsOf",
     # time
     "to_datetime", "to_timestamp",
     # errors

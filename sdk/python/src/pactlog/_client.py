@@ -412,15 +412,18 @@ class Client:
 
     def list_projects(self, deal_id: str, *, sector: Optional[EnumLike] = None,
                       us_state: str = "", status: Optional[EnumLike] = None,
+                      allocation_id: str = "",
                       as_of_sequence: Optional[int] = None,
                       as_of_recorded_time: Optional[TimeLike] = None,
                       as_of_effective_time: Optional[TimeLike] = None,
                       at_least_sequence: Optional[int] = None, page_size: int = 100,
                       timeout: Optional[float] = None) -> "Listing[state_pb2.ProjectState]":
         """The deal's projects (by id), optionally only one sector / US state /
-        status, fetched page by page as one snapshot."""
+        status / allocation (the projects drawing on it or on one of its
+        earmarks), fetched page by page as one snapshot."""
         request = query_pb2.ListProjectsRequest(
-            deal_id=deal_id, us_state=us_state, page_size=page_size, options=self._options(
+            deal_id=deal_id, us_state=us_state, allocation_id=allocation_id,
+            page_size=page_size, options=self._options(
                 as_of_sequence, as_of_recorded_time, as_of_effective_time, at_least_sequence))
         if sector is not None:
             request.sector = coerce_enum(Sector, sector, "sector")

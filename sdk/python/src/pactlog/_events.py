@@ -32,6 +32,8 @@ FundingSource = _enum_from_proto("FundingSource", events_pb2.FundingSource, "FUN
 Firmness = _enum_from_proto("Firmness", events_pb2.Firmness, "FIRMNESS_")
 EventKind = _enum_from_proto("EventKind", events_pb2.EventKind, "EVENT_KIND_")
 ProjectStatus = _enum_from_proto("ProjectStatus", state_pb2.ProjectStatus, "PROJECT_STATUS_")
+AllocationBasis = _enum_from_proto("AllocationBasis", events_pb2.AllocationBasis,
+                                   "ALLOCATION_BASIS_")
 
 E = TypeVar("E", bound=enum.IntEnum)
 EnumLike = Union[enum.IntEnum, int, str]
@@ -146,12 +148,15 @@ def deal_announcement(title: str, investor_country: str, host_country: str,
     return event
 
 
-def project_announcement(project_id: str, name: str, sector: EnumLike, us_state: str,
+def project_announcement(project_id: str, name: str, sector: EnumLike, us_state: Optional[str],
                          pledged: events_pb2.Money, sponsors: Iterable[str] = (),
-                         *, source: str, firmness: EnumLike = Firmness.REPORTED,
+                         *, allocation_id: str = "", source: str,
+                         firmness: EnumLike = Firmness.REPORTED,
                          effective_time: Optional[TimeLike] = None,
                          event_id: str = "") -> events_pb2.EventData:
-    """Announces a project in an announced deal, with its pledge."""
+    """Announces a project in an announced deal, with its pledge. us_state
+    may be "" (or None) while the site is not known: project_site() gives it
+    later. allocation_id names the allocation the pledge draws on."""
     if isinstance(sponsors, str):
         raise TypeError("sponsors: expected a list of names, got a single str")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
@@ -160,9 +165,79 @@ def project_announcement(project_id: str, name: str, sector: EnumLike, us_state:
     project.project_id = project_id
     project.name = name
     project.sector = coerce_enum(Sector, sector, "sector")
-    project.us_state = us_state
+    project.us_state = us_state or ""
     project.sponsors.extend(sponsors)
     project.pledged.CopyFrom(pledged)
+    project.allocation_id = allocation_id
+    return event
+
+
+def project_site(project_id: str, us_state: str, *, source: str,
+                 firmness: EnumLike = Firmness.REPORTED,
+                 effective_time: Optional[TimeLike] = None,
+                 event_id: str = "") -> events_pb2.EventData:
+    """Gives the site (US postal code, e.g. "TX") of a project announced
+    without one."""
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    site = event.announcement.project_site
+    site.project_id = project_id
+    site.us_state = us_state
+    return event
+
+
+def lead_company(name: str, country: str = "") -> events_pb2.LeadCompany:
+    """A company named to lead an allocation; country is its home country
+    (ISO-3166 alpha-2, e.g. "JP"), "" when not reported."""
+    if not isinstance(name, str) or not isinstance(country, str):
+        raise TypeError(f"lead_company: expected str name and country, got {name!r}, {country!r}")
+    return events_pb2.LeadCompany(name=name, country=country)
+
+
+LeadCompanies = Iterable[Union[events_pb2.LeadCompany, str, Tuple[str, str]]]
+
+
+def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
+                            sector: Optional[EnumLike] = None,
+                            cap: Optional[events_pb2.Money] = None,
+                            lead_companies: LeadCompanies = (), *, scope: str = "",
+                            parent_allocation_id: str = "", source: str,
+                            firmness: EnumLike = Firmness.REPORTED,
+                            effective_time: Optional[TimeLike] = None,
+                            event_id: str = "") -> events_pb2.EventData:
+    """Announces an allocation: a part of the deal's ceiling set aside for a
+    sector (basis "sector") or led by companies (basis "company").
+
+    sector None: the allocation spans sectors. cap None: the source gives no
+    amount (the allocation then holds what its earmarks hold). Lead companies
+    are lead_company() messages, ("name", "JP") pairs or plain names.
+    parent_allocation_id makes it an earmark inside that allocation."""
+    if isinstance(lead_companies, (str, events_pb2.LeadCompany)):
+        raise TypeError("lead_companies: expected a list of companies, got a single one")
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id)
+    allocation = event.announcement.allocation
+    allocation.allocation_id = allocation_id
+    allocation.name = name
+    allocation.basis = coerce_enum(AllocationBasis, basis, "basis")
+    if sector is not None:
+        allocation.sector = coerce_enum(Sector, sector, "sector")
+    if cap is not None:
+        if not isinstance(cap, events_pb2.Money):
+            raise TypeError(f"cap: expected Money (see usd()), got {type(cap).__name__}")
+        allocation.cap.CopyFrom(cap)
+    allocation.scope = scope
+    for i, company in enumerate(lead_companies):
+        if isinstance(company, events_pb2.LeadCompany):
+            allocation.lead_companies.add().CopyFrom(company)
+        elif isinstance(company, str):
+            allocation.lead_companies.add(name=company)
+        elif isinstance(company, tuple) and len(company) == 2:
+            allocation.lead_companies.add().CopyFrom(lead_company(*company))
+        else:
+            raise TypeError(f"lead_companies[{i}]: expected lead_company(), a name or a "
+                            f"(name, country) pair, got {company!r}")
+    allocation.parent_allocation_id = parent_allocation_id
     return event
 
 
@@ -194,19 +269,35 @@ def disbursement(project_id: str, amount: events_pb2.Money, funding_source: Enum
     return event
 
 
-def tariff_change(product_category: str, rate_bps: int, legal_instrument: str,
-                  reason: str = "", *, source: str, firmness: EnumLike = Firmness.REPORTED,
+def tariff_change(product_category: Union[str, Iterable[str]], rate_bps: int,
+                  legal_instrument: str, reason: str = "", *, source: str,
+                  firmness: EnumLike = Firmness.REPORTED,
                   effective_time: Optional[TimeLike] = None,
                   event_id: str = "") -> events_pb2.EventData:
     """Sets the tariff rate of a product category (basis points; see bps())
-    from the event's effective time."""
+    from the event's effective time. A list of categories sets the same rate
+    on each: tariff_change(["autos", "auto-parts"], 1500, ...) (the first is
+    the event's product_category, the others its product_categories)."""
     if isinstance(rate_bps, bool) or not isinstance(rate_bps, int):
         raise TypeError(f"rate_bps: expected an int number of basis points, got {rate_bps!r} "
                         "(bps(15) == 1500)")
+    if isinstance(product_category, str):
+        categories = [product_category]
+    else:
+        categories = list(product_category)
+        for c in categories:
+            if not isinstance(c, str):
+                raise TypeError(f"product_category: expected strings, got {c!r}")
+        if not categories:
+            raise ValueError("product_category: at least one category is needed")
+        repeated = sorted({c for c in categories if categories.count(c) > 1})
+        if repeated:
+            raise ValueError(f"product_category: {', '.join(map(repr, repeated))} given twice")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
                    event_id=event_id)
     change = event.tariff_change
-    change.product_category = product_category
+    change.product_category = categories[0]
+    change.product_categories.extend(categories[1:])
     change.rate_bps = rate_bps
     change.legal_instrument = legal_instrument
     change.reason = reason
