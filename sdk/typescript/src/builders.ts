@@ -9,10 +9,12 @@
 
 import { invalidArgument } from "./errors";
 import {
+  AllocationBasis,
   EventData,
   EventKind,
   Firmness,
   FundingSource,
+  LeadCompany,
   Money,
   Sector,
   TariffCap,
@@ -132,6 +134,7 @@ export type SectorName =
 export type FundingSourceName = "jbic" | "nexi" | "private" | "government" | "other";
 export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change";
 export type ProjectStatusName = "announced" | "approved" | "funding" | "fully-disbursed";
+export type AllocationBasisName = "sector" | "company";
 
 function byName<E extends number>(
   field: string,
@@ -177,6 +180,10 @@ const EVENT_KINDS: Readonly<Record<EventKindName, EventKind>> = {
   disbursement: EventKind.EVENT_KIND_DISBURSEMENT,
   "tariff-change": EventKind.EVENT_KIND_TARIFF_CHANGE,
 };
+const ALLOCATION_BASES: Readonly<Record<AllocationBasisName, AllocationBasis>> = {
+  sector: AllocationBasis.ALLOCATION_BASIS_SECTOR,
+  company: AllocationBasis.ALLOCATION_BASIS_COMPANY,
+};
 const PROJECT_STATUSES: Readonly<Record<ProjectStatusName, ProjectStatus>> = {
   announced: ProjectStatus.PROJECT_STATUS_ANNOUNCED,
   approved: ProjectStatus.PROJECT_STATUS_APPROVED,
@@ -191,6 +198,8 @@ export const toFundingSource = (v: FundingSource | FundingSourceName): FundingSo
 export const toEventKind = (v: EventKind | EventKindName): EventKind => byName("kinds", EVENT_KINDS, v);
 export const toProjectStatus = (v: ProjectStatus | ProjectStatusName): ProjectStatus =>
   byName("status", PROJECT_STATUSES, v);
+export const toAllocationBasis = (v: AllocationBasis | AllocationBasisName): AllocationBasis =>
+  byName("basis", ALLOCATION_BASES, v);
 
 // ---------------------------------------------------------------- events
 
@@ -257,10 +266,12 @@ export interface ProjectAnnouncementInput extends EventCommon {
   projectId: string;
   name: string;
   sector: Sector | SectorName;
-  /** US postal code, e.g. "TX". */
-  usState: string;
+  /** US postal code, e.g. "TX"; absent or "" while the site is not known (see `announceProjectSite`). */
+  usState?: string;
   sponsors?: readonly string[];
   pledged: Money;
+  /** The allocation the pledge draws on; absent: none. */
+  allocationId?: string;
 }
 
 export function announceProject(p: ProjectAnnouncementInput): EventData {
@@ -271,9 +282,67 @@ export function announceProject(p: ProjectAnnouncementInput): EventData {
         projectId: p.projectId,
         name: p.name,
         sector: toSector(p.sector),
-        usState: p.usState,
+        usState: p.usState ?? "",
         sponsors: [...(p.sponsors ?? [])],
         pledged: p.pledged,
+        allocationId: p.allocationId ?? "",
+      },
+    },
+  };
+}
+
+export interface ProjectSiteInput extends EventCommon {
+  projectId: string;
+  /** US postal code, e.g. "TX". */
+  usState: string;
+}
+
+/** The site of a project announced without one. */
+export function announceProjectSite(s: ProjectSiteInput): EventData {
+  return {
+    ...common(s),
+    announcement: { projectSite: { projectId: s.projectId, usState: s.usState } },
+  };
+}
+
+/** A company named to lead an allocation; country ISO-3166 alpha-2, e.g. "JP" ("" when not reported). */
+export function leadCompany(name: string, country = ""): LeadCompany {
+  return { name, country };
+}
+
+export interface AllocationAnnouncementInput extends EventCommon {
+  /** Slug, unique within the deal. */
+  allocationId: string;
+  name: string;
+  /** "sector": set aside for a sector; "company": led by named companies. */
+  basis: AllocationBasis | AllocationBasisName;
+  /** Absent: the allocation spans sectors. */
+  sector?: Sector | SectorName;
+  /** The most it may hold, in the deal's currency; absent when the source gives no amount. */
+  cap?: Money;
+  /** What the money is for. */
+  scope?: string;
+  /** Lead companies: `leadCompany("Mitsubishi Electric", "JP")`, `{ name, country }` or a plain name. */
+  leadCompanies?: readonly (LeadCompany | { name: string; country?: string } | string)[];
+  /** The allocation this one is an earmark inside; absent: a part of the ceiling itself. */
+  parentAllocationId?: string;
+}
+
+export function announceAllocation(a: AllocationAnnouncementInput): EventData {
+  return {
+    ...common(a),
+    announcement: {
+      allocation: {
+        allocationId: a.allocationId,
+        name: a.name,
+        basis: toAllocationBasis(a.basis),
+        sector: a.sector === undefined ? Sector.SECTOR_UNSPECIFIED : toSector(a.sector),
+        cap: a.cap,
+        scope: a.scope ?? "",
+        leadCompanies: (a.leadCompanies ?? []).map((c) =>
+          typeof c === "string" ? leadCompany(c) : leadCompany(c.name, c.country ?? ""),
+        ),
+        parentAllocationId: a.parentAllocationId ?? "",
       },
     },
   };
@@ -313,7 +382,10 @@ export function disburse(d: DisbursementInput): EventData {
 }
 
 export interface TariffChangeInput extends EventCommon {
-  productCategory: string;
+  /** The category; with `productCategories`, optional. */
+  productCategory?: string;
+  /** Further categories at the same rate: at least one category in all, none twice. */
+  productCategories?: readonly string[];
   /** Basis points: 15% = 1500 (see `percent()`). */
   rateBps: number;
   /** e.g. "Executive Order 14345". */
@@ -322,10 +394,22 @@ export interface TariffChangeInput extends EventCommon {
 }
 
 export function changeTariff(t: TariffChangeInput): EventData {
+  // One form on the wire whichever way the categories were given: the
+  // first is product_category, the others product_categories.
+  const categories = [...(t.productCategory ? [t.productCategory] : []), ...(t.productCategories ?? [])];
+  const first = categories[0];
+  if (first === undefined) {
+    throw invalidArgument("product_categories", "at least one product category is needed");
+  }
+  const twice = categories.filter((c, i) => categories.indexOf(c) !== i);
+  if (twice.length > 0) {
+    throw invalidArgument("product_categories", `${JSON.stringify(twice[0])} is given twice`);
+  }
   return {
     ...common(t),
     tariffChange: {
-      productCategory: t.productCategory,
+      productCategory: first,
+      productCategories: categories.slice(1),
       rateBps: t.rateBps,
       legalInstrument: t.legalInstrument,
       reason: t.reason ?? "",

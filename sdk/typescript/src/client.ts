@@ -110,6 +110,8 @@ export interface ListProjectsOptions extends QueryOptions, PageOptions {
   sector?: Sector | SectorName;
   usState?: string;
   status?: ProjectStatus | ProjectStatusName;
+  /** Only projects drawing on this allocation or on one of its earmarks. */
+  allocationId?: string;
 }
 
 export interface GetTariffsOptions extends QueryOptions {
@@ -325,6 +327,7 @@ export class PactlogClient {
       status: options?.status === undefined ? ProjectStatus.PROJECT_STATUS_UNSPECIFIED : toProjectStatus(options.status),
       pageSize: options?.pageSize ?? 0,
       pageToken: options?.pageToken ?? "",
+      allocationId: options?.allocationId ?? "",
     };
     return this.unary<ListProjectsResponse>(options, (md, o, cb) => this.query.listProjects(request, md, o, cb));
   }

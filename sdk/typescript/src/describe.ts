@@ -1,12 +1,14 @@
 // One-line, human-readable descriptions of events, for logs and tails.
 
 import { formatMoney } from "./builders";
-import { Event, EventData, FundingSource, Sector } from "./gen/pactlog/v1/events";
+import { AllocationBasis, Event, EventData, FundingSource, Sector } from "./gen/pactlog/v1/events";
 
 /** The kind of an event: "deal-announcement", "project-announcement", "approval", ... */
 export function eventKindOf(data: EventData | undefined): string {
   if (data?.announcement?.deal) return "deal-announcement";
   if (data?.announcement?.project) return "project-announcement";
+  if (data?.announcement?.allocation) return "allocation-announcement";
+  if (data?.announcement?.projectSite) return "project-site";
   if (data?.approval) return "approval";
   if (data?.disbursement) return "disbursement";
   if (data?.tariffChange) return "tariff-change";
@@ -28,7 +30,20 @@ export function describeEvent(e: Event): string {
   }
   if (d?.announcement?.project) {
     const p = d.announcement.project;
-    return `${head} ${p.projectId} "${p.name}" ${enumName(Sector, p.sector, "SECTOR_")} ${p.usState} pledged ${formatMoney(p.pledged)}`;
+    const site = p.usState || "(site not known)";
+    const allocation = p.allocationId ? ` from ${p.allocationId}` : "";
+    return `${head} ${p.projectId} "${p.name}" ${enumName(Sector, p.sector, "SECTOR_")} ${site} pledged ${formatMoney(p.pledged)}${allocation}`;
+  }
+  if (d?.announcement?.allocation) {
+    const a = d.announcement.allocation;
+    const sector = a.sector ? ` ${enumName(Sector, a.sector, "SECTOR_")}` : "";
+    const cap = a.cap ? ` cap ${formatMoney(a.cap)}` : " no cap";
+    const leads = a.leadCompanies.map((c) => (c.country ? `${c.name} (${c.country})` : c.name)).join(", ");
+    return `${head} ${a.allocationId} "${a.name}" ${enumName(AllocationBasis, a.basis, "ALLOCATION_BASIS_")}${sector}${cap}${a.parentAllocationId ? ` in ${a.parentAllocationId}` : ""}${leads ? ` led by ${leads}` : ""}`;
+  }
+  if (d?.announcement?.projectSite) {
+    const s = d.announcement.projectSite;
+    return `${head} ${s.projectId} in ${s.usState}`;
   }
   if (d?.approval) {
     return `${head} ${d.approval.projectId} ${formatMoney(d.approval.amount)} by ${d.approval.approvingBody}`;
@@ -39,7 +54,8 @@ export function describeEvent(e: Event): string {
   }
   if (d?.tariffChange) {
     const t = d.tariffChange;
-    return `${head} ${t.productCategory} ${pct(t.rateBps)} (${t.legalInstrument})`;
+    const categories = [t.productCategory, ...t.productCategories].filter((c) => c).join(", ");
+    return `${head} ${categories} ${pct(t.rateBps)} (${t.legalInstrument})`;
   }
   return head;
 }

@@ -33,8 +33,10 @@ export { Subscription } from "./subscription";
 export type { ResumeOptions, SubscribeOptions, SubscriptionMessage } from "./subscription";
 export {
   CURRENCY_DIGITS,
+  announceAllocation,
   announceDeal,
   announceProject,
+  announceProjectSite,
   approveProject,
   changeTariff,
   disburse,
@@ -42,9 +44,11 @@ export {
   formatMoney,
   jpy,
   krw,
+  leadCompany,
   money,
   moneyMinor,
   percent,
+  toAllocationBasis,
   toEventKind,
   toFirmness,
   toFundingSource,
@@ -53,6 +57,8 @@ export {
   usd,
 } from "./builders";
 export type {
+  AllocationAnnouncementInput,
+  AllocationBasisName,
   ApprovalInput,
   DealAnnouncementInput,
   DisbursementInput,
@@ -61,6 +67,7 @@ export type {
   FirmnessName,
   FundingSourceName,
   ProjectAnnouncementInput,
+  ProjectSiteInput,
   ProjectStatusName,
   SectorName,
   TariffChangeInput,

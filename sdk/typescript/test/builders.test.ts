@@ -4,11 +4,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
+  AllocationBasis,
+  Event,
   PactlogError,
   Sector,
   Status,
+  announceAllocation,
   announceProject,
+  announceProjectSite,
+  changeTariff,
+  describeEvent,
+  eventKindOf,
   formatMoney,
+  leadCompany,
   jpy,
   money,
   moneyMinor,
@@ -101,5 +109,133 @@ describe("event builders", () => {
       Status.INVALID_ARGUMENT,
       "effective_time",
     );
+  });
+});
+
+describe("allocation, project-site and multi-category builders", () => {
+  const common = { source: "fact sheet", firmness: "announced" as const };
+
+  it("announce an allocation with a cap, lead companies and no sector", () => {
+    const e = announceAllocation({
+      ...common,
+      allocationId: "mitsubishi",
+      name: "Mitsubishi Electric systems",
+      basis: "company",
+      cap: usd(30_000_000_000n),
+      scope: "power systems for AI data centers",
+      leadCompanies: [leadCompany("Mitsubishi Electric", "JP"), { name: "Toshiba", country: "JP" }, "Hitachi"],
+      eventId: "a1",
+    });
+    assert.equal(e.eventId, "a1");
+    assert.deepEqual(e.announcement?.allocation, {
+      allocationId: "mitsubishi",
+      name: "Mitsubishi Electric systems",
+      basis: AllocationBasis.ALLOCATION_BASIS_COMPANY,
+      sector: Sector.SECTOR_UNSPECIFIED,
+      cap: { currencyCode: "USD", minorUnits: 3_000_000_000_000n },
+      scope: "power systems for AI data centers",
+      leadCompanies: [
+        { name: "Mitsubishi Electric", country: "JP" },
+        { name: "Toshiba", country: "JP" },
+        { name: "Hitachi", country: "" },
+      ],
+      parentAllocationId: "",
+    });
+    assert.equal(eventKindOf(e), "allocation-announcement");
+  });
+
+  it("announce an allocation without a cap, and an earmark inside it", () => {
+    const top = announceAllocation({ ...common, allocationId: "energy", name: "Energy", basis: "sector", sector: "energy" });
+    assert.equal(top.announcement?.allocation?.cap, undefined);
+    assert.equal(top.announcement?.allocation?.basis, AllocationBasis.ALLOCATION_BASIS_SECTOR);
+    assert.equal(top.announcement?.allocation?.sector, Sector.SECTOR_ENERGY);
+    assert.deepEqual(top.announcement?.allocation?.leadCompanies, []);
+    const earmark = announceAllocation({
+      ...common,
+      allocationId: "cooling",
+      name: "Cooling",
+      basis: AllocationBasis.ALLOCATION_BASIS_SECTOR,
+      sector: "energy",
+      cap: usd(20_000_000_000n),
+      parentAllocationId: "energy",
+    });
+    assert.equal(earmark.announcement?.allocation?.parentAllocationId, "energy");
+    assert.equal(earmark.announcement?.allocation?.cap?.minorUnits, 2_000_000_000_000n);
+  });
+
+  it("name the field of a bad basis or sector", () => {
+    const base = { ...common, allocationId: "a", name: "n" };
+    rejectsWith(() => announceAllocation({ ...base, basis: "country" as "sector" }), Status.INVALID_ARGUMENT, "basis");
+    rejectsWith(
+      () => announceAllocation({ ...base, basis: "sector", sector: "fishing" as "energy" }),
+      Status.INVALID_ARGUMENT,
+      "sector",
+    );
+  });
+
+  it("announce a project without a site, drawing on an allocation, then its site", () => {
+    const p = announceProject({
+      ...common,
+      projectId: "cooling-tx",
+      name: "Cooling plant",
+      sector: "energy",
+      pledged: usd(5_000_000_000n),
+      allocationId: "cooling",
+    });
+    assert.equal(p.announcement?.project?.usState, "");
+    assert.equal(p.announcement?.project?.allocationId, "cooling");
+    const plain = announceProject({ ...common, projectId: "p", name: "n", sector: "energy", usState: "OH", pledged: usd(1) });
+    assert.equal(plain.announcement?.project?.allocationId, "");
+    const site = announceProjectSite({ ...common, projectId: "cooling-tx", usState: "TX", effectiveTime: "2026-02-18T00:00:00Z" });
+    assert.deepEqual(site.announcement, { projectSite: { projectId: "cooling-tx", usState: "TX" } });
+    assert.equal(site.effectiveTime?.toISOString(), "2026-02-18T00:00:00.000Z");
+    assert.equal(eventKindOf(site), "project-site");
+  });
+
+  it("change a tariff over several categories, in either form", () => {
+    const base = { ...common, rateBps: 1500, legalInstrument: "Proclamation" };
+    const listed = changeTariff({ ...base, productCategories: ["autos", "auto-parts"] });
+    assert.equal(listed.tariffChange?.productCategory, "autos");
+    assert.deepEqual(listed.tariffChange?.productCategories, ["auto-parts"]);
+    const both = changeTariff({ ...base, productCategory: "autos", productCategories: ["auto-parts"] });
+    assert.deepEqual(both.tariffChange, listed.tariffChange);
+    const single = changeTariff({ ...base, productCategory: "autos" });
+    assert.equal(single.tariffChange?.productCategory, "autos");
+    assert.deepEqual(single.tariffChange?.productCategories, []);
+    rejectsWith(() => changeTariff({ ...base }), Status.INVALID_ARGUMENT, "product_categories");
+    rejectsWith(() => changeTariff({ ...base, productCategories: [] }), Status.INVALID_ARGUMENT, "product_categories");
+    rejectsWith(
+      () => changeTariff({ ...base, productCategory: "autos", productCategories: ["auto-parts", "autos"] }),
+      Status.INVALID_ARGUMENT,
+      "product_categories",
+    );
+  });
+
+  it("describe the new events", () => {
+    const event = (data: Event["data"]): Event =>
+      Event.fromPartial({ sequence: 4n, dealId: "us-jp", dealVersion: 4n, data });
+    const allocation = announceAllocation({
+      ...common,
+      allocationId: "mitsubishi",
+      name: "Mitsubishi Electric",
+      basis: "company",
+      cap: usd(30_000_000_000n),
+      leadCompanies: [leadCompany("Mitsubishi Electric", "JP")],
+    });
+    assert.equal(
+      describeEvent(event(allocation)),
+      '#4 us-jp v4 allocation-announcement mitsubishi "Mitsubishi Electric" company cap USD 30,000,000,000.00 led by Mitsubishi Electric (JP)',
+    );
+    const earmark = announceAllocation({ ...common, allocationId: "cooling", name: "Cooling", basis: "sector", sector: "energy", parentAllocationId: "energy" });
+    assert.equal(describeEvent(event(earmark)), '#4 us-jp v4 allocation-announcement cooling "Cooling" sector energy no cap in energy');
+    const site = announceProjectSite({ ...common, projectId: "cooling-tx", usState: "TX" });
+    assert.equal(describeEvent(event(site)), "#4 us-jp v4 project-site cooling-tx in TX");
+    const project = announceProject({ ...common, projectId: "cooling-tx", name: "Cooling", sector: "energy", pledged: usd(5n), allocationId: "cooling" });
+    assert.equal(
+      describeEvent(event(project)),
+      '#4 us-jp v4 project-announcement cooling-tx "Cooling" energy (site not known) pledged USD 5.00 from cooling',
+    );
+    const tariff = changeTariff({ ...common, productCategories: ["autos", "auto-parts"], rateBps: 1500, legalInstrument: "EO 14345" });
+    assert.equal(describeEvent(event(tariff)), "#4 us-jp v4 tariff-change autos, auto-parts 15% (EO 14345)");
   });
 });

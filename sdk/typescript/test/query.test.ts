@@ -140,10 +140,14 @@ describe("queries", () => {
     assert.equal(line.rateBps, 2500);
     assert.equal(line.hasCap, true);
     assert.equal(line.capBps, 1500);
-    // Changes effective after August are not folded.
+    // The history holds every change the record knew, also those in force
+    // after August; the rate in force is still August's.
     assert.deepEqual(
       line.history.map((h) => [h.rateBps, h.effectiveTime?.toISOString(), h.exceedsCap]),
-      [[2500, "2025-04-01T00:00:00.000Z", true]],
+      [
+        [2500, "2025-04-01T00:00:00.000Z", true],
+        [1500, "2025-09-16T00:00:00.000Z", false],
+      ],
     );
     const live = await client.getTariffs(dealId);
     assert.deepEqual(
