@@ -82,12 +82,42 @@ func TariffCaps(caps map[string]int32) []*pactlogpb.TariffCap {
 	return out
 }
 
-// ProjectAnnounced announces a project inside an announced deal.
+// ProjectAnnounced announces a project inside an announced deal. UsState
+// may be empty while the site is not known (ProjectSiteAnnounced gives it
+// later); AllocationId names the allocation its pledge draws on.
 func ProjectAnnounced(p *pactlogpb.ProjectAnnouncement, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
 	e := newEvent(prov, opts)
 	e.Kind = &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
 		Subject: &pactlogpb.Announcement_Project{Project: p}}}
 	return e
+}
+
+// ProjectSiteAnnounced gives the site (US postal code, e.g. "TX") of a
+// project announced without one (ProjectAnnouncement.UsState empty).
+func ProjectSiteAnnounced(projectID, usState string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e := newEvent(prov, opts)
+	e.Kind = &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
+		Subject: &pactlogpb.Announcement_ProjectSite{ProjectSite: &pactlogpb.ProjectSite{
+			ProjectId: projectID, UsState: usState}}}}
+	return e
+}
+
+// AllocationAnnounced announces an allocation: a part of the deal's ceiling
+// set aside for a sector (ALLOCATION_BASIS_SECTOR; Sector unspecified when
+// it spans sectors) or led by companies (ALLOCATION_BASIS_COMPANY). A nil
+// Cap means the source gives no amount; a ParentAllocationId makes it an
+// earmark inside that allocation.
+func AllocationAnnounced(a *pactlogpb.AllocationAnnouncement, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e := newEvent(prov, opts)
+	e.Kind = &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
+		Subject: &pactlogpb.Announcement_Allocation{Allocation: a}}}
+	return e
+}
+
+// LeadCompany names a company that leads an allocation; country is its
+// ISO-3166 alpha-2 home country ("JP"), "" when not reported.
+func LeadCompany(name, country string) *pactlogpb.LeadCompany {
+	return &pactlogpb.LeadCompany{Name: name, Country: country}
 }
 
 // ProjectApproved approves an announced project for an amount.
@@ -113,6 +143,21 @@ func TariffChanged(productCategory string, rateBps int32, legalInstrument, reaso
 	e := newEvent(prov, opts)
 	e.Kind = &pactlogpb.EventData_TariffChange{TariffChange: &pactlogpb.TariffChange{
 		ProductCategory: productCategory, RateBps: rateBps, LegalInstrument: legalInstrument, Reason: reason}}
+	return e
+}
+
+// TariffChangedOn sets one new rate on several product categories at once,
+// as one instrument often does: the first category is the event's
+// ProductCategory, the others its ProductCategories. The server wants at
+// least one category and none twice.
+func TariffChangedOn(productCategories []string, rateBps int32, legalInstrument, reason string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	change := &pactlogpb.TariffChange{RateBps: rateBps, LegalInstrument: legalInstrument, Reason: reason}
+	if len(productCategories) > 0 {
+		change.ProductCategory = productCategories[0]
+		change.ProductCategories = append([]string(nil), productCategories[1:]...)
+	}
+	e := newEvent(prov, opts)
+	e.Kind = &pactlogpb.EventData_TariffChange{TariffChange: change}
 	return e
 }
 

@@ -64,10 +64,13 @@ type Page struct {
 }
 
 // ProjectFilter narrows ListProjects; zero fields match everything.
+// AllocationID keeps the projects drawing on that allocation or on one of
+// its earmarks.
 type ProjectFilter struct {
-	Sector  pactlogpb.Sector
-	USState string
-	Status  pactlogpb.ProjectStatus
+	Sector       pactlogpb.Sector
+	USState      string
+	Status       pactlogpb.ProjectStatus
+	AllocationID string
 }
 
 // GetDeal returns a deal's state (totals, headroom, breakdowns, tariffs in
@@ -109,13 +112,14 @@ func (c *Client) GetProject(ctx context.Context, dealID, projectID string, opts 
 // ListProjects returns one page of a deal's projects, ordered by id.
 func (c *Client) ListProjects(ctx context.Context, dealID string, filter ProjectFilter, page Page, opts ...QueryOption) (*pactlogpb.ListProjectsResponse, error) {
 	req := &pactlogpb.ListProjectsRequest{
-		DealId:    dealID,
-		Options:   readOptions(opts),
-		Sector:    filter.Sector,
-		UsState:   filter.USState,
-		Status:    filter.Status,
-		PageSize:  page.Size,
-		PageToken: page.Token,
+		DealId:       dealID,
+		Options:      readOptions(opts),
+		Sector:       filter.Sector,
+		UsState:      filter.USState,
+		Status:       filter.Status,
+		PageSize:     page.Size,
+		PageToken:    page.Token,
+		AllocationId: filter.AllocationID,
 	}
 	var resp *pactlogpb.ListProjectsResponse
 	err := c.invoke(ctx, func(ctx context.Context) (err error) {
