@@ -81,6 +81,9 @@ int RunProject(client::Client& client, const Output& output,
 int RunProjects(client::Client& client, const Output& output,
                 const std::string& deal_id, const client::ProjectFilter& filter,
                 const client::QueryOptions& options);
+int RunAllocations(client::Client& client, const Output& output,
+                   const std::string& deal_id,
+                   const client::QueryOptions& options);
 int RunTariffs(client::Client& client, const Output& output,
                const std::string& deal_id, const std::string& category,
                const client::QueryOptions& options);

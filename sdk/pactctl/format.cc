@@ -163,11 +163,45 @@ std::string DescribeEvent(const v1::EventData& data) {
             FormatMoney(deal.commitment_ceiling()),
             caps.empty() ? "" : "; caps ", absl::StrJoin(caps, ", "));
       }
+      if (announcement.has_allocation()) {
+        const v1::AllocationAnnouncement& allocation =
+            announcement.allocation();
+        std::vector<std::string> leads;
+        for (const v1::LeadCompany& lead : allocation.lead_companies()) {
+          leads.push_back(
+              lead.country().empty()
+                  ? lead.name()
+                  : absl::StrCat(lead.name(), " (", lead.country(), ")"));
+        }
+        return absl::StrCat(
+            "allocation announced: ", allocation.allocation_id(), " \"",
+            allocation.name(), "\" (",
+            EnumName(v1::AllocationBasis_descriptor(), allocation.basis()),
+            allocation.sector() == v1::SECTOR_UNSPECIFIED
+                ? ""
+                : absl::StrCat(", ", EnumName(v1::Sector_descriptor(),
+                                              allocation.sector())),
+            ") ",
+            allocation.has_cap()
+                ? absl::StrCat("capped at ", FormatMoney(allocation.cap()))
+                : "without a reported amount",
+            allocation.parent_allocation_id().empty() ? "" : ", inside ",
+            allocation.parent_allocation_id(), leads.empty() ? "" : "; led by ",
+            absl::StrJoin(leads, ", "));
+      }
+      if (announcement.has_project_site()) {
+        return absl::StrCat(
+            "project site: ", announcement.project_site().project_id(), " in ",
+            announcement.project_site().us_state());
+      }
       const v1::ProjectAnnouncement& project = announcement.project();
       return absl::StrCat(
           "project announced: ", project.project_id(), " \"", project.name(),
           "\" (", EnumName(v1::Sector_descriptor(), project.sector()), ", ",
-          project.us_state(), ") pledged ", FormatMoney(project.pledged()),
+          project.us_state().empty() ? "site not known" : project.us_state(),
+          ") pledged ", FormatMoney(project.pledged()),
+          project.allocation_id().empty() ? "" : " from ",
+          project.allocation_id(),
           project.sponsors().empty() ? "" : "; sponsors ",
           absl::StrJoin(project.sponsors(), ", "));
     }
@@ -183,11 +217,19 @@ std::string DescribeEvent(const v1::EventData& data) {
                    data.disbursement().funding_source()),
           data.disbursement().tranche().empty() ? "" : " tranche ",
           data.disbursement().tranche());
-    case v1::EventData::kTariffChange:
-      return absl::StrCat(
-          "tariff change: ", data.tariff_change().product_category(), " ",
-          FormatRate(data.tariff_change().rate_bps()), " (",
-          data.tariff_change().legal_instrument(), ")");
+    case v1::EventData::kTariffChange: {
+      const v1::TariffChange& change = data.tariff_change();
+      std::vector<std::string> categories;
+      if (!change.product_category().empty()) {
+        categories.push_back(change.product_category());
+      }
+      for (const std::string& category : change.product_categories()) {
+        categories.push_back(category);
+      }
+      return absl::StrCat("tariff change: ", absl::StrJoin(categories, ", "),
+                          " ", FormatRate(change.rate_bps()), " (",
+                          change.legal_instrument(), ")");
+    }
     case v1::EventData::KIND_NOT_SET:
       break;
   }

@@ -123,7 +123,8 @@ struct Flags {
   AsOfFlags as_of;
   std::string deal_id;
   std::string project_deal, project_id;
-  std::string projects_deal, sector, state, status;
+  std::string projects_deal, sector, state, status, allocation;
+  std::string allocations_deal;
   std::string tariffs_deal, category;
   // tail
   uint64_t after = 0;
@@ -148,6 +149,7 @@ struct Commands {
   CLI::App* project = nullptr;
   CLI::App* projects = nullptr;
   CLI::App* tariffs = nullptr;
+  CLI::App* allocations = nullptr;
   CLI::App* tail = nullptr;
   CLI::App* load = nullptr;
   CLI::App* health = nullptr;
@@ -215,6 +217,9 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
   c->projects->add_option("--sector", f->sector,
                           "only this sector, e.g. energy");
   c->projects->add_option("--state", f->state, "only this US state, e.g. TX");
+  c->projects->add_option("--allocation", f->allocation,
+                          "only projects drawing on this allocation or an "
+                          "earmark of it");
   c->projects->add_option("--status", f->status,
                           "only this status: announced, approved, funding, "
                           "fully-disbursed");
@@ -226,6 +231,13 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
   c->tariffs->add_option("--category", f->category,
                          "only this product category");
   AddAsOf(c->tariffs, &f->as_of);
+
+  c->allocations = app.add_subcommand(
+      "allocations",
+      "a deal's allocations: caps, earmarks, lead companies, use by projects");
+  c->allocations->add_option("DEAL", f->allocations_deal, "deal id")
+      ->required();
+  AddAsOf(c->allocations, &f->as_of);
 }
 
 CLI::App* AddTail(CLI::App& app, Flags* f) {
@@ -330,6 +342,7 @@ absl::StatusOr<client::SubscribeOptions> MakeSubscribeOptions(const Flags& f) {
 absl::StatusOr<client::ProjectFilter> MakeProjectFilter(const Flags& f) {
   client::ProjectFilter filter;
   filter.us_state = f.state;
+  filter.allocation_id = f.allocation;
   if (!f.sector.empty()) {
     auto parsed = ParseEnum(v1::Sector_descriptor(), f.sector, "--sector");
     if (!parsed.ok()) return parsed.status();
@@ -391,6 +404,9 @@ int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
   }
   if (command == c.tariffs) {
     return RunTariffs(client, output, f.tariffs_deal, f.category, *query);
+  }
+  if (command == c.allocations) {
+    return RunAllocations(client, output, f.allocations_deal, *query);
   }
   return ReportUsage(absl::StrCat("unknown command ", command->get_name()),
                      output);

@@ -18,6 +18,49 @@ using client::QueryOptions;
 
 std::string YesNo(bool value) { return value ? "yes" : "no"; }
 
+// How deep `allocation` is among `deal`'s allocations (0: a part of the
+// ceiling itself).
+int DepthOf(const v1::DealState& deal, const v1::AllocationState& allocation) {
+  int depth = 0;
+  std::string parent = allocation.parent_allocation_id();
+  while (!parent.empty() && depth < 16) {
+    ++depth;
+    std::string next;
+    for (const v1::AllocationState& other : deal.allocations()) {
+      if (other.allocation_id() == parent) next = other.parent_allocation_id();
+    }
+    parent = next;
+  }
+  return depth;
+}
+
+// Allocations in tree order: each parent before its earmarks.
+void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
+                       Table* table) {
+  for (const v1::AllocationState& a : deal.allocations()) {
+    if (a.parent_allocation_id() != parent) continue;
+    std::vector<std::string> leads;
+    for (const v1::LeadCompany& lead : a.lead_companies()) {
+      leads.push_back(
+          lead.country().empty()
+              ? lead.name()
+              : absl::StrCat(lead.name(), " (", lead.country(), ")"));
+    }
+    const v1::Totals& t = a.totals();
+    table->AddRow({std::string(2 * DepthOf(deal, a), ' ') + a.allocation_id(),
+                   EnumName(v1::AllocationBasis_descriptor(), a.basis()),
+                   a.sector() == v1::SECTOR_UNSPECIFIED
+                       ? "-"
+                       : EnumName(v1::Sector_descriptor(), a.sector()),
+                   a.has_cap() ? FormatMoney(a.cap()) : "-",
+                   FormatMoney(a.allocated()), FormatMoney(t.pledged()),
+                   FormatMoney(t.approved()), FormatMoney(t.disbursed()),
+                   a.has_remaining() ? FormatMoney(a.remaining()) : "-",
+                   leads.empty() ? "-" : absl::StrJoin(leads, ", ")});
+    AddAllocationRows(deal, a.allocation_id(), table);
+  }
+}
+
 // Lists of every page, pinned to the first page's log position so that the
 // pages agree with each other while appends go on.
 template <typename Fetch, typename Items>
@@ -77,6 +120,14 @@ void PrintDeal(const Output& output, const v1::DealState& deal,
   block.AddRow({"approved", FormatMoney(totals.approved())});
   block.AddRow({"disbursed", FormatMoney(totals.disbursed())});
   block.AddRow({"headroom", FormatMoney(deal.headroom())});
+  if (deal.has_allocated()) {
+    block.AddRow(
+        {"allocated", absl::StrCat(FormatMoney(deal.allocated()), " (",
+                                   FormatRate(deal.allocated_share_bps()),
+                                   " of the ceiling, ", deal.allocations_size(),
+                                   " allocations)")});
+    block.AddRow({"unallocated", FormatMoney(deal.unallocated())});
+  }
   block.AddRow(
       {"projects",
        absl::StrCat(totals.project_count(), " (", deal.projects_announced(),
@@ -94,18 +145,34 @@ void PrintDeal(const Output& output, const v1::DealState& deal,
 
   if (deal.by_sector_size() > 0) {
     output.out << "\nby sector\n";
-    std::vector<std::pair<std::string, const v1::Totals*>> rows;
-    for (const v1::SectorTotals& sector : deal.by_sector()) {
-      rows.emplace_back(EnumName(v1::Sector_descriptor(), sector.sector()),
-                        &sector.totals());
+    if (deal.has_allocated()) {
+      Table table({"SECTOR", "ALLOCATED", "PROJECTS", "PLEDGED", "APPROVED",
+                   "DISBURSED"},
+                  {false, true, true, true, true, true});
+      for (const v1::SectorTotals& sector : deal.by_sector()) {
+        const v1::Totals& t = sector.totals();
+        table.AddRow({EnumName(v1::Sector_descriptor(), sector.sector()),
+                      FormatMoney(sector.allocated()),
+                      absl::StrCat(t.project_count()), FormatMoney(t.pledged()),
+                      FormatMoney(t.approved()), FormatMoney(t.disbursed())});
+      }
+      output.out << table.ToString();
+    } else {
+      std::vector<std::pair<std::string, const v1::Totals*>> rows;
+      for (const v1::SectorTotals& sector : deal.by_sector()) {
+        rows.emplace_back(EnumName(v1::Sector_descriptor(), sector.sector()),
+                          &sector.totals());
+      }
+      PrintTotalsTable(output, "SECTOR", rows);
     }
-    PrintTotalsTable(output, "SECTOR", rows);
   }
   if (deal.by_us_state_size() > 0) {
     output.out << "\nby US state\n";
     std::vector<std::pair<std::string, const v1::Totals*>> rows;
     for (const v1::UsStateTotals& state : deal.by_us_state()) {
-      rows.emplace_back(state.us_state(), &state.totals());
+      rows.emplace_back(
+          state.us_state().empty() ? "(not known)" : state.us_state(),
+          &state.totals());
     }
     PrintTotalsTable(output, "STATE", rows);
   }
@@ -190,7 +257,11 @@ int RunProject(Client& client, const Output& output, const std::string& deal_id,
              << "\n";
   Table block({"FIELD", "VALUE"});
   block.AddRow({"sector", EnumName(v1::Sector_descriptor(), project.sector())});
-  block.AddRow({"US state", project.us_state()});
+  block.AddRow({"US state", project.us_state().empty() ? "(not known)"
+                                                       : project.us_state()});
+  if (!project.allocation_id().empty()) {
+    block.AddRow({"allocation", project.allocation_id()});
+  }
   block.AddRow({"sponsors", absl::StrJoin(project.sponsors(), ", ")});
   block.AddRow(
       {"status", EnumName(v1::ProjectStatus_descriptor(), project.status())});
@@ -261,6 +332,43 @@ int RunProjects(Client& client, const Output& output,
     } else {
       output.out << table.ToString();
     }
+  }
+  return kExitOk;
+}
+
+int RunAllocations(Client& client, const Output& output,
+                   const std::string& deal_id, const QueryOptions& options) {
+  auto response = client.GetDeal(deal_id, options);
+  if (!response.ok()) return ReportError(response.status(), output);
+  const v1::DealState& deal = response->deal();
+  if (output.json) {
+    for (const v1::AllocationState& allocation : deal.allocations()) {
+      output.out << ToJsonLine(allocation) << "\n";
+    }
+    return kExitOk;
+  }
+  if (deal.allocations_size() == 0) {
+    output.out << "no allocations recorded for " << deal_id << "\n";
+    return kExitOk;
+  }
+  output.out << deal_id << ": " << FormatMoney(deal.allocated())
+             << " allocated of the ceiling "
+             << FormatMoney(deal.commitment_ceiling()) << " ("
+             << FormatRate(deal.allocated_share_bps()) << "), "
+             << FormatMoney(deal.unallocated()) << " unallocated\n";
+  Table table({"ALLOCATION", "BASIS", "SECTOR", "CAP", "ALLOCATED", "PLEDGED",
+               "APPROVED", "DISBURSED", "REMAINING", "LEAD COMPANIES"},
+              {false, false, false, true, true, true, true, true, true, false});
+  AddAllocationRows(deal, "", &table);
+  output.out << table.ToString();
+  std::vector<std::string> scopes;
+  for (const v1::AllocationState& a : deal.allocations()) {
+    if (!a.scope().empty()) {
+      scopes.push_back(absl::StrCat("  ", a.allocation_id(), ": ", a.scope()));
+    }
+  }
+  if (!scopes.empty()) {
+    output.out << "\nscopes\n" << absl::StrJoin(scopes, "\n") << "\n";
   }
   return kExitOk;
 }

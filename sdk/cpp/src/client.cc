@@ -305,6 +305,7 @@ absl::StatusOr<v1::ListProjectsResponse> Client::ListProjects(
   SetReadOptions(options, request.mutable_options());
   request.set_sector(filter.sector);
   request.set_us_state(filter.us_state);
+  request.set_allocation_id(filter.allocation_id);
   request.set_status(filter.status);
   request.set_page_size(page.page_size);
   request.set_page_token(page.page_token);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include "pactlog/v1/query.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
@@ -34,7 +36,7 @@ class DemoTest : public ::testing::Test {
     Result load = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
     ASSERT_EQ(load.exit_code, 0) << load.err;
     auto summary = Parse<google::protobuf::Struct>(load.out);
-    ASSERT_EQ(summary.fields().at("events_recorded").number_value(), 15)
+    ASSERT_EQ(summary.fields().at("events_recorded").number_value(), 23)
         << load.out;
   }
   void TearDown() override {
@@ -117,12 +119,59 @@ TEST_F(DemoTest, KoreaIsASecondDeal) {
   EXPECT_EQ(october.tariffs(0).rate_bps(), 2500);
 }
 
+TEST_F(DemoTest, TheFactSheetAllocatesPartsOfTheJapanCeiling) {
+  auto deal = Query<v1::GetDealResponse>({"deal", "us-japan-2025"});
+  EXPECT_EQ(deal.deal().allocated().minor_units(), 320 * kBillionCents);
+  EXPECT_EQ(deal.deal().unallocated().minor_units(), 230 * kBillionCents);
+  EXPECT_EQ(deal.deal().allocated_share_bps(), 5818);
+  std::map<std::string, v1::AllocationState> allocations;
+  for (const v1::AllocationState& a : deal.deal().allocations()) {
+    allocations[a.allocation_id()] = a;
+  }
+  ASSERT_EQ(allocations.size(), 7u);
+  // Energy's amount is not reported: it holds what its earmarks hold.
+  EXPECT_FALSE(allocations["energy"].has_cap());
+  EXPECT_EQ(allocations["energy"].allocated().minor_units(),
+            20 * kBillionCents);
+  EXPECT_EQ(allocations["energy"].lead_companies(0).name(), "Westinghouse");
+  EXPECT_EQ(allocations["cooling"].parent_allocation_id(), "energy");
+  EXPECT_EQ(allocations["mitsubishi"].basis(), v1::ALLOCATION_BASIS_COMPANY);
+  EXPECT_EQ(allocations["mitsubishi"].cap().minor_units(), 30 * kBillionCents);
+  EXPECT_EQ(allocations["fact-sheet-sectors"].earmarked().minor_units(),
+            95 * kBillionCents);
+
+  Result human = Pactl({"allocations", "us-japan-2025"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out,
+              HasSubstr("USD 320,000,000,000 allocated of the ceiling USD "
+                        "550,000,000,000 (58.18%)"));
+  EXPECT_THAT(human.out, HasSubstr("    cooling "));
+  EXPECT_THAT(human.out, HasSubstr("Mitsubishi (JP)"));
+}
+
+TEST_F(DemoTest, TariffsBeforeTheDealAreAnswered) {
+  // The framework takes effect on July 22, 2025; the rates it is judged
+  // against were in force before.
+  auto july = Query<v1::GetTariffsResponse>(
+      {"tariffs", "us-japan-2025", "--as-of-effective", "2025-07-01"});
+  ASSERT_EQ(july.tariffs_size(), 2);
+  EXPECT_EQ(july.tariffs(0).product_category(), "all-goods");
+  EXPECT_EQ(july.tariffs(0).rate_bps(), 1000);
+  EXPECT_EQ(july.tariffs(1).rate_bps(), 2750);
+  EXPECT_FALSE(july.tariffs(1).has_cap());
+  EXPECT_FALSE(july.tariffs(1).breaches_cap());
+  // The deal itself was not yet in force.
+  Result deal =
+      Pactl({"deal", "us-japan-2025", "--as-of-effective", "2025-07-01"});
+  EXPECT_NE(deal.exit_code, 0);
+}
+
 TEST_F(DemoTest, LoadingAgainRecordsNothing) {
   Result again = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   auto summary = Parse<google::protobuf::Struct>(again.out);
   EXPECT_EQ(summary.fields().at("events_recorded").number_value(), 0);
-  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 15);
+  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 23);
 }
 
 }  // namespace

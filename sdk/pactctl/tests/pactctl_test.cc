@@ -60,6 +60,29 @@ constexpr char kProjects[] = R"([
      "amount": {"currency_code": "USD", "minor_units": "3300000000000"}}}
 ])";
 
+constexpr char kAllocations[] = R"([
+  {"event_id": "jp.al.energy", "effective_time": "2025-10-28T00:00:00Z",
+   "provenance": {"source": "https://example.org/fs", "firmness": "FIRMNESS_REPORTED"},
+   "announcement": {"allocation": {"allocation_id": "energy", "name": "Energy",
+     "basis": "ALLOCATION_BASIS_SECTOR", "sector": "SECTOR_ENERGY",
+     "lead_companies": [{"name": "Westinghouse", "country": "US"}]}}},
+  {"event_id": "jp.al.cooling", "effective_time": "2025-10-28T00:00:00Z",
+   "provenance": {"source": "https://example.org/fs", "firmness": "FIRMNESS_REPORTED"},
+   "announcement": {"allocation": {"allocation_id": "cooling", "name": "Cooling",
+     "basis": "ALLOCATION_BASIS_SECTOR", "sector": "SECTOR_ENERGY",
+     "cap": {"currency_code": "USD", "minor_units": "2000000000000"},
+     "parent_allocation_id": "energy", "scope": "cooling infrastructure"}}},
+  {"event_id": "jp.p.chillers", "effective_time": "2026-02-17T00:00:00Z",
+   "provenance": {"source": "https://example.org/c", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "announcement": {"project": {"project_id": "chillers", "name": "Grid chillers",
+     "sector": "SECTOR_ENERGY", "allocation_id": "cooling",
+     "pledged": {"currency_code": "USD", "minor_units": "500000000000"}}}},
+  {"event_id": "jp.autos.parts", "effective_time": "2025-10-01T04:01:00Z",
+   "provenance": {"source": "https://example.org/eo", "firmness": "FIRMNESS_CONFIRMED"},
+   "tariff_change": {"product_categories": ["auto-parts", "trucks"], "rate_bps": 1500,
+     "legal_instrument": "Executive Order 14345 annex"}}
+])";
+
 class PactctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -381,6 +404,79 @@ TEST_F(PactctlTest, TariffsShowRateInForceAndHistory) {
   ASSERT_EQ(tariffs.tariffs_size(), 1);
   EXPECT_EQ(tariffs.tariffs(0).rate_bps(), 2750);
   EXPECT_TRUE(tariffs.tariffs(0).breaches_cap());
+}
+
+TEST_F(PactctlTest, AllocationsShowCapsEarmarksAndTheirProjects) {
+  AppendJapan();
+  Result empty = Pactl({"allocations", "us-japan"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "no allocations recorded for us-japan\n");
+  Result append = Pactl({"append", "us-japan", "--events", "-"}, kAllocations);
+  ASSERT_EQ(append.exit_code, 0) << append.err;
+
+  Result view = Pactl({"allocations", "us-japan"});
+  ASSERT_EQ(view.exit_code, 0) << view.err;
+  EXPECT_THAT(view.out,
+              HasSubstr("us-japan: USD 20,000,000,000 allocated of the ceiling "
+                        "USD 550,000,000,000 (3.63%), USD 530,000,000,000 "
+                        "unallocated\n"));
+  // The earmark is indented under its parent and shows what is left.
+  EXPECT_THAT(view.out,
+              HasSubstr("\n  cooling   sector  energy  USD 20,000,000,000"));
+  EXPECT_THAT(view.out, HasSubstr("USD 15,000,000,000  -\n"));
+  EXPECT_THAT(view.out, HasSubstr("Westinghouse (US)"));
+  EXPECT_THAT(view.out, HasSubstr("cooling: cooling infrastructure"));
+  Result json = Pactl({"--json", "allocations", "us-japan"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto lines = Lines(json.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(
+      Parse<v1::AllocationState>(lines[0]).totals().pledged().minor_units(),
+      500000000000);
+
+  Result drawing = Pactl({"projects", "us-japan", "--allocation", "energy"});
+  ASSERT_EQ(drawing.exit_code, 0) << drawing.err;
+  EXPECT_THAT(drawing.out, HasSubstr("chillers"));
+  EXPECT_THAT(drawing.out, Not(HasSubstr("ohio-power")));
+  Result project = Pactl({"project", "us-japan", "chillers"});
+  EXPECT_THAT(project.out, HasSubstr("US state     (not known)"));
+  EXPECT_THAT(project.out, HasSubstr("allocation   cooling"));
+  Result deal = Pactl({"deal", "us-japan"});
+  EXPECT_THAT(deal.out, HasSubstr("(not known)"));
+  EXPECT_THAT(deal.out, HasSubstr("allocated     USD 20,000,000,000 (3.63% of "
+                                  "the ceiling, 2 allocations)"));
+
+  Result tariffs = Pactl({"--json", "tariffs", "us-japan"});
+  auto response = Parse<v1::GetTariffsResponse>(tariffs.out);
+  std::vector<std::string> categories;
+  for (const v1::TariffLine& line : response.tariffs()) {
+    categories.push_back(line.product_category());
+  }
+  EXPECT_THAT(categories, ::testing::ElementsAre("all-goods", "auto-parts",
+                                                 "autos", "trucks"));
+  Result tail = Pactl({"tail", "--deal", "us-japan", "--limit", "10"});
+  EXPECT_THAT(tail.out, HasSubstr("tariff change: auto-parts, trucks 15%"));
+  EXPECT_THAT(tail.out,
+              HasSubstr("allocation announced: cooling \"Cooling\" (sector, "
+                        "energy) capped at USD 20,000,000,000, inside energy"));
+}
+
+TEST_F(PactctlTest, RulesOfAllocationsAreExplained) {
+  AppendJapan();
+  ASSERT_EQ(
+      Pactl({"append", "us-japan", "--events", "-"}, kAllocations).exit_code,
+      0);
+  Result over = Pactl(
+      {"append", "us-japan", "--events",
+       R"([{"provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"},
+    "effective_time": "2026-02-18T00:00:00Z",
+    "announcement": {"project": {"project_id": "pumps", "name": "Pumps",
+      "sector": "SECTOR_ENERGY", "allocation_id": "cooling",
+      "pledged": {"currency_code": "USD", "minor_units": "1500000000001"}}}}])"});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_THAT(over.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(over.err, HasSubstr("rule pledge-within-allocation: allocation "
+                                  "\"cooling\" would hold 2000000000001 USD"));
 }
 
 TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {

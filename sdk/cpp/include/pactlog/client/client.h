@@ -122,6 +122,8 @@ struct ProjectFilter {
   v1::Sector sector = v1::SECTOR_UNSPECIFIED;
   std::string us_state;
   v1::ProjectStatus status = v1::PROJECT_STATUS_UNSPECIFIED;
+  // Only projects drawing on this allocation or on an earmark of it.
+  std::string allocation_id;
 };
 
 struct AppendOptions {
