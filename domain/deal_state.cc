@@ -260,6 +260,15 @@ absl::Status DealState::CheckRules(const Event& event) const {
         case pactlog::v1::Announcement::kProjectSite:
           return CheckProjectSite(data.announcement().project_site(),
                                   effective);
+        case pactlog::v1::Announcement::kTerms:
+          if (effective < announced_effective_time_) {
+            return RuleBroken(
+                "effective-order",
+                absl::StrCat("terms effective ", FormatTimeUtc(effective),
+                             " precede the deal announcement effective ",
+                             FormatTimeUtc(announced_effective_time_)));
+          }
+          return absl::OkStatus();
         default:
           break;
       }
@@ -332,6 +341,12 @@ void DealState::Apply(const Event& event) {
                                            announced.allocation_id()),
                           announced.allocation_id());
         }
+      } else if (data.announcement().has_terms()) {
+        TermsEntry& entry = terms_[data.provenance().asserted_by()];
+        entry.terms = data.announcement().terms();
+        entry.sequence = sequence;
+        entry.effective_time = effective;
+        entry.provenance = data.provenance();
       } else if (data.announcement().has_project_site()) {
         const auto& site = data.announcement().project_site();
         auto it = projects_.find(site.project_id());
@@ -382,6 +397,8 @@ void DealState::Apply(const Event& event) {
       Project& project = it->second;
       const int64_t amount = disbursement.amount().minor_units();
       project.disbursed = SaturatingAdd(project.disbursed, amount);
+      project.disbursements.push_back(
+          DisbursementEntry{.effective_time = effective, .amount = amount});
       int64_t& by_source =
           project.disbursed_by_source[disbursement.funding_source()];
       by_source = SaturatingAdd(by_source, amount);

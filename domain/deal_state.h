@@ -43,14 +43,20 @@ struct ApprovalEntry {
   std::string approving_body;
 };
 
+struct DisbursementEntry {
+  absl::Time effective_time;
+  int64_t amount = 0;
+};
+
 struct Project {
   // As announced, with the site a ProjectSite event added.
   pactlog::v1::ProjectAnnouncement announcement;
   absl::Time announced_effective_time;
   int64_t approved = 0;
   int64_t disbursed = 0;
-  std::vector<ApprovalEntry> approvals;        // in log order
-  std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
+  std::vector<ApprovalEntry> approvals;          // in log order
+  std::vector<DisbursementEntry> disbursements;  // in log order
+  std::map<int, int64_t> disbursed_by_source;    // FundingSource -> amount
   uint64_t last_sequence = 0;
 
   pactlog::v1::ProjectStatus status() const;
@@ -67,6 +73,14 @@ struct Allocation {
   int64_t direct_pledged = 0;
   // Ids of its direct earmarks, sorted.
   std::vector<std::string> earmarks;
+};
+
+// One party's reading of the deal's terms (Provenance.asserted_by).
+struct TermsEntry {
+  pactlog::v1::DealTerms terms;
+  uint64_t sequence = 0;
+  absl::Time effective_time;
+  pactlog::v1::Provenance provenance;
 };
 
 struct TariffEntry {
@@ -101,6 +115,8 @@ class DealState {
     return allocations_;
   }
   const Amounts& totals() const { return totals_; }
+  // Each party's latest terms, by asserted_by.
+  const std::map<std::string, TermsEntry>& terms() const { return terms_; }
 
   // What `allocation` holds of the ceiling: its cap, or without one the sum
   // of what its earmarks hold.
@@ -134,6 +150,7 @@ class DealState {
   //                       (allocations, and pledges outside them, stay
   //                       within the ceiling), project-site-once (a site is
   //                       added only to a project announced without one),
+  //                       effective-order for terms (not before the deal),
   //                       disbursement-within-approval (counting only the
   //                       approvals effective at or before the
   //                       disbursement), effective-order (a project or an
@@ -168,6 +185,14 @@ class DealState {
   void AllocationToProto(const Allocation& allocation,
                          pactlog::v1::AllocationState* out) const;
 
+  // The deal's compliance at `at`: every approved project against the
+  // funding deadline of `reading`'s terms (empty: the latest terms event
+  // that names a deadline, else the latest), and the cap breaches then.
+  // NOT_FOUND naming the party when `reading` has no terms.
+  [[nodiscard]] absl::Status ComplianceToProto(
+      absl::Time at, std::string_view reading,
+      pactlog::v1::ComplianceView* out) const;
+
   // Tariff lines ordered by category, in force at `at` (a cap applies only
   // from the deal announcement's effective time on); only `category`
   // when non-empty (then NOT_FOUND if the category has neither changes nor
@@ -191,7 +216,8 @@ class DealState {
   [[nodiscard]] static absl::StatusOr<DealState> DecodeSnapshot(
       std::string_view bytes, std::string_view deal_id, uint64_t sequence);
   // The format ToSnapshot writes.
-  // 2: allocations and project sites (a format-1 snapshot is replayed).
+  // 2: allocations, project sites, terms and disbursement entries (a
+  // format-1 snapshot is replayed).
   static constexpr uint32_t kSnapshotFormat = 2;
 
  private:
@@ -230,6 +256,7 @@ class DealState {
   uint64_t last_sequence_ = 0;
   std::map<std::string, Project> projects_;
   std::map<std::string, Allocation> allocations_;
+  std::map<std::string, TermsEntry> terms_;
   // Per category, sorted by (effective_time, sequence).
   std::map<std::string, std::vector<TariffEntry>> tariffs_;
   Amounts totals_;

@@ -39,4 +39,9 @@ inline void AddAmounts(const Amounts& delta, Amounts* sum) {
 
 }  // namespace pactlog::domain::internal
 
+namespace pactlog::domain {
+// One reading of the terms as a pactlog.v1 message (deal_state_proto.cc).
+void TermsToProto(const TermsEntry& entry, pactlog::v1::TermsReading* out);
+}  // namespace pactlog::domain
+
 #endif  // PACTLOG_DOMAIN_DEAL_STATE_INTERNAL_H_

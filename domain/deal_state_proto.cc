@@ -163,6 +163,9 @@ void DealState::ToProto(absl::Time tariffs_at,
   ToProtoTime(announced_effective_time_,
               out->mutable_announced_effective_time());
   ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
+  for (const auto& [party, entry] : terms_) {
+    TermsToProto(entry, out->add_terms());
+  }
   // A deal that records no allocation answers as it did before allocations
   // were recorded.
   if (allocations_.empty()) return;
@@ -179,6 +182,15 @@ void DealState::ToProto(absl::Time tariffs_at,
   for (const auto& [id, allocation] : allocations_) {
     AllocationToProto(allocation, out->add_allocations());
   }
+}
+
+void TermsToProto(const TermsEntry& entry, pactlog::v1::TermsReading* out) {
+  out->set_asserted_by(entry.provenance.asserted_by());
+  *out->mutable_terms() = entry.terms;
+  out->set_sequence(entry.sequence);
+  ToProtoTime(entry.effective_time, out->mutable_effective_time());
+  out->set_source(entry.provenance.source());
+  out->set_firmness(entry.provenance.firmness());
 }
 
 void DealState::AllocationToProto(const Allocation& allocation,

@@ -55,6 +55,18 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       total->mutable_disbursed()->set_minor_units(amount);
     }
     p->set_last_sequence(project.last_sequence);
+    for (const DisbursementEntry& entry : project.disbursements) {
+      pactlog::internal::DisbursementSnapshot* d = p->add_disbursements();
+      ToProtoTime(entry.effective_time, d->mutable_effective_time());
+      d->set_amount(entry.amount);
+    }
+  }
+  for (const auto& [party, entry] : terms_) {
+    pactlog::internal::TermsSnapshot* t = out->add_terms();
+    *t->mutable_terms() = entry.terms;
+    t->set_sequence(entry.sequence);
+    ToProtoTime(entry.effective_time, t->mutable_effective_time());
+    *t->mutable_provenance() = entry.provenance;
   }
   for (const auto& [category, entries] : tariffs_) {
     pactlog::internal::TariffHistorySnapshot* history = out->add_tariffs();
@@ -144,6 +156,11 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
           total.disbursed().minor_units();
     }
     project.last_sequence = p.last_sequence();
+    for (const pactlog::internal::DisbursementSnapshot& d : p.disbursements()) {
+      project.disbursements.push_back(
+          DisbursementEntry{.effective_time = ToAbslTime(d.effective_time()),
+                            .amount = d.amount()});
+    }
     // The breakdowns are derived from the projects.
     const int64_t pledged = project.announcement.pledged().minor_units();
     if (auto allocation =
@@ -155,6 +172,13 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
                                            .approved = project.approved,
                                            .disbursed = project.disbursed,
                                            .project_count = 1});
+  }
+  for (const pactlog::internal::TermsSnapshot& t : snapshot.terms()) {
+    TermsEntry& entry = state.terms_[t.provenance().asserted_by()];
+    entry.terms = t.terms();
+    entry.sequence = t.sequence();
+    entry.effective_time = ToAbslTime(t.effective_time());
+    entry.provenance = t.provenance();
   }
   for (const pactlog::internal::TariffHistorySnapshot& history :
        snapshot.tariffs()) {

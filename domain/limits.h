@@ -26,6 +26,11 @@ inline constexpr std::size_t kMaxTariffCaps = 256;
 inline constexpr int32_t kMaxRateBps = 100000;
 // Levels of allocations: a part of the ceiling and up to 7 earmarks deep.
 inline constexpr int kMaxAllocationDepth = 8;
+inline constexpr std::size_t kMaxAssertedByBytes = 128;
+inline constexpr std::size_t kMaxTermBytes = 256;
+inline constexpr std::size_t kMaxCommitments = 32;
+inline constexpr int kMaxFundingChannels = 8;
+inline constexpr int32_t kMaxFundingDeadlineDays = 3650;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kDefaultPageSize = 100;
 // Effective times must lie in [kMinEffectiveYear-01-01,

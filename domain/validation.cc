@@ -42,6 +42,7 @@ using ::pactlog::v1::AllocationAnnouncement;
 using ::pactlog::v1::AppendRequest;
 using ::pactlog::v1::Approval;
 using ::pactlog::v1::DealAnnouncement;
+using ::pactlog::v1::DealTerms;
 using ::pactlog::v1::Disbursement;
 using ::pactlog::v1::EventData;
 using ::pactlog::v1::EventKind;
@@ -341,6 +342,56 @@ void CheckAllocationAnnouncement(std::string_view field,
   }
 }
 
+void CheckDealTerms(std::string_view field, const DealTerms& terms,
+                    std::vector<FieldViolation>* out) {
+  CheckLength(Path(field, "project_selector"), terms.project_selector(), 0,
+              kMaxTermBytes, out);
+  CheckLength(Path(field, "final_decision"), terms.final_decision(), 0,
+              kMaxTermBytes, out);
+  std::string channels_field = Path(field, "funding_channels");
+  if (terms.funding_channels_size() > kMaxFundingChannels) {
+    Add(out, channels_field,
+        absl::StrCat("must hold at most ", kMaxFundingChannels,
+                     " channels, got ", terms.funding_channels_size()));
+  }
+  std::map<int, int> first_index;
+  for (int i = 0; i < terms.funding_channels_size(); ++i) {
+    std::string channel_field = Indexed(channels_field, i);
+    CheckEnum<pactlog::v1::FundingSource>(
+        channel_field, terms.funding_channels(i),
+        &pactlog::v1::FundingSource_IsValid, out);
+    auto [it, inserted] = first_index.emplace(terms.funding_channels(i), i);
+    if (!inserted) {
+      Add(out, channel_field,
+          absl::StrCat("duplicates ", Indexed(channels_field, it->second),
+                       " (each channel once)"));
+    }
+  }
+  if (terms.funding_deadline_days() < 0 ||
+      terms.funding_deadline_days() > kMaxFundingDeadlineDays) {
+    Add(out, Path(field, "funding_deadline_days"),
+        absl::StrCat("must be 0..", kMaxFundingDeadlineDays,
+                     " (0: no deadline), got ", terms.funding_deadline_days()));
+  }
+  CheckLength(Path(field, "enforcement_clause"), terms.enforcement_clause(), 0,
+              kMaxReasonBytes, out);
+  CheckLength(Path(field, "profit_sharing"), terms.profit_sharing(), 0,
+              kMaxReasonBytes, out);
+  std::string commitments_field = Path(field, "other_commitments");
+  if (static_cast<std::size_t>(terms.other_commitments_size()) >
+      kMaxCommitments) {
+    Add(out, commitments_field,
+        absl::StrCat("must hold at most ", kMaxCommitments,
+                     " commitments, got ", terms.other_commitments_size()));
+  }
+  for (int i = 0; i < terms.other_commitments_size(); ++i) {
+    CheckLength(Indexed(commitments_field, i), terms.other_commitments(i), 1,
+                kMaxReasonBytes, out);
+  }
+  CheckLength(Path(field, "oversight"), terms.oversight(), 0, kMaxTermBytes,
+              out);
+}
+
 void CheckProjectSite(std::string_view field, const ProjectSite& site,
                       std::vector<FieldViolation>* out) {
   CheckSlug(Path(field, "project_id"), site.project_id(), out);
@@ -435,6 +486,8 @@ void CheckEventData(std::string_view field, const EventData& data,
     CheckEnum<pactlog::v1::Firmness>(Path(provenance_field, "firmness"),
                                      data.provenance().firmness(),
                                      &pactlog::v1::Firmness_IsValid, out);
+    CheckLength(Path(provenance_field, "asserted_by"),
+                data.provenance().asserted_by(), 0, kMaxAssertedByBytes, out);
   }
   switch (data.kind_case()) {
     case EventData::kAnnouncement: {
@@ -452,9 +505,12 @@ void CheckEventData(std::string_view field, const EventData& data,
       } else if (announcement.has_project_site()) {
         CheckProjectSite(Path(announcement_field, "project_site"),
                          announcement.project_site(), out);
+      } else if (announcement.has_terms()) {
+        CheckDealTerms(Path(announcement_field, "terms"), announcement.terms(),
+                       out);
       } else {
         Add(out, Path(announcement_field, "subject"),
-            "must set one of deal, project, allocation, project_site");
+            "must set one of deal, project, allocation, project_site, terms");
       }
       break;
     }

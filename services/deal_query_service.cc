@@ -256,6 +256,24 @@ absl::Status DealQueryService::DoGetTariffs(
   return absl::OkStatus();
 }
 
+absl::Status DealQueryService::DoGetCompliance(
+    const v1::GetComplianceRequest& request,
+    v1::GetComplianceResponse* response) {
+  std::vector<FieldViolation> violations;
+  if (request.reading().size() > domain::kMaxAssertedByBytes) {
+    violations.push_back(
+        {"reading", absl::StrCat("must be 0..", domain::kMaxAssertedByBytes,
+                                 " bytes, got ", request.reading().size())});
+  }
+  ASSIGN_OR_RETURN(DealView view,
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
+                               request.options(), std::move(violations)));
+  RETURN_IF_ERROR(view.deal->ComplianceToProto(
+      view.evaluated_at, request.reading(), response->mutable_compliance()));
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
 Executor* DealQueryService::ExecutorFor(const v1::ReadOptions& options) const {
   return AnswersFromMemory(*ledger_, options) ? nullptr : reads_;
 }
@@ -311,6 +329,16 @@ grpc::ServerUnaryReactor* DealQueryService::GetTariffs(
   return RunUnary(context, Spec("DealQuery.GetTariffs", request->deal_id()),
                   ExecutorFor(request->options()), [this, request, response] {
                     return DoGetTariffs(*request, response);
+                  });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::GetCompliance(
+    grpc::CallbackServerContext* context,
+    const v1::GetComplianceRequest* request,
+    v1::GetComplianceResponse* response) {
+  return RunUnary(context, Spec("DealQuery.GetCompliance", request->deal_id()),
+                  ExecutorFor(request->options()), [this, request, response] {
+                    return DoGetCompliance(*request, response);
                   });
 }
 

@@ -47,6 +47,10 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
       grpc::CallbackServerContext* context,
       const pactlog::v1::GetTariffsRequest* request,
       pactlog::v1::GetTariffsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCompliance(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::GetComplianceRequest* request,
+      pactlog::v1::GetComplianceResponse* response) override;
 
  private:
   UnaryCallSpec Spec(absl::string_view method, absl::string_view deal_id) const;
@@ -67,6 +71,9 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
   [[nodiscard]] absl::Status DoGetTariffs(
       const pactlog::v1::GetTariffsRequest& request,
       pactlog::v1::GetTariffsResponse* response);
+  [[nodiscard]] absl::Status DoGetCompliance(
+      const pactlog::v1::GetComplianceRequest& request,
+      pactlog::v1::GetComplianceResponse* response);
 
   const ledger::Ledger* const ledger_;
   util::Clock* const clock_;

@@ -84,6 +84,9 @@ int RunProjects(client::Client& client, const Output& output,
 int RunAllocations(client::Client& client, const Output& output,
                    const std::string& deal_id,
                    const client::QueryOptions& options);
+int RunCompliance(client::Client& client, const Output& output,
+                  const std::string& deal_id, const std::string& reading,
+                  const client::QueryOptions& options);
 int RunTariffs(client::Client& client, const Output& output,
                const std::string& deal_id, const std::string& category,
                const client::QueryOptions& options);

@@ -125,6 +125,7 @@ struct Flags {
   std::string project_deal, project_id;
   std::string projects_deal, sector, state, status, allocation;
   std::string allocations_deal;
+  std::string compliance_deal, reading;
   std::string tariffs_deal, category;
   // tail
   uint64_t after = 0;
@@ -150,6 +151,7 @@ struct Commands {
   CLI::App* projects = nullptr;
   CLI::App* tariffs = nullptr;
   CLI::App* allocations = nullptr;
+  CLI::App* compliance = nullptr;
   CLI::App* tail = nullptr;
   CLI::App* load = nullptr;
   CLI::App* health = nullptr;
@@ -238,6 +240,15 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
   c->allocations->add_option("DEAL", f->allocations_deal, "deal id")
       ->required();
   AddAsOf(c->allocations, &f->as_of);
+
+  c->compliance = app.add_subcommand(
+      "compliance",
+      "selected projects against the funding deadline, cap breaches, and the "
+      "terms as each party reads them");
+  c->compliance->add_option("DEAL", f->compliance_deal, "deal id")->required();
+  c->compliance->add_option("--reading", f->reading,
+                            "use the terms asserted by this party, e.g. US");
+  AddAsOf(c->compliance, &f->as_of);
 }
 
 CLI::App* AddTail(CLI::App& app, Flags* f) {
@@ -407,6 +418,9 @@ int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
   }
   if (command == c.allocations) {
     return RunAllocations(client, output, f.allocations_deal, *query);
+  }
+  if (command == c.compliance) {
+    return RunCompliance(client, output, f.compliance_deal, f.reading, *query);
   }
   return ReportUsage(absl::StrCat("unknown command ", command->get_name()),
                      output);

@@ -373,6 +373,111 @@ int RunAllocations(Client& client, const Output& output,
   return kExitOk;
 }
 
+namespace {
+
+std::string ReadingName(const v1::TermsReading& reading) {
+  return reading.asserted_by().empty() ? "(not said)" : reading.asserted_by();
+}
+
+void PrintReadings(
+    const Output& output,
+    const google::protobuf::RepeatedPtrField<v1::TermsReading>& readings) {
+  Table table({"TERM", "READING"});
+  for (const v1::TermsReading& reading : readings) {
+    const v1::DealTerms& t = reading.terms();
+    std::vector<std::string> channels;
+    for (int channel : t.funding_channels()) {
+      channels.push_back(EnumName(v1::FundingSource_descriptor(), channel));
+    }
+    const std::string who = absl::StrCat(
+        "as ", ReadingName(reading), " reads them (#", reading.sequence(), ", ",
+        EnumName(v1::Firmness_descriptor(), reading.firmness()), ")");
+    table.AddRow({"asserted by", who});
+    auto row = [&](const std::string& term, const std::string& value) {
+      if (!value.empty()) table.AddRow({"  " + term, value});
+    };
+    row("selects projects", t.project_selector());
+    row("final say", t.final_decision());
+    row("funding channels", absl::StrJoin(channels, ", "));
+    row("funding deadline",
+        t.funding_deadline_days() > 0
+            ? absl::StrCat(t.funding_deadline_days(), " days after selection")
+            : "");
+    row("enforcement", t.enforcement_clause());
+    row("profit sharing", t.profit_sharing());
+    row("oversight", t.oversight());
+    for (const std::string& commitment : t.other_commitments()) {
+      row("commitment", commitment);
+    }
+  }
+  std::string text = table.ToString();
+  output.out << text.substr(text.find('\n') + 1);
+}
+
+}  // namespace
+
+int RunCompliance(Client& client, const Output& output,
+                  const std::string& deal_id, const std::string& reading,
+                  const QueryOptions& options) {
+  auto response = client.GetCompliance(deal_id, options, reading);
+  if (!response.ok()) return ReportError(response.status(), output);
+  if (output.json) {
+    output.out << ToJsonLine(*response) << "\n";
+    return kExitOk;
+  }
+  const v1::ComplianceView& view = response->compliance();
+  output.out << "compliance of " << deal_id << " at "
+             << FormatTime(view.evaluated_at()) << "\n";
+  if (view.has_terms()) {
+    const v1::DealTerms& terms = view.terms().terms();
+    output.out << "deadline: "
+               << (terms.funding_deadline_days() > 0
+                       ? absl::StrCat(terms.funding_deadline_days(),
+                                      " days after selection")
+                       : std::string("none reported"))
+               << ", as " << ReadingName(view.terms()) << " reads the terms (#"
+               << view.terms().sequence() << ")\n";
+  } else {
+    output.out << "deadline: no terms recorded\n";
+  }
+  output.out << "projects: " << view.projects_on_time() << " on time, "
+             << view.projects_late() << " late, " << view.projects_overdue()
+             << " overdue, " << view.projects_not_yet_due()
+             << " not yet due; overdue and undisbursed "
+             << FormatMoney(view.overdue_undisbursed()) << "\n";
+  if (view.projects_size() > 0) {
+    output.out << "\nselected projects\n";
+    Table table({"PROJECT", "SELECTED", "DUE", "APPROVED", "DISBURSED",
+                 "FUNDED", "STATUS", "DAYS"},
+                {false, false, false, true, true, false, false, true});
+    for (const v1::ProjectCompliance& p : view.projects()) {
+      table.AddRow({p.project_id(), FormatTime(p.selected_time()),
+                    FormatTime(p.funding_due_time()), FormatMoney(p.approved()),
+                    FormatMoney(p.disbursed()), FormatTime(p.funded_time()),
+                    EnumName(v1::FundingStatus_descriptor(), p.status()),
+                    p.days() == 0 ? "-" : absl::StrCat(p.days())});
+    }
+    output.out << table.ToString();
+  }
+  output.out << "\ncap breaches: ";
+  if (view.cap_breaches_size() == 0) {
+    output.out << "none\n";
+  } else {
+    std::vector<std::string> breaches;
+    for (const v1::CapBreach& b : view.cap_breaches()) {
+      breaches.push_back(absl::StrCat(
+          b.product_category(), " ", FormatRate(b.rate_bps()), " > ",
+          FormatRate(b.cap_bps()), " (#", b.sequence(), ")"));
+    }
+    output.out << absl::StrJoin(breaches, ", ") << "\n";
+  }
+  if (view.readings_size() > 0) {
+    output.out << "\nterms\n";
+    PrintReadings(output, view.readings());
+  }
+  return kExitOk;
+}
+
 int RunTariffs(Client& client, const Output& output, const std::string& deal_id,
                const std::string& category, const QueryOptions& options) {
   auto response = client.GetTariffs(deal_id, options, category);

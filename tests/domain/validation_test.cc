@@ -346,7 +346,7 @@ TEST(ValidationTest, AnnouncementWithoutSubjectIsViolation) {
   EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
               ElementsAre(FieldViolation{"events[0].announcement.subject",
                                          "must set one of deal, project, "
-                                         "allocation, project_site"}));
+                                         "allocation, project_site, terms"}));
 }
 
 TEST(ValidationTest, DealTitleMustBe1To256Bytes) {
@@ -668,6 +668,49 @@ TEST(ValidationTest, TariffChangeCategoriesAreSlugsNamedOnce) {
   change->clear_product_categories();
   EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
               HasViolation(at + "product_category", "got \"\""));
+}
+
+TEST(ValidationTest, DealTermsFieldsAreChecked) {
+  EventData event = ValidEvent(1);
+  event.mutable_provenance()->set_asserted_by("US");
+  auto* terms = event.mutable_announcement()->mutable_terms();
+  terms->set_project_selector("US investment committee");
+  terms->add_funding_channels(pactlog::v1::FUNDING_SOURCE_JBIC);
+  terms->add_funding_channels(pactlog::v1::FUNDING_SOURCE_NEXI);
+  terms->set_funding_deadline_days(45);
+  terms->add_other_commitments("defense spending at 2% of GDP");
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)), IsEmpty());
+
+  terms->set_final_decision(std::string(257, 'p'));
+  terms->add_funding_channels(pactlog::v1::FUNDING_SOURCE_JBIC);
+  terms->add_funding_channels(pactlog::v1::FUNDING_SOURCE_UNSPECIFIED);
+  terms->set_funding_deadline_days(3651);
+  terms->add_other_commitments("");
+  const std::string at = "events[0].announcement.terms.";
+  EXPECT_THAT(
+      AppendRequestViolations(RequestWith(event)),
+      ElementsAre(Field(&FieldViolation::field, at + "final_decision"),
+                  FieldViolation{at + "funding_channels[2]",
+                                 "duplicates " + at +
+                                     "funding_channels[0] (each "
+                                     "channel once)"},
+                  Field(&FieldViolation::field, at + "funding_channels[3]"),
+                  FieldViolation{at + "funding_deadline_days",
+                                 "must be 0..3650 (0: no deadline), "
+                                 "got 3651"},
+                  Field(&FieldViolation::field, at + "other_commitments[1]")));
+  terms->set_funding_deadline_days(-1);
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
+              HasViolation(at + "funding_deadline_days", "got -1"));
+}
+
+TEST(ValidationTest, AssertedByIsAtMost128Bytes) {
+  EventData event = ValidEvent(4);
+  event.mutable_provenance()->set_asserted_by(std::string(129, 'x'));
+  EXPECT_THAT(AppendRequestViolations(RequestWith(event)),
+              ElementsAre(FieldViolation{"events[0].provenance.asserted_by",
+                                         "must be 0..128 bytes, got 129 "
+                                         "bytes"}));
 }
 
 TEST(ValidationTest, IsUsStateCodeKnowsStatesDcAndTerritories) {

@@ -334,6 +334,22 @@ absl::StatusOr<v1::GetTariffsResponse> Client::GetTariffs(
   return response;
 }
 
+absl::StatusOr<v1::GetComplianceResponse> Client::GetCompliance(
+    std::string_view deal_id, const QueryOptions& options,
+    std::string_view reading) {
+  v1::GetComplianceRequest request;
+  request.set_deal_id(std::string(deal_id));
+  SetReadOptions(options, request.mutable_options());
+  request.set_reading(std::string(reading));
+  v1::GetComplianceResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->GetCompliance(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
 absl::StatusOr<v1::ReadResponse> Client::Read(uint64_t after_sequence,
                                               const v1::EventFilter& filter,
                                               int limit) {

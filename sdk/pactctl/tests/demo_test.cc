@@ -36,7 +36,7 @@ class DemoTest : public ::testing::Test {
     Result load = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
     ASSERT_EQ(load.exit_code, 0) << load.err;
     auto summary = Parse<google::protobuf::Struct>(load.out);
-    ASSERT_EQ(summary.fields().at("events_recorded").number_value(), 23)
+    ASSERT_EQ(summary.fields().at("events_recorded").number_value(), 25)
         << load.out;
   }
   void TearDown() override {
@@ -166,12 +166,33 @@ TEST_F(DemoTest, TariffsBeforeTheDealAreAnswered) {
   EXPECT_NE(deal.exit_code, 0);
 }
 
+TEST_F(DemoTest, ComplianceUsesTheUsReadingsFortyFiveDays) {
+  auto response = Query<v1::GetComplianceResponse>(
+      {"compliance", "us-japan-2025", "--as-of-effective", "2026-03-01"});
+  const v1::ComplianceView& view = response.compliance();
+  EXPECT_EQ(view.terms().asserted_by(), "US");
+  EXPECT_EQ(view.terms().terms().funding_deadline_days(), 45);
+  ASSERT_EQ(view.readings_size(), 2);
+  EXPECT_EQ(view.readings(0).asserted_by(), "JP");
+  EXPECT_NE(view.readings(0).terms().profit_sharing(),
+            view.readings(1).terms().profit_sharing());
+  // Selected on February 18, 2026: due on April 4; no disbursement is
+  // reported.
+  EXPECT_EQ(view.projects_not_yet_due(), 3u);
+  auto may = Query<v1::GetComplianceResponse>(
+      {"compliance", "us-japan-2025", "--as-of-effective", "2026-05-04"});
+  EXPECT_EQ(may.compliance().projects_overdue(), 3u);
+  EXPECT_EQ(may.compliance().projects(0).days(), 30);
+  EXPECT_EQ(may.compliance().overdue_undisbursed().minor_units(),
+            3'570'000'000'000);
+}
+
 TEST_F(DemoTest, LoadingAgainRecordsNothing) {
   Result again = Pactl({"--json", "load", PACTLOG_DEMO_FILE});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   auto summary = Parse<google::protobuf::Struct>(again.out);
   EXPECT_EQ(summary.fields().at("events_recorded").number_value(), 0);
-  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 23);
+  EXPECT_EQ(summary.fields().at("events_deduplicated").number_value(), 25);
 }
 
 }  // namespace

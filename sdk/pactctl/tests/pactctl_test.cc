@@ -479,6 +479,52 @@ TEST_F(PactctlTest, RulesOfAllocationsAreExplained) {
                                   "\"cooling\" would hold 2000000000001 USD"));
 }
 
+TEST_F(PactctlTest, ComplianceJudgesSelectedProjectsByEachReading) {
+  AppendJapan();
+  Result terms = Pactl({"append", "us-japan", "--events", R"([
+    {"effective_time": "2025-09-04T00:00:00Z",
+     "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED", "asserted_by": "US"},
+     "announcement": {"terms": {"funding_deadline_days": 45,
+       "funding_channels": ["FUNDING_SOURCE_JBIC"],
+       "enforcement_clause": "the US may raise tariffs"}}},
+    {"effective_time": "2025-09-04T00:00:00Z",
+     "provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED", "asserted_by": "JP"},
+     "announcement": {"terms": {"profit_sharing": "by share"}}}])"});
+  ASSERT_EQ(terms.exit_code, 0) << terms.err;
+  // ohio-power was approved on 2026-02-17: due 2026-04-03.
+  Result april =
+      Pactl({"compliance", "us-japan", "--as-of-effective", "2026-04-13"});
+  ASSERT_EQ(april.exit_code, 0) << april.err;
+  EXPECT_THAT(april.out,
+              HasSubstr("deadline: 45 days after selection, as US reads the "
+                        "terms (#7)\n"));
+  EXPECT_THAT(april.out, HasSubstr("projects: 0 on time, 0 late, 1 overdue, 0 "
+                                   "not yet due; overdue and undisbursed USD "
+                                   "33,000,000,000\n"));
+  EXPECT_THAT(april.out,
+              HasSubstr("ohio-power  2026-02-17  2026-04-03  USD "
+                        "33,000,000,000      USD 0  -       overdue    10"));
+  EXPECT_THAT(april.out, HasSubstr("as JP reads them (#8, reported)"));
+  EXPECT_THAT(april.out, HasSubstr("  enforcement       the US may raise "));
+  Result march = Pactl(
+      {"--json", "compliance", "us-japan", "--as-of-effective", "2026-03-01"});
+  ASSERT_EQ(march.exit_code, 0) << march.err;
+  auto view = Parse<v1::GetComplianceResponse>(march.out).compliance();
+  ASSERT_EQ(view.projects_size(), 1);
+  EXPECT_EQ(view.projects(0).status(), v1::FUNDING_STATUS_NOT_YET_DUE);
+  EXPECT_EQ(view.projects(0).days(), 33);
+  Result jp = Pactl({"--json", "compliance", "us-japan", "--reading", "JP"});
+  EXPECT_EQ(Parse<v1::GetComplianceResponse>(jp.out)
+                .compliance()
+                .projects(0)
+                .status(),
+            v1::FUNDING_STATUS_NO_DEADLINE);
+  Result kr = Pactl({"compliance", "us-japan", "--reading", "KR"});
+  EXPECT_EQ(kr.exit_code, 1);
+  EXPECT_THAT(kr.err, HasSubstr("NOT_FOUND: no terms of deal \"us-japan\" "
+                                "are asserted by \"KR\""));
+}
+
 TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {
   AppendJapan();
   Result all = Pactl({"--json", "tail", "--limit", "6"});

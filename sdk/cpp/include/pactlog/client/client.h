@@ -182,6 +182,11 @@ class Client {
   [[nodiscard]] absl::StatusOr<v1::GetTariffsResponse> GetTariffs(
       std::string_view deal_id, const QueryOptions& options = {},
       std::string_view product_category = {});
+  // `reading` empty: the latest terms that name a funding deadline; else
+  // the terms asserted by that party ("US", "JP").
+  [[nodiscard]] absl::StatusOr<v1::GetComplianceResponse> GetCompliance(
+      std::string_view deal_id, const QueryOptions& options = {},
+      std::string_view reading = {});
 
   // One page of the log after `after_sequence` (EventStream.Read). Continue
   // with after_sequence = the response's last_examined_sequence. `limit`
