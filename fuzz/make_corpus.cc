@@ -73,6 +73,33 @@ v1::EventData Tariff(const std::string& id, int32_t rate) {
       id, pactlog::testing::TariffEvent("all-goods", rate, Date(2025, 9, 16)));
 }
 
+v1::EventData Allocation(const std::string& id, const std::string& allocation,
+                         const v1::Money* cap, const std::string& parent) {
+  return WithId(id, pactlog::testing::AllocationEvent(
+                        allocation, v1::SECTOR_ENERGY, cap, Date(2025, 10, 28),
+                        parent, parent.empty() ? "" : "Mitsubishi"));
+}
+
+// A project drawing on `allocation`, its site not known yet.
+v1::EventData ProjectOn(const std::string& id, const std::string& project,
+                        const std::string& allocation) {
+  v1::EventData data = Project(id, project);
+  data.mutable_announcement()->mutable_project()->clear_us_state();
+  data.mutable_announcement()->mutable_project()->set_allocation_id(allocation);
+  return data;
+}
+
+v1::EventData Terms(const std::string& id, const std::string& party) {
+  v1::EventData data = pactlog::testing::EventAt(Date(2025, 9, 4));
+  data.mutable_provenance()->set_asserted_by(party);
+  auto* terms = data.mutable_announcement()->mutable_terms();
+  terms->set_project_selector("US investment committee");
+  terms->add_funding_channels(v1::FUNDING_SOURCE_JBIC);
+  terms->set_funding_deadline_days(45);
+  terms->add_other_commitments("defense spending at 2% of GDP");
+  return WithId(id, data);
+}
+
 v1::AppendRequest Request(const std::string& deal,
                           std::vector<v1::EventData> events) {
   return pactlog::testing::Request(deal, std::move(events), "fuzz-corpus");
@@ -102,6 +129,21 @@ void AppendRequests(const fs::path& dir) {
   seeds.emplace_back("disbursement",
                      Request("us-japan", {Disbursement("j3", "westinghouse")}));
   seeds.emplace_back("tariff-breach", Request("us-japan", {Tariff("", 2500)}));
+  const v1::Money cap = Money(2'000'000'000'000);
+  v1::EventData site =
+      pactlog::testing::ProjectSiteEvent("chillers", "TX", Date(2025, 11, 1));
+  site.set_event_id("a5");
+  seeds.emplace_back(
+      "allocations",
+      Request("us-japan", {Allocation("a1", "energy", nullptr, ""),
+                           Allocation("a2", "cooling", &cap, "energy"),
+                           ProjectOn("a3", "chillers", "cooling"),
+                           Approval("a4", "chillers"), site}));
+  v1::EventData categories = Tariff("t2", 1500);
+  categories.mutable_tariff_change()->add_product_categories("autos");
+  categories.mutable_tariff_change()->add_product_categories("auto-parts");
+  seeds.emplace_back("terms-and-categories",
+                     Request("us-japan", {Terms("t1", "US"), categories}));
   v1::AppendRequest exact = Request("us-japan", {Tariff("j4", 1500)});
   exact.mutable_expected_version()->set_exact(4);
   seeds.emplace_back("expected-version", exact);
