@@ -172,6 +172,7 @@ class Bench {
   // The appends again with settings_.log_url as the log of record.
   void MeasureNatsAppends();
   void MeasureGetDeal();
+  void MeasureAllocations();
   void LoadHistory();
   void MeasureAsOf();
   // Appends alone, then with a storm of as-of queries on the large deal.
@@ -206,6 +207,7 @@ void Bench::Run() {
   StartServer(dir_ + "/pactlog");
   MeasureAppends();
   MeasureGetDeal();
+  MeasureAllocations();
   LoadHistory();
   MeasureAsOf();
   MeasureCatchUp();
@@ -425,6 +427,112 @@ void Bench::MeasureGetDeal() {
   if (result.failures > 0) Fail("GetDeal failed: " + result.first_failure);
   Print("getdeal_c64_rps", result.calls_per_second, "req/s", echo_rps_);
   Print("getdeal_p99_ms_c64", result.p99_ms, "ms");
+}
+
+// Deals as the fact sheets report them: 16 sector allocations without a
+// cap, each with 6 capped earmarks (112 allocations). Measures project
+// announcements drawing on an earmark (each checks the earmark's cap and
+// the ceiling over every allocation), next to the plain disbursement rate,
+// then GetDeal and GetCompliance on those deals.
+void Bench::MeasureAllocations() {
+  namespace events = ::pactlog::testing;
+  constexpr int kDeals = 64, kSectors = 16, kEarmarks = 6;
+  const v1::Money cap = events::Money(kHuge / (kSectors * kEarmarks * 2));
+  for (int d = 0; d < kDeals; ++d) {
+    std::vector<v1::EventData> setup = {
+        events::DealEvent("bench deal", events::Money(kHuge), kDealDay)};
+    v1::EventData terms = events::EventAt(kDealDay);
+    terms.mutable_provenance()->set_asserted_by("US");
+    terms.mutable_announcement()->mutable_terms()->set_funding_deadline_days(
+        45);
+    setup.push_back(terms);
+    for (int a = 0; a < kSectors; ++a) {
+      const std::string sector = absl::StrCat("sector-", a);
+      setup.push_back(events::AllocationEvent(sector, v1::SECTOR_ENERGY,
+                                              nullptr, kDealDay));
+      for (int e = 0; e < kEarmarks; ++e) {
+        setup.push_back(events::AllocationEvent(absl::StrCat(sector, "-", e),
+                                                v1::SECTOR_ENERGY, &cap,
+                                                kDealDay, sector));
+      }
+    }
+    AppendOk(events::Request(absl::StrCat("alloc-", d), setup, "bench"));
+  }
+  struct Call {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    v1::AppendResponse response;
+  };
+  auto next = std::make_shared<std::atomic<int64_t>>(0);
+  LoadResult projects =
+      RunClosedLoop(64, settings_.phase, [&, next](CallDone done) {
+        const int64_t n = next->fetch_add(1);
+        auto* call = new Call();
+        call->request.set_deal_id(absl::StrCat("alloc-", n % kDeals));
+        call->request.set_actor("bench");
+        v1::EventData project =
+            events::ProjectEvent(absl::StrCat("p", n), v1::SECTOR_ENERGY, "",
+                                 events::Money(1), kDealDay + absl::Seconds(1));
+        project.mutable_announcement()->mutable_project()->set_allocation_id(
+            absl::StrCat("sector-", n % kSectors, "-",
+                         (n / kSectors) % kEarmarks));
+        *call->request.add_events() = project;
+        ledger_->async()->Append(&call->context, &call->request,
+                                 &call->response,
+                                 [call, done](grpc::Status status) {
+                                   done(status.ok(), 1, status.error_message());
+                                   delete call;
+                                 });
+      });
+  if (projects.failures > 0) {
+    Fail("project appends failed: " + projects.first_failure);
+  }
+  Print("append_project_allocated_c64_eps", projects.items_per_second,
+        "events/s", single_eps_);
+  Print("append_project_allocated_p99_ms_c64", projects.p99_ms, "ms");
+
+  struct Query {
+    grpc::ClientContext context;
+    v1::GetDealRequest request;
+    v1::GetDealResponse response;
+  };
+  auto deal = std::make_shared<std::atomic<int64_t>>(0);
+  LoadResult get = RunClosedLoop(64, settings_.phase, [&, deal](CallDone done) {
+    auto* call = new Query();
+    call->request.set_deal_id(
+        absl::StrCat("alloc-", deal->fetch_add(1) % kDeals));
+    query_->async()->GetDeal(&call->context, &call->request, &call->response,
+                             [call, done](grpc::Status status) {
+                               done(status.ok(), 1, status.error_message());
+                               delete call;
+                             });
+  });
+  if (get.failures > 0) Fail("GetDeal failed: " + get.first_failure);
+  Print("getdeal_allocations_c64_rps", get.calls_per_second, "req/s",
+        echo_rps_);
+
+  struct Compliance {
+    grpc::ClientContext context;
+    v1::GetComplianceRequest request;
+    v1::GetComplianceResponse response;
+  };
+  LoadResult compliance =
+      RunClosedLoop(64, settings_.phase, [&, deal](CallDone done) {
+        auto* call = new Compliance();
+        call->request.set_deal_id(
+            absl::StrCat("load-", deal->fetch_add(1) % kDeals));
+        query_->async()->GetCompliance(
+            &call->context, &call->request, &call->response,
+            [call, done](grpc::Status status) {
+              done(status.ok(), 1, status.error_message());
+              delete call;
+            });
+      });
+  if (compliance.failures > 0) {
+    Fail("GetCompliance failed: " + compliance.first_failure);
+  }
+  Print("getcompliance_c64_rps", compliance.calls_per_second, "req/s",
+        echo_rps_);
 }
 
 // A small deal, then a large one, each in 1000-event requests with four in

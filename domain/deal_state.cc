@@ -397,8 +397,8 @@ void DealState::Apply(const Event& event) {
       Project& project = it->second;
       const int64_t amount = disbursement.amount().minor_units();
       project.disbursed = SaturatingAdd(project.disbursed, amount);
-      project.disbursements.push_back(
-          DisbursementEntry{.effective_time = effective, .amount = amount});
+      project.last_disbursement_time =
+          std::max(project.last_disbursement_time, effective);
       int64_t& by_source =
           project.disbursed_by_source[disbursement.funding_source()];
       by_source = SaturatingAdd(by_source, amount);

@@ -43,11 +43,6 @@ struct ApprovalEntry {
   std::string approving_body;
 };
 
-struct DisbursementEntry {
-  absl::Time effective_time;
-  int64_t amount = 0;
-};
-
 struct Project {
   // As announced, with the site a ProjectSite event added.
   pactlog::v1::ProjectAnnouncement announcement;
@@ -55,7 +50,11 @@ struct Project {
   int64_t approved = 0;
   int64_t disbursed = 0;
   std::vector<ApprovalEntry> approvals;          // in log order
-  std::vector<DisbursementEntry> disbursements;  // in log order
+  // The latest effective time of its disbursements. Disbursements never
+  // exceed the approvals, so the project is fully funded (disbursed ==
+  // approved) from this time on: a constant-size fact, where keeping every
+  // disbursement would make each append copy the deal's whole history.
+  absl::Time last_disbursement_time = absl::InfinitePast();
   std::map<int, int64_t> disbursed_by_source;    // FundingSource -> amount
   uint64_t last_sequence = 0;
 
@@ -216,7 +215,7 @@ class DealState {
   [[nodiscard]] static absl::StatusOr<DealState> DecodeSnapshot(
       std::string_view bytes, std::string_view deal_id, uint64_t sequence);
   // The format ToSnapshot writes.
-  // 2: allocations, project sites, terms and disbursement entries (a
+  // 2: allocations, project sites, terms and last disbursement times (a
   // format-1 snapshot is replayed).
   static constexpr uint32_t kSnapshotFormat = 2;
 

@@ -30,22 +30,6 @@ int32_t DaysUp(absl::Duration d) {
   return static_cast<int32_t>(rest > absl::ZeroDuration() ? days + 1 : days);
 }
 
-// When disbursements, by effective time, first reach `amount`; nullopt
-// while they do not.
-std::optional<absl::Time> FundedAt(const Project& project, int64_t amount) {
-  std::vector<DisbursementEntry> entries = project.disbursements;
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const DisbursementEntry& a, const DisbursementEntry& b) {
-                     return a.effective_time < b.effective_time;
-                   });
-  int64_t sum = 0;
-  for (const DisbursementEntry& entry : entries) {
-    sum = SaturatingAdd(sum, entry.amount);
-    if (sum >= amount) return entry.effective_time;
-  }
-  return std::nullopt;
-}
-
 void SetMoney(std::string_view currency, int64_t minor_units,
               pactlog::v1::Money* out) {
   out->set_currency_code(std::string(currency));
@@ -97,11 +81,14 @@ absl::Status DealState::ComplianceToProto(
     ToProtoTime(selected, entry->mutable_selected_time());
     SetMoney(deal_currency, project.approved, entry->mutable_approved());
     SetMoney(deal_currency, project.disbursed, entry->mutable_disbursed());
-    // Money effective after `at` is not there yet at `at`.
-    std::optional<absl::Time> funded =
-        project.approved > 0 ? FundedAt(project, project.approved)
-                             : std::nullopt;
-    if (funded && *funded > at) funded.reset();
+    // Disbursements never exceed the approvals: the project is funded when
+    // they reach them, at the latest disbursement's effective time. Money
+    // effective after `at` is not there yet at `at`.
+    std::optional<absl::Time> funded;
+    if (project.approved > 0 && project.disbursed >= project.approved &&
+        project.last_disbursement_time <= at) {
+      funded = project.last_disbursement_time;
+    }
     if (funded) ToProtoTime(*funded, entry->mutable_funded_time());
     if (deadline_days == 0) {
       entry->set_status(pactlog::v1::FUNDING_STATUS_NO_DEADLINE);

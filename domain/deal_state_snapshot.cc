@@ -55,10 +55,9 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       total->mutable_disbursed()->set_minor_units(amount);
     }
     p->set_last_sequence(project.last_sequence);
-    for (const DisbursementEntry& entry : project.disbursements) {
-      pactlog::internal::DisbursementSnapshot* d = p->add_disbursements();
-      ToProtoTime(entry.effective_time, d->mutable_effective_time());
-      d->set_amount(entry.amount);
+    if (project.last_disbursement_time != absl::InfinitePast()) {
+      ToProtoTime(project.last_disbursement_time,
+                  p->mutable_last_disbursement_time());
     }
   }
   for (const auto& [party, entry] : terms_) {
@@ -156,10 +155,8 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
           total.disbursed().minor_units();
     }
     project.last_sequence = p.last_sequence();
-    for (const pactlog::internal::DisbursementSnapshot& d : p.disbursements()) {
-      project.disbursements.push_back(
-          DisbursementEntry{.effective_time = ToAbslTime(d.effective_time()),
-                            .amount = d.amount()});
+    if (p.has_last_disbursement_time()) {
+      project.last_disbursement_time = ToAbslTime(p.last_disbursement_time());
     }
     // The breakdowns are derived from the projects.
     const int64_t pledged = project.announcement.pledged().minor_units();
