@@ -142,6 +142,15 @@ void CheckCountry(std::string_view field, std::string_view code,
                    Quote(code)));
 }
 
+// A repeated field of `count` items of `what`, at most `max`.
+void CheckCount(std::string_view field, int count, std::size_t max,
+                std::string_view what, std::vector<FieldViolation>* out) {
+  if (static_cast<std::size_t>(count) <= max) return;
+  Add(out, std::string(field),
+      absl::StrCat("must hold at most ", max, " ", AsAbsl(what), ", got ",
+                   count));
+}
+
 void CheckUsState(std::string_view field, std::string_view code,
                   std::vector<FieldViolation>* out) {
   if (IsUsStateCode(code)) return;
@@ -245,11 +254,7 @@ void CheckDealAnnouncement(std::string_view field, const DealAnnouncement& deal,
              deal.commitment_ceiling(), currency, out);
 
   std::string caps_field = Path(field, "tariff_caps");
-  if (static_cast<std::size_t>(deal.tariff_caps_size()) > kMaxTariffCaps) {
-    Add(out, caps_field,
-        absl::StrCat("must hold at most ", kMaxTariffCaps, " caps, got ",
-                     deal.tariff_caps_size()));
-  }
+  CheckCount(caps_field, deal.tariff_caps_size(), kMaxTariffCaps, "caps", out);
   std::map<std::string_view, int> first_index;
   for (int i = 0; i < deal.tariff_caps_size(); ++i) {
     const auto& cap = deal.tariff_caps(i);
@@ -279,11 +284,8 @@ void CheckProjectAnnouncement(std::string_view field,
     CheckUsState(Path(field, "us_state"), project.us_state(), out);
   }
   std::string sponsors_field = Path(field, "sponsors");
-  if (static_cast<std::size_t>(project.sponsors_size()) > kMaxSponsors) {
-    Add(out, sponsors_field,
-        absl::StrCat("must hold at most ", kMaxSponsors, " sponsors, got ",
-                     project.sponsors_size()));
-  }
+  CheckCount(sponsors_field, project.sponsors_size(), kMaxSponsors, "sponsors",
+             out);
   for (int i = 0; i < project.sponsors_size(); ++i) {
     CheckLength(Indexed(sponsors_field, i), project.sponsors(i), 1,
                 kMaxSponsorBytes, out);
@@ -316,12 +318,8 @@ void CheckAllocationAnnouncement(std::string_view field,
   CheckLength(Path(field, "scope"), allocation.scope(), 0, kMaxReasonBytes,
               out);
   std::string leads_field = Path(field, "lead_companies");
-  if (static_cast<std::size_t>(allocation.lead_companies_size()) >
-      kMaxSponsors) {
-    Add(out, leads_field,
-        absl::StrCat("must hold at most ", kMaxSponsors, " companies, got ",
-                     allocation.lead_companies_size()));
-  }
+  CheckCount(leads_field, allocation.lead_companies_size(), kMaxSponsors,
+             "companies", out);
   for (int i = 0; i < allocation.lead_companies_size(); ++i) {
     const auto& lead = allocation.lead_companies(i);
     std::string lead_field = Indexed(leads_field, i);
@@ -349,11 +347,8 @@ void CheckDealTerms(std::string_view field, const DealTerms& terms,
   CheckLength(Path(field, "final_decision"), terms.final_decision(), 0,
               kMaxTermBytes, out);
   std::string channels_field = Path(field, "funding_channels");
-  if (terms.funding_channels_size() > kMaxFundingChannels) {
-    Add(out, channels_field,
-        absl::StrCat("must hold at most ", kMaxFundingChannels,
-                     " channels, got ", terms.funding_channels_size()));
-  }
+  CheckCount(channels_field, terms.funding_channels_size(), kMaxFundingChannels,
+             "channels", out);
   std::map<int, int> first_index;
   for (int i = 0; i < terms.funding_channels_size(); ++i) {
     std::string channel_field = Indexed(channels_field, i);
@@ -378,12 +373,8 @@ void CheckDealTerms(std::string_view field, const DealTerms& terms,
   CheckLength(Path(field, "profit_sharing"), terms.profit_sharing(), 0,
               kMaxReasonBytes, out);
   std::string commitments_field = Path(field, "other_commitments");
-  if (static_cast<std::size_t>(terms.other_commitments_size()) >
-      kMaxCommitments) {
-    Add(out, commitments_field,
-        absl::StrCat("must hold at most ", kMaxCommitments,
-                     " commitments, got ", terms.other_commitments_size()));
-  }
+  CheckCount(commitments_field, terms.other_commitments_size(), kMaxCommitments,
+             "commitments", out);
   for (int i = 0; i < terms.other_commitments_size(); ++i) {
     CheckLength(Indexed(commitments_field, i), terms.other_commitments(i), 1,
                 kMaxReasonBytes, out);
@@ -431,12 +422,8 @@ void CheckTariffChange(std::string_view field, const TariffChange& change,
     CheckSlug(category_field, change.product_category(), out);
     first_field.emplace(change.product_category(), category_field);
   }
-  if (static_cast<std::size_t>(change.product_categories_size()) >
-      kMaxTariffCaps) {
-    Add(out, categories_field,
-        absl::StrCat("must hold at most ", kMaxTariffCaps, " categories, got ",
-                     change.product_categories_size()));
-  }
+  CheckCount(categories_field, change.product_categories_size(), kMaxTariffCaps,
+             "categories", out);
   for (int i = 0; i < change.product_categories_size(); ++i) {
     const std::string& category = change.product_categories(i);
     std::string item_field = Indexed(categories_field, i);
