@@ -368,6 +368,59 @@ TEST_F(DealQueryServiceTest, ListProjectsFiltersAndPages) {
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
 }
 
+TEST_F(DealQueryServiceTest, ListProjectsByAllocationCountsItsEarmarks) {
+  RecordUsJapan();
+  const v1::Money cooling_cap = Usd(20'000'000'000);
+  v1::EventData chillers = ProjectEvent("chillers", v1::SECTOR_ENERGY, "",
+                                        1'000'000'000, Date(2025, 11, 1));
+  chillers.mutable_announcement()->mutable_project()->set_allocation_id(
+      "cooling");
+  v1::EventData grid = ProjectEvent("grid", v1::SECTOR_ENERGY, "PA",
+                                    2'000'000'000, Date(2025, 11, 1));
+  grid.mutable_announcement()->mutable_project()->set_allocation_id("energy");
+  MustAppend(Request(
+      "us-japan", {AllocationEvent("energy", v1::SECTOR_ENERGY, nullptr,
+                                   Date(2025, 10, 28)),
+                   AllocationEvent("cooling", v1::SECTOR_ENERGY, &cooling_cap,
+                                   Date(2025, 10, 28), "energy"),
+                   chillers, grid}));
+  auto list = [&](const std::string& allocation,
+                  v1::ListProjectsResponse* response) {
+    v1::ListProjectsRequest request;
+    request.set_deal_id("us-japan");
+    request.set_allocation_id(allocation);
+    return server_->query().ListProjects(Context().get(), request, response);
+  };
+  v1::ListProjectsResponse response;
+  ASSERT_TRUE(list("energy", &response).ok());
+  ASSERT_EQ(response.projects_size(), 2);
+  EXPECT_EQ(response.projects(0).project_id(), "chillers");
+  EXPECT_EQ(response.projects(0).us_state(), "");
+  EXPECT_EQ(response.projects(1).project_id(), "grid");
+  response.Clear();
+  ASSERT_TRUE(list("cooling", &response).ok());
+  ASSERT_EQ(response.projects_size(), 1);
+  EXPECT_EQ(response.projects(0).allocation_id(), "cooling");
+
+  grpc::Status status = list("hvdc", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr(
+                  "allocation \"hvdc\" is not announced in deal \"us-japan\""));
+  status = list("Not A Slug", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("allocation_id"));
+
+  // The deal's answer: what is allocated, and the site not yet known.
+  const v1::DealState deal = GetDeal("us-japan").deal();
+  EXPECT_EQ(deal.allocated().minor_units(), 2'000'000'000'000);
+  EXPECT_EQ(deal.allocated_share_bps(), 363);  // 20 of 550
+  ASSERT_GT(deal.by_us_state_size(), 0);
+  EXPECT_EQ(deal.by_us_state(0).us_state(), "");
+  EXPECT_EQ(deal.by_us_state(0).totals().pledged().minor_units(),
+            100'000'000'000);
+}
+
 TEST_F(DealQueryServiceTest, ListDealsPagesInIdOrderAndHonoursAsOf) {
   for (int i = 0; i < 5; ++i) {
     MustAppend(Request(absl::StrCat("deal-", i),
