@@ -186,6 +186,93 @@ class EnumsAndBuildersTest(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "product_category"):
             pactlog.tariff_change(["autos", 7], 1500, "Proclamation", source="s")
 
+    def test_asserted_by_on_any_event(self):
+        self.assertEqual(pactlog.approval("p", pactlog.usd(1), "b", source="s")
+                         .provenance.asserted_by, "", "not said by default")
+        events = [
+            pactlog.deal_announcement("t", "JP", "US", pactlog.usd(1), source="s",
+                                      asserted_by="US"),
+            pactlog.project_announcement("p", "n", "energy", "TX", pactlog.usd(1), source="s",
+                                         asserted_by="US"),
+            pactlog.project_site("p", "TX", source="s", asserted_by="US"),
+            pactlog.allocation_announcement("a", "n", "sector", source="s", asserted_by="US"),
+            pactlog.approval("p", pactlog.usd(1), "b", source="s", asserted_by="US"),
+            pactlog.disbursement("p", pactlog.usd(1), "jbic", source="s", asserted_by="US"),
+            pactlog.tariff_change("autos", 1500, "EO", source="s", asserted_by="US"),
+            pactlog.deal_terms(source="s", asserted_by="US"),
+        ]
+        for event in events:
+            self.assertEqual(event.provenance.asserted_by, "US", event)
+            self.assertEqual(event.provenance.source, "s")
+        outlet = pactlog.approval("p", pactlog.usd(1), "b", source="s", asserted_by="Nikkei")
+        self.assertEqual(outlet.provenance.asserted_by, "Nikkei")
+        with self.assertRaisesRegex(TypeError, "asserted_by"):
+            pactlog.approval("p", pactlog.usd(1), "b", source="s", asserted_by=None)
+
+    def test_deal_terms_fill_every_field(self):
+        event = pactlog.deal_terms(
+            project_selector="US investment committee led by the Secretary of Commerce",
+            final_decision="the President",
+            funding_channels=["jbic", pactlog.FundingSource.NEXI],
+            funding_deadline_days=45, enforcement_clause="the US may raise tariffs",
+            profit_sharing="90% to the US after recovery",
+            other_commitments=["defense spending", "investment reviews"],
+            oversight="US Department of Commerce", asserted_by="US", source="fact sheet",
+            firmness="officially-announced",
+            effective_time=dt.datetime(2025, 9, 4, tzinfo=dt.timezone.utc), event_id="terms-us")
+        self.assertEqual(event.announcement.WhichOneof("subject"), "terms")
+        terms = event.announcement.terms
+        self.assertEqual(terms.project_selector,
+                         "US investment committee led by the Secretary of Commerce")
+        self.assertEqual(terms.final_decision, "the President")
+        self.assertEqual(list(terms.funding_channels),
+                         [pactlog.FundingSource.JBIC, pactlog.FundingSource.NEXI])
+        self.assertEqual(terms.funding_deadline_days, 45)
+        self.assertEqual(terms.enforcement_clause, "the US may raise tariffs")
+        self.assertEqual(terms.profit_sharing, "90% to the US after recovery")
+        self.assertEqual(list(terms.other_commitments),
+                         ["defense spending", "investment reviews"])
+        self.assertEqual(terms.oversight, "US Department of Commerce")
+        self.assertEqual((event.event_id, event.provenance.asserted_by,
+                          event.provenance.firmness),
+                         ("terms-us", "US", pactlog.Firmness.OFFICIALLY_ANNOUNCED))
+        self.assertEqual(event.effective_time.seconds,
+                         int(dt.datetime(2025, 9, 4, tzinfo=dt.timezone.utc).timestamp()))
+        self.assertIsInstance(terms, pactlog.DealTerms)
+
+    def test_deal_terms_all_empty_is_still_terms(self):
+        event = pactlog.deal_terms(source="s")
+        self.assertEqual(event.announcement.WhichOneof("subject"), "terms")
+        terms = event.announcement.terms
+        self.assertEqual((terms.funding_deadline_days, list(terms.funding_channels),
+                          event.provenance.asserted_by), (0, [], ""))
+
+    def test_deal_terms_bad_input(self):
+        with self.assertRaisesRegex(ValueError, r"funding_channels\[1\]: 'swift' is not"):
+            pactlog.deal_terms(funding_channels=["jbic", "swift"], source="s")
+        with self.assertRaisesRegex(TypeError, "funding_channels"):
+            pactlog.deal_terms(funding_channels="jbic", source="s")
+        with self.assertRaises(TypeError):  # a Sector is no FundingSource
+            pactlog.deal_terms(funding_channels=[pactlog.Sector.ENERGY], source="s")
+        with self.assertRaisesRegex(ValueError, "jbic given twice"):
+            pactlog.deal_terms(funding_channels=["jbic", "FUNDING_SOURCE_JBIC"], source="s")
+        with self.assertRaisesRegex(TypeError, "funding_deadline_days"):
+            pactlog.deal_terms(funding_deadline_days="45", source="s")
+        with self.assertRaisesRegex(ValueError, "funding_deadline_days"):
+            pactlog.deal_terms(funding_deadline_days=-1, source="s")
+        with self.assertRaisesRegex(TypeError, "other_commitments"):
+            pactlog.deal_terms(other_commitments="defense spending", source="s")
+        with self.assertRaisesRegex(TypeError, r"other_commitments\[0\]"):
+            pactlog.deal_terms(other_commitments=[1], source="s")
+        with self.assertRaises(TypeError):  # source is required
+            pactlog.deal_terms(asserted_by="US")
+
+    def test_funding_status_mirrors_the_proto(self):
+        from pactlog.v1 import state_pb2
+        self.assertEqual(pactlog.FundingStatus.OVERDUE, state_pb2.FUNDING_STATUS_OVERDUE)
+        self.assertEqual(pactlog.FundingStatus.NO_DEADLINE, state_pb2.FUNDING_STATUS_NO_DEADLINE)
+        self.assertNotIn("UNSPECIFIED", pactlog.FundingStatus.__members__)
+
     def test_filters(self):
         f = pactlog.make_filter(deal_ids="us-japan", kinds=["approval", "disbursement"],
                                 sectors=pactlog.Sector.ENERGY, product_categories=["autos"])

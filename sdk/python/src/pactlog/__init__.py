@@ -33,10 +33,10 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError, Deadline
                       NotFoundError, OutOfRangeError, PactlogError, PermissionDeniedError,
                       ResourceExhaustedError, UnauthenticatedError, UnavailableError,
                       from_rpc_error)
-from ._events import (AllocationBasis, EventKind, Firmness, FundingSource, ProjectStatus, Sector,
-                      allocation_announcement, approval, bps, deal_announcement, disbursement,
-                      lead_company, money, project_announcement, project_site, tariff_change,
-                      usd)
+from ._events import (AllocationBasis, EventKind, Firmness, FundingSource, FundingStatus,
+                      ProjectStatus, Sector, allocation_announcement, approval, bps,
+                      deal_announcement, deal_terms, disbursement, lead_company, money,
+                      project_announcement, project_site, tariff_change, usd)
 from ._subscription import Subscription
 from ._time import to_datetime, to_timestamp
 
@@ -46,6 +46,7 @@ EventData = _events_pb2.EventData
 Event = _events_pb2.Event
 TariffCap = _events_pb2.TariffCap
 LeadCompany = _events_pb2.LeadCompany
+DealTerms = _events_pb2.DealTerms
 AppendResponse = _ledger_pb2.AppendResponse
 EventFilter = _stream_pb2.EventFilter
 CaughtUp = _stream_pb2.CaughtUp
@@ -53,6 +54,9 @@ Progress = _stream_pb2.Progress
 DealState = _state_pb2.DealState
 ProjectState = _state_pb2.ProjectState
 AllocationState = _state_pb2.AllocationState
+TermsReading = _state_pb2.TermsReading
+ComplianceView = _state_pb2.ComplianceView
+ProjectCompliance = _state_pb2.ProjectCompliance
 AsOf = _query_pb2.AsOf
 
 __version__ = "0.1.0"
@@ -68,12 +72,14 @@ __all__ = [
     "DEFAULT_ADDRESS", "NO_DEAL",
     # events
     "deal_announcement", "allocation_announcement", "lead_company", "project_announcement",
-    "project_site", "approval", "disbursement", "tariff_change",
+    "project_site", "deal_terms", "approval", "disbursement", "tariff_change",
     "money", "usd", "bps",
     "Sector", "AllocationBasis", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
+    "FundingStatus",
     # messages
     "Money", "EventData", "Event", "TariffCap", "LeadCompany", "AppendResponse", "EventFilter",
     "CaughtUp", "Progress", "DealState", "ProjectState", "AllocationState", "AsOf",
+    "DealTerms", "TermsReading", "ComplianceView", "ProjectCompliance",
     # time
     "to_datetime", "to_timestamp",
     # errors

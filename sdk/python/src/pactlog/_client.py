@@ -384,6 +384,29 @@ class Client:
                 as_of_sequence, as_of_recorded_time, as_of_effective_time, at_least_sequence))
         return self._unary(self._query.GetTariffs, request, timeout)
 
+    def get_compliance(self, deal_id: str, reading: str = "", *,
+                       as_of_sequence: Optional[int] = None,
+                       as_of_recorded_time: Optional[TimeLike] = None,
+                       as_of_effective_time: Optional[TimeLike] = None,
+                       at_least_sequence: Optional[int] = None,
+                       timeout: Optional[float] = None) -> query_pb2.GetComplianceResponse:
+        """The deal's compliance (`.compliance`, a ComplianceView) and
+        `.log_sequence`: every approved project against the funding deadline
+        of the terms used, the counts by FundingStatus, what is undisbursed
+        on overdue projects, cap breaches, and every party's reading.
+
+        reading: judge by that party's terms (an asserted_by, e.g. "JP");
+        NotFoundError when it has none. "" (default): the latest terms that
+        name a deadline, else the latest. as_of_effective_time judges the
+        deal as it stood then (deadlines run to that time); the other as-of
+        options as in get_deal."""
+        if not isinstance(reading, str):
+            raise TypeError(f"reading: expected a str (an asserted_by), got {reading!r}")
+        request = query_pb2.GetComplianceRequest(
+            deal_id=deal_id, reading=reading, options=self._options(
+                as_of_sequence, as_of_recorded_time, as_of_effective_time, at_least_sequence))
+        return self._unary(self._query.GetCompliance, request, timeout)
+
     def _pages(self, method, request, items: str, timeout: Optional[float]) -> Listing:
         # Later pages are pinned to the log position of the first one, so a
         # listing is one consistent snapshot even while appends go on.

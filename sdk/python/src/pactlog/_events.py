@@ -1,7 +1,9 @@
 """Builders for the events a client records, and Python enums for the
 proto enums, so user code reads like the deal it describes.
 
-Every builder returns a `pactlog.v1.EventData` ready for `Client.append`.
+Every builder returns a `pactlog.v1.EventData` ready for `Client.append`,
+and takes `asserted_by=` for whose reading the event is ("US", "JP", an
+outlet's name; "" when the source does not say).
 Money and rates are exact: builders take integers, `Decimal`s or decimal
 strings and refuse floats, which cannot hold 0.1 exactly.
 """
@@ -32,6 +34,7 @@ FundingSource = _enum_from_proto("FundingSource", events_pb2.FundingSource, "FUN
 Firmness = _enum_from_proto("Firmness", events_pb2.Firmness, "FIRMNESS_")
 EventKind = _enum_from_proto("EventKind", events_pb2.EventKind, "EVENT_KIND_")
 ProjectStatus = _enum_from_proto("ProjectStatus", state_pb2.ProjectStatus, "PROJECT_STATUS_")
+FundingStatus = _enum_from_proto("FundingStatus", state_pb2.FundingStatus, "FUNDING_STATUS_")
 AllocationBasis = _enum_from_proto("AllocationBasis", events_pb2.AllocationBasis,
                                    "ALLOCATION_BASIS_")
 
@@ -109,11 +112,15 @@ def bps(percent: Exact) -> int:
 # --- events ------------------------------------------------------------------
 
 def _event(*, source: str, firmness: EnumLike, effective_time: Optional[TimeLike],
-           event_id: str) -> events_pb2.EventData:
+           event_id: str, asserted_by: str) -> events_pb2.EventData:
     if not isinstance(source, str):
         raise TypeError(f"source: expected a str (document or URL), got {source!r}")
+    if not isinstance(asserted_by, str):
+        raise TypeError(f"asserted_by: expected a str (a party's ISO alpha-2 code or an "
+                        f"outlet's name), got {asserted_by!r}")
     event = events_pb2.EventData(event_id=event_id or "")
     event.provenance.source = source
+    event.provenance.asserted_by = asserted_by
     event.provenance.firmness = coerce_enum(Firmness, firmness, "firmness")
     if effective_time is not None:
         event.effective_time.CopyFrom(to_timestamp(effective_time, "effective_time"))
@@ -127,12 +134,12 @@ def deal_announcement(title: str, investor_country: str, host_country: str,
                       ceiling: events_pb2.Money, tariff_caps: Optional[TariffCaps] = None,
                       *, source: str, firmness: EnumLike = Firmness.REPORTED,
                       effective_time: Optional[TimeLike] = None,
-                      event_id: str = "") -> events_pb2.EventData:
+                      event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Announces a deal: its parties (ISO-3166 alpha-2), title, commitment
     ceiling (whose currency becomes the deal's) and agreed tariff caps, given
     as {"all-goods": 1500} or [("autos", 1500)] in basis points."""
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     deal = event.announcement.deal
     deal.title = title
     deal.investor_country = investor_country
@@ -153,14 +160,14 @@ def project_announcement(project_id: str, name: str, sector: EnumLike, us_state:
                          *, allocation_id: str = "", source: str,
                          firmness: EnumLike = Firmness.REPORTED,
                          effective_time: Optional[TimeLike] = None,
-                         event_id: str = "") -> events_pb2.EventData:
+                         event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Announces a project in an announced deal, with its pledge. us_state
     may be "" (or None) while the site is not known: project_site() gives it
     later. allocation_id names the allocation the pledge draws on."""
     if isinstance(sponsors, str):
         raise TypeError("sponsors: expected a list of names, got a single str")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     project = event.announcement.project
     project.project_id = project_id
     project.name = name
@@ -175,11 +182,11 @@ def project_announcement(project_id: str, name: str, sector: EnumLike, us_state:
 def project_site(project_id: str, us_state: str, *, source: str,
                  firmness: EnumLike = Firmness.REPORTED,
                  effective_time: Optional[TimeLike] = None,
-                 event_id: str = "") -> events_pb2.EventData:
+                 event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Gives the site (US postal code, e.g. "TX") of a project announced
     without one."""
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     site = event.announcement.project_site
     site.project_id = project_id
     site.us_state = us_state
@@ -204,7 +211,7 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
                             parent_allocation_id: str = "", source: str,
                             firmness: EnumLike = Firmness.REPORTED,
                             effective_time: Optional[TimeLike] = None,
-                            event_id: str = "") -> events_pb2.EventData:
+                            event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Announces an allocation: a part of the deal's ceiling set aside for a
     sector (basis "sector") or led by companies (basis "company").
 
@@ -215,7 +222,7 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
     if isinstance(lead_companies, (str, events_pb2.LeadCompany)):
         raise TypeError("lead_companies: expected a list of companies, got a single one")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     allocation = event.announcement.allocation
     allocation.allocation_id = allocation_id
     allocation.name = name
@@ -241,13 +248,61 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
     return event
 
 
+def deal_terms(*, project_selector: str = "", final_decision: str = "",
+               funding_channels: Iterable[EnumLike] = (), funding_deadline_days: int = 0,
+               enforcement_clause: str = "", profit_sharing: str = "",
+               other_commitments: Iterable[str] = (), oversight: str = "",
+               asserted_by: str = "", source: str, firmness: EnumLike = Firmness.REPORTED,
+               effective_time: Optional[TimeLike] = None,
+               event_id: str = "") -> events_pb2.EventData:
+    """The deal's terms as one party reads them (asserted_by: "US", "JP" or
+    an outlet's name). Each terms event is its party's whole reading and
+    replaces that party's earlier one, so give every term the party states.
+
+    funding_channels are FundingSource members, numbers or names ("jbic",
+    "nexi"); funding_deadline_days is the days the investor has to fund a
+    project after its first approval (0: no deadline reported)."""
+    if isinstance(funding_channels, (str, int)):
+        raise TypeError("funding_channels: expected a list of funding sources, got a single one")
+    if isinstance(other_commitments, str):
+        raise TypeError("other_commitments: expected a list of strings, got a single str")
+    if isinstance(funding_deadline_days, bool) or not isinstance(funding_deadline_days, int):
+        raise TypeError(f"funding_deadline_days: expected an int number of days, "
+                        f"got {funding_deadline_days!r}")
+    if funding_deadline_days < 0:
+        raise ValueError(f"funding_deadline_days: must be >= 0 (0: no deadline), "
+                         f"got {funding_deadline_days}")
+    channels = [coerce_enum(FundingSource, c, f"funding_channels[{i}]")
+                for i, c in enumerate(funding_channels)]
+    repeated = sorted({c.name.lower() for c in channels if channels.count(c) > 1})
+    if repeated:
+        raise ValueError(f"funding_channels: {', '.join(repeated)} given twice")
+    commitments = list(other_commitments)
+    for i, c in enumerate(commitments):
+        if not isinstance(c, str):
+            raise TypeError(f"other_commitments[{i}]: expected a str, got {c!r}")
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id, asserted_by=asserted_by)
+    terms = event.announcement.terms
+    terms.SetInParent()  # an event with every term empty is still a terms event
+    terms.project_selector = project_selector
+    terms.final_decision = final_decision
+    terms.funding_channels.extend(channels)
+    terms.funding_deadline_days = funding_deadline_days
+    terms.enforcement_clause = enforcement_clause
+    terms.profit_sharing = profit_sharing
+    terms.other_commitments.extend(commitments)
+    terms.oversight = oversight
+    return event
+
+
 def approval(project_id: str, amount: events_pb2.Money, approving_body: str,
              *, source: str, firmness: EnumLike = Firmness.REPORTED,
              effective_time: Optional[TimeLike] = None,
-             event_id: str = "") -> events_pb2.EventData:
+             event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Approves an announced project for an amount."""
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     event.approval.project_id = project_id
     event.approval.amount.CopyFrom(amount)
     event.approval.approving_body = approving_body
@@ -257,10 +312,10 @@ def approval(project_id: str, amount: events_pb2.Money, approving_body: str,
 def disbursement(project_id: str, amount: events_pb2.Money, funding_source: EnumLike,
                  tranche: str = "", *, source: str, firmness: EnumLike = Firmness.REPORTED,
                  effective_time: Optional[TimeLike] = None,
-                 event_id: str = "") -> events_pb2.EventData:
+                 event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Moves money to an approved project from a funding source (JBIC...)."""
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     event.disbursement.project_id = project_id
     event.disbursement.amount.CopyFrom(amount)
     event.disbursement.funding_source = coerce_enum(FundingSource, funding_source,
@@ -273,7 +328,7 @@ def tariff_change(product_category: Union[str, Iterable[str]], rate_bps: int,
                   legal_instrument: str, reason: str = "", *, source: str,
                   firmness: EnumLike = Firmness.REPORTED,
                   effective_time: Optional[TimeLike] = None,
-                  event_id: str = "") -> events_pb2.EventData:
+                  event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Sets the tariff rate of a product category (basis points; see bps())
     from the event's effective time. A list of categories sets the same rate
     on each: tariff_change(["autos", "auto-parts"], 1500, ...) (the first is
@@ -294,7 +349,7 @@ def tariff_change(product_category: Union[str, Iterable[str]], rate_bps: int,
         if repeated:
             raise ValueError(f"product_category: {', '.join(map(repr, repeated))} given twice")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
-                   event_id=event_id)
+                   event_id=event_id, asserted_by=asserted_by)
     change = event.tariff_change
     change.product_category = categories[0]
     change.product_categories.extend(categories[1:])
