@@ -19,7 +19,7 @@ import {
   Sector,
   TariffCap,
 } from "./gen/pactlog/v1/events";
-import { ProjectStatus } from "./gen/pactlog/v1/state";
+import { FundingStatus, ProjectStatus } from "./gen/pactlog/v1/state";
 
 // ---------------------------------------------------------------- money
 
@@ -135,6 +135,7 @@ export type FundingSourceName = "jbic" | "nexi" | "private" | "government" | "ot
 export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change";
 export type ProjectStatusName = "announced" | "approved" | "funding" | "fully-disbursed";
 export type AllocationBasisName = "sector" | "company";
+export type FundingStatusName = "no-deadline" | "not-yet-due" | "on-time" | "late" | "overdue";
 
 function byName<E extends number>(
   field: string,
@@ -191,6 +192,14 @@ const PROJECT_STATUSES: Readonly<Record<ProjectStatusName, ProjectStatus>> = {
   "fully-disbursed": ProjectStatus.PROJECT_STATUS_FULLY_DISBURSED,
 };
 
+const FUNDING_STATUSES: Readonly<Record<FundingStatusName, FundingStatus>> = {
+  "no-deadline": FundingStatus.FUNDING_STATUS_NO_DEADLINE,
+  "not-yet-due": FundingStatus.FUNDING_STATUS_NOT_YET_DUE,
+  "on-time": FundingStatus.FUNDING_STATUS_ON_TIME,
+  late: FundingStatus.FUNDING_STATUS_LATE,
+  overdue: FundingStatus.FUNDING_STATUS_OVERDUE,
+};
+
 export const toFirmness = (v: Firmness | FirmnessName): Firmness => byName("provenance.firmness", FIRMNESS, v);
 export const toSector = (v: Sector | SectorName): Sector => byName("sector", SECTORS, v);
 export const toFundingSource = (v: FundingSource | FundingSourceName): FundingSource =>
@@ -200,6 +209,11 @@ export const toProjectStatus = (v: ProjectStatus | ProjectStatusName): ProjectSt
   byName("status", PROJECT_STATUSES, v);
 export const toAllocationBasis = (v: AllocationBasis | AllocationBasisName): AllocationBasis =>
   byName("basis", ALLOCATION_BASES, v);
+/** The name of a FundingStatus: "on-time", "overdue", ...; "unspecified" for 0. */
+export function fundingStatusName(v: FundingStatus): FundingStatusName | "unspecified" {
+  const found = Object.entries(FUNDING_STATUSES).find(([, s]) => s === v);
+  return found ? (found[0] as FundingStatusName) : "unspecified";
+}
 
 // ---------------------------------------------------------------- events
 
@@ -213,6 +227,11 @@ export interface EventCommon {
   source: string;
   /** How firm the source is. */
   firmness: Firmness | FirmnessName;
+  /**
+   * Whose reading the event is: a party's ISO-3166 alpha-2 code ("US",
+   * "JP") or an outlet's name; absent or "" when the source does not say.
+   */
+  assertedBy?: string;
 }
 
 function toDate(field: string, value: Date | string | undefined): Date | undefined {
@@ -228,7 +247,7 @@ function common(c: EventCommon): EventData {
   return {
     eventId: c.eventId ?? "",
     effectiveTime: toDate("effective_time", c.effectiveTime),
-    provenance: { source: c.source, firmness: toFirmness(c.firmness) },
+    provenance: { source: c.source, firmness: toFirmness(c.firmness), assertedBy: c.assertedBy ?? "" },
   };
 }
 
@@ -343,6 +362,57 @@ export function announceAllocation(a: AllocationAnnouncementInput): EventData {
           typeof c === "string" ? leadCompany(c) : leadCompany(c.name, c.country ?? ""),
         ),
         parentAllocationId: a.parentAllocationId ?? "",
+      },
+    },
+  };
+}
+
+export interface DealTermsInput extends EventCommon {
+  /** Who selects the projects, e.g. "US investment committee led by the Secretary of Commerce". */
+  projectSelector?: string;
+  /** Who has the final say, e.g. "the President". */
+  finalDecision?: string;
+  /** How the investor's money flows: distinct funding sources, e.g. ["jbic", "nexi"]. */
+  fundingChannels?: readonly (FundingSource | FundingSourceName)[];
+  /** Days the investor has to fund a project after its first approval; absent or 0: no deadline. */
+  fundingDeadlineDays?: number;
+  /** What the host may do if the investor does not fund, e.g. "the US may raise tariffs". */
+  enforcementClause?: string;
+  /** How returns are shared. */
+  profitSharing?: string;
+  /** Other commitments the deal pairs with the investment (defense spending, ...). */
+  otherCommitments?: readonly string[];
+  /** Who oversees reporting. */
+  oversight?: string;
+}
+
+/**
+ * The deal's terms as one party reads them (`assertedBy`). Each terms event
+ * is its party's whole reading: it replaces that party's earlier one.
+ */
+export function announceTerms(t: DealTermsInput): EventData {
+  const channels = (t.fundingChannels ?? []).map((c) => byName("funding_channels", FUNDING_SOURCES, c));
+  const twice = channels.filter((c, i) => channels.indexOf(c) !== i);
+  if (twice.length > 0) {
+    const name = Object.entries(FUNDING_SOURCES).find(([, v]) => v === twice[0])?.[0] ?? String(twice[0]);
+    throw invalidArgument("funding_channels", `${JSON.stringify(name)} is given twice`);
+  }
+  const days = t.fundingDeadlineDays ?? 0;
+  if (!Number.isSafeInteger(days) || days < 0) {
+    throw invalidArgument("funding_deadline_days", `must be a whole number of days >= 0 (0: no deadline), got ${days}`);
+  }
+  return {
+    ...common(t),
+    announcement: {
+      terms: {
+        projectSelector: t.projectSelector ?? "",
+        finalDecision: t.finalDecision ?? "",
+        fundingChannels: channels,
+        fundingDeadlineDays: days,
+        enforcementClause: t.enforcementClause ?? "",
+        profitSharing: t.profitSharing ?? "",
+        otherCommitments: [...(t.otherCommitments ?? [])],
+        oversight: t.oversight ?? "",
       },
     },
   };

@@ -20,6 +20,7 @@ import { Event, EventData, EventKind, Sector } from "./gen/pactlog/v1/events";
 import { AppendRequest, AppendResponse, DealLedgerClient, ExpectedVersion } from "./gen/pactlog/v1/ledger";
 import {
   DealQueryClient,
+  GetComplianceResponse,
   GetDealResponse,
   GetProjectResponse,
   GetTariffsResponse,
@@ -117,6 +118,15 @@ export interface ListProjectsOptions extends QueryOptions, PageOptions {
 export interface GetTariffsOptions extends QueryOptions {
   /** Only this category. */
   productCategory?: string;
+}
+
+export interface GetComplianceOptions extends QueryOptions {
+  /**
+   * Judge by this party's reading of the terms (an `assertedBy`, e.g. "JP");
+   * NOT_FOUND when it has none. Absent: the latest terms that name a
+   * deadline, else the latest.
+   */
+  reading?: string;
 }
 
 /** A filter with event kinds and sectors by enum or by name. */
@@ -336,6 +346,21 @@ export class PactlogClient {
   getTariffs(dealId: string, options?: GetTariffsOptions): Promise<GetTariffsResponse> {
     const request = { dealId, options: readOptions(options), productCategory: options?.productCategory ?? "" };
     return this.unary<GetTariffsResponse>(options, (md, o, cb) => this.query.getTariffs(request, md, o, cb));
+  }
+
+  /**
+   * The deal's compliance: every approved project against the funding
+   * deadline of the terms used, the counts by status, what is undisbursed
+   * on overdue projects, cap breaches, and every party's reading. With
+   * `asOf.effectiveTime` the deal is judged as it stood then.
+   */
+  async getCompliance(
+    dealId: string,
+    options?: GetComplianceOptions,
+  ): Promise<WithRequired<GetComplianceResponse, "compliance">> {
+    const request = { dealId, options: readOptions(options), reading: options?.reading ?? "" };
+    const r = await this.unary<GetComplianceResponse>(options, (md, o, cb) => this.query.getCompliance(request, md, o, cb));
+    return required(r, "compliance");
   }
 
   // ------------------------------------------------------------- the log

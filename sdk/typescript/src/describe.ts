@@ -9,6 +9,7 @@ export function eventKindOf(data: EventData | undefined): string {
   if (data?.announcement?.project) return "project-announcement";
   if (data?.announcement?.allocation) return "allocation-announcement";
   if (data?.announcement?.projectSite) return "project-site";
+  if (data?.announcement?.terms) return "deal-terms";
   if (data?.approval) return "approval";
   if (data?.disbursement) return "disbursement";
   if (data?.tariffChange) return "tariff-change";
@@ -44,6 +45,22 @@ export function describeEvent(e: Event): string {
   if (d?.announcement?.projectSite) {
     const s = d.announcement.projectSite;
     return `${head} ${s.projectId} in ${s.usState}`;
+  }
+  if (d?.announcement?.terms) {
+    const t = d.announcement.terms;
+    const parts = [
+      t.fundingDeadlineDays ? `fund within ${t.fundingDeadlineDays} days` : "no funding deadline",
+      ...(t.fundingChannels.length > 0
+        ? [`via ${t.fundingChannels.map((c) => enumName(FundingSource, c, "FUNDING_SOURCE_")).join(", ")}`]
+        : []),
+      ...(t.projectSelector ? [`selected by ${t.projectSelector}`] : []),
+      ...(t.finalDecision ? [`final say: ${t.finalDecision}`] : []),
+      ...(t.enforcementClause ? [`enforcement: ${t.enforcementClause}`] : []),
+      ...(t.profitSharing ? [`profits: ${t.profitSharing}`] : []),
+      ...(t.otherCommitments.length > 0 ? [`also: ${t.otherCommitments.join("; ")}`] : []),
+      ...(t.oversight ? [`oversight: ${t.oversight}`] : []),
+    ];
+    return `${head} as read by ${d.provenance?.assertedBy || "(not said)"}: ${parts.join("; ")}`;
   }
   if (d?.approval) {
     return `${head} ${d.approval.projectId} ${formatMoney(d.approval.amount)} by ${d.approval.approvingBody}`;

@@ -167,7 +167,7 @@ describe("append", () => {
 
   it("refuses bad input with INVALID_ARGUMENT naming every field", async () => {
     const bad = dealAnnouncement();
-    bad.provenance = { source: "", firmness: 0 };
+    bad.provenance = { source: "", firmness: 0, assertedBy: "" };
     const e = await rejection(client.append("Not A Slug!", [bad]));
     assert.equal(e.code, Status.INVALID_ARGUMENT);
     assert.match(e.details, /deal_id/);

@@ -6,16 +6,22 @@ import { describe, it } from "node:test";
 import {
   AllocationBasis,
   Event,
+  FundingSource,
+  FundingStatus,
   PactlogError,
   Sector,
   Status,
   announceAllocation,
   announceProject,
   announceProjectSite,
+  announceTerms,
+  approveProject,
   changeTariff,
   describeEvent,
+  disburse,
   eventKindOf,
   formatMoney,
+  fundingStatusName,
   leadCompany,
   jpy,
   money,
@@ -237,5 +243,96 @@ describe("allocation, project-site and multi-category builders", () => {
     );
     const tariff = changeTariff({ ...common, productCategories: ["autos", "auto-parts"], rateBps: 1500, legalInstrument: "EO 14345" });
     assert.equal(describeEvent(event(tariff)), "#4 us-jp v4 tariff-change autos, auto-parts 15% (EO 14345)");
+  });
+});
+
+describe("asserted-by and deal-terms builders", () => {
+  const common = { source: "fact sheet", firmness: "announced" as const };
+
+  it("set asserted_by on any event's provenance, empty when not said", () => {
+    assert.equal(approveProject({ ...common, projectId: "p", amount: usd(1), approvingBody: "b" }).provenance?.assertedBy, "");
+    const us = { ...common, assertedBy: "US" };
+    const events = [
+      announceProject({ ...us, projectId: "p", name: "n", sector: "energy", pledged: usd(1) }),
+      announceProjectSite({ ...us, projectId: "p", usState: "TX" }),
+      announceAllocation({ ...us, allocationId: "a", name: "n", basis: "sector" }),
+      approveProject({ ...us, projectId: "p", amount: usd(1), approvingBody: "b" }),
+      disburse({ ...us, projectId: "p", amount: usd(1), fundingSource: "jbic" }),
+      changeTariff({ ...us, productCategory: "autos", rateBps: 1500, legalInstrument: "EO" }),
+      announceTerms(us),
+    ];
+    for (const e of events) {
+      assert.deepEqual(e.provenance, { source: "fact sheet", firmness: 2, assertedBy: "US" });
+    }
+  });
+
+  it("announce a party's terms with every field", () => {
+    const e = announceTerms({
+      ...common,
+      assertedBy: "US",
+      eventId: "terms-us",
+      effectiveTime: "2025-09-04T00:00:00Z",
+      projectSelector: "US investment committee",
+      finalDecision: "the President",
+      fundingChannels: ["jbic", FundingSource.FUNDING_SOURCE_NEXI],
+      fundingDeadlineDays: 45,
+      enforcementClause: "the US may raise tariffs",
+      profitSharing: "90% to the US after recovery",
+      otherCommitments: ["defense spending"],
+      oversight: "Department of Commerce",
+    });
+    assert.equal(e.eventId, "terms-us");
+    assert.equal(e.effectiveTime?.toISOString(), "2025-09-04T00:00:00.000Z");
+    assert.equal(e.provenance?.assertedBy, "US");
+    assert.deepEqual(e.announcement?.terms, {
+      projectSelector: "US investment committee",
+      finalDecision: "the President",
+      fundingChannels: [FundingSource.FUNDING_SOURCE_JBIC, FundingSource.FUNDING_SOURCE_NEXI],
+      fundingDeadlineDays: 45,
+      enforcementClause: "the US may raise tariffs",
+      profitSharing: "90% to the US after recovery",
+      otherCommitments: ["defense spending"],
+      oversight: "Department of Commerce",
+    });
+  });
+
+  it("announce terms with nothing but a party", () => {
+    const e = announceTerms({ ...common, assertedBy: "JP" });
+    assert.equal(e.announcement?.terms?.fundingDeadlineDays, 0);
+    assert.deepEqual(e.announcement?.terms?.fundingChannels, []);
+    assert.deepEqual(e.announcement?.terms?.otherCommitments, []);
+  });
+
+  it("name the field of bad terms", () => {
+    rejectsWith(() => announceTerms({ ...common, fundingChannels: ["swift" as "jbic"] }), Status.INVALID_ARGUMENT, "funding_channels");
+    rejectsWith(() => announceTerms({ ...common, fundingChannels: ["jbic", "nexi", "jbic"] }), Status.INVALID_ARGUMENT, "funding_channels");
+    rejectsWith(() => announceTerms({ ...common, fundingDeadlineDays: -1 }), Status.INVALID_ARGUMENT, "funding_deadline_days");
+    rejectsWith(() => announceTerms({ ...common, fundingDeadlineDays: 1.5 }), Status.INVALID_ARGUMENT, "funding_deadline_days");
+  });
+
+  it("describe terms events", () => {
+    const event = (data: Event["data"]): Event =>
+      Event.fromPartial({ sequence: 2n, dealId: "us-jp", dealVersion: 2n, data });
+    const us = announceTerms({
+      ...common,
+      assertedBy: "US",
+      fundingChannels: ["jbic", "nexi"],
+      fundingDeadlineDays: 45,
+      enforcementClause: "the US may raise tariffs",
+      profitSharing: "90% to the US after recovery",
+    });
+    assert.equal(
+      describeEvent(event(us)),
+      "#2 us-jp v2 deal-terms as read by US: fund within 45 days; via jbic, nexi; enforcement: the US may raise tariffs; profits: 90% to the US after recovery",
+    );
+    assert.equal(eventKindOf(us), "deal-terms");
+    const unsaid = announceTerms({ ...common, otherCommitments: ["defense spending", "reviews"] });
+    assert.equal(describeEvent(event(unsaid)), "#2 us-jp v2 deal-terms as read by (not said): no funding deadline; also: defense spending; reviews");
+  });
+
+  it("name funding statuses", () => {
+    assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_NOT_YET_DUE), "not-yet-due");
+    assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_OVERDUE), "overdue");
+    assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_UNSPECIFIED), "unspecified");
   });
 });
