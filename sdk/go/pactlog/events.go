@@ -51,6 +51,21 @@ func WithEventID(id string) EventOption {
 	return func(e *pactlogpb.EventData) { e.EventId = id }
 }
 
+// AssertedBy says whose reading the event is (Provenance.AssertedBy, 0..128
+// bytes): a party of the deal by its ISO-3166 alpha-2 code ("US", "JP") or
+// an outlet's name. Without it the source does not say. The event gets its
+// own copy of the provenance, so one Provenance can serve several events
+// asserted by different parties.
+func AssertedBy(party string) EventOption {
+	return func(e *pactlogpb.EventData) {
+		p := &pactlogpb.Provenance{AssertedBy: party}
+		if e.Provenance != nil {
+			p.Source, p.Firmness = e.Provenance.Source, e.Provenance.Firmness
+		}
+		e.Provenance = p
+	}
+}
+
 func newEvent(prov *pactlogpb.Provenance, opts []EventOption) *pactlogpb.EventData {
 	e := &pactlogpb.EventData{Provenance: prov}
 	for _, opt := range opts {
@@ -111,6 +126,24 @@ func AllocationAnnounced(a *pactlogpb.AllocationAnnouncement, prov *pactlogpb.Pr
 	e := newEvent(prov, opts)
 	e.Kind = &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
 		Subject: &pactlogpb.Announcement_Allocation{Allocation: a}}}
+	return e
+}
+
+// DealTermsAnnounced records the deal's terms as one party reads them; name
+// the party with AssertedBy ("US", "JP"). Each terms event is the whole
+// reading of its party and replaces that party's earlier one, so give every
+// term the party states. FundingChannels are distinct specified
+// FundingSources (FundingSource_FUNDING_SOURCE_JBIC, ...); FundingDeadlineDays 0 means no
+// deadline is reported. The deal must exist (NOT_FOUND) and the terms may
+// not take effect before its announcement (FAILED_PRECONDITION,
+// effective-order).
+func DealTermsAnnounced(t *pactlogpb.DealTerms, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e := newEvent(prov, opts)
+	if t == nil {
+		t = &pactlogpb.DealTerms{}
+	}
+	e.Kind = &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
+		Subject: &pactlogpb.Announcement_Terms{Terms: t}}}
 	return e
 }
 

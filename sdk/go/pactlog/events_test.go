@@ -91,3 +91,69 @@ func TestProjectAnnouncedWithoutSiteDrawingOnAnAllocation(t *testing.T) {
 		t.Errorf("project: state %q, allocation %q; want none, cooling", p.GetUsState(), p.GetAllocationId())
 	}
 }
+
+func TestDealTermsAnnouncedWrapsTheTerms(t *testing.T) {
+	terms := &pactlogpb.DealTerms{
+		ProjectSelector:     "US investment committee",
+		FinalDecision:       "the President",
+		FundingChannels:     []pactlogpb.FundingSource{pactlogpb.FundingSource_FUNDING_SOURCE_JBIC, pactlogpb.FundingSource_FUNDING_SOURCE_NEXI},
+		FundingDeadlineDays: 45,
+		EnforcementClause:   "the US may raise tariffs",
+		ProfitSharing:       "90% to the US after recovery",
+		OtherCommitments:    []string{"defense spending"},
+		Oversight:           "Department of Commerce",
+	}
+	e := pactlog.DealTermsAnnounced(terms, pactlog.OfficiallyAnnounced("fact sheet"), pactlog.AssertedBy("US"), pactlog.WithEventID("terms-us"), pactlog.EffectiveAt(sept2025))
+	want := &pactlogpb.EventData{
+		EventId:       "terms-us",
+		EffectiveTime: e.GetEffectiveTime(),
+		Provenance:    &pactlogpb.Provenance{Source: "fact sheet", Firmness: pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED, AssertedBy: "US"},
+		Kind: &pactlogpb.EventData_Announcement{Announcement: &pactlogpb.Announcement{
+			Subject: &pactlogpb.Announcement_Terms{Terms: terms}}},
+	}
+	if !proto.Equal(e, want) {
+		t.Errorf("DealTermsAnnounced:\n got %v\nwant %v", e, want)
+	}
+	if !e.GetEffectiveTime().AsTime().Equal(sept2025) {
+		t.Errorf("effective time %v, want %v", e.GetEffectiveTime().AsTime(), sept2025)
+	}
+	// nil terms: a terms event with every term empty, still a terms event.
+	empty := pactlog.DealTermsAnnounced(nil, pactlog.Reported("press"))
+	if empty.GetAnnouncement().GetTerms() == nil || empty.GetProvenance().GetAssertedBy() != "" {
+		t.Errorf("DealTermsAnnounced(nil): %v; want empty terms, asserted by nobody", empty)
+	}
+}
+
+func TestAssertedByCopiesTheProvenance(t *testing.T) {
+	fact := pactlog.OfficiallyAnnounced("fact sheet")
+	us := pactlog.ProjectApproved("p", usd(1), "committee", fact, pactlog.AssertedBy("US"))
+	jp := pactlog.Disbursed("p", usd(1), pactlogpb.FundingSource_FUNDING_SOURCE_JBIC, "", fact, pactlog.AssertedBy("JP"))
+	unsaid := pactlog.TariffChanged("autos", 1500, "EO", "", fact)
+	for _, tc := range []struct {
+		event *pactlogpb.EventData
+		want  string
+	}{{us, "US"}, {jp, "JP"}, {unsaid, ""}} {
+		p := tc.event.GetProvenance()
+		if p.GetAssertedBy() != tc.want || p.GetSource() != "fact sheet" || p.GetFirmness() != pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED {
+			t.Errorf("provenance %v, want fact sheet, officially announced, asserted by %q", p, tc.want)
+		}
+	}
+	if fact.AssertedBy != "" {
+		t.Errorf("AssertedBy changed the shared provenance: %v", fact)
+	}
+	for _, e := range []*pactlogpb.EventData{
+		pactlog.DealAnnounced(&pactlogpb.DealAnnouncement{}, fact, pactlog.AssertedBy("Nikkei")),
+		pactlog.ProjectAnnounced(&pactlogpb.ProjectAnnouncement{}, fact, pactlog.AssertedBy("Nikkei")),
+		pactlog.ProjectSiteAnnounced("p", "TX", fact, pactlog.AssertedBy("Nikkei")),
+		pactlog.AllocationAnnounced(&pactlogpb.AllocationAnnouncement{}, fact, pactlog.AssertedBy("Nikkei")),
+		pactlog.TariffChangedOn([]string{"autos"}, 1500, "EO", "", fact, pactlog.AssertedBy("Nikkei")),
+	} {
+		if e.GetProvenance().GetAssertedBy() != "Nikkei" {
+			t.Errorf("asserted by %q, want Nikkei", e.GetProvenance().GetAssertedBy())
+		}
+	}
+	// Without a provenance the option still says whose reading it is.
+	if e := pactlog.DealTermsAnnounced(nil, nil, pactlog.AssertedBy("US")); e.GetProvenance().GetAssertedBy() != "US" {
+		t.Errorf("nil provenance: %v, want asserted by US", e.GetProvenance())
+	}
+}

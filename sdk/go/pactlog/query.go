@@ -141,3 +141,20 @@ func (c *Client) GetTariffs(ctx context.Context, dealID, productCategory string,
 	})
 	return resp, err
 }
+
+// GetCompliance judges a deal's approved projects against the funding
+// deadline of its terms: their FundingStatus and days, the counts, what is
+// undisbursed on overdue projects, cap breaches, and every party's reading
+// of the terms. reading names the party whose terms to use (an AssertedBy,
+// e.g. "JP"; NOT_FOUND when it has none); "" uses the latest terms that name
+// a deadline, else the latest. With AsOfEffectiveTime the deal is judged as
+// it stood then and deadlines run to that time; else to now.
+func (c *Client) GetCompliance(ctx context.Context, dealID, reading string, opts ...QueryOption) (*pactlogpb.GetComplianceResponse, error) {
+	req := &pactlogpb.GetComplianceRequest{DealId: dealID, Reading: reading, Options: readOptions(opts)}
+	var resp *pactlogpb.GetComplianceResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.GetCompliance(ctx, req)
+		return err
+	})
+	return resp, err
+}
