@@ -292,6 +292,7 @@ void DealState::Apply(const Event& event) {
   const uint64_t sequence = event.sequence();
   version_ = event.deal_version() != 0 ? event.deal_version() : version_ + 1;
   last_sequence_ = sequence;
+  latest_effective_time_ = std::max(latest_effective_time_, effective);
   if (event.has_recorded_time()) {
     last_recorded_time_ = ToAbslTime(event.recorded_time());
   }

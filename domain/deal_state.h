@@ -49,13 +49,13 @@ struct Project {
   absl::Time announced_effective_time;
   int64_t approved = 0;
   int64_t disbursed = 0;
-  std::vector<ApprovalEntry> approvals;          // in log order
+  std::vector<ApprovalEntry> approvals;  // in log order
   // The latest effective time of its disbursements. Disbursements never
   // exceed the approvals, so the project is fully funded (disbursed ==
   // approved) from this time on: a constant-size fact, where keeping every
   // disbursement would make each append copy the deal's whole history.
   absl::Time last_disbursement_time = absl::InfinitePast();
-  std::map<int, int64_t> disbursed_by_source;    // FundingSource -> amount
+  std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
   uint64_t last_sequence = 0;
 
   pactlog::v1::ProjectStatus status() const;
@@ -106,6 +106,9 @@ class DealState {
   uint64_t last_sequence() const { return last_sequence_; }
   // Recorded time of the last event folded.
   absl::Time last_recorded_time() const { return last_recorded_time_; }
+  // The latest effective time of any event folded (InfinitePast before
+  // the first): a state with none later than T is its own fold as of T.
+  absl::Time latest_effective_time() const { return latest_effective_time_; }
   const std::string& deal_id() const { return deal_id_; }
   // The deal's currency; empty while the deal does not exist.
   const std::string& currency() const;
@@ -251,6 +254,7 @@ class DealState {
   pactlog::v1::DealAnnouncement announcement_;
   absl::Time announced_effective_time_;
   absl::Time last_recorded_time_;
+  absl::Time latest_effective_time_ = absl::InfinitePast();
   uint64_t version_ = 0;
   uint64_t last_sequence_ = 0;
   std::map<std::string, Project> projects_;

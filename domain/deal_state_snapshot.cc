@@ -26,6 +26,9 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
   ToProtoTime(announced_effective_time_,
               out->mutable_announced_effective_time());
   ToProtoTime(last_recorded_time_, out->mutable_last_recorded_time());
+  if (latest_effective_time_ != absl::InfinitePast()) {
+    ToProtoTime(latest_effective_time_, out->mutable_latest_effective_time());
+  }
   out->set_version(version_);
   out->set_last_sequence(last_sequence_);
   for (const auto& [id, allocation] : allocations_) {
@@ -117,6 +120,9 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
   state.announced_effective_time_ =
       ToAbslTime(snapshot.announced_effective_time());
   state.last_recorded_time_ = ToAbslTime(snapshot.last_recorded_time());
+  if (snapshot.has_latest_effective_time()) {
+    state.latest_effective_time_ = ToAbslTime(snapshot.latest_effective_time());
+  }
   state.version_ = snapshot.version();
   state.last_sequence_ = snapshot.last_sequence();
   for (const pactlog::internal::AllocationSnapshot& a :

@@ -265,9 +265,22 @@ absl::Status DealQueryService::DoGetCompliance(
         {"reading", absl::StrCat("must be 0..", domain::kMaxAssertedByBytes,
                                  " bytes, got ", request.reading().size())});
   }
+  // Judged now, the deal is what is in force now: a live state holding
+  // events effective later (a tranche dated ahead) is folded as of now, so
+  // that money not there yet is neither disbursed nor funded.
+  v1::ReadOptions options = request.options();
+  if (!options.as_of().has_effective_time()) {
+    const absl::Time now = clock_->Now();
+    std::shared_ptr<const domain::DealState> live =
+        ledger_->Deal(request.deal_id());
+    if (live != nullptr && live->latest_effective_time() > now) {
+      domain::ToProtoTime(now,
+                          options.mutable_as_of()->mutable_effective_time());
+    }
+  }
   ASSIGN_OR_RETURN(DealView view,
-                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
-                               request.options(), std::move(violations)));
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(), options,
+                               std::move(violations)));
   RETURN_IF_ERROR(view.deal->ComplianceToProto(
       view.evaluated_at, request.reading(), response->mutable_compliance()));
   response->set_log_sequence(view.log_sequence);
@@ -336,8 +349,9 @@ grpc::ServerUnaryReactor* DealQueryService::GetCompliance(
     grpc::CallbackServerContext* context,
     const v1::GetComplianceRequest* request,
     v1::GetComplianceResponse* response) {
+  // On the read executor always: an answer "now" may fold the log (above).
   return RunUnary(context, Spec("DealQuery.GetCompliance", request->deal_id()),
-                  ExecutorFor(request->options()), [this, request, response] {
+                  reads_, [this, request, response] {
                     return DoGetCompliance(*request, response);
                   });
 }

@@ -232,6 +232,22 @@ TEST_F(DealQueryServiceTest, ComplianceJudgesTheFirstBatchAtTheAsOfTime) {
        response.compliance().projects()) {
     EXPECT_EQ(project.disbursed().minor_units(), 0) << project.project_id();
   }
+  // Without as_of the deal is judged at the server's clock, as it is in
+  // force then: money dated ahead is not there yet.
+  v1::GetComplianceRequest now;
+  now.set_deal_id("us-japan");
+  clock_.Set(Date(2026, 3, 1));
+  ASSERT_TRUE(
+      server_->query().GetCompliance(Context().get(), now, &response).ok());
+  EXPECT_EQ(response.compliance().evaluated_at().seconds(),
+            absl::ToUnixSeconds(Date(2026, 3, 1)));
+  EXPECT_EQ(response.compliance().projects_not_yet_due(), 3u);
+  EXPECT_EQ(response.compliance().projects(1).disbursed().minor_units(), 0);
+  clock_.Set(Date(2026, 4, 14));
+  ASSERT_TRUE(
+      server_->query().GetCompliance(Context().get(), now, &response).ok());
+  EXPECT_EQ(response.compliance().overdue_undisbursed().minor_units(),
+            1'600'000'000'000);
   EXPECT_EQ(compliance(Date(2026, 3, 1), std::string(129, 'x'), &response)
                 .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
