@@ -313,12 +313,7 @@ void DealState::Apply(const Event& event) {
         project.announcement = announced;
         project.announced_effective_time = effective;
         project.last_sequence = sequence;
-        auto allocation = allocations_.find(announced.allocation_id());
-        if (allocation != allocations_.end()) {
-          allocation->second.direct_pledged =
-              SaturatingAdd(allocation->second.direct_pledged,
-                            announced.pledged().minor_units());
-        } else {
+        if (!allocations_.contains(announced.allocation_id())) {
           // Only a subset of a log can name an unknown allocation.
           project.announcement.clear_allocation_id();
         }
@@ -450,6 +445,10 @@ void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
     auto it = allocations_.find(std::string(id));
     if (it == allocations_.end()) return;
     AddAmounts(delta, &it->second.totals);
+    if (level == 0) {
+      it->second.direct_pledged =
+          SaturatingAdd(it->second.direct_pledged, delta.pledged);
+    }
     id = it->second.announcement.parent_allocation_id();
   }
 }

@@ -223,8 +223,13 @@ class DealState {
   static constexpr uint32_t kSnapshotFormat = 2;
 
  private:
+  // The breach of `line`, a tariff line evaluated at `at` that breaches
+  // its cap.
+  void BreachToProto(const pactlog::v1::TariffLine& line, absl::Time at,
+                     pactlog::v1::CapBreach* out) const;
   // Adds `delta` to the totals, the breakdowns and every allocation
-  // `project` draws on.
+  // `project` draws on (its pledges also to the direct pledges of the one
+  // it draws on directly).
   void AddToBreakdowns(const Project& project, const Amounts& delta);
   // Calls `fn(allocation)` for the allocation `id` and each one it is an
   // earmark of, innermost first; stops at an unknown id.

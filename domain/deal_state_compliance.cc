@@ -19,6 +19,7 @@ namespace {
 
 using ::pactlog::domain::internal::Quote;
 using ::pactlog::domain::internal::SaturatingAdd;
+using ::pactlog::domain::internal::SetMoney;
 
 // Whole days in `d` >= 0, rounded down or up.
 int32_t DaysDown(absl::Duration d) {
@@ -28,12 +29,6 @@ int32_t DaysUp(absl::Duration d) {
   absl::Duration rest;
   int64_t days = absl::IDivDuration(d, absl::Hours(24), &rest);
   return static_cast<int32_t>(rest > absl::ZeroDuration() ? days + 1 : days);
-}
-
-void SetMoney(std::string_view currency, int64_t minor_units,
-              pactlog::v1::Money* out) {
-  out->set_currency_code(std::string(currency));
-  out->set_minor_units(minor_units);
 }
 
 }  // namespace
@@ -118,9 +113,12 @@ absl::Status DealState::ComplianceToProto(
   }
   SetMoney(deal_currency, overdue_undisbursed,
            out->mutable_overdue_undisbursed());
-  pactlog::v1::DealState deal;
-  ToProto(at, &deal);
-  *out->mutable_cap_breaches() = deal.cap_breaches();
+  std::vector<pactlog::v1::TariffLine> lines;
+  // With an empty category TariffsToProto cannot fail.
+  TariffsToProto(at, "", /*with_history=*/false, &lines).IgnoreError();
+  for (const pactlog::v1::TariffLine& line : lines) {
+    if (line.breaches_cap()) BreachToProto(line, at, out->add_cap_breaches());
+  }
   out->set_version(version_);
   out->set_last_sequence(last_sequence_);
   return absl::OkStatus();

@@ -29,6 +29,13 @@ inline int64_t SaturatingAdd(int64_t a, int64_t b) {
                : std::numeric_limits<int64_t>::min();
 }
 
+// Money of `minor_units` in `currency`.
+inline void SetMoney(std::string_view currency, int64_t minor_units,
+                     pactlog::v1::Money* out) {
+  out->set_currency_code(std::string(currency));
+  out->set_minor_units(minor_units);
+}
+
 // Adds `delta` to `*sum`, saturating.
 inline void AddAmounts(const Amounts& delta, Amounts* sum) {
   sum->pledged = SaturatingAdd(sum->pledged, delta.pledged);

@@ -22,6 +22,7 @@ namespace {
 
 using ::pactlog::domain::internal::Quote;
 using ::pactlog::domain::internal::SaturatingAdd;
+using ::pactlog::domain::internal::SetMoney;
 using ::pactlog::v1::Money;
 
 constexpr std::string_view kAllGoods = "all-goods";
@@ -31,11 +32,6 @@ int64_t SaturatingSub(int64_t a, int64_t b) {
   if (!__builtin_sub_overflow(a, b, &difference)) return difference;
   return b < 0 ? std::numeric_limits<int64_t>::max()
                : std::numeric_limits<int64_t>::min();
-}
-
-void SetMoney(std::string_view currency, int64_t minor_units, Money* out) {
-  out->set_currency_code(std::string(currency));
-  out->set_minor_units(minor_units);
 }
 
 void TotalsToProto(const Amounts& amounts, std::string_view currency,
@@ -145,15 +141,7 @@ void DealState::ToProto(absl::Time tariffs_at,
   TariffsToProto(tariffs_at, "", /*with_history=*/false, &lines).IgnoreError();
   for (auto& line : lines) {
     if (line.breaches_cap()) {
-      auto* breach = out->add_cap_breaches();
-      breach->set_product_category(line.product_category());
-      breach->set_rate_bps(line.rate_bps());
-      breach->set_cap_bps(line.cap_bps());
-      breach->set_sequence(line.in_force_sequence());
-      // A line in force has entries, one of them in force at `tariffs_at`.
-      const TariffEntry* in_force =
-          InForceAt(tariffs_.at(line.product_category()), tariffs_at);
-      ToProtoTime(in_force->effective_time, breach->mutable_effective_time());
+      BreachToProto(line, tariffs_at, out->add_cap_breaches());
     }
     *out->add_tariffs() = std::move(line);
   }
@@ -182,6 +170,19 @@ void DealState::ToProto(absl::Time tariffs_at,
   for (const auto& [id, allocation] : allocations_) {
     AllocationToProto(allocation, out->add_allocations());
   }
+}
+
+void DealState::BreachToProto(const pactlog::v1::TariffLine& line,
+                              absl::Time at,
+                              pactlog::v1::CapBreach* out) const {
+  out->set_product_category(line.product_category());
+  out->set_rate_bps(line.rate_bps());
+  out->set_cap_bps(line.cap_bps());
+  out->set_sequence(line.in_force_sequence());
+  // A line in force has entries, one of them in force at `at`.
+  const TariffEntry* in_force =
+      InForceAt(tariffs_.at(line.product_category()), at);
+  ToProtoTime(in_force->effective_time, out->mutable_effective_time());
 }
 
 void TermsToProto(const TermsEntry& entry, pactlog::v1::TermsReading* out) {

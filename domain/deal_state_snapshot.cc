@@ -165,16 +165,12 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
       project.last_disbursement_time = ToAbslTime(p.last_disbursement_time());
     }
     // The breakdowns are derived from the projects.
-    const int64_t pledged = project.announcement.pledged().minor_units();
-    if (auto allocation =
-            state.allocations_.find(project.announcement.allocation_id());
-        allocation != state.allocations_.end()) {
-      allocation->second.direct_pledged += pledged;
-    }
-    state.AddToBreakdowns(project, Amounts{.pledged = pledged,
-                                           .approved = project.approved,
-                                           .disbursed = project.disbursed,
-                                           .project_count = 1});
+    state.AddToBreakdowns(
+        project,
+        Amounts{.pledged = project.announcement.pledged().minor_units(),
+                .approved = project.approved,
+                .disbursed = project.disbursed,
+                .project_count = 1});
   }
   for (const pactlog::internal::TermsSnapshot& t : snapshot.terms()) {
     TermsEntry& entry = state.terms_[t.provenance().asserted_by()];
