@@ -146,6 +146,17 @@ absl::StatusOr<absl::Time> ParseTime(absl::string_view text,
       "(2025-09-16)"));
 }
 
+std::string FormatLeadCompanies(
+    const google::protobuf::RepeatedPtrField<v1::LeadCompany>& leads) {
+  std::vector<std::string> names;
+  for (const v1::LeadCompany& lead : leads) {
+    names.push_back(lead.country().empty()
+                        ? lead.name()
+                        : absl::StrCat(lead.name(), " (", lead.country(), ")"));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
 std::string DescribeEvent(const v1::EventData& data) {
   switch (data.kind_case()) {
     case v1::EventData::kAnnouncement: {
@@ -166,13 +177,8 @@ std::string DescribeEvent(const v1::EventData& data) {
       if (announcement.has_allocation()) {
         const v1::AllocationAnnouncement& allocation =
             announcement.allocation();
-        std::vector<std::string> leads;
-        for (const v1::LeadCompany& lead : allocation.lead_companies()) {
-          leads.push_back(
-              lead.country().empty()
-                  ? lead.name()
-                  : absl::StrCat(lead.name(), " (", lead.country(), ")"));
-        }
+        const std::string leads =
+            FormatLeadCompanies(allocation.lead_companies());
         return absl::StrCat(
             "allocation announced: ", allocation.allocation_id(), " \"",
             allocation.name(), "\" (",
@@ -187,7 +193,7 @@ std::string DescribeEvent(const v1::EventData& data) {
                 : "without a reported amount",
             allocation.parent_allocation_id().empty() ? "" : ", inside ",
             allocation.parent_allocation_id(), leads.empty() ? "" : "; led by ",
-            absl::StrJoin(leads, ", "));
+            leads);
       }
       if (announcement.has_project_site()) {
         return absl::StrCat(

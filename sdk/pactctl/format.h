@@ -43,6 +43,11 @@ std::string EnumName(const google::protobuf::EnumDescriptor* type, int value);
 [[nodiscard]] absl::StatusOr<absl::Time> ParseTime(absl::string_view text,
                                                    absl::string_view what);
 
+// "Westinghouse (US), GE": the names, each with its country when known;
+// empty for none.
+std::string FormatLeadCompanies(
+    const google::protobuf::RepeatedPtrField<v1::LeadCompany>& leads);
+
 // "deal announced: ...", "tariff change: autos 15% (...)", one line.
 std::string DescribeEvent(const v1::EventData& data);
 

@@ -18,36 +18,15 @@ using client::QueryOptions;
 
 std::string YesNo(bool value) { return value ? "yes" : "no"; }
 
-// How deep `allocation` is among `deal`'s allocations (0: a part of the
-// ceiling itself).
-int DepthOf(const v1::DealState& deal, const v1::AllocationState& allocation) {
-  int depth = 0;
-  std::string parent = allocation.parent_allocation_id();
-  while (!parent.empty() && depth < 16) {
-    ++depth;
-    std::string next;
-    for (const v1::AllocationState& other : deal.allocations()) {
-      if (other.allocation_id() == parent) next = other.parent_allocation_id();
-    }
-    parent = next;
-  }
-  return depth;
-}
-
-// Allocations in tree order: each parent before its earmarks.
+// The earmarks of `parent` ("" for the parts of the ceiling itself), each
+// followed by its own, indented by `depth`.
 void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
-                       Table* table) {
+                       int depth, Table* table) {
   for (const v1::AllocationState& a : deal.allocations()) {
     if (a.parent_allocation_id() != parent) continue;
-    std::vector<std::string> leads;
-    for (const v1::LeadCompany& lead : a.lead_companies()) {
-      leads.push_back(
-          lead.country().empty()
-              ? lead.name()
-              : absl::StrCat(lead.name(), " (", lead.country(), ")"));
-    }
+    const std::string leads = FormatLeadCompanies(a.lead_companies());
     const v1::Totals& t = a.totals();
-    table->AddRow({std::string(2 * DepthOf(deal, a), ' ') + a.allocation_id(),
+    table->AddRow({std::string(2 * depth, ' ') + a.allocation_id(),
                    EnumName(v1::AllocationBasis_descriptor(), a.basis()),
                    a.sector() == v1::SECTOR_UNSPECIFIED
                        ? "-"
@@ -56,8 +35,8 @@ void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
                    FormatMoney(a.allocated()), FormatMoney(t.pledged()),
                    FormatMoney(t.approved()), FormatMoney(t.disbursed()),
                    a.has_remaining() ? FormatMoney(a.remaining()) : "-",
-                   leads.empty() ? "-" : absl::StrJoin(leads, ", ")});
-    AddAllocationRows(deal, a.allocation_id(), table);
+                   leads.empty() ? "-" : leads});
+    AddAllocationRows(deal, a.allocation_id(), depth + 1, table);
   }
 }
 
@@ -359,7 +338,7 @@ int RunAllocations(Client& client, const Output& output,
   Table table({"ALLOCATION", "BASIS", "SECTOR", "CAP", "ALLOCATED", "PLEDGED",
                "APPROVED", "DISBURSED", "REMAINING", "LEAD COMPANIES"},
               {false, false, false, true, true, true, true, true, true, false});
-  AddAllocationRows(deal, "", &table);
+  AddAllocationRows(deal, "", 0, &table);
   output.out << table.ToString();
   std::vector<std::string> scopes;
   for (const v1::AllocationState& a : deal.allocations()) {
