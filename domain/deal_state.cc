@@ -21,7 +21,6 @@
 #include "util/status_macros.h"
 
 namespace pactlog::domain {
-namespace {
 
 using ::pactlog::domain::internal::AddAmounts;
 using ::pactlog::domain::internal::Quote;
@@ -30,6 +29,8 @@ using ::pactlog::util::AsAbsl;
 using ::pactlog::v1::Event;
 using ::pactlog::v1::EventData;
 using ::pactlog::v1::Money;
+
+namespace internal {
 
 std::string FormatTimeUtc(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
@@ -78,6 +79,31 @@ int64_t ApprovedBy(const Project& project, absl::Time at) {
   return sum;
 }
 
+std::string_view SupersessionVerb(pactlog::v1::SupersessionKind kind) {
+  switch (kind) {
+    case pactlog::v1::SUPERSESSION_KIND_WITHDRAWN:
+      return "withdrawn";
+    case pactlog::v1::SUPERSESSION_KIND_RETRACTED:
+      return "retracted";
+    case pactlog::v1::SUPERSESSION_KIND_RESTATED:
+      return "restated";
+    default:
+      return "superseded";
+  }
+}
+
+}  // namespace internal
+
+namespace {
+
+using ::pactlog::domain::internal::ApprovedBy;
+using ::pactlog::domain::internal::CheckCurrency;
+using ::pactlog::domain::internal::CheckedSum;
+using ::pactlog::domain::internal::CheckStanding;
+using ::pactlog::domain::internal::EntryBefore;
+using ::pactlog::domain::internal::FormatTimeUtc;
+using ::pactlog::domain::internal::RuleBroken;
+
 // What the rules of one event need to know of the deal.
 struct RuleContext {
   std::string_view deal_id;
@@ -94,6 +120,35 @@ absl::Status UnknownProject(const RuleContext& deal,
                                           " is not announced in deal ",
                                           Quote(deal.deal_id)));
 }
+
+}  // namespace
+
+namespace internal {
+
+absl::Status CheckStanding(const Project& project) {
+  if (project.counts()) return absl::OkStatus();
+  return RuleBroken(
+      "project-standing",
+      absl::StrCat("project ", Quote(project.announcement.project_id()),
+                   " no longer counts: it was ",
+                   AsAbsl(SupersessionVerb(project.supersession.kind())),
+                   " by event ", Quote(project.supersession.by_event_id())));
+}
+
+absl::Status CheckStanding(const Allocation& allocation) {
+  if (allocation.counts()) return absl::OkStatus();
+  return RuleBroken(
+      "allocation-standing",
+      absl::StrCat("allocation ",
+                   Quote(allocation.announcement.allocation_id()),
+                   " no longer counts: it was ",
+                   AsAbsl(SupersessionVerb(allocation.supersession.kind())),
+                   " by event ", Quote(allocation.supersession.by_event_id())));
+}
+
+}  // namespace internal
+
+namespace {
 
 absl::Status CheckProjectRules(const RuleContext& deal,
                                const pactlog::v1::ProjectAnnouncement& project,
@@ -137,6 +192,7 @@ absl::Status CheckApprovalRules(const RuleContext& deal,
     return UnknownProject(deal, approval.project_id());
   }
   const Project& project = it->second;
+  RETURN_IF_ERROR(CheckStanding(project));
   RETURN_IF_ERROR(CheckCurrency("approval amount", approval.amount(),
                                 deal.deal_id, deal.currency));
   if (effective < project.announced_effective_time) {
@@ -170,6 +226,7 @@ absl::Status CheckDisbursementRules(
     return UnknownProject(deal, disbursement.project_id());
   }
   const Project& project = it->second;
+  RETURN_IF_ERROR(CheckStanding(project));
   RETURN_IF_ERROR(CheckCurrency("disbursement amount", disbursement.amount(),
                                 deal.deal_id, deal.currency));
   if (project.approvals.empty()) {
@@ -212,6 +269,16 @@ absl::Status CheckDisbursementRules(
 }  // namespace
 
 pactlog::v1::ProjectStatus Project::status() const {
+  switch (supersession.kind()) {
+    case pactlog::v1::SUPERSESSION_KIND_WITHDRAWN:
+      return pactlog::v1::PROJECT_STATUS_WITHDRAWN;
+    case pactlog::v1::SUPERSESSION_KIND_RETRACTED:
+      return pactlog::v1::PROJECT_STATUS_RETRACTED;
+    case pactlog::v1::SUPERSESSION_KIND_RESTATED:
+      return pactlog::v1::PROJECT_STATUS_RESTATED;
+    default:
+      break;
+  }
   if (disbursed > 0 && disbursed >= announcement.pledged().minor_units()) {
     return pactlog::v1::PROJECT_STATUS_FULLY_DISBURSED;
   }
@@ -225,6 +292,18 @@ const std::string& DealState::currency() const {
 }
 
 absl::Status DealState::CheckRules(const Event& event) const {
+  if (event.data().restates().empty() || !exists_) {
+    return CheckOwnRules(event);
+  }
+  RETURN_IF_ERROR(CheckRestatements(event));
+  // The announcement is judged with the money it restates freed. A copy,
+  // but only for a restating announcement, which is rare.
+  DealState trial(*this);
+  trial.ApplyRestatements(event);
+  return trial.CheckOwnRules(event);
+}
+
+absl::Status DealState::CheckOwnRules(const Event& event) const {
   const EventData& data = event.data();
   if (data.has_announcement() && data.announcement().has_deal()) {
     if (!exists_) return absl::OkStatus();
@@ -279,6 +358,8 @@ absl::Status DealState::CheckRules(const Event& event) const {
       return CheckDisbursementRules(context, data.disbursement(), effective);
     case EventData::kTariffChange:
       return absl::OkStatus();
+    case EventData::kAmendment:
+      return CheckAmendment(event);
     case EventData::KIND_NOT_SET:
       break;
   }
@@ -300,11 +381,14 @@ void DealState::Apply(const Event& event) {
 
   switch (data.kind_case()) {
     case EventData::kAnnouncement:
+      ApplyRestatements(event);
       if (data.announcement().has_deal()) {
         if (exists_) break;
         exists_ = true;
         announcement_ = data.announcement().deal();
         announced_effective_time_ = effective;
+        event_id_ = data.event_id();
+        firmness_ = data.provenance().firmness();
       } else if (data.announcement().has_project()) {
         const auto& announced = data.announcement().project();
         auto [it, inserted] = projects_.try_emplace(announced.project_id());
@@ -313,6 +397,9 @@ void DealState::Apply(const Event& event) {
         project.announcement = announced;
         project.announced_effective_time = effective;
         project.last_sequence = sequence;
+        project.event_id = data.event_id();
+        project.firmness = data.provenance().firmness();
+        project.restates.assign(data.restates().begin(), data.restates().end());
         if (!allocations_.contains(announced.allocation_id())) {
           // Only a subset of a log can name an unknown allocation.
           project.announcement.clear_allocation_id();
@@ -331,6 +418,10 @@ void DealState::Apply(const Event& event) {
         it->second.announcement = announced;
         it->second.sequence = sequence;
         it->second.effective_time = effective;
+        it->second.event_id = data.event_id();
+        it->second.firmness = data.provenance().firmness();
+        it->second.restates.assign(data.restates().begin(),
+                                   data.restates().end());
         if (parent != allocations_.end()) {
           std::vector<std::string>& earmarks = parent->second.earmarks;
           earmarks.insert(std::upper_bound(earmarks.begin(), earmarks.end(),
@@ -351,6 +442,7 @@ void DealState::Apply(const Event& event) {
           break;
         }
         Project& project = it->second;
+        if (!project.counts()) break;
         const Amounts amounts{
             .pledged = project.announcement.pledged().minor_units(),
             .approved = project.approved,
@@ -372,7 +464,7 @@ void DealState::Apply(const Event& event) {
     case EventData::kApproval: {
       const auto& approval = data.approval();
       auto it = projects_.find(approval.project_id());
-      if (it == projects_.end()) break;
+      if (it == projects_.end() || !it->second.counts()) break;
       Project& project = it->second;
       const int64_t amount = approval.amount().minor_units();
       project.approved = SaturatingAdd(project.approved, amount);
@@ -381,6 +473,8 @@ void DealState::Apply(const Event& event) {
           .effective_time = effective,
           .amount = amount,
           .approving_body = approval.approving_body(),
+          .event_id = data.event_id(),
+          .firmness = data.provenance().firmness(),
       });
       project.last_sequence = sequence;
       AddToBreakdowns(project, Amounts{.approved = amount});
@@ -389,7 +483,7 @@ void DealState::Apply(const Event& event) {
     case EventData::kDisbursement: {
       const auto& disbursement = data.disbursement();
       auto it = projects_.find(disbursement.project_id());
-      if (it == projects_.end()) break;
+      if (it == projects_.end() || !it->second.counts()) break;
       Project& project = it->second;
       const int64_t amount = disbursement.amount().minor_units();
       project.disbursed = SaturatingAdd(project.disbursed, amount);
@@ -411,6 +505,7 @@ void DealState::Apply(const Event& event) {
           .rate_bps = change.rate_bps(),
           .legal_instrument = change.legal_instrument(),
           .reason = change.reason(),
+          .event_id = data.event_id(),
       };
       for (std::string_view category : CategoriesOf(change)) {
         std::vector<TariffEntry>& entries = tariffs_[std::string(category)];
@@ -420,6 +515,9 @@ void DealState::Apply(const Event& event) {
       }
       break;
     }
+    case EventData::kAmendment:
+      ApplyAmendment(event);
+      break;
     case EventData::KIND_NOT_SET:
       break;
   }
@@ -454,6 +552,7 @@ void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
 }
 
 int64_t DealState::Allocated(const Allocation& allocation) const {
+  if (!allocation.counts()) return 0;
   if (allocation.announcement.has_cap()) {
     return allocation.announcement.cap().minor_units();
   }
@@ -483,6 +582,7 @@ int64_t DealState::Held(const Allocation& allocation) const {
 }
 
 int64_t DealState::Reserved(const Allocation& allocation) const {
+  if (!allocation.counts()) return 0;
   if (allocation.announcement.has_cap()) {
     return allocation.announcement.cap().minor_units();
   }
@@ -493,7 +593,8 @@ int64_t DealState::Committed() const {
   // Pledges drawing on an allocation count in their outermost allocation.
   int64_t committed = totals_.pledged;
   for (const auto& [id, allocation] : allocations_) {
-    if (allocation.announcement.parent_allocation_id().empty()) {
+    if (allocation.announcement.parent_allocation_id().empty() &&
+        allocation.counts()) {
       committed = SaturatingAdd(
           committed, Reserved(allocation) - allocation.totals.pledged);
     }
@@ -585,6 +686,7 @@ absl::Status DealState::CheckAllocationRules(
         absl::StrCat("parent allocation ", Quote(parent_id),
                      " is not announced in deal ", Quote(deal_id_)));
   }
+  RETURN_IF_ERROR(CheckStanding(parent->second));
   if (effective < parent->second.effective_time) {
     return RuleBroken(
         "effective-order",
@@ -619,6 +721,7 @@ absl::Status DealState::CheckProjectAllocation(
                                             " is not announced in deal ",
                                             Quote(deal_id_)));
   }
+  RETURN_IF_ERROR(CheckStanding(it->second));
   if (effective < it->second.effective_time) {
     return RuleBroken(
         "effective-order",
@@ -638,6 +741,7 @@ absl::Status DealState::CheckProjectSite(const pactlog::v1::ProjectSite& site,
                      " is not announced in deal ", Quote(deal_id_)));
   }
   const Project& project = it->second;
+  RETURN_IF_ERROR(CheckStanding(project));
   if (!project.announcement.us_state().empty()) {
     return RuleBroken("project-site-once",
                       absl::StrCat("project ", Quote(site.project_id()),

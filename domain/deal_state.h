@@ -39,8 +39,11 @@ struct Amounts {
 struct ApprovalEntry {
   uint64_t sequence = 0;
   absl::Time effective_time;
+  // As it stands after any revision or correction.
   int64_t amount = 0;
   std::string approving_body;
+  std::string event_id;
+  pactlog::v1::Firmness firmness = pactlog::v1::FIRMNESS_UNSPECIFIED;
 };
 
 struct Project {
@@ -57,7 +60,18 @@ struct Project {
   absl::Time last_disbursement_time = absl::InfinitePast();
   std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
   uint64_t last_sequence = 0;
+  // The announcement's event id and firmness (as raised or corrected).
+  std::string event_id;
+  pactlog::v1::Firmness firmness = pactlog::v1::FIRMNESS_UNSPECIFIED;
+  // Kind UNSPECIFIED while the project counts; else why it no longer
+  // does (its figures stay as they stood, outside every total).
+  pactlog::v1::Supersession supersession;
+  // The earlier reports its announcement restates.
+  std::vector<std::string> restates;
 
+  bool counts() const {
+    return supersession.kind() == pactlog::v1::SUPERSESSION_KIND_UNSPECIFIED;
+  }
   pactlog::v1::ProjectStatus status() const;
 };
 
@@ -72,6 +86,31 @@ struct Allocation {
   int64_t direct_pledged = 0;
   // Ids of its direct earmarks, sorted.
   std::vector<std::string> earmarks;
+  // As Project's fields of the same names; a superseded allocation holds
+  // nothing of the ceiling.
+  std::string event_id;
+  pactlog::v1::Firmness firmness = pactlog::v1::FIRMNESS_UNSPECIFIED;
+  pactlog::v1::Supersession supersession;
+  std::vector<std::string> restates;
+
+  bool counts() const {
+    return supersession.kind() == pactlog::v1::SUPERSESSION_KIND_UNSPECIFIED;
+  }
+};
+
+// A subject (the original event of an amendment chain) that amendments
+// changed: kept only for amended subjects, so the state grows with the
+// amendments, not with the history.
+struct Amended {
+  // The event that stands for the subject now: the one a further
+  // amendment must name.
+  std::string head_event_id;
+  uint64_t head_sequence = 0;
+  // The subject's content as it stands: its kind, and the provenance of
+  // the event that last set it.
+  pactlog::v1::EventData current;
+  // Withdrawn, retracted or restated: not amendable any more.
+  bool gone = false;
 };
 
 // One party's reading of the deal's terms (Provenance.asserted_by).
@@ -89,6 +128,7 @@ struct TariffEntry {
   int32_t rate_bps = 0;
   std::string legal_instrument;
   std::string reason;
+  std::string event_id;
 };
 
 class DealState {
@@ -119,6 +159,12 @@ class DealState {
   const Amounts& totals() const { return totals_; }
   // Each party's latest terms, by asserted_by.
   const std::map<std::string, TermsEntry>& terms() const { return terms_; }
+  // The amended subjects, by the event id of their original event.
+  const std::map<std::string, Amended>& amended() const { return amended_; }
+  uint32_t amendment_count() const { return amendment_count_; }
+  // The event that stands for the subject whose original event is
+  // `origin_event_id`: the latest amendment, else the original itself.
+  const std::string& HeadOf(const std::string& origin_event_id) const;
 
   // What `allocation` holds of the ceiling: its cap, or without one the sum
   // of what its earmarks hold.
@@ -166,6 +212,30 @@ class DealState {
   //                       A tariff change may take effect before the deal
   //                       (the rate the deal traded against is history
   //                       worth recording).
+  //                       Amendments and restatements (their targets are
+  //                       resolved into event.references by the caller):
+  //                       amend-same-deal (a target of another deal),
+  //                       amend-standing-event (the target must be the
+  //                       event that stands for its subject now, and the
+  //                       subject not withdrawn, retracted or restated),
+  //                       amendable (what each change applies to: a
+  //                       revision to a pledge, a cap or an approval, a
+  //                       withdrawal to a project, corrections and
+  //                       retractions to projects, allocations, approvals,
+  //                       disbursements and tariff changes),
+  //                       correction-same-subject, correction-effective-time
+  //                       (corrections, retractions and firmness changes
+  //                       take effect when their target did),
+  //                       firmness-raise-only, withdraw-undisbursed,
+  //                       retract-dependents and restate-dependents (a
+  //                       project with approvals, an allocation with
+  //                       projects or earmarks), project-standing and
+  //                       allocation-standing (nothing new for what no
+  //                       longer counts), and the rules above applied to
+  //                       the amended figures (a cut of an approval below
+  //                       what is disbursed is disbursement-within-
+  //                       approval). An announcement that restates is
+  //                       checked with the restated money freed.
   [[nodiscard]] absl::Status CheckRules(const pactlog::v1::Event& event) const;
 
   // Folds `event` into the state. Requires an event that passed CheckRules
@@ -218,11 +288,41 @@ class DealState {
   [[nodiscard]] static absl::StatusOr<DealState> DecodeSnapshot(
       std::string_view bytes, std::string_view deal_id, uint64_t sequence);
   // The format ToSnapshot writes.
-  // 2: allocations, project sites, terms and last disbursement times (a
-  // format-1 snapshot is replayed).
-  static constexpr uint32_t kSnapshotFormat = 2;
+  // 2: allocations, project sites, terms and last disbursement times;
+  // 3: event ids, firmness, supersessions and amended subjects (a snapshot
+  // of an older format is replayed).
+  static constexpr uint32_t kSnapshotFormat = 3;
 
  private:
+  // CheckRules without the restatements of `event`.
+  [[nodiscard]] absl::Status CheckOwnRules(
+      const pactlog::v1::Event& event) const;
+  // The rules and the fold of amendments and restatements
+  // (deal_state_amend.cc).
+  [[nodiscard]] absl::Status CheckAmendment(
+      const pactlog::v1::Event& event) const;
+  [[nodiscard]] absl::Status CheckRestatements(
+      const pactlog::v1::Event& event) const;
+  // Whether replacing `current`, the content of the subject of `ref` as it
+  // stands, with `next` (nullptr: removing its effect) keeps the rules.
+  [[nodiscard]] absl::Status CheckReplace(
+      const pactlog::v1::EventReference& ref,
+      const pactlog::v1::EventData& current,
+      const pactlog::v1::EventData* next) const;
+  void ApplyAmendment(const pactlog::v1::Event& event);
+  void ApplyRestatements(const pactlog::v1::Event& event);
+  // Replaces the effect of `current` with that of `next` (nullptr: none;
+  // a project or allocation then gets `supersession`).
+  void Replace(const pactlog::v1::EventReference& ref,
+               const pactlog::v1::EventData& current,
+               const pactlog::v1::EventData* next,
+               const pactlog::v1::Supersession& supersession);
+  // The content of the subject of `ref` as it stands.
+  const pactlog::v1::EventData& CurrentOf(
+      const pactlog::v1::EventReference& ref) const;
+  // Takes `project` out of every total, or puts it back.
+  void RemoveFromBreakdowns(const Project& project);
+  void AddProjectToBreakdowns(const Project& project);
   // The breach of `line`, a tariff line evaluated at `at` that breaches
   // its cap.
   void BreachToProto(const pactlog::v1::TariffLine& line, absl::Time at,
@@ -270,6 +370,10 @@ class DealState {
   Amounts totals_;
   std::map<int, Amounts> by_sector_;  // Sector -> amounts
   std::map<std::string, Amounts> by_us_state_;
+  std::string event_id_;  // of the deal announcement
+  pactlog::v1::Firmness firmness_ = pactlog::v1::FIRMNESS_UNSPECIFIED;
+  std::map<std::string, Amended> amended_;
+  uint32_t amendment_count_ = 0;
 };
 
 // Converts between proto timestamps and absl::Time (util/timestamp.h).

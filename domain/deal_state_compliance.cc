@@ -66,7 +66,7 @@ absl::Status DealState::ComplianceToProto(
   const std::string& deal_currency = currency();
   int64_t overdue_undisbursed = 0;
   for (const auto& [id, project] : projects_) {
-    if (project.approvals.empty()) continue;
+    if (project.approvals.empty() || !project.counts()) continue;
     pactlog::v1::ProjectCompliance* entry = out->add_projects();
     entry->set_project_id(id);
     absl::Time selected = project.approvals.front().effective_time;

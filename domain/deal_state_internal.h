@@ -11,8 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "domain/deal_state.h"
 #include "util/quote.h"
 
@@ -43,6 +45,29 @@ inline void AddAmounts(const Amounts& delta, Amounts* sum) {
   sum->disbursed = SaturatingAdd(sum->disbursed, delta.disbursed);
   sum->project_count += delta.project_count;
 }
+
+// Shared by the rules in deal_state.cc and deal_state_amend.cc.
+std::string FormatTimeUtc(absl::Time t);
+// FAILED_PRECONDITION "rule `rule`: `details`".
+absl::Status RuleBroken(std::string_view rule, std::string_view details);
+// `current + amount` into `*sum`, or FAILED_PRECONDITION rule
+// amount-overflow naming `what` and both numbers.
+absl::Status CheckedSum(std::string_view what, int64_t current, int64_t amount,
+                        std::string_view currency, int64_t* sum);
+// Rule deal-currency: `money` is in the deal's currency.
+absl::Status CheckCurrency(std::string_view what,
+                           const pactlog::v1::Money& money,
+                           std::string_view deal_id,
+                           std::string_view deal_currency);
+bool EntryBefore(const TariffEntry& a, const TariffEntry& b);
+// The sum of `project`'s approvals effective at or before `at`.
+int64_t ApprovedBy(const Project& project, absl::Time at);
+// "withdrawn", "retracted", "restated".
+std::string_view SupersessionVerb(pactlog::v1::SupersessionKind kind);
+// Rules project-standing and allocation-standing: nothing new for what no
+// longer counts.
+absl::Status CheckStanding(const Project& project);
+absl::Status CheckStanding(const Allocation& allocation);
 
 }  // namespace pactlog::domain::internal
 

@@ -86,7 +86,9 @@ void DealState::ToProto(absl::Time tariffs_at,
   std::map<int, int64_t> allocated_by_sector;
   for (const auto& [id, allocation] : allocations_) {
     const int sector = allocation.announcement.sector();
-    if (sector == pactlog::v1::SECTOR_UNSPECIFIED) continue;
+    if (sector == pactlog::v1::SECTOR_UNSPECIFIED || !allocation.counts()) {
+      continue;
+    }
     bool outermost = true;
     for (std::string_view parent =
              allocation.announcement.parent_allocation_id();
@@ -132,6 +134,15 @@ void DealState::ToProto(absl::Time tariffs_at,
       case pactlog::v1::PROJECT_STATUS_FULLY_DISBURSED:
         out->set_projects_fully_disbursed(out->projects_fully_disbursed() + 1);
         break;
+      case pactlog::v1::PROJECT_STATUS_WITHDRAWN:
+        out->set_projects_withdrawn(out->projects_withdrawn() + 1);
+        break;
+      case pactlog::v1::PROJECT_STATUS_RETRACTED:
+        out->set_projects_retracted(out->projects_retracted() + 1);
+        break;
+      case pactlog::v1::PROJECT_STATUS_RESTATED:
+        out->set_projects_restated(out->projects_restated() + 1);
+        break;
       default:
         break;
     }
@@ -154,6 +165,10 @@ void DealState::ToProto(absl::Time tariffs_at,
   for (const auto& [party, entry] : terms_) {
     TermsToProto(entry, out->add_terms());
   }
+  out->set_amendment_count(amendment_count_);
+  out->set_event_id(event_id_);
+  out->set_head_event_id(HeadOf(event_id_));
+  out->set_firmness(firmness_);
   // A deal that records no allocation answers as it did before allocations
   // were recorded.
   if (allocations_.empty()) return;
@@ -222,6 +237,13 @@ void DealState::AllocationToProto(const Allocation& allocation,
   }
   out->set_sequence(allocation.sequence);
   ToProtoTime(allocation.effective_time, out->mutable_effective_time());
+  out->set_event_id(allocation.event_id);
+  out->set_head_event_id(HeadOf(allocation.event_id));
+  out->set_firmness(allocation.firmness);
+  if (!allocation.counts())
+    *out->mutable_supersession() = allocation.supersession;
+  *out->mutable_restates() = {allocation.restates.begin(),
+                              allocation.restates.end()};
 }
 
 absl::Status DealState::ProjectToProto(std::string_view project_id,
@@ -262,6 +284,9 @@ void DealState::ProjectToProto(const Project& project,
     ToProtoTime(approval.effective_time, record->mutable_effective_time());
     SetMoney(deal_currency, approval.amount, record->mutable_amount());
     record->set_approving_body(approval.approving_body);
+    record->set_event_id(approval.event_id);
+    record->set_head_event_id(HeadOf(approval.event_id));
+    record->set_firmness(approval.firmness);
   }
   for (const auto& [source, amount] : project.disbursed_by_source) {
     auto* total = out->add_disbursed_by_source();
@@ -272,6 +297,11 @@ void DealState::ProjectToProto(const Project& project,
               out->mutable_announced_effective_time());
   out->set_last_sequence(project.last_sequence);
   out->set_allocation_id(announced.allocation_id());
+  out->set_event_id(project.event_id);
+  out->set_head_event_id(HeadOf(project.event_id));
+  out->set_firmness(project.firmness);
+  if (!project.counts()) *out->mutable_supersession() = project.supersession;
+  *out->mutable_restates() = {project.restates.begin(), project.restates.end()};
 }
 
 absl::Status DealState::TariffsToProto(
@@ -323,6 +353,8 @@ absl::Status DealState::TariffsToProto(
       record->set_legal_instrument(entry.legal_instrument);
       record->set_reason(entry.reason);
       record->set_exceeds_cap(cap.has_value() && entry.rate_bps > *cap);
+      record->set_event_id(entry.event_id);
+      record->set_head_event_id(HeadOf(entry.event_id));
     }
   }
   return absl::OkStatus();

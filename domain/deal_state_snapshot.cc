@@ -36,6 +36,12 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
     *a->mutable_announcement() = allocation.announcement;
     a->set_sequence(allocation.sequence);
     ToProtoTime(allocation.effective_time, a->mutable_effective_time());
+    a->set_event_id(allocation.event_id);
+    a->set_firmness(allocation.firmness);
+    if (!allocation.counts())
+      *a->mutable_supersession() = allocation.supersession;
+    *a->mutable_restates() = {allocation.restates.begin(),
+                              allocation.restates.end()};
   }
   for (const auto& [id, project] : projects_) {
     pactlog::internal::ProjectSnapshot* p = out->add_projects();
@@ -50,6 +56,8 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       ToProtoTime(approval.effective_time, record->mutable_effective_time());
       record->mutable_amount()->set_minor_units(approval.amount);
       record->set_approving_body(approval.approving_body);
+      record->set_event_id(approval.event_id);
+      record->set_firmness(approval.firmness);
     }
     for (const auto& [source, amount] : project.disbursed_by_source) {
       pactlog::v1::FundingSourceTotal* total = p->add_disbursed_by_source();
@@ -62,6 +70,10 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       ToProtoTime(project.last_disbursement_time,
                   p->mutable_last_disbursement_time());
     }
+    p->set_event_id(project.event_id);
+    p->set_firmness(project.firmness);
+    if (!project.counts()) *p->mutable_supersession() = project.supersession;
+    *p->mutable_restates() = {project.restates.begin(), project.restates.end()};
   }
   for (const auto& [party, entry] : terms_) {
     pactlog::internal::TermsSnapshot* t = out->add_terms();
@@ -81,8 +93,20 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       change->set_rate_bps(entry.rate_bps);
       change->set_legal_instrument(entry.legal_instrument);
       change->set_reason(entry.reason);
+      change->set_event_id(entry.event_id);
     }
   }
+  for (const auto& [origin, amended] : amended_) {
+    pactlog::internal::AmendedSnapshot* a = out->add_amended();
+    a->set_origin_event_id(origin);
+    a->set_head_event_id(amended.head_event_id);
+    a->set_head_sequence(amended.head_sequence);
+    *a->mutable_current() = amended.current;
+    a->set_gone(amended.gone);
+  }
+  out->set_amendment_count(amendment_count_);
+  out->set_event_id(event_id_);
+  out->set_firmness(firmness_);
 }
 
 absl::StatusOr<DealState> DealState::DecodeSnapshot(std::string_view bytes,
@@ -132,6 +156,10 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
     allocation.announcement = a.announcement();
     allocation.sequence = a.sequence();
     allocation.effective_time = ToAbslTime(a.effective_time());
+    allocation.event_id = a.event_id();
+    allocation.firmness = a.firmness();
+    allocation.supersession = a.supersession();
+    allocation.restates.assign(a.restates().begin(), a.restates().end());
   }
   // Earmarks and the sums over projects are derived, in id order.
   for (const auto& [id, allocation] : state.allocations_) {
@@ -153,6 +181,8 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
           .effective_time = ToAbslTime(record.effective_time()),
           .amount = record.amount().minor_units(),
           .approving_body = record.approving_body(),
+          .event_id = record.event_id(),
+          .firmness = record.firmness(),
       });
     }
     for (const pactlog::v1::FundingSourceTotal& total :
@@ -164,13 +194,12 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
     if (p.has_last_disbursement_time()) {
       project.last_disbursement_time = ToAbslTime(p.last_disbursement_time());
     }
-    // The breakdowns are derived from the projects.
-    state.AddToBreakdowns(
-        project,
-        Amounts{.pledged = project.announcement.pledged().minor_units(),
-                .approved = project.approved,
-                .disbursed = project.disbursed,
-                .project_count = 1});
+    project.event_id = p.event_id();
+    project.firmness = p.firmness();
+    project.supersession = p.supersession();
+    project.restates.assign(p.restates().begin(), p.restates().end());
+    // The breakdowns are derived from the projects that count.
+    if (project.counts()) state.AddProjectToBreakdowns(project);
   }
   for (const pactlog::internal::TermsSnapshot& t : snapshot.terms()) {
     TermsEntry& entry = state.terms_[t.provenance().asserted_by()];
@@ -191,9 +220,20 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
           .rate_bps = change.rate_bps(),
           .legal_instrument = change.legal_instrument(),
           .reason = change.reason(),
+          .event_id = change.event_id(),
       });
     }
   }
+  for (const pactlog::internal::AmendedSnapshot& a : snapshot.amended()) {
+    Amended& amended = state.amended_[a.origin_event_id()];
+    amended.head_event_id = a.head_event_id();
+    amended.head_sequence = a.head_sequence();
+    amended.current = a.current();
+    amended.gone = a.gone();
+  }
+  state.amendment_count_ = snapshot.amendment_count();
+  state.event_id_ = snapshot.event_id();
+  state.firmness_ = snapshot.firmness();
   return state;
 }
 

@@ -31,6 +31,8 @@ inline constexpr std::size_t kMaxTermBytes = 256;
 inline constexpr std::size_t kMaxCommitments = 32;
 inline constexpr std::size_t kMaxFundingChannels = 8;
 inline constexpr int32_t kMaxFundingDeadlineDays = 3650;
+// Earlier reports one announcement restates.
+inline constexpr std::size_t kMaxRestates = 32;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kDefaultPageSize = 100;
 // Effective times must lie in [kMinEffectiveYear-01-01,

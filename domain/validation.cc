@@ -39,6 +39,7 @@ using ::pactlog::util::kMaxTimestampSeconds;
 using ::pactlog::util::kMinTimestampSeconds;
 using ::pactlog::util::Quote;
 using ::pactlog::v1::AllocationAnnouncement;
+using ::pactlog::v1::Amendment;
 using ::pactlog::v1::AppendRequest;
 using ::pactlog::v1::Approval;
 using ::pactlog::v1::DealAnnouncement;
@@ -441,6 +442,124 @@ void CheckTariffChange(std::string_view field, const TariffChange& change,
   CheckLength(Path(field, "reason"), change.reason(), 0, kMaxReasonBytes, out);
 }
 
+void CheckAnnouncement(std::string_view announcement_field,
+                       const pactlog::v1::Announcement& announcement,
+                       RequestCurrency* currency,
+                       std::vector<FieldViolation>* out) {
+  if (announcement.has_deal()) {
+    CheckDealAnnouncement(Path(announcement_field, "deal"), announcement.deal(),
+                          currency, out);
+  } else if (announcement.has_project()) {
+    CheckProjectAnnouncement(Path(announcement_field, "project"),
+                             announcement.project(), currency, out);
+  } else if (announcement.has_allocation()) {
+    CheckAllocationAnnouncement(Path(announcement_field, "allocation"),
+                                announcement.allocation(), currency, out);
+  } else if (announcement.has_project_site()) {
+    CheckProjectSite(Path(announcement_field, "project_site"),
+                     announcement.project_site(), out);
+  } else if (announcement.has_terms()) {
+    CheckDealTerms(Path(announcement_field, "terms"), announcement.terms(),
+                   out);
+  } else {
+    Add(out, Path(announcement_field, "subject"),
+        "must set one of deal, project, allocation, project_site, terms");
+  }
+}
+
+void CheckEventIdField(std::string_view field, std::string_view id,
+                       std::vector<FieldViolation>* out) {
+  if (IsEventId(id)) return;
+  Add(out, std::string(field),
+      absl::StrCat("must be 1..", kMaxEventIdBytes,
+                   " printable ASCII bytes (0x21..0x7e), got ", Quote(id)));
+}
+
+void CheckAmendment(std::string_view field, const Amendment& amendment,
+                    RequestCurrency* currency,
+                    std::vector<FieldViolation>* out) {
+  CheckEventIdField(Path(field, "target_event_id"), amendment.target_event_id(),
+                    out);
+  const bool needs_reason =
+      amendment.has_withdrawal() || amendment.has_retraction();
+  CheckLength(Path(field, "reason"), amendment.reason(), needs_reason ? 1 : 0,
+              kMaxReasonBytes, out);
+  switch (amendment.change_case()) {
+    case Amendment::kRevisedAmount:
+      CheckMoney(Path(field, "revised_amount"), true,
+                 amendment.revised_amount(), currency, out);
+      break;
+    case Amendment::kRaisedFirmness:
+      CheckEnum<pactlog::v1::Firmness>(Path(field, "raised_firmness"),
+                                       amendment.raised_firmness(),
+                                       &pactlog::v1::Firmness_IsValid, out);
+      break;
+    case Amendment::kCorrection: {
+      const std::string correction_field = Path(field, "correction");
+      const pactlog::v1::Correction& correction = amendment.correction();
+      switch (correction.replacement_case()) {
+        case pactlog::v1::Correction::kAnnouncement:
+          CheckAnnouncement(Path(correction_field, "announcement"),
+                            correction.announcement(), currency, out);
+          break;
+        case pactlog::v1::Correction::kApproval:
+          CheckApproval(Path(correction_field, "approval"),
+                        correction.approval(), currency, out);
+          break;
+        case pactlog::v1::Correction::kDisbursement:
+          CheckDisbursement(Path(correction_field, "disbursement"),
+                            correction.disbursement(), currency, out);
+          break;
+        case pactlog::v1::Correction::kTariffChange:
+          CheckTariffChange(Path(correction_field, "tariff_change"),
+                            correction.tariff_change(), out);
+          break;
+        case pactlog::v1::Correction::REPLACEMENT_NOT_SET:
+          Add(out, Path(correction_field, "replacement"),
+              "must set one of announcement, approval, disbursement, "
+              "tariff_change");
+          break;
+      }
+      break;
+    }
+    case Amendment::kWithdrawal:
+    case Amendment::kRetraction:
+      break;
+    case Amendment::CHANGE_NOT_SET:
+      Add(out, Path(field, "change"),
+          "must set one of revised_amount, withdrawal, raised_firmness, "
+          "retraction, correction");
+      break;
+  }
+}
+
+void CheckRestates(std::string_view field, const EventData& data,
+                   std::vector<FieldViolation>* out) {
+  if (data.restates().empty()) return;
+  const std::string restates_field = Path(field, "restates");
+  const bool restatable =
+      data.has_announcement() && (data.announcement().has_project() ||
+                                  data.announcement().has_allocation());
+  if (!restatable) {
+    Add(out, restates_field,
+        "only a project or allocation announcement restates earlier reports");
+    return;
+  }
+  CheckCount(restates_field, data.restates_size(), kMaxRestates, "event ids",
+             out);
+  std::set<std::string_view> seen;
+  for (int i = 0; i < data.restates_size(); ++i) {
+    const std::string& id = data.restates(i);
+    const std::string item = Indexed(restates_field, i);
+    CheckEventIdField(item, id, out);
+    if (!seen.insert(id).second) {
+      Add(out, item, absl::StrCat("repeats ", Quote(id)));
+    } else if (id == data.event_id()) {
+      Add(out, item, absl::StrCat("names the event itself ", Quote(id)));
+    }
+  }
+}
+
 void CheckEventData(std::string_view field, const EventData& data,
                     std::map<std::string_view, std::string>* event_ids,
                     RequestCurrency* currency,
@@ -476,31 +595,12 @@ void CheckEventData(std::string_view field, const EventData& data,
     CheckLength(Path(provenance_field, "asserted_by"),
                 data.provenance().asserted_by(), 0, kMaxAssertedByBytes, out);
   }
+  CheckRestates(field, data, out);
   switch (data.kind_case()) {
-    case EventData::kAnnouncement: {
-      std::string announcement_field = Path(field, "announcement");
-      const auto& announcement = data.announcement();
-      if (announcement.has_deal()) {
-        CheckDealAnnouncement(Path(announcement_field, "deal"),
-                              announcement.deal(), currency, out);
-      } else if (announcement.has_project()) {
-        CheckProjectAnnouncement(Path(announcement_field, "project"),
-                                 announcement.project(), currency, out);
-      } else if (announcement.has_allocation()) {
-        CheckAllocationAnnouncement(Path(announcement_field, "allocation"),
-                                    announcement.allocation(), currency, out);
-      } else if (announcement.has_project_site()) {
-        CheckProjectSite(Path(announcement_field, "project_site"),
-                         announcement.project_site(), out);
-      } else if (announcement.has_terms()) {
-        CheckDealTerms(Path(announcement_field, "terms"), announcement.terms(),
-                       out);
-      } else {
-        Add(out, Path(announcement_field, "subject"),
-            "must set one of deal, project, allocation, project_site, terms");
-      }
+    case EventData::kAnnouncement:
+      CheckAnnouncement(Path(field, "announcement"), data.announcement(),
+                        currency, out);
       break;
-    }
     case EventData::kApproval:
       CheckApproval(Path(field, "approval"), data.approval(), currency, out);
       break;
@@ -512,10 +612,13 @@ void CheckEventData(std::string_view field, const EventData& data,
       CheckTariffChange(Path(field, "tariff_change"), data.tariff_change(),
                         out);
       break;
+    case EventData::kAmendment:
+      CheckAmendment(Path(field, "amendment"), data.amendment(), currency, out);
+      break;
     case EventData::KIND_NOT_SET:
       Add(out, Path(field, "kind"),
           "must set one of announcement, approval, disbursement, "
-          "tariff_change");
+          "tariff_change, amendment");
       break;
   }
 }
@@ -654,6 +757,8 @@ EventKind KindOf(const EventData& data) {
       return pactlog::v1::EVENT_KIND_DISBURSEMENT;
     case EventData::kTariffChange:
       return pactlog::v1::EVENT_KIND_TARIFF_CHANGE;
+    case EventData::kAmendment:
+      return pactlog::v1::EVENT_KIND_AMENDMENT;
     case EventData::KIND_NOT_SET:
       break;
   }

@@ -22,11 +22,12 @@ AsOfBounds AsOfBounds::FromProto(const v1::AsOf& as_of) {
   return bounds;
 }
 
-absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
-    const storage::EventLog& log, std::string_view deal_id,
-    std::shared_ptr<const domain::DealState> live, uint64_t applied,
-    const AsOfBounds& bounds) {
-  if (live == nullptr) return live;
+namespace {
+
+// The last sequence a fold as of `bounds` may include.
+absl::StatusOr<uint64_t> MaxSequence(const storage::EventLog& log,
+                                     uint64_t applied,
+                                     const AsOfBounds& bounds) {
   // Events past the live state's last sequence may be durable but not yet
   // applied; the answer never runs ahead of the live state.
   uint64_t max_sequence = bounds.max_sequence == 0
@@ -39,6 +40,24 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
                          *bounds.max_recorded_time + absl::Nanoseconds(1)));
     max_sequence = std::min(max_sequence, recorded_by);
   }
+  return max_sequence;
+}
+
+bool InForce(const v1::Event& event, const AsOfBounds& bounds) {
+  return !bounds.max_effective_time ||
+         domain::ToAbslTime(event.data().effective_time()) <=
+             *bounds.max_effective_time;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
+    const storage::EventLog& log, std::string_view deal_id,
+    std::shared_ptr<const domain::DealState> live, uint64_t applied,
+    const AsOfBounds& bounds) {
+  if (live == nullptr) return live;
+  ASSIGN_OR_RETURN(const uint64_t max_sequence,
+                   MaxSequence(log, applied, bounds));
   if (!bounds.max_effective_time && max_sequence >= live->last_sequence()) {
     return live;
   }
@@ -49,16 +68,26 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
   RETURN_IF_ERROR(
       log.ScanDeal(deal_id, state->version(), [&](const v1::Event& event) {
         if (event.sequence() > max_sequence) return false;
-        if (bounds.max_effective_time &&
-            domain::ToAbslTime(event.data().effective_time()) >
-                *bounds.max_effective_time) {
-          return true;
-        }
-        state->Apply(event);
+        if (InForce(event, bounds)) state->Apply(event);
         return true;
       }));
   if (!state->exists()) return nullptr;
   return state;
+}
+
+absl::Status ScanAsOf(const storage::EventLog& log, std::string_view deal_id,
+                      uint64_t applied, const AsOfBounds& bounds,
+                      const storage::EventVisitor& visit) {
+  ASSIGN_OR_RETURN(const uint64_t max_sequence,
+                   MaxSequence(log, applied, bounds));
+  bool stopped = false;
+  RETURN_IF_ERROR(log.ScanDeal(deal_id, 0, [&](const v1::Event& event) {
+    if (event.sequence() > max_sequence) return false;
+    if (!InForce(event, bounds)) return true;
+    stopped = !visit(event);
+    return !stopped;
+  }));
+  return absl::OkStatus();
 }
 
 }  // namespace pactlog::ledger

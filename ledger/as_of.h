@@ -35,6 +35,13 @@ namespace pactlog::ledger {
     std::shared_ptr<const domain::DealState> live, uint64_t applied,
     const AsOfBounds& bounds);
 
+// Visits, in log order, the events of `deal_id` that FoldAsOf with the
+// same arguments folds, until `visit` returns false. Errors: as FoldAsOf.
+[[nodiscard]] absl::Status ScanAsOf(const storage::EventLog& log,
+                                    std::string_view deal_id, uint64_t applied,
+                                    const AsOfBounds& bounds,
+                                    const storage::EventVisitor& visit);
+
 }  // namespace pactlog::ledger
 
 #endif  // PACTLOG_LEDGER_AS_OF_H_

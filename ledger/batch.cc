@@ -110,6 +110,65 @@ v1::Event Batch::MakeEvent(const v1::AppendRequest& request, int index,
   return event;
 }
 
+absl::Status Batch::ResolveReferences(const v1::AppendRequest& request,
+                                      int index,
+                                      const std::vector<v1::Event>& accepted,
+                                      v1::Event* event) {
+  const v1::EventData& data = event->data();
+  std::vector<std::pair<std::string, const std::string*>> named;
+  if (data.has_amendment()) {
+    named.emplace_back("amendment.target_event_id",
+                       &data.amendment().target_event_id());
+  }
+  for (int i = 0; i < data.restates_size(); ++i) {
+    named.emplace_back(absl::StrCat("restates[", i, "]"), &data.restates(i));
+  }
+  for (const auto& [field, id] : named) {
+    const v1::Event* target = nullptr;
+    for (const v1::Event& earlier : accepted) {
+      if (earlier.data().event_id() == *id) target = &earlier;
+    }
+    if (target == nullptr) {
+      bool staged = false;
+      ASSIGN_OR_RETURN(target, FindEvent(*id, &staged));
+    }
+    if (target == nullptr) {
+      return absl::NotFoundError(absl::StrCat("events[", index, "].", field,
+                                              ": event \"", *id,
+                                              "\" is not recorded"));
+    }
+    if (target->deal_id() != request.deal_id()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rule amend-same-deal: events[", index, "].", field,
+          " names event \"", *id, "\" of deal \"", target->deal_id(),
+          "\", not of deal \"", request.deal_id(), "\""));
+    }
+    v1::EventReference* ref = event->add_references();
+    ref->set_event_id(*id);
+    ref->set_sequence(target->sequence());
+    *ref->mutable_effective_time() = target->data().effective_time();
+    if (target->data().has_amendment() && target->references_size() > 0) {
+      ref->set_origin_sequence(target->references(0).origin_sequence());
+      *ref->mutable_origin() = target->references(0).origin();
+    } else {
+      ref->set_origin_sequence(target->sequence());
+      *ref->mutable_origin() = target->data();
+    }
+  }
+  // A correction, retraction or firmness change takes effect when its
+  // target did.
+  const v1::Amendment& amendment = data.amendment();
+  const bool record_fix = amendment.has_correction() ||
+                          amendment.has_retraction() ||
+                          amendment.has_raised_firmness();
+  if (data.has_amendment() && record_fix &&
+      !request.events(index).has_effective_time()) {
+    *event->mutable_data()->mutable_effective_time() =
+        event->references(0).effective_time();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Batch::AnswerRetry(const v1::AppendRequest& request,
                                 v1::AppendResponse* response, bool* recorded,
                                 bool* needs_write) {
@@ -180,6 +239,12 @@ absl::Status Batch::Prepare(const v1::AppendRequest& request,
   for (int i = 0; i < request.events_size(); ++i) {
     v1::Event event =
         MakeEvent(request, i, first_sequence + i, staged.version() + 1);
+    // Its messages name the field in full.
+    if (absl::Status resolved = ResolveReferences(request, i, accepted, &event);
+        !resolved.ok()) {
+      if (i > 0) RestageDeal(request.deal_id());
+      return resolved;
+    }
     absl::Status rule = staged.CheckRules(event);
     if (!rule.ok()) {
       if (i > 0) RestageDeal(request.deal_id());

@@ -84,6 +84,16 @@ class Batch {
   // Rebuilds the staged state of `deal_id` from the live state and the
   // events of the batch staged so far.
   void RestageDeal(const std::string& deal_id);
+  // Resolves the events that events[index] of `request` amends or
+  // restates (among the request's `accepted` events, the batch's and the
+  // log's) into event->references, and defaults the effective time of a
+  // correction, retraction or firmness change to its target's. NOT_FOUND
+  // for an id never recorded, FAILED_PRECONDITION (rule amend-same-deal)
+  // for another deal's event; other codes are failures to read the log.
+  [[nodiscard]] absl::Status ResolveReferences(
+      const pactlog::v1::AppendRequest& request, int index,
+      const std::vector<pactlog::v1::Event>& accepted,
+      pactlog::v1::Event* event);
   pactlog::v1::Event MakeEvent(const pactlog::v1::AppendRequest& request,
                                int index, uint64_t sequence,
                                uint64_t deal_version);

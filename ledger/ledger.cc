@@ -202,6 +202,19 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> Ledger::DealAsOf(
   return FoldAsOf(*log_, deal_id, std::move(live), applied, bounds);
 }
 
+absl::Status Ledger::ScanDealAsOf(
+    std::string_view deal_id, const AsOfBounds& bounds,
+    const std::function<bool(const v1::Event&)>& visit,
+    uint64_t* applied_sequence) const {
+  const uint64_t applied = state_->applied_sequence();
+  if (applied_sequence != nullptr) {
+    *applied_sequence = bounds.max_sequence == 0
+                            ? applied
+                            : std::min(bounds.max_sequence, applied);
+  }
+  return ScanAsOf(*log_, deal_id, applied, bounds, visit);
+}
+
 uint64_t Ledger::applied_sequence() const { return state_->applied_sequence(); }
 
 bool Ledger::AwaitApplied(uint64_t sequence, absl::Time deadline) const {

@@ -226,6 +226,15 @@ class Ledger {
   DealAsOf(std::string_view deal_id, const AsOfBounds& bounds,
            uint64_t* applied_sequence = nullptr) const;
 
+  // Visits, in log order, the events of `deal_id` a DealAsOf with
+  // `bounds` folds, until `visit` returns false (nothing for an unknown
+  // deal). Reads the log: call it from a reads executor. Sets
+  // `*applied_sequence` as DealAsOf.
+  [[nodiscard]] absl::Status ScanDealAsOf(
+      std::string_view deal_id, const AsOfBounds& bounds,
+      const std::function<bool(const pactlog::v1::Event&)>& visit,
+      uint64_t* applied_sequence = nullptr) const;
+
   // The last sequence applied to the live state.
   uint64_t applied_sequence() const;
 

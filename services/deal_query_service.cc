@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
+#include "domain/lineage.h"
 #include "domain/validation.h"
 #include "services/unary_call.h"
 #include "util/status_macros.h"
@@ -287,6 +289,64 @@ absl::Status DealQueryService::DoGetCompliance(
   return absl::OkStatus();
 }
 
+absl::Status DealQueryService::DoGetLineage(
+    const v1::GetLineageRequest& request, v1::GetLineageResponse* response) {
+  std::vector<FieldViolation> violations;
+  domain::CheckPageSize("page_size", request.page_size(), &violations);
+  if (!request.project_id().empty()) {
+    domain::CheckSlug("project_id", request.project_id(), &violations);
+  }
+  if (!request.allocation_id().empty()) {
+    domain::CheckSlug("allocation_id", request.allocation_id(), &violations);
+    if (!request.project_id().empty()) {
+      violations.push_back(
+          {"allocation_id",
+           absl::StrCat("must be empty when project_id is set, got \"",
+                        request.allocation_id(), "\"")});
+    }
+  }
+  uint64_t after_sequence = 0;
+  if (!request.page_token().empty() &&
+      !absl::SimpleAtoi(request.page_token(), &after_sequence)) {
+    violations.push_back(
+        {"page_token", absl::StrCat("not a token this query returned: \"",
+                                    request.page_token(), "\"")});
+  }
+  ASSIGN_OR_RETURN(DealView view,
+                   ResolveDeal(*ledger_, *clock_, request.deal_id(),
+                               request.options(), std::move(violations)));
+  domain::LineageTracer tracer(request.project_id(), request.allocation_id(),
+                               after_sequence,
+                               EffectivePageSize(request.page_size()));
+  const auto bounds = ledger::AsOfBounds::FromProto(request.options().as_of());
+  // The same events the resolved view folded: none beyond its sequence.
+  ledger::AsOfBounds scan = bounds;
+  scan.max_sequence = view.deal->last_sequence();
+  RETURN_IF_ERROR(ledger_->ScanDealAsOf(request.deal_id(), scan,
+                                        [&](const v1::Event& event) {
+                                          tracer.Add(event);
+                                          return true;
+                                        }));
+  if (!tracer.subject_exists()) {
+    const bool project = !request.project_id().empty();
+    return absl::NotFoundError(
+        absl::StrCat(project ? "project \"" : "allocation \"",
+                     project ? request.project_id() : request.allocation_id(),
+                     "\" is not announced in deal \"", request.deal_id(), "\"",
+                     AsOfSuffix(bounds)));
+  }
+  tracer.FiguresToProto(tracer.figures(), response->mutable_figures());
+  for (v1::LineageEntry& entry : tracer.entries()) {
+    *response->add_entries() = std::move(entry);
+  }
+  if (tracer.more()) {
+    response->set_next_page_token(
+        absl::StrCat(response->entries().rbegin()->sequence()));
+  }
+  response->set_log_sequence(view.log_sequence);
+  return absl::OkStatus();
+}
+
 Executor* DealQueryService::ExecutorFor(const v1::ReadOptions& options) const {
   return AnswersFromMemory(*ledger_, options) ? nullptr : reads_;
 }
@@ -354,6 +414,15 @@ grpc::ServerUnaryReactor* DealQueryService::GetCompliance(
                   reads_, [this, request, response] {
                     return DoGetCompliance(*request, response);
                   });
+}
+
+grpc::ServerUnaryReactor* DealQueryService::GetLineage(
+    grpc::CallbackServerContext* context, const v1::GetLineageRequest* request,
+    v1::GetLineageResponse* response) {
+  // On the read executor always: lineage scans the deal's history.
+  return RunUnary(
+      context, Spec("DealQuery.GetLineage", request->deal_id()), reads_,
+      [this, request, response] { return DoGetLineage(*request, response); });
 }
 
 }  // namespace pactlog::services

@@ -51,6 +51,10 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
       grpc::CallbackServerContext* context,
       const pactlog::v1::GetComplianceRequest* request,
       pactlog::v1::GetComplianceResponse* response) override;
+  grpc::ServerUnaryReactor* GetLineage(
+      grpc::CallbackServerContext* context,
+      const pactlog::v1::GetLineageRequest* request,
+      pactlog::v1::GetLineageResponse* response) override;
 
  private:
   UnaryCallSpec Spec(absl::string_view method, absl::string_view deal_id) const;
@@ -74,6 +78,9 @@ class DealQueryService final : public pactlog::v1::DealQuery::CallbackService {
   [[nodiscard]] absl::Status DoGetCompliance(
       const pactlog::v1::GetComplianceRequest& request,
       pactlog::v1::GetComplianceResponse* response);
+  [[nodiscard]] absl::Status DoGetLineage(
+      const pactlog::v1::GetLineageRequest& request,
+      pactlog::v1::GetLineageResponse* response);
 
   const ledger::Ledger* const ledger_;
   util::Clock* const clock_;

@@ -27,6 +27,14 @@ bool EventMatcher::Matches(const v1::Event& event) const {
 bool EventMatcher::MatchesSubject(const v1::Event& event) const {
   if (sectors_.empty() && categories_.empty()) return true;
   const v1::EventData& data = event.data();
+  if (data.has_amendment()) {
+    // An amendment is about what its target is about (its original event).
+    if (event.references_size() == 0) return false;
+    v1::Event origin;
+    origin.set_deal_id(event.deal_id());
+    *origin.mutable_data() = event.references(0).origin();
+    return MatchesSubject(origin);
+  }
   if (data.has_tariff_change()) {
     for (std::string_view category :
          domain::CategoriesOf(data.tariff_change())) {

@@ -92,6 +92,9 @@ TEST_F(AllocationsTest, AnAllocationWithoutCapHoldsItsEarmarks) {
     earmark_ids: "cooling"
     sequence: 6
     effective_time { seconds: 1761609600 }
+    event_id: "event-6"
+    head_event_id: "event-6"
+    firmness: FIRMNESS_OFFICIALLY_ANNOUNCED
   )pb"));
   const v1::AllocationState mitsubishi = AllocationProto("mitsubishi");
   EXPECT_EQ(mitsubishi.basis(), v1::ALLOCATION_BASIS_COMPANY);
@@ -287,7 +290,7 @@ TEST_F(AllocationsTest, SnapshotsKeepAllocationsAndSites) {
   RecordOrFail(ProjectOn("racks", "mitsubishi", 10));
   pactlog::internal::DealSnapshot snapshot;
   state_.ToSnapshot(&snapshot);
-  EXPECT_EQ(snapshot.format(), 2u);
+  EXPECT_EQ(snapshot.format(), 3u);
   auto rebuilt = DealState::FromSnapshot(snapshot);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   v1::DealState expected;

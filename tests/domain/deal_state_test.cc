@@ -354,12 +354,18 @@ TEST_F(DealStateTest, ProjectToProtoFillsEveryField) {
                            effective_time { seconds: $0 }
                            amount { currency_code: "USD" minor_units: 600 }
                            approving_body: "US Investment Committee"
+                           event_id: "event-9"
+                           head_event_id: "event-9"
+                           firmness: FIRMNESS_OFFICIALLY_ANNOUNCED
                          }
                          approvals {
                            sequence: 12
                            effective_time { seconds: $1 }
                            amount { currency_code: "USD" minor_units: 100 }
                            approving_body: "US Investment Committee"
+                           event_id: "event-12"
+                           head_event_id: "event-12"
+                           firmness: FIRMNESS_OFFICIALLY_ANNOUNCED
                          }
                          disbursed_by_source {
                            funding_source: FUNDING_SOURCE_JBIC
@@ -371,6 +377,9 @@ TEST_F(DealStateTest, ProjectToProtoFillsEveryField) {
                          }
                          announced_effective_time { seconds: $2 nanos: 5 }
                          last_sequence: 21
+                         event_id: "event-6"
+                         head_event_id: "event-6"
+                         firmness: FIRMNESS_OFFICIALLY_ANNOUNCED
                        )pb",
                        Seconds(Day(2026, 2, 18)), Seconds(Day(2026, 2, 19)),
                        Seconds(kProjectDay))));
@@ -535,6 +544,9 @@ TEST_F(DealStateTest, DealToProtoFillsEveryField) {
             last_sequence: 33
             announced_effective_time { seconds: $2 }
             last_recorded_time { seconds: $3 }
+            event_id: "event-3"
+            head_event_id: "event-3"
+            firmness: FIRMNESS_OFFICIALLY_ANNOUNCED
           )pb",
           Seconds(Day(2025, 9, 16)), Seconds(Day(2025, 10, 1)),
           Seconds(kDealDay), Seconds(Day(2026, 3, 1)) + 10)));
@@ -624,6 +636,8 @@ TEST_F(DealStateTest, TariffHistoryRecordsEveryField) {
                                      legal_instrument: "Executive Order 14999"
                                      reason: "investment shortfall"
                                      exceeds_cap: true
+                                     event_id: "event-6"
+                                     head_event_id: "event-6"
                                    }
                                  )pb",
                                  Seconds(Day(2026, 9, 1)),

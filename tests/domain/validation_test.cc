@@ -337,7 +337,7 @@ TEST(ValidationTest, EventWithoutKindIsViolation) {
               ElementsAre(FieldViolation{
                   "events[0].kind",
                   "must set one of announcement, approval, disbursement, "
-                  "tariff_change"}));
+                  "tariff_change, amendment"}));
 }
 
 TEST(ValidationTest, AnnouncementWithoutSubjectIsViolation) {

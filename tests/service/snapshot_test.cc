@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "storage/rocksdb_event_log.h"
 #include "tests/service/test_support.h"
 
@@ -30,8 +31,13 @@ class SnapshotTest : public ::testing::Test {
   // moves between requests so recorded times differ. Fills
   // `recorded_times_` with the time of each request.
   void RecordHistory(TestServer& server) {
+    int next_id = 0;
     auto append = [&](const std::string& deal,
                       std::vector<v1::EventData> events, bool ok = true) {
+      // The answers name event ids: the same ids in every run.
+      for (v1::EventData& event : events) {
+        event.set_event_id(absl::StrCat("event-", next_id++));
+      }
       grpc::Status status = Append(server, Request(deal, std::move(events)));
       EXPECT_EQ(status.ok(), ok) << status.error_message();
       recorded_times_.push_back(clock_.Now());
