@@ -76,6 +76,8 @@ def describe(event: pactlog.Event) -> str:
     elif kind == "disbursement":
         source = pactlog.FundingSource(body.funding_source).name
         detail = f"disbursed to {body.project_id}: ${body.amount.minor_units // 100:,} via {source}"
+    elif kind == "amendment":
+        detail = f"{body.WhichOneof('change').replace('_', ' ')} of {body.target_event_id}"
     else:
         detail = f"tariff on {body.product_category}: {body.rate_bps / 100:g}%"
     effective = pactlog.to_datetime(event.data.effective_time).date()

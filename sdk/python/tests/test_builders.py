@@ -283,5 +283,166 @@ class EnumsAndBuildersTest(unittest.TestCase):
         self.assertEqual(list(f.product_categories), ["autos"])
 
 
+class AmendmentBuildersTest(unittest.TestCase):
+    """The amendment builders and restates: every field they set, exactly."""
+
+    WHEN = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+
+    def test_revision(self):
+        event = pactlog.revision("approval-1", pactlog.usd(800_000), "committee cut it",
+                                 source="minutes", firmness="confirmed", asserted_by="US",
+                                 effective_time=self.WHEN, event_id="rev-1")
+        self.assertEqual(event.WhichOneof("kind"), "amendment")
+        amendment = event.amendment
+        self.assertEqual(amendment.WhichOneof("change"), "revised_amount")
+        self.assertEqual(amendment.target_event_id, "approval-1")
+        self.assertEqual(amendment.reason, "committee cut it")
+        self.assertEqual((amendment.revised_amount.currency_code,
+                          amendment.revised_amount.minor_units), ("USD", 80_000_000))
+        self.assertEqual((event.event_id, event.provenance.source, event.provenance.firmness,
+                          event.provenance.asserted_by),
+                         ("rev-1", "minutes", pactlog.Firmness.CONFIRMED, "US"))
+        self.assertEqual(pactlog.to_datetime(event.effective_time), self.WHEN)
+        self.assertEqual(list(event.restates), [])
+        plain = pactlog.revision("p-1", pactlog.money(5, "JPY"), source="s")
+        self.assertEqual(plain.amendment.reason, "")
+        self.assertEqual(plain.event_id, "")
+        self.assertEqual(plain.provenance.firmness, pactlog.Firmness.REPORTED)
+        self.assertFalse(plain.HasField("effective_time"), "default: when recorded")
+        with self.assertRaisesRegex(TypeError, "amount"):
+            pactlog.revision("p-1", 800_000, source="s")
+        with self.assertRaisesRegex(ValueError, "target_event_id"):
+            pactlog.revision("", pactlog.usd(1), source="s")
+        with self.assertRaisesRegex(TypeError, "target_event_id"):
+            pactlog.revision(None, pactlog.usd(1), source="s")
+
+    def test_withdrawal_and_retraction_need_a_reason(self):
+        withdrawn = pactlog.withdrawal("project-1", "sponsor pulled out", source="press",
+                                       event_id="w-1", effective_time=self.WHEN)
+        self.assertEqual(withdrawn.amendment.WhichOneof("change"), "withdrawal")
+        self.assertEqual((withdrawn.amendment.target_event_id, withdrawn.amendment.reason),
+                         ("project-1", "sponsor pulled out"))
+        self.assertEqual(withdrawn.event_id, "w-1")
+        self.assertEqual(pactlog.to_datetime(withdrawn.effective_time), self.WHEN)
+        retracted = pactlog.retraction("project-2", "never announced", source="correction note",
+                                       firmness="officially-announced", asserted_by="JP")
+        self.assertEqual(retracted.amendment.WhichOneof("change"), "retraction")
+        self.assertEqual((retracted.amendment.target_event_id, retracted.amendment.reason),
+                         ("project-2", "never announced"))
+        self.assertEqual((retracted.provenance.firmness, retracted.provenance.asserted_by),
+                         (pactlog.Firmness.OFFICIALLY_ANNOUNCED, "JP"))
+        self.assertFalse(retracted.HasField("effective_time"),
+                         "takes effect when the target did: left to the server")
+        with self.assertRaisesRegex(ValueError, "reason"):
+            pactlog.withdrawal("project-1", "", source="s")
+        with self.assertRaisesRegex(ValueError, "reason"):
+            pactlog.retraction("project-1", "", source="s")
+        with self.assertRaises(TypeError):  # the reason is required
+            pactlog.withdrawal("project-1", source="s")
+
+    def test_firmness_raise(self):
+        event = pactlog.firmness_raise("project-1", "confirmed", "signed agreement",
+                                       source="agreement")
+        self.assertEqual(event.amendment.WhichOneof("change"), "raised_firmness")
+        self.assertEqual(event.amendment.raised_firmness, pactlog.Firmness.CONFIRMED)
+        self.assertEqual((event.amendment.target_event_id, event.amendment.reason),
+                         ("project-1", "signed agreement"))
+        self.assertEqual(event.provenance.firmness, pactlog.Firmness.CONFIRMED,
+                         "the source's firmness defaults to the raised one")
+        self.assertFalse(event.HasField("effective_time"))
+        own = pactlog.firmness_raise("project-1", pactlog.Firmness.OFFICIALLY_ANNOUNCED,
+                                     source="press", firmness="reported")
+        self.assertEqual(own.amendment.raised_firmness, pactlog.Firmness.OFFICIALLY_ANNOUNCED)
+        self.assertEqual(own.provenance.firmness, pactlog.Firmness.REPORTED)
+        with self.assertRaisesRegex(ValueError, "raised_firmness"):
+            pactlog.firmness_raise("project-1", "rumoured", source="s")
+
+    def test_correction_from_a_builder(self):
+        replacement = pactlog.disbursement("westinghouse-ap1000", pactlog.usd(5), "jbic", "T1",
+                                           source="JBIC release", firmness="confirmed",
+                                           asserted_by="JP")
+        event = pactlog.correction("disbursement-1", replacement, "it was $5, not $50",
+                                   event_id="fix-1")
+        self.assertEqual(event.amendment.WhichOneof("change"), "correction")
+        self.assertEqual((event.amendment.target_event_id, event.amendment.reason),
+                         ("disbursement-1", "it was $5, not $50"))
+        fixed = event.amendment.correction
+        self.assertEqual(fixed.WhichOneof("replacement"), "disbursement")
+        self.assertEqual(fixed.disbursement, replacement.disbursement)
+        self.assertEqual((fixed.disbursement.project_id, fixed.disbursement.amount.minor_units,
+                          fixed.disbursement.funding_source, fixed.disbursement.tranche),
+                         ("westinghouse-ap1000", 500, pactlog.FundingSource.JBIC, "T1"))
+        self.assertEqual(event.provenance, replacement.provenance,
+                         "the replacement's provenance by default")
+        self.assertEqual(event.event_id, "fix-1")
+        self.assertFalse(event.HasField("effective_time"))
+        self.assertEqual(list(event.restates), [])
+        own = pactlog.correction("disbursement-1", replacement, source="ledger",
+                                 firmness="reported", asserted_by="")
+        self.assertEqual((own.provenance.source, own.provenance.firmness,
+                          own.provenance.asserted_by), ("ledger", pactlog.Firmness.REPORTED, ""))
+
+    def test_correction_of_each_kind(self):
+        cases = [
+            (pactlog.project_announcement("p", "n", "energy", "TX", pactlog.usd(9), source="s"),
+             "announcement"),
+            (pactlog.allocation_announcement("a", "n", "sector", source="s"), "announcement"),
+            (pactlog.approval("p", pactlog.usd(9), "committee", source="s"), "approval"),
+            (pactlog.tariff_change("autos", 1500, "EO", source="s"), "tariff_change"),
+        ]
+        for replacement, kind in cases:
+            event = pactlog.correction("target", replacement)
+            self.assertEqual(event.amendment.correction.WhichOneof("replacement"), kind)
+            self.assertEqual(getattr(event.amendment.correction, kind),
+                             getattr(replacement, kind))
+        message = pactlog.correction("target", pactlog.v1.events_pb2.Approval(
+            project_id="p", amount=pactlog.usd(3), approving_body="committee"), source="s")
+        self.assertEqual(message.amendment.correction.approval.amount.minor_units, 300)
+        self.assertEqual(message.provenance.source, "s")
+
+    def test_correction_bad_input(self):
+        with self.assertRaisesRegex(ValueError, "effective_time"):
+            pactlog.correction("t", pactlog.approval("p", pactlog.usd(1), "b", source="s",
+                                                     effective_time=self.WHEN))
+        with self.assertRaisesRegex(ValueError, "event_id"):
+            pactlog.correction("t", pactlog.approval("p", pactlog.usd(1), "b", source="s",
+                                                     event_id="x"))
+        with self.assertRaisesRegex(ValueError, "restates"):
+            pactlog.correction("t", pactlog.project_announcement(
+                "p", "n", "energy", "TX", pactlog.usd(1), restates=["old"], source="s"))
+        with self.assertRaisesRegex(ValueError, "replacement"):
+            pactlog.correction("t", pactlog.withdrawal("x", "why", source="s"))
+        with self.assertRaisesRegex(TypeError, "replacement"):
+            pactlog.correction("t", pactlog.usd(1), source="s")
+        with self.assertRaisesRegex(TypeError, "source"):
+            pactlog.correction("t", pactlog.v1.events_pb2.Approval(project_id="p"))
+
+    def test_restates_on_project_and_allocation_announcements(self):
+        project = pactlog.project_announcement("p2", "n", "energy", "TX", pactlog.usd(1),
+                                               restates=["p1-announced", "p0-announced"],
+                                               source="s")
+        self.assertEqual(list(project.restates), ["p1-announced", "p0-announced"])
+        allocation = pactlog.allocation_announcement("a2", "n", "sector",
+                                                     restates=("a1-announced",), source="s")
+        self.assertEqual(list(allocation.restates), ["a1-announced"])
+        self.assertEqual(list(pactlog.project_announcement(
+            "p", "n", "energy", "TX", pactlog.usd(1), source="s").restates), [])
+        with self.assertRaisesRegex(TypeError, "restates"):
+            pactlog.project_announcement("p", "n", "energy", "TX", pactlog.usd(1),
+                                         restates="p1-announced", source="s")
+        with self.assertRaisesRegex(TypeError, r"restates\[1\]"):
+            pactlog.allocation_announcement("a", "n", "sector", restates=["a1", 7], source="s")
+
+    def test_new_enums_mirror_the_proto(self):
+        from pactlog.v1 import events_pb2, state_pb2
+        self.assertEqual(pactlog.EventKind.AMENDMENT, events_pb2.EVENT_KIND_AMENDMENT)
+        self.assertEqual(pactlog.ProjectStatus.WITHDRAWN, state_pb2.PROJECT_STATUS_WITHDRAWN)
+        self.assertEqual(pactlog.ProjectStatus.RESTATED, state_pb2.PROJECT_STATUS_RESTATED)
+        self.assertEqual(pactlog.SupersessionKind.RETRACTED,
+                         state_pb2.SUPERSESSION_KIND_RETRACTED)
+        f = pactlog.make_filter(kinds="amendment")
+        self.assertEqual(list(f.kinds), [pactlog.EventKind.AMENDMENT])
+
+
 if __name__ == "__main__":
     unittest.main()

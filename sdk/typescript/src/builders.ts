@@ -10,6 +10,7 @@
 import { invalidArgument } from "./errors";
 import {
   AllocationBasis,
+  Amendment,
   EventData,
   EventKind,
   Firmness,
@@ -132,8 +133,9 @@ export type SectorName =
   | "energy" | "semiconductors" | "ai-infrastructure" | "critical-minerals" | "oil-and-gas"
   | "electronics" | "pharmaceuticals" | "shipbuilding" | "metals" | "automotive" | "other";
 export type FundingSourceName = "jbic" | "nexi" | "private" | "government" | "other";
-export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change";
-export type ProjectStatusName = "announced" | "approved" | "funding" | "fully-disbursed";
+export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change" | "amendment";
+export type ProjectStatusName =
+  | "announced" | "approved" | "funding" | "fully-disbursed" | "withdrawn" | "retracted" | "restated";
 export type AllocationBasisName = "sector" | "company";
 export type FundingStatusName = "no-deadline" | "not-yet-due" | "on-time" | "late" | "overdue";
 
@@ -180,6 +182,7 @@ const EVENT_KINDS: Readonly<Record<EventKindName, EventKind>> = {
   approval: EventKind.EVENT_KIND_APPROVAL,
   disbursement: EventKind.EVENT_KIND_DISBURSEMENT,
   "tariff-change": EventKind.EVENT_KIND_TARIFF_CHANGE,
+  amendment: EventKind.EVENT_KIND_AMENDMENT,
 };
 const ALLOCATION_BASES: Readonly<Record<AllocationBasisName, AllocationBasis>> = {
   sector: AllocationBasis.ALLOCATION_BASIS_SECTOR,
@@ -190,6 +193,9 @@ const PROJECT_STATUSES: Readonly<Record<ProjectStatusName, ProjectStatus>> = {
   approved: ProjectStatus.PROJECT_STATUS_APPROVED,
   funding: ProjectStatus.PROJECT_STATUS_FUNDING,
   "fully-disbursed": ProjectStatus.PROJECT_STATUS_FULLY_DISBURSED,
+  withdrawn: ProjectStatus.PROJECT_STATUS_WITHDRAWN,
+  retracted: ProjectStatus.PROJECT_STATUS_RETRACTED,
+  restated: ProjectStatus.PROJECT_STATUS_RESTATED,
 };
 
 const FUNDING_STATUSES: Readonly<Record<FundingStatusName, FundingStatus>> = {
@@ -248,7 +254,27 @@ function common(c: EventCommon): EventData {
     eventId: c.eventId ?? "",
     effectiveTime: toDate("effective_time", c.effectiveTime),
     provenance: { source: c.source, firmness: toFirmness(c.firmness), assertedBy: c.assertedBy ?? "" },
+    restates: [],
   };
+}
+
+/** What the announcements of a project or an allocation take besides their own fields. */
+export interface Restating {
+  /**
+   * The event ids of earlier reports of the same money (project or
+   * allocation announcements) that this announcement reports again: each
+   * restated project or allocation stops counting (status RESTATED) when
+   * this event is recorded, so totals never count the same money twice.
+   */
+  restates?: readonly string[];
+}
+
+function restates(r: Restating): string[] {
+  const ids = [...(r.restates ?? [])];
+  ids.forEach((id, i) => {
+    if (typeof id !== "string") throw invalidArgument(`restates[${i}]`, `must be an event id, got ${JSON.stringify(id)}`);
+  });
+  return ids;
 }
 
 export interface DealAnnouncementInput extends EventCommon {
@@ -281,7 +307,7 @@ export function announceDeal(d: DealAnnouncementInput): EventData {
   };
 }
 
-export interface ProjectAnnouncementInput extends EventCommon {
+export interface ProjectAnnouncementInput extends EventCommon, Restating {
   projectId: string;
   name: string;
   sector: Sector | SectorName;
@@ -296,6 +322,7 @@ export interface ProjectAnnouncementInput extends EventCommon {
 export function announceProject(p: ProjectAnnouncementInput): EventData {
   return {
     ...common(p),
+    restates: restates(p),
     announcement: {
       project: {
         projectId: p.projectId,
@@ -329,7 +356,7 @@ export function leadCompany(name: string, country = ""): LeadCompany {
   return { name, country };
 }
 
-export interface AllocationAnnouncementInput extends EventCommon {
+export interface AllocationAnnouncementInput extends EventCommon, Restating {
   /** Slug, unique within the deal. */
   allocationId: string;
   name: string;
@@ -350,6 +377,7 @@ export interface AllocationAnnouncementInput extends EventCommon {
 export function announceAllocation(a: AllocationAnnouncementInput): EventData {
   return {
     ...common(a),
+    restates: restates(a),
     announcement: {
       allocation: {
         allocationId: a.allocationId,
@@ -485,4 +513,141 @@ export function changeTariff(t: TariffChangeInput): EventData {
       reason: t.reason ?? "",
     },
   };
+}
+
+// ---------------------------------------------------------------- amendments
+//
+// An amendment is an event of its own naming an earlier event of the same
+// deal (`targetEventId`): the one that stands now for its subject, the
+// original or its latest amendment (`headEventId` in the state views). A
+// revision or a withdrawal is a change in the world and takes effect at its
+// own effective time; a correction, a retraction or a firmness raise fixes
+// the record and takes effect when its target did: leave their
+// `effectiveTime` unset (the server uses the target's).
+
+/** What every amendment builder takes besides its own change. */
+export interface AmendmentCommon extends EventCommon {
+  /** The event amended: the one that stands now for its subject. */
+  targetEventId: string;
+  /** Why; required for a withdrawal or a retraction. */
+  reason?: string;
+}
+
+type Change = Omit<Amendment, "targetEventId" | "reason">;
+
+function amendment(a: AmendmentCommon, change: Change, reasonRequired?: string): EventData {
+  if (typeof a.targetEventId !== "string" || a.targetEventId === "") {
+    throw invalidArgument("amendment.target_event_id", `the event amended is required (${JSON.stringify(a.targetEventId)})`);
+  }
+  const reason = a.reason ?? "";
+  if (reasonRequired !== undefined && reason === "") {
+    throw invalidArgument("amendment.reason", `a ${reasonRequired} needs a reason`);
+  }
+  return { ...common(a), amendment: { targetEventId: a.targetEventId, reason, ...change } };
+}
+
+export interface RevisionInput extends AmendmentCommon {
+  /** The new amount, in the deal's currency. */
+  amount: Money;
+}
+
+/**
+ * Revises an amount: a project's pledge (target: its announcement), an
+ * allocation's cap (its announcement) or an approval's amount (the
+ * approval). Takes effect at its own `effectiveTime` (default: when
+ * recorded); as of a recorded time before it the old amount still shows.
+ */
+export function revise(r: RevisionInput): EventData {
+  return amendment(r, { revisedAmount: r.amount });
+}
+
+export interface WithdrawalInput extends AmendmentCommon {
+  reason: string;
+}
+
+/**
+ * Withdraws (or cancels) a project, target its announcement: from the
+ * event's `effectiveTime` (default: when recorded) its pledge and approvals
+ * no longer count, its status is WITHDRAWN. Only a project with nothing
+ * disbursed can be withdrawn.
+ */
+export function withdraw(w: WithdrawalInput): EventData {
+  return amendment(w, { withdrawal: {} }, "withdrawal");
+}
+
+export interface RaiseFirmnessInput extends Omit<AmendmentCommon, "firmness"> {
+  /** The higher firmness of the target's report. */
+  raisedFirmness: Firmness | FirmnessName;
+  /** The firmness of this event's own source; default `raisedFirmness`. */
+  firmness?: Firmness | FirmnessName;
+}
+
+/**
+ * Raises the firmness of the target's report (reported -> announced ->
+ * confirmed), e.g. when a signed agreement confirms a press report; only
+ * upward (to lower it, retract the report). Leave `effectiveTime` unset.
+ */
+export function raiseFirmness(f: RaiseFirmnessInput): EventData {
+  const raised = byName("amendment.raised_firmness", FIRMNESS, f.raisedFirmness);
+  const input = { ...f, firmness: f.firmness ?? raised };
+  return amendment(input, { raisedFirmness: raised });
+}
+
+export interface RetractionInput extends AmendmentCommon {
+  reason: string;
+}
+
+/**
+ * Retracts a report that proved false: the target's effect is removed as of
+ * the target's effective time (a project gets status RETRACTED; one with
+ * approvals cannot be retracted). Leave `effectiveTime` unset.
+ */
+export function retract(r: RetractionInput): EventData {
+  return amendment(r, { retraction: {} }, "retraction");
+}
+
+export interface CorrectionInput extends Omit<AmendmentCommon, "source" | "firmness"> {
+  /**
+   * What replaces the target, built with the other builders (an
+   * announcement, approval, disbursement or tariff change of the same
+   * subject), without `eventId`, `effectiveTime` or `restates`.
+   */
+  replacement: EventData;
+  /** Default: the replacement's. */
+  source?: string;
+  /** Default: the replacement's. */
+  firmness?: Firmness | FirmnessName;
+}
+
+/**
+ * Corrects an event recorded in error: `replacement` takes its place, of
+ * the same kind and about the same subject. The correction's provenance is
+ * the replacement's unless `source`, `firmness` or `assertedBy` are given.
+ * Leave `effectiveTime` unset: it takes effect when the target did.
+ *
+ *   correct({ targetEventId, reason: "it was $5, not $50",
+ *     replacement: disburse({ projectId, amount: usd(5), fundingSource: "jbic", source, firmness }) })
+ */
+export function correct(c: CorrectionInput): EventData {
+  const r = c.replacement;
+  const kinds = (["announcement", "approval", "disbursement", "tariffChange"] as const).filter((k) => r?.[k] !== undefined);
+  if (r === undefined || kinds.length !== 1 || r.amendment !== undefined) {
+    throw invalidArgument(
+      "amendment.correction",
+      "the replacement must be one announcement, approval, disbursement or tariff change (see the builders)",
+    );
+  }
+  if (r.eventId) throw invalidArgument("amendment.correction", "the replacement has an eventId; give the correction's own");
+  if (r.effectiveTime !== undefined) {
+    throw invalidArgument("amendment.correction", "the replacement has an effectiveTime; a correction takes effect when its target did");
+  }
+  if (r.restates.length > 0) throw invalidArgument("amendment.correction", "the replacement has restates; a correction restates nothing");
+  const kind = kinds[0]!;
+  const input: AmendmentCommon = {
+    ...c,
+    source: c.source ?? r.provenance?.source ?? "",
+    firmness: c.firmness ?? r.provenance?.firmness ?? Firmness.FIRMNESS_REPORTED,
+    assertedBy: c.assertedBy ?? r.provenance?.assertedBy ?? "",
+  };
+  return amendment(input, { correction: { [kind]: r[kind] } });
 }

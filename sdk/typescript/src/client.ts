@@ -22,6 +22,7 @@ import {
   DealQueryClient,
   GetComplianceResponse,
   GetDealResponse,
+  GetLineageResponse,
   GetProjectResponse,
   GetTariffsResponse,
   ListDealsResponse,
@@ -127,6 +128,13 @@ export interface GetComplianceOptions extends QueryOptions {
    * deadline, else the latest.
    */
   reading?: string;
+}
+
+export interface GetLineageOptions extends QueryOptions, PageOptions {
+  /** The events behind this project's figures. */
+  projectId?: string;
+  /** ... or behind this allocation's; neither: the deal's totals. */
+  allocationId?: string;
 }
 
 /** A filter with event kinds and sectors by enum or by name. */
@@ -361,6 +369,32 @@ export class PactlogClient {
     const request = { dealId, options: readOptions(options), reading: options?.reading ?? "" };
     const r = await this.unary<GetComplianceResponse>(options, (md, o, cb) => this.query.getCompliance(request, md, o, cb));
     return required(r, "compliance");
+  }
+
+  /**
+   * One page of the events behind the figures of a project (`projectId`),
+   * an allocation (`allocationId`) or, with neither, the deal's totals:
+   * `figures` (allocated, pledged, approved, disbursed) at the as-of point,
+   * and `entries` in log order, each with what its event changed
+   * (`change`, negative for a decrease), the event it names
+   * (`targetEventId`) and a `summary`. The changes of every entry over all
+   * pages sum to `figures`. Continue with `pageToken: nextPageToken` (and
+   * `asOf: { sequence: logSequence }` for the same snapshot). NOT_FOUND for
+   * a subject unknown at the as-of point.
+   */
+  async getLineage(dealId: string, options?: GetLineageOptions): Promise<GetLineageResponse> {
+    if (options?.projectId && options?.allocationId) {
+      throw invalidArgument("allocation_id", "give at most one of projectId and allocationId");
+    }
+    const request = {
+      dealId,
+      options: readOptions(options),
+      projectId: options?.projectId ?? "",
+      allocationId: options?.allocationId ?? "",
+      pageSize: options?.pageSize ?? 0,
+      pageToken: options?.pageToken ?? "",
+    };
+    return this.unary<GetLineageResponse>(options, (md, o, cb) => this.query.getLineage(request, md, o, cb));
   }
 
   // ------------------------------------------------------------- the log

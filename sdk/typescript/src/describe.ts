@@ -1,9 +1,12 @@
 // One-line, human-readable descriptions of events, for logs and tails.
 
 import { formatMoney } from "./builders";
-import { AllocationBasis, Event, EventData, FundingSource, Sector } from "./gen/pactlog/v1/events";
+import { AllocationBasis, Event, EventData, Firmness, FundingSource, Sector } from "./gen/pactlog/v1/events";
 
-/** The kind of an event: "deal-announcement", "project-announcement", "approval", ... */
+/**
+ * The kind of an event: "deal-announcement", "project-announcement", "approval", ...;
+ * an amendment by its change: "revision", "withdrawal", "firmness-raise", "retraction", "correction".
+ */
 export function eventKindOf(data: EventData | undefined): string {
   if (data?.announcement?.deal) return "deal-announcement";
   if (data?.announcement?.project) return "project-announcement";
@@ -13,6 +16,13 @@ export function eventKindOf(data: EventData | undefined): string {
   if (data?.approval) return "approval";
   if (data?.disbursement) return "disbursement";
   if (data?.tariffChange) return "tariff-change";
+  const a = data?.amendment;
+  if (a?.revisedAmount) return "revision";
+  if (a?.withdrawal) return "withdrawal";
+  if (a?.raisedFirmness !== undefined) return "firmness-raise";
+  if (a?.retraction) return "retraction";
+  if (a?.correction) return "correction";
+  if (a) return "amendment";
   return "unknown";
 }
 
@@ -24,6 +34,7 @@ const enumName = (table: Record<number, string>, v: number, prefix: string): str
 export function describeEvent(e: Event): string {
   const d = e.data;
   const head = `#${e.sequence} ${e.dealId} v${e.dealVersion} ${eventKindOf(d)}`;
+  const restating = d?.restates.length ? ` restating ${d.restates.join(", ")}` : "";
   if (d?.announcement?.deal) {
     const a = d.announcement.deal;
     const caps = a.tariffCaps.map((c) => `${c.productCategory} <= ${pct(c.maxRateBps)}`).join(", ");
@@ -33,14 +44,14 @@ export function describeEvent(e: Event): string {
     const p = d.announcement.project;
     const site = p.usState || "(site not known)";
     const allocation = p.allocationId ? ` from ${p.allocationId}` : "";
-    return `${head} ${p.projectId} "${p.name}" ${enumName(Sector, p.sector, "SECTOR_")} ${site} pledged ${formatMoney(p.pledged)}${allocation}`;
+    return `${head} ${p.projectId} "${p.name}" ${enumName(Sector, p.sector, "SECTOR_")} ${site} pledged ${formatMoney(p.pledged)}${allocation}${restating}`;
   }
   if (d?.announcement?.allocation) {
     const a = d.announcement.allocation;
     const sector = a.sector ? ` ${enumName(Sector, a.sector, "SECTOR_")}` : "";
     const cap = a.cap ? ` cap ${formatMoney(a.cap)}` : " no cap";
     const leads = a.leadCompanies.map((c) => (c.country ? `${c.name} (${c.country})` : c.name)).join(", ");
-    return `${head} ${a.allocationId} "${a.name}" ${enumName(AllocationBasis, a.basis, "ALLOCATION_BASIS_")}${sector}${cap}${a.parentAllocationId ? ` in ${a.parentAllocationId}` : ""}${leads ? ` led by ${leads}` : ""}`;
+    return `${head} ${a.allocationId} "${a.name}" ${enumName(AllocationBasis, a.basis, "ALLOCATION_BASIS_")}${sector}${cap}${a.parentAllocationId ? ` in ${a.parentAllocationId}` : ""}${leads ? ` led by ${leads}` : ""}${restating}`;
   }
   if (d?.announcement?.projectSite) {
     const s = d.announcement.projectSite;
@@ -73,6 +84,19 @@ export function describeEvent(e: Event): string {
     const t = d.tariffChange;
     const categories = [t.productCategory, ...t.productCategories].filter((c) => c).join(", ");
     return `${head} ${categories} ${pct(t.rateBps)} (${t.legalInstrument})`;
+  }
+  if (d?.amendment) {
+    const a = d.amendment;
+    const why = a.reason ? `: ${a.reason}` : "";
+    let change = "";
+    if (a.revisedAmount) change = ` to ${formatMoney(a.revisedAmount)}`;
+    else if (a.raisedFirmness !== undefined) change = ` to ${enumName(Firmness, a.raisedFirmness, "FIRMNESS_")}`;
+    else if (a.correction) {
+      // The replacement as describeEvent puts it, without the head.
+      const inner = describeEvent({ ...e, data: { eventId: "", restates: [], ...a.correction } });
+      change = ` to ${inner.slice(`#${e.sequence} ${e.dealId} v${e.dealVersion} `.length)}`;
+    }
+    return `${head} of ${a.targetEventId}${change}${why}`;
   }
   return head;
 }

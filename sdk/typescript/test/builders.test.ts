@@ -6,9 +6,12 @@ import { describe, it } from "node:test";
 import {
   AllocationBasis,
   Event,
+  EventKind,
+  Firmness,
   FundingSource,
   FundingStatus,
   PactlogError,
+  ProjectStatus,
   Sector,
   Status,
   announceAllocation,
@@ -17,6 +20,7 @@ import {
   announceTerms,
   approveProject,
   changeTariff,
+  correct,
   describeEvent,
   disburse,
   eventKindOf,
@@ -27,7 +31,13 @@ import {
   money,
   moneyMinor,
   percent,
+  raiseFirmness,
+  retract,
+  revise,
+  toEventKind,
+  toProjectStatus,
   usd,
+  withdraw,
 } from "@pactlog/client";
 
 function rejectsWith(fn: () => unknown, code: Status, field: string): void {
@@ -334,5 +344,147 @@ describe("asserted-by and deal-terms builders", () => {
     assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_NOT_YET_DUE), "not-yet-due");
     assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_OVERDUE), "overdue");
     assert.equal(fundingStatusName(FundingStatus.FUNDING_STATUS_UNSPECIFIED), "unspecified");
+  });
+});
+
+describe("amendment builders and restates", () => {
+  const common = { source: "committee minutes", firmness: "confirmed" as const };
+  const event = (data: Event["data"]): Event => Event.fromPartial({ sequence: 9n, dealId: "us-jp", dealVersion: 9n, data });
+
+  it("revise an amount", () => {
+    const e = revise({
+      ...common,
+      targetEventId: "approval-1",
+      amount: usd(800_000n),
+      reason: "committee cut it",
+      assertedBy: "US",
+      eventId: "rev-1",
+      effectiveTime: "2026-03-01T00:00:00Z",
+    });
+    assert.deepEqual(e, {
+      eventId: "rev-1",
+      effectiveTime: new Date("2026-03-01T00:00:00Z"),
+      provenance: { source: "committee minutes", firmness: Firmness.FIRMNESS_CONFIRMED, assertedBy: "US" },
+      restates: [],
+      amendment: {
+        targetEventId: "approval-1",
+        reason: "committee cut it",
+        revisedAmount: { currencyCode: "USD", minorUnits: 80_000_000n },
+      },
+    });
+    const plain = revise({ ...common, targetEventId: "p-1", amount: usd(1n) });
+    assert.equal(plain.amendment?.reason, "");
+    assert.equal(plain.effectiveTime, undefined);
+    assert.equal(eventKindOf(plain), "revision");
+    assert.equal(describeEvent(event(e)), "#9 us-jp v9 revision of approval-1 to USD 800,000.00: committee cut it");
+    rejectsWith(() => revise({ ...common, targetEventId: "", amount: usd(1n) }), Status.INVALID_ARGUMENT, "amendment.target_event_id");
+  });
+
+  it("withdraw and retract, with a reason", () => {
+    const w = withdraw({ ...common, targetEventId: "project-1", reason: "sponsor pulled out", effectiveTime: "2026-03-01T00:00:00Z" });
+    assert.deepEqual(w.amendment, { targetEventId: "project-1", reason: "sponsor pulled out", withdrawal: {} });
+    assert.equal(w.effectiveTime?.toISOString(), "2026-03-01T00:00:00.000Z");
+    assert.equal(eventKindOf(w), "withdrawal");
+    const r = retract({ source: "press", firmness: "reported", assertedBy: "JP", targetEventId: "project-2", reason: "never announced" });
+    assert.deepEqual(r, {
+      eventId: "",
+      effectiveTime: undefined,
+      provenance: { source: "press", firmness: Firmness.FIRMNESS_REPORTED, assertedBy: "JP" },
+      restates: [],
+      amendment: { targetEventId: "project-2", reason: "never announced", retraction: {} },
+    });
+    assert.equal(eventKindOf(r), "retraction");
+    assert.equal(describeEvent(event(r)), "#9 us-jp v9 retraction of project-2: never announced");
+    rejectsWith(() => withdraw({ ...common, targetEventId: "project-1", reason: "" }), Status.INVALID_ARGUMENT, "amendment.reason");
+    rejectsWith(() => retract({ ...common, targetEventId: "project-1", reason: "" }), Status.INVALID_ARGUMENT, "amendment.reason");
+  });
+
+  it("raise firmness, the event's own firmness defaulting to the raised one", () => {
+    const f = raiseFirmness({ source: "signed agreement", targetEventId: "project-1", raisedFirmness: "confirmed", reason: "signed" });
+    assert.deepEqual(f.amendment, { targetEventId: "project-1", reason: "signed", raisedFirmness: Firmness.FIRMNESS_CONFIRMED });
+    assert.equal(f.provenance?.firmness, Firmness.FIRMNESS_CONFIRMED);
+    assert.equal(f.effectiveTime, undefined);
+    const own = raiseFirmness({ source: "press", firmness: "reported", targetEventId: "p", raisedFirmness: Firmness.FIRMNESS_OFFICIALLY_ANNOUNCED });
+    assert.equal(own.amendment?.raisedFirmness, Firmness.FIRMNESS_OFFICIALLY_ANNOUNCED);
+    assert.equal(own.provenance?.firmness, Firmness.FIRMNESS_REPORTED);
+    assert.equal(eventKindOf(own), "firmness-raise");
+    assert.equal(describeEvent(event(f)), "#9 us-jp v9 firmness-raise of project-1 to confirmed: signed");
+    rejectsWith(
+      () => raiseFirmness({ source: "s", targetEventId: "p", raisedFirmness: "rumoured" as "confirmed" }),
+      Status.INVALID_ARGUMENT,
+      "amendment.raised_firmness",
+    );
+  });
+
+  it("correct an event with a replacement from the builders", () => {
+    const replacement = disburse({ source: "JBIC release", firmness: "confirmed", assertedBy: "JP", projectId: "p", amount: usd(5n), fundingSource: "jbic", tranche: "T1" });
+    const c = correct({ targetEventId: "disbursement-1", replacement, reason: "it was $5, not $50", eventId: "fix-1" });
+    assert.deepEqual(c, {
+      eventId: "fix-1",
+      effectiveTime: undefined,
+      provenance: { source: "JBIC release", firmness: Firmness.FIRMNESS_CONFIRMED, assertedBy: "JP" },
+      restates: [],
+      amendment: {
+        targetEventId: "disbursement-1",
+        reason: "it was $5, not $50",
+        correction: {
+          disbursement: { projectId: "p", amount: { currencyCode: "USD", minorUnits: 500n }, fundingSource: FundingSource.FUNDING_SOURCE_JBIC, tranche: "T1" },
+        },
+      },
+    });
+    assert.equal(eventKindOf(c), "correction");
+    assert.equal(describeEvent(event(c)), "#9 us-jp v9 correction of disbursement-1 to disbursement p USD 5.00 from jbic (T1): it was $5, not $50");
+    const own = correct({ targetEventId: "d", replacement, source: "ledger", firmness: "reported", assertedBy: "" });
+    assert.deepEqual(own.provenance, { source: "ledger", firmness: Firmness.FIRMNESS_REPORTED, assertedBy: "" });
+    for (const [r, kind] of [
+      [announceProject({ ...common, projectId: "p", name: "n", sector: "energy", pledged: usd(9n) }), "announcement"],
+      [approveProject({ ...common, projectId: "p", amount: usd(9n), approvingBody: "b" }), "approval"],
+      [changeTariff({ ...common, productCategory: "autos", rateBps: 1500, legalInstrument: "EO" }), "tariffChange"],
+    ] as const) {
+      const fixed = correct({ targetEventId: "t", replacement: r });
+      assert.deepEqual(Object.keys(fixed.amendment?.correction ?? {}), [kind]);
+      assert.deepEqual(fixed.amendment?.correction?.[kind], r[kind]);
+    }
+  });
+
+  it("refuse a replacement that cannot be one", () => {
+    const approval = { ...common, projectId: "p", amount: usd(1n), approvingBody: "b" };
+    rejectsWith(() => correct({ targetEventId: "t", replacement: approveProject({ ...approval, eventId: "x" }) }), Status.INVALID_ARGUMENT, "amendment.correction");
+    rejectsWith(
+      () => correct({ targetEventId: "t", replacement: approveProject({ ...approval, effectiveTime: "2026-01-01T00:00:00Z" }) }),
+      Status.INVALID_ARGUMENT,
+      "amendment.correction",
+    );
+    rejectsWith(
+      () => correct({ targetEventId: "t", replacement: withdraw({ ...common, targetEventId: "p", reason: "r" }) }),
+      Status.INVALID_ARGUMENT,
+      "amendment.correction",
+    );
+    rejectsWith(
+      () => correct({ targetEventId: "t", replacement: announceProject({ ...common, projectId: "p", name: "n", sector: "energy", pledged: usd(1n), restates: ["old"] }) }),
+      Status.INVALID_ARGUMENT,
+      "amendment.correction",
+    );
+    rejectsWith(() => correct({ targetEventId: "", replacement: approveProject(approval) }), Status.INVALID_ARGUMENT, "amendment.target_event_id");
+  });
+
+  it("pass restates on project and allocation announcements", () => {
+    const p = announceProject({ ...common, projectId: "p2", name: "n", sector: "energy", pledged: usd(1n), restates: ["p1-announced", "p0-announced"] });
+    assert.deepEqual(p.restates, ["p1-announced", "p0-announced"]);
+    const a = announceAllocation({ ...common, allocationId: "a2", name: "n", basis: "sector", restates: ["a1-announced"] });
+    assert.deepEqual(a.restates, ["a1-announced"]);
+    assert.deepEqual(announceProject({ ...common, projectId: "p", name: "n", sector: "energy", pledged: usd(1n) }).restates, []);
+    assert.deepEqual(approveProject({ ...common, projectId: "p", amount: usd(1n), approvingBody: "b" }).restates, []);
+    assert.equal(
+      describeEvent(event(p)),
+      '#9 us-jp v9 project-announcement p2 "n" energy (site not known) pledged USD 1.00 restating p1-announced, p0-announced',
+    );
+  });
+
+  it("name the new kinds and statuses", () => {
+    assert.equal(toEventKind("amendment"), EventKind.EVENT_KIND_AMENDMENT);
+    assert.equal(toProjectStatus("withdrawn"), ProjectStatus.PROJECT_STATUS_WITHDRAWN);
+    assert.equal(toProjectStatus("retracted"), ProjectStatus.PROJECT_STATUS_RETRACTED);
+    assert.equal(toProjectStatus("restated"), ProjectStatus.PROJECT_STATUS_RESTATED);
   });
 });

@@ -34,9 +34,10 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError, Deadline
                       ResourceExhaustedError, UnauthenticatedError, UnavailableError,
                       from_rpc_error)
 from ._events import (AllocationBasis, EventKind, Firmness, FundingSource, FundingStatus,
-                      ProjectStatus, Sector, allocation_announcement, approval, bps,
-                      deal_announcement, deal_terms, disbursement, lead_company, money,
-                      project_announcement, project_site, tariff_change, usd)
+                      ProjectStatus, Sector, SupersessionKind, allocation_announcement,
+                      approval, bps, correction, deal_announcement, deal_terms, disbursement,
+                      firmness_raise, lead_company, money, project_announcement, project_site,
+                      retraction, revision, tariff_change, usd, withdrawal)
 from ._subscription import Subscription
 from ._time import to_datetime, to_timestamp
 
@@ -57,6 +58,13 @@ AllocationState = _state_pb2.AllocationState
 TermsReading = _state_pb2.TermsReading
 ComplianceView = _state_pb2.ComplianceView
 ProjectCompliance = _state_pb2.ProjectCompliance
+Amendment = _events_pb2.Amendment
+Correction = _events_pb2.Correction
+EventReference = _events_pb2.EventReference
+Supersession = _state_pb2.Supersession
+Figures = _state_pb2.Figures
+LineageEntry = _state_pb2.LineageEntry
+GetLineageResponse = _query_pb2.GetLineageResponse
 AsOf = _query_pb2.AsOf
 
 __version__ = "0.1.0"
@@ -73,13 +81,16 @@ __all__ = [
     # events
     "deal_announcement", "allocation_announcement", "lead_company", "project_announcement",
     "project_site", "deal_terms", "approval", "disbursement", "tariff_change",
+    "revision", "withdrawal", "firmness_raise", "retraction", "correction",
     "money", "usd", "bps",
     "Sector", "AllocationBasis", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
-    "FundingStatus",
+    "FundingStatus", "SupersessionKind",
     # messages
     "Money", "EventData", "Event", "TariffCap", "LeadCompany", "AppendResponse", "EventFilter",
     "CaughtUp", "Progress", "DealState", "ProjectState", "AllocationState", "AsOf",
     "DealTerms", "TermsReading", "ComplianceView", "ProjectCompliance",
+    "Amendment", "Correction", "EventReference", "Supersession", "Figures", "LineageEntry",
+    "GetLineageResponse",
     # time
     "to_datetime", "to_timestamp",
     # errors

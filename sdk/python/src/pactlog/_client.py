@@ -407,6 +407,49 @@ class Client:
                 as_of_sequence, as_of_recorded_time, as_of_effective_time, at_least_sequence))
         return self._unary(self._query.GetCompliance, request, timeout)
 
+    def get_lineage(self, deal_id: str, project_id: Optional[str] = None,
+                    allocation_id: Optional[str] = None, *,
+                    as_of_sequence: Optional[int] = None,
+                    as_of_recorded_time: Optional[TimeLike] = None,
+                    as_of_effective_time: Optional[TimeLike] = None,
+                    at_least_sequence: Optional[int] = None, page_size: int = 100,
+                    timeout: Optional[float] = None) -> query_pb2.GetLineageResponse:
+        """The events behind the figures of a project (project_id), an
+        allocation (allocation_id) or, with neither, the deal's totals.
+
+        `.figures` (a Figures: allocated, pledged, approved, disbursed) are
+        the subject's at the as-of point; `.entries` (LineageEntry, in log
+        order, every page fetched as one snapshot) each say what one event
+        changed of them (`.change`, negative for a decrease, unset: no
+        change), the event it names (`.target_event_id`) and a `.summary`;
+        the changes sum to the figures. `.log_sequence` says which point.
+        NotFoundError for a subject unknown then; as-of options as in
+        get_deal."""
+        for name, value in (("project_id", project_id), ("allocation_id", allocation_id)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name}: expected a str, got {value!r}")
+        if project_id and allocation_id:
+            raise ValueError("get_lineage: give at most one of project_id and allocation_id")
+        request = query_pb2.GetLineageRequest(
+            deal_id=deal_id, project_id=project_id or "", allocation_id=allocation_id or "",
+            page_size=page_size, options=self._options(
+                as_of_sequence, as_of_recorded_time, as_of_effective_time, at_least_sequence))
+        out = query_pb2.GetLineageResponse()
+        while True:
+            response = self._unary(self._query.GetLineage, request, timeout)
+            out.entries.extend(response.entries)
+            if not out.log_sequence:
+                # The first page's figures and position; later pages are
+                # pinned to it, as list_projects' are.
+                if response.HasField("figures"):
+                    out.figures.CopyFrom(response.figures)
+                out.log_sequence = response.log_sequence
+                if not request.options.as_of.sequence:
+                    request.options.as_of.sequence = response.log_sequence
+            if not response.next_page_token:
+                return out
+            request.page_token = response.next_page_token
+
     def _pages(self, method, request, items: str, timeout: Optional[float]) -> Listing:
         # Later pages are pinned to the log position of the first one, so a
         # listing is one consistent snapshot even while appends go on.

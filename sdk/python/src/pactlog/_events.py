@@ -37,6 +37,8 @@ ProjectStatus = _enum_from_proto("ProjectStatus", state_pb2.ProjectStatus, "PROJ
 FundingStatus = _enum_from_proto("FundingStatus", state_pb2.FundingStatus, "FUNDING_STATUS_")
 AllocationBasis = _enum_from_proto("AllocationBasis", events_pb2.AllocationBasis,
                                    "ALLOCATION_BASIS_")
+SupersessionKind = _enum_from_proto("SupersessionKind", state_pb2.SupersessionKind,
+                                    "SUPERSESSION_KIND_")
 
 E = TypeVar("E", bound=enum.IntEnum)
 EnumLike = Union[enum.IntEnum, int, str]
@@ -127,6 +129,17 @@ def _event(*, source: str, firmness: EnumLike, effective_time: Optional[TimeLike
     return event
 
 
+def _restates(event: events_pb2.EventData, restates: Iterable[str]) -> None:
+    """EventData.restates: the earlier reports (event ids) this announcement
+    reports again."""
+    if isinstance(restates, str):
+        raise TypeError("restates: expected a list of event ids, got a single str")
+    for i, event_id in enumerate(restates):
+        if not isinstance(event_id, str):
+            raise TypeError(f"restates[{i}]: expected an event id (str), got {event_id!r}")
+        event.restates.append(event_id)
+
+
 TariffCaps = Union[Mapping[str, int], Iterable[Union[events_pb2.TariffCap, Tuple[str, int]]]]
 
 
@@ -157,13 +170,16 @@ def deal_announcement(title: str, investor_country: str, host_country: str,
 
 def project_announcement(project_id: str, name: str, sector: EnumLike, us_state: Optional[str],
                          pledged: events_pb2.Money, sponsors: Iterable[str] = (),
-                         *, allocation_id: str = "", source: str,
+                         *, allocation_id: str = "", restates: Iterable[str] = (), source: str,
                          firmness: EnumLike = Firmness.REPORTED,
                          effective_time: Optional[TimeLike] = None,
                          event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
     """Announces a project in an announced deal, with its pledge. us_state
     may be "" (or None) while the site is not known: project_site() gives it
-    later. allocation_id names the allocation the pledge draws on."""
+    later. allocation_id names the allocation the pledge draws on. restates:
+    the event ids of earlier reports of the same money (project or
+    allocation announcements), which stop counting when this one is
+    recorded."""
     if isinstance(sponsors, str):
         raise TypeError("sponsors: expected a list of names, got a single str")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
@@ -176,6 +192,7 @@ def project_announcement(project_id: str, name: str, sector: EnumLike, us_state:
     project.sponsors.extend(sponsors)
     project.pledged.CopyFrom(pledged)
     project.allocation_id = allocation_id
+    _restates(event, restates)
     return event
 
 
@@ -208,7 +225,8 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
                             sector: Optional[EnumLike] = None,
                             cap: Optional[events_pb2.Money] = None,
                             lead_companies: LeadCompanies = (), *, scope: str = "",
-                            parent_allocation_id: str = "", source: str,
+                            parent_allocation_id: str = "", restates: Iterable[str] = (),
+                            source: str,
                             firmness: EnumLike = Firmness.REPORTED,
                             effective_time: Optional[TimeLike] = None,
                             event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
@@ -218,7 +236,8 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
     sector None: the allocation spans sectors. cap None: the source gives no
     amount (the allocation then holds what its earmarks hold). Lead companies
     are lead_company() messages, ("name", "JP") pairs or plain names.
-    parent_allocation_id makes it an earmark inside that allocation."""
+    parent_allocation_id makes it an earmark inside that allocation.
+    restates: as in project_announcement()."""
     if isinstance(lead_companies, (str, events_pb2.LeadCompany)):
         raise TypeError("lead_companies: expected a list of companies, got a single one")
     event = _event(source=source, firmness=firmness, effective_time=effective_time,
@@ -245,6 +264,7 @@ def allocation_announcement(allocation_id: str, name: str, basis: EnumLike,
             raise TypeError(f"lead_companies[{i}]: expected lead_company(), a name or a "
                             f"(name, country) pair, got {company!r}")
     allocation.parent_allocation_id = parent_allocation_id
+    _restates(event, restates)
     return event
 
 
@@ -356,4 +376,168 @@ def tariff_change(product_category: Union[str, Iterable[str]], rate_bps: int,
     change.rate_bps = rate_bps
     change.legal_instrument = legal_instrument
     change.reason = reason
+    return event
+
+
+# --- amendments ----------------------------------------------------------------
+#
+# An amendment is an event of its own that names an earlier event of the same
+# deal (target_event_id): the one that stands now for its subject, the
+# original event or its latest amendment (`head_event_id` in the state
+# views). A revision or a withdrawal is a change in the world and takes
+# effect at its own effective time; a correction, a retraction or a
+# firmness raise fixes the record and takes effect when its target did, so
+# leave their effective_time unset (the server uses the target's).
+
+def _amendment(target_event_id: str, reason: str, *, source: str, firmness: EnumLike,
+               effective_time: Optional[TimeLike], event_id: str,
+               asserted_by: str) -> events_pb2.EventData:
+    if not isinstance(target_event_id, str):
+        raise TypeError(f"target_event_id: expected an event id (str), got {target_event_id!r}")
+    if not target_event_id:
+        raise ValueError("target_event_id: the event amended is required")
+    if not isinstance(reason, str):
+        raise TypeError(f"reason: expected a str, got {reason!r}")
+    event = _event(source=source, firmness=firmness, effective_time=effective_time,
+                   event_id=event_id, asserted_by=asserted_by)
+    event.amendment.target_event_id = target_event_id
+    event.amendment.reason = reason
+    return event
+
+
+def _required_reason(reason: str, what: str) -> str:
+    if not isinstance(reason, str):
+        raise TypeError(f"reason: expected a str, got {reason!r}")
+    if not reason:
+        raise ValueError(f"reason: a {what} needs a reason")
+    return reason
+
+
+def revision(target_event_id: str, amount: events_pb2.Money, reason: str = "", *,
+             source: str, firmness: EnumLike = Firmness.REPORTED,
+             effective_time: Optional[TimeLike] = None,
+             event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
+    """Revises an amount: a project's pledge (target: its announcement), an
+    allocation's cap (its announcement) or an approval's amount (the
+    approval), in the deal's currency. It takes effect at its own
+    effective_time (default: when recorded); queries as of a recorded time
+    before it still show the old amount."""
+    if not isinstance(amount, events_pb2.Money):
+        raise TypeError(f"amount: expected Money (see usd()), got {type(amount).__name__}")
+    event = _amendment(target_event_id, reason, source=source, firmness=firmness,
+                       effective_time=effective_time, event_id=event_id,
+                       asserted_by=asserted_by)
+    event.amendment.revised_amount.CopyFrom(amount)
+    return event
+
+
+def withdrawal(target_event_id: str, reason: str, *, source: str,
+               firmness: EnumLike = Firmness.REPORTED,
+               effective_time: Optional[TimeLike] = None,
+               event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
+    """Withdraws (or cancels) a project, target its announcement: from the
+    event's effective_time (default: when recorded) its pledge and approvals
+    no longer count and its status is WITHDRAWN. reason is required. Only a
+    project with nothing disbursed can be withdrawn."""
+    event = _amendment(target_event_id, _required_reason(reason, "withdrawal"),
+                       source=source, firmness=firmness, effective_time=effective_time,
+                       event_id=event_id, asserted_by=asserted_by)
+    event.amendment.withdrawal.SetInParent()
+    return event
+
+
+def firmness_raise(target_event_id: str, raised_firmness: EnumLike, reason: str = "", *,
+                   source: str, firmness: Optional[EnumLike] = None,
+                   effective_time: Optional[TimeLike] = None,
+                   event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
+    """Raises the firmness of the target's report (reported -> officially
+    announced -> confirmed), e.g. when the signed agreement confirms what
+    the press reported; only upward (to lower it, retract the report).
+    firmness, the firmness of this event's own source, defaults to
+    raised_firmness. Leave effective_time unset: it takes effect when the
+    target did."""
+    raised = coerce_enum(Firmness, raised_firmness, "raised_firmness")
+    event = _amendment(target_event_id, reason, source=source,
+                       firmness=raised if firmness is None else firmness,
+                       effective_time=effective_time, event_id=event_id,
+                       asserted_by=asserted_by)
+    event.amendment.raised_firmness = raised
+    return event
+
+
+def retraction(target_event_id: str, reason: str, *, source: str,
+               firmness: EnumLike = Firmness.REPORTED,
+               effective_time: Optional[TimeLike] = None,
+               event_id: str = "", asserted_by: str = "") -> events_pb2.EventData:
+    """Retracts a report that proved false: the target's effect is removed
+    as of the target's effective time (a project gets status RETRACTED; one
+    with approvals cannot be retracted). reason is required. Leave
+    effective_time unset: it takes effect when the target did."""
+    event = _amendment(target_event_id, _required_reason(reason, "retraction"),
+                       source=source, firmness=firmness, effective_time=effective_time,
+                       event_id=event_id, asserted_by=asserted_by)
+    event.amendment.retraction.SetInParent()
+    return event
+
+
+_REPLACEMENT_KINDS = ("announcement", "approval", "disbursement", "tariff_change")
+Replacement = Union[events_pb2.EventData, events_pb2.Announcement, events_pb2.Approval,
+                    events_pb2.Disbursement, events_pb2.TariffChange]
+
+
+def correction(target_event_id: str, replacement: Replacement, reason: str = "", *,
+               source: Optional[str] = None, firmness: Optional[EnumLike] = None,
+               effective_time: Optional[TimeLike] = None,
+               event_id: str = "", asserted_by: Optional[str] = None) -> events_pb2.EventData:
+    """Corrects an event recorded in error: `replacement` takes its place,
+    of the same kind and about the same subject (the same project,
+    allocation and parent; the same project of an approval or disbursement).
+
+    The replacement is most easily built with the other builders:
+
+        correction(disbursed.event_ids[0],
+                   disbursement("p", usd(5), "jbic", "T1", source=..., firmness="confirmed"),
+                   "the tranche was $5, not $50")
+
+    Its kind becomes the correction's replacement and its provenance the
+    correction's own unless source= / firmness= / asserted_by= are given
+    (an Announcement, Approval, Disbursement or TariffChange message is
+    taken as well; then source= is required). The replacement may carry no
+    event id, effective time or restates: the correction has its own id and
+    takes effect when the target did (leave effective_time unset)."""
+    if isinstance(replacement, events_pb2.EventData):
+        kind = replacement.WhichOneof("kind")
+        if kind not in _REPLACEMENT_KINDS:
+            raise ValueError(f"replacement: a correction replaces an announcement, approval, "
+                             f"disbursement or tariff change, got {kind or 'no kind'}")
+        if replacement.event_id:
+            raise ValueError("replacement: has an event_id; give the correction's own as "
+                             "correction(event_id=...)")
+        if replacement.HasField("effective_time"):
+            raise ValueError("replacement: has an effective_time; a correction takes effect "
+                             "when its target did (leave it unset)")
+        if replacement.restates:
+            raise ValueError("replacement: has restates; a correction restates nothing")
+        body = getattr(replacement, kind)
+        provenance = replacement.provenance
+        source = provenance.source if source is None else source
+        firmness = (provenance.firmness or Firmness.REPORTED) if firmness is None else firmness
+        asserted_by = provenance.asserted_by if asserted_by is None else asserted_by
+    else:
+        kinds = {events_pb2.Announcement: "announcement", events_pb2.Approval: "approval",
+                 events_pb2.Disbursement: "disbursement",
+                 events_pb2.TariffChange: "tariff_change"}
+        kind = kinds.get(type(replacement))
+        if kind is None:
+            raise TypeError(f"replacement: expected an EventData (see approval() etc.) or an "
+                            f"Announcement, Approval, Disbursement or TariffChange, got "
+                            f"{type(replacement).__name__}")
+        if source is None:
+            raise TypeError("source: required when the replacement is not an EventData")
+        body = replacement
+    event = _amendment(target_event_id, reason, source=source,
+                       firmness=Firmness.REPORTED if firmness is None else firmness,
+                       effective_time=effective_time, event_id=event_id,
+                       asserted_by="" if asserted_by is None else asserted_by)
+    getattr(event.amendment.correction, kind).CopyFrom(body)
     return event
