@@ -376,6 +376,18 @@ class DealState {
   uint32_t amendment_count_ = 0;
 };
 
+// The events `data` names, resolved by the caller into Event.references
+// before CheckRules: an amendment's target first, then each of restates.
+std::vector<std::string_view> ReferencedIds(const pactlog::v1::EventData& data);
+// The reference to `target`, the event recorded under the id named; its
+// origin is the original event of target's amendment chain.
+void MakeReference(const pactlog::v1::Event& target,
+                   pactlog::v1::EventReference* out);
+// True for an amendment that fixes the record (a correction, a retraction,
+// a firmness change): it takes effect when its target did, and its
+// effective time defaults to the target's.
+bool IsRecordFix(const pactlog::v1::Amendment& amendment);
+
 // Converts between proto timestamps and absl::Time (util/timestamp.h).
 using ::pactlog::util::ToAbslTime;
 using ::pactlog::util::ToProtoTime;

@@ -181,11 +181,6 @@ absl::Status CheckSameSubject(const EventData& current, const EventData& next) {
                    "; retract it and record the right event instead"));
 }
 
-bool IsRecordFix(const Amendment& amendment) {
-  return amendment.has_correction() || amendment.has_retraction() ||
-         amendment.has_raised_firmness();
-}
-
 pactlog::v1::Supersession MakeSupersession(pactlog::v1::SupersessionKind kind,
                                            const Event& by,
                                            std::string_view reason) {
@@ -199,6 +194,31 @@ pactlog::v1::Supersession MakeSupersession(pactlog::v1::SupersessionKind kind,
 }
 
 }  // namespace
+
+bool IsRecordFix(const Amendment& amendment) {
+  return amendment.has_correction() || amendment.has_retraction() ||
+         amendment.has_raised_firmness();
+}
+
+std::vector<std::string_view> ReferencedIds(const EventData& data) {
+  std::vector<std::string_view> ids;
+  if (data.has_amendment()) ids.push_back(data.amendment().target_event_id());
+  for (const std::string& id : data.restates()) ids.push_back(id);
+  return ids;
+}
+
+void MakeReference(const Event& target, EventReference* out) {
+  out->set_event_id(target.data().event_id());
+  out->set_sequence(target.sequence());
+  *out->mutable_effective_time() = target.data().effective_time();
+  if (target.data().has_amendment() && target.references_size() > 0) {
+    out->set_origin_sequence(target.references(0).origin_sequence());
+    *out->mutable_origin() = target.references(0).origin();
+  } else {
+    out->set_origin_sequence(target.sequence());
+    *out->mutable_origin() = target.data();
+  }
+}
 
 const std::string& DealState::HeadOf(const std::string& origin_event_id) const {
   auto it = amended_.find(origin_event_id);

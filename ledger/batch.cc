@@ -115,53 +115,36 @@ absl::Status Batch::ResolveReferences(const v1::AppendRequest& request,
                                       const std::vector<v1::Event>& accepted,
                                       v1::Event* event) {
   const v1::EventData& data = event->data();
-  std::vector<std::pair<std::string, const std::string*>> named;
-  if (data.has_amendment()) {
-    named.emplace_back("amendment.target_event_id",
-                       &data.amendment().target_event_id());
-  }
-  for (int i = 0; i < data.restates_size(); ++i) {
-    named.emplace_back(absl::StrCat("restates[", i, "]"), &data.restates(i));
-  }
-  for (const auto& [field, id] : named) {
+  const std::vector<std::string_view> ids = domain::ReferencedIds(data);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string id(ids[i]);
+    const std::string field =
+        data.has_amendment() && i == 0
+            ? std::string("amendment.target_event_id")
+            : absl::StrCat("restates[", i - (data.has_amendment() ? 1 : 0),
+                           "]");
     const v1::Event* target = nullptr;
     for (const v1::Event& earlier : accepted) {
-      if (earlier.data().event_id() == *id) target = &earlier;
+      if (earlier.data().event_id() == id) target = &earlier;
     }
     if (target == nullptr) {
       bool staged = false;
-      ASSIGN_OR_RETURN(target, FindEvent(*id, &staged));
+      ASSIGN_OR_RETURN(target, FindEvent(id, &staged));
     }
     if (target == nullptr) {
       return absl::NotFoundError(absl::StrCat("events[", index, "].", field,
-                                              ": event \"", *id,
+                                              ": event \"", id,
                                               "\" is not recorded"));
     }
     if (target->deal_id() != request.deal_id()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "rule amend-same-deal: events[", index, "].", field,
-          " names event \"", *id, "\" of deal \"", target->deal_id(),
+          " names event \"", id, "\" of deal \"", target->deal_id(),
           "\", not of deal \"", request.deal_id(), "\""));
     }
-    v1::EventReference* ref = event->add_references();
-    ref->set_event_id(*id);
-    ref->set_sequence(target->sequence());
-    *ref->mutable_effective_time() = target->data().effective_time();
-    if (target->data().has_amendment() && target->references_size() > 0) {
-      ref->set_origin_sequence(target->references(0).origin_sequence());
-      *ref->mutable_origin() = target->references(0).origin();
-    } else {
-      ref->set_origin_sequence(target->sequence());
-      *ref->mutable_origin() = target->data();
-    }
+    domain::MakeReference(*target, event->add_references());
   }
-  // A correction, retraction or firmness change takes effect when its
-  // target did.
-  const v1::Amendment& amendment = data.amendment();
-  const bool record_fix = amendment.has_correction() ||
-                          amendment.has_retraction() ||
-                          amendment.has_raised_firmness();
-  if (data.has_amendment() && record_fix &&
+  if (data.has_amendment() && domain::IsRecordFix(data.amendment()) &&
       !request.events(index).has_effective_time()) {
     *event->mutable_data()->mutable_effective_time() =
         event->references(0).effective_time();

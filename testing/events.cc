@@ -148,6 +148,63 @@ v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
   return data;
 }
 
+namespace {
+
+v1::EventData AmendmentOf(const std::string& target,
+                          const std::string& reason) {
+  v1::EventData data;
+  data.mutable_provenance()->set_source("https://example.org/correction");
+  data.mutable_provenance()->set_firmness(v1::FIRMNESS_CONFIRMED);
+  data.mutable_amendment()->set_target_event_id(target);
+  data.mutable_amendment()->set_reason(reason);
+  return data;
+}
+
+}  // namespace
+
+v1::EventData ReviseEvent(const std::string& target, const v1::Money& amount) {
+  v1::EventData data = AmendmentOf(target, "");
+  *data.mutable_amendment()->mutable_revised_amount() = amount;
+  return data;
+}
+
+v1::EventData WithdrawEvent(const std::string& target,
+                            const std::string& reason) {
+  v1::EventData data = AmendmentOf(target, reason);
+  data.mutable_amendment()->mutable_withdrawal();
+  return data;
+}
+
+v1::EventData RaiseFirmnessEvent(const std::string& target,
+                                 v1::Firmness firmness) {
+  v1::EventData data = AmendmentOf(target, "");
+  data.mutable_amendment()->set_raised_firmness(firmness);
+  return data;
+}
+
+v1::EventData RetractEvent(const std::string& target,
+                           const std::string& reason) {
+  v1::EventData data = AmendmentOf(target, reason);
+  data.mutable_amendment()->mutable_retraction();
+  return data;
+}
+
+v1::EventData CorrectEvent(const std::string& target,
+                           const v1::EventData& replacement) {
+  v1::EventData data = AmendmentOf(target, "recorded in error");
+  v1::Correction* correction = data.mutable_amendment()->mutable_correction();
+  if (replacement.has_announcement()) {
+    *correction->mutable_announcement() = replacement.announcement();
+  } else if (replacement.has_approval()) {
+    *correction->mutable_approval() = replacement.approval();
+  } else if (replacement.has_disbursement()) {
+    *correction->mutable_disbursement() = replacement.disbursement();
+  } else if (replacement.has_tariff_change()) {
+    *correction->mutable_tariff_change() = replacement.tariff_change();
+  }
+  return data;
+}
+
 v1::AppendRequest Request(const std::string& deal_id,
                           std::vector<v1::EventData> events,
                           const std::string& actor) {

@@ -91,6 +91,21 @@ v1::EventData DisbursementEvent(const std::string& project_id,
 v1::EventData TariffEvent(const std::string& category, int32_t rate_bps,
                           absl::Time effective);
 
+// Amendments of the event recorded as `target`, with a provenance (a
+// correction notice, confirmed) and no effective time: a correction,
+// retraction or firmness change takes effect when its target did, and a
+// caller sets one on a revision or a withdrawal that takes effect later.
+v1::EventData ReviseEvent(const std::string& target, const v1::Money& amount);
+v1::EventData WithdrawEvent(const std::string& target,
+                            const std::string& reason);
+v1::EventData RaiseFirmnessEvent(const std::string& target,
+                                 v1::Firmness firmness);
+v1::EventData RetractEvent(const std::string& target,
+                           const std::string& reason);
+// `replacement`'s kind (any builder's result) as the correction.
+v1::EventData CorrectEvent(const std::string& target,
+                           const v1::EventData& replacement);
+
 // A request appending `events` to `deal_id` as `actor`.
 v1::AppendRequest Request(const std::string& deal_id,
                           std::vector<v1::EventData> events,

@@ -123,6 +123,20 @@ class DealStateTest : public ::testing::Test {
     if (data.event_id().empty()) {
       data.set_event_id(absl::StrCat("event-", event.sequence()));
     }
+    // The events it names, resolved as the ledger resolves them.
+    for (std::string_view id : ReferencedIds(data)) {
+      for (const v1::Event& recorded : log_) {
+        if (recorded.data().event_id() == id) {
+          MakeReference(recorded, event.add_references());
+        }
+      }
+    }
+    if (data.has_amendment() && IsRecordFix(data.amendment()) &&
+        !data.has_effective_time() && event.references_size() > 0) {
+      *data.mutable_effective_time() = event.references(0).effective_time();
+    }
+    if (!data.has_effective_time())
+      ToProtoTime(recorded_, data.mutable_effective_time());
     *event.mutable_data() = std::move(data);
     return event;
   }
