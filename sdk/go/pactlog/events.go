@@ -66,6 +66,18 @@ func AssertedBy(party string) EventOption {
 	}
 }
 
+// Restates names the earlier reports of the same money that a project or an
+// allocation announcement reports again (EventData.Restates, 0..32 event ids
+// of the same deal): when the announcement is recorded each restated project
+// or allocation gets status RESTATED and stops counting, so totals never
+// count the same money twice. A restated project may have no approvals, a
+// restated allocation no projects or earmarks (FAILED_PRECONDITION); on
+// other kinds of event the server refuses it. The event gets its own copy of
+// the ids.
+func Restates(eventIDs ...string) EventOption {
+	return func(e *pactlogpb.EventData) { e.Restates = append([]string(nil), eventIDs...) }
+}
+
 func newEvent(prov *pactlogpb.Provenance, opts []EventOption) *pactlogpb.EventData {
 	e := &pactlogpb.EventData{Provenance: prov}
 	for _, opt := range opts {
@@ -191,6 +203,126 @@ func TariffChangedOn(productCategories []string, rateBps int32, legalInstrument,
 	}
 	e := newEvent(prov, opts)
 	e.Kind = &pactlogpb.EventData_TariffChange{TariffChange: change}
+	return e
+}
+
+// Amendments. The log is append-only: a change to a recorded event is an
+// event of its own that names it, targetEventID, an event of the same deal
+// (else FAILED_PRECONDITION, amend-same-deal; an unknown id is NOT_FOUND).
+// The amendments of one subject form a chain from its original event, and
+// an amendment must name the event that stands now: the original or its
+// latest amendment, HeadEventId in ProjectState, AllocationState,
+// ApprovalRecord and TariffChangeRecord (an older one is
+// FAILED_PRECONDITION, amend-standing-event).
+//
+// A revision or a withdrawal is a change in the world: it takes effect at
+// its own effective time (EffectiveAt; default: when recorded). A
+// correction, a retraction or a firmness raise fixes the record: it takes
+// effect when its target did, so send it without EffectiveAt (the server
+// uses the target's; another time is FAILED_PRECONDITION,
+// correction-effective-time). Queries as of a recorded time before an
+// amendment still answer with the old figures.
+
+func amendment(targetEventID, reason string, prov *pactlogpb.Provenance, opts []EventOption) (*pactlogpb.EventData, *pactlogpb.Amendment) {
+	a := &pactlogpb.Amendment{TargetEventId: targetEventID, Reason: reason}
+	e := newEvent(prov, opts)
+	e.Kind = &pactlogpb.EventData_Amendment{Amendment: a}
+	return e, a
+}
+
+// Revised gives a new amount, in the deal's currency, to a project's pledge
+// (target: its announcement), an allocation's cap (its announcement) or an
+// approval (the approval); reason may be empty. It takes effect at its own
+// effective time. Cutting a pledge below what is approved is
+// FAILED_PRECONDITION approval-within-pledge, an approval below what is
+// disbursed disbursement-within-approval.
+func Revised(targetEventID string, amount *pactlogpb.Money, reason string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e, a := amendment(targetEventID, reason, prov, opts)
+	a.Change = &pactlogpb.Amendment_RevisedAmount{RevisedAmount: amount}
+	return e
+}
+
+// Withdrawn withdraws (or cancels) a project, target its announcement: from
+// the event's effective time its pledge and approvals leave every total and
+// its status is PROJECT_STATUS_WITHDRAWN. reason is required (1..1024
+// bytes, else INVALID_ARGUMENT). A project with disbursements cannot be
+// withdrawn (FAILED_PRECONDITION, withdraw-undisbursed).
+func Withdrawn(targetEventID, reason string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e, a := amendment(targetEventID, reason, prov, opts)
+	a.Change = &pactlogpb.Amendment_Withdrawal{Withdrawal: &pactlogpb.Withdrawal{}}
+	return e
+}
+
+// FirmnessRaised raises the firmness of the target's report (reported ->
+// officially announced -> confirmed), e.g. when the signed agreement
+// confirms what the press reported; reason may be empty. Only upward
+// (FAILED_PRECONDITION, firmness-raise-only): to lower it, retract the
+// report. prov is this event's own source, typically of the raised
+// firmness. It takes effect when the target did.
+func FirmnessRaised(targetEventID string, firmness pactlogpb.Firmness, reason string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e, a := amendment(targetEventID, reason, prov, opts)
+	a.Change = &pactlogpb.Amendment_RaisedFirmness{RaisedFirmness: firmness}
+	return e
+}
+
+// Retracted retracts a report that proved false: the target's effect is
+// removed as of the target's effective time (a project gets status
+// PROJECT_STATUS_RETRACTED). reason is required (1..1024 bytes). A project
+// with approvals cannot be retracted (FAILED_PRECONDITION,
+// retract-dependents).
+func Retracted(targetEventID, reason string, prov *pactlogpb.Provenance, opts ...EventOption) *pactlogpb.EventData {
+	e, a := amendment(targetEventID, reason, prov, opts)
+	a.Change = &pactlogpb.Amendment_Retraction{Retraction: &pactlogpb.Retraction{}}
+	return e
+}
+
+// Corrected replaces an event recorded in error with replacement, an event
+// built with the constructors above of the same kind and about the same
+// subject (the same project, allocation and parent; the same project of an
+// approval or disbursement; else FAILED_PRECONDITION,
+// correction-same-subject):
+//
+//	pactlog.Corrected(tranche, pactlog.Disbursed("ap1000", pactlog.NewMoney("USD", 300_000_000_000),
+//		pactlogpb.FundingSource_FUNDING_SOURCE_NEXI,
+//		"T1", pactlog.Confirmed("NEXI release")), "it was NEXI's $3B, not JBIC's $2B")
+//
+// The replacement's kind (an announcement, approval, disbursement or tariff
+// change) becomes Amendment.Correction; the rest of it stays the
+// correction's own: its provenance, and its event id, effective time and
+// restates when it has them (so build it without EffectiveAt: a correction
+// takes effect when its target did), unless opts set them. The correction
+// shares the replacement's messages; replacement itself is not changed. A
+// nil replacement or one of another kind gives a correction without a
+// replacement, which the server refuses (INVALID_ARGUMENT).
+func Corrected(targetEventID string, replacement *pactlogpb.EventData, reason string, opts ...EventOption) *pactlogpb.EventData {
+	c := &pactlogpb.Correction{}
+	var prov *pactlogpb.Provenance
+	var head []EventOption
+	if replacement != nil {
+		prov = replacement.Provenance
+		switch k := replacement.Kind.(type) {
+		case *pactlogpb.EventData_Announcement:
+			c.Replacement = &pactlogpb.Correction_Announcement{Announcement: k.Announcement}
+		case *pactlogpb.EventData_Approval:
+			c.Replacement = &pactlogpb.Correction_Approval{Approval: k.Approval}
+		case *pactlogpb.EventData_Disbursement:
+			c.Replacement = &pactlogpb.Correction_Disbursement{Disbursement: k.Disbursement}
+		case *pactlogpb.EventData_TariffChange:
+			c.Replacement = &pactlogpb.Correction_TariffChange{TariffChange: k.TariffChange}
+		}
+		if replacement.EventId != "" {
+			head = append(head, WithEventID(replacement.EventId))
+		}
+		if replacement.EffectiveTime != nil {
+			t := replacement.EffectiveTime
+			head = append(head, func(e *pactlogpb.EventData) { e.EffectiveTime = t })
+		}
+		if len(replacement.Restates) > 0 {
+			head = append(head, Restates(replacement.Restates...))
+		}
+	}
+	e, a := amendment(targetEventID, reason, prov, append(head, opts...))
+	a.Change = &pactlogpb.Amendment_Correction{Correction: c}
 	return e
 }
 

@@ -1,10 +1,12 @@
 package pactlog_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"pactlog.dev/sdk/go/pactlog"
 	"pactlog.dev/sdk/go/pactlogpb"
@@ -157,3 +159,138 @@ func TestAssertedByCopiesTheProvenance(t *testing.T) {
 		t.Errorf("nil provenance: %v, want asserted by US", e.GetProvenance())
 	}
 }
+
+func TestAmendmentBuilders(t *testing.T) {
+	nikkei := pactlog.Reported("Nikkei")
+	amendment := func(a *pactlogpb.Amendment) *pactlogpb.EventData_Amendment {
+		return &pactlogpb.EventData_Amendment{Amendment: a}
+	}
+	for _, tc := range []struct {
+		name string
+		got  *pactlogpb.EventData
+		want *pactlogpb.EventData
+	}{{
+		"Revised",
+		pactlog.Revised("approval-1", usd(40*billion), "the committee cut it", nikkei, pactlog.WithEventID("r1"), pactlog.EffectiveAt(feb2026)),
+		&pactlogpb.EventData{EventId: "r1", EffectiveTime: timestamppb.New(feb2026), Provenance: nikkei,
+			Kind: amendment(&pactlogpb.Amendment{TargetEventId: "approval-1", Reason: "the committee cut it",
+				Change: &pactlogpb.Amendment_RevisedAmount{RevisedAmount: usd(40 * billion)}})},
+	}, {
+		"Revised without a reason",
+		pactlog.Revised("cap-1", usd(1), "", nikkei),
+		&pactlogpb.EventData{Provenance: nikkei, Kind: amendment(&pactlogpb.Amendment{TargetEventId: "cap-1",
+			Change: &pactlogpb.Amendment_RevisedAmount{RevisedAmount: usd(1)}})},
+	}, {
+		"Withdrawn",
+		pactlog.Withdrawn("datacenters", "SoftBank pulled out", nikkei, pactlog.EffectiveAt(sept2025)),
+		&pactlogpb.EventData{EffectiveTime: timestamppb.New(sept2025), Provenance: nikkei,
+			Kind: amendment(&pactlogpb.Amendment{TargetEventId: "datacenters", Reason: "SoftBank pulled out",
+				Change: &pactlogpb.Amendment_Withdrawal{Withdrawal: &pactlogpb.Withdrawal{}}})},
+	}, {
+		"FirmnessRaised",
+		pactlog.FirmnessRaised("reactors", pactlogpb.Firmness_FIRMNESS_CONFIRMED, "the signed agreement names it",
+			pactlog.Confirmed("signed agreement"), pactlog.AssertedBy("US")),
+		&pactlogpb.EventData{
+			Provenance: &pactlogpb.Provenance{Source: "signed agreement", Firmness: pactlogpb.Firmness_FIRMNESS_CONFIRMED, AssertedBy: "US"},
+			Kind: amendment(&pactlogpb.Amendment{TargetEventId: "reactors", Reason: "the signed agreement names it",
+				Change: &pactlogpb.Amendment_RaisedFirmness{RaisedFirmness: pactlogpb.Firmness_FIRMNESS_CONFIRMED}})},
+	}, {
+		"Retracted",
+		pactlog.Retracted("rumour", "no such plan", pactlog.OfficiallyAnnounced("Ministry statement")),
+		&pactlogpb.EventData{
+			Provenance: &pactlogpb.Provenance{Source: "Ministry statement", Firmness: pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED},
+			Kind: amendment(&pactlogpb.Amendment{TargetEventId: "rumour", Reason: "no such plan",
+				Change: &pactlogpb.Amendment_Retraction{Retraction: &pactlogpb.Retraction{}}})},
+	}} {
+		if !proto.Equal(tc.got, tc.want) {
+			t.Errorf("%s:\n got %v\nwant %v", tc.name, tc.got, tc.want)
+		}
+	}
+	// Without EffectiveAt a firmness raise (like a correction or a
+	// retraction) leaves the time to the server: the target's.
+	if e := pactlog.FirmnessRaised("r", pactlogpb.Firmness_FIRMNESS_CONFIRMED, "", nikkei); e.EffectiveTime != nil || e.EventId != "" {
+		t.Errorf("FirmnessRaised without options: effective %v, id %q; want neither", e.EffectiveTime, e.EventId)
+	}
+}
+
+func TestCorrectedTakesTheReplacementsKindAndProvenance(t *testing.T) {
+	nexi := pactlog.Confirmed("NEXI release")
+	disbursement := pactlog.Disbursed("reactors", usd(3*billion), pactlogpb.FundingSource_FUNDING_SOURCE_NEXI, "T1", nexi)
+	e := pactlog.Corrected("t1", disbursement, "it was NEXI's $3B, not JBIC's $2B", pactlog.WithEventID("fix-1"))
+	want := &pactlogpb.EventData{EventId: "fix-1", Provenance: nexi,
+		Kind: &pactlogpb.EventData_Amendment{Amendment: &pactlogpb.Amendment{
+			TargetEventId: "t1", Reason: "it was NEXI's $3B, not JBIC's $2B",
+			Change: &pactlogpb.Amendment_Correction{Correction: &pactlogpb.Correction{
+				Replacement: &pactlogpb.Correction_Disbursement{Disbursement: &pactlogpb.Disbursement{
+					ProjectId: "reactors", Amount: usd(3 * billion), FundingSource: pactlogpb.FundingSource_FUNDING_SOURCE_NEXI, Tranche: "T1"}}}}}},
+	}
+	if !proto.Equal(e, want) {
+		t.Errorf("Corrected:\n got %v\nwant %v", e, want)
+	}
+	if disbursement.EventId != "" || disbursement.GetDisbursement() == nil {
+		t.Errorf("Corrected changed its replacement: %v", disbursement)
+	}
+
+	// Each kind of replacement lands in its own field.
+	project := &pactlogpb.ProjectAnnouncement{ProjectId: "datacenters", Name: "AI data centers", UsState: "TX", Pledged: usd(20 * billion)}
+	approval := &pactlogpb.Approval{ProjectId: "reactors", Amount: usd(50 * billion), ApprovingBody: "committee"}
+	tariff := &pactlogpb.TariffChange{ProductCategory: "autos", RateBps: 1500, LegalInstrument: "EO"}
+	for _, tc := range []struct {
+		replacement *pactlogpb.EventData
+		want        *pactlogpb.Correction
+	}{
+		{pactlog.ProjectAnnounced(project, press()),
+			&pactlogpb.Correction{Replacement: &pactlogpb.Correction_Announcement{Announcement: &pactlogpb.Announcement{
+				Subject: &pactlogpb.Announcement_Project{Project: project}}}}},
+		{pactlog.ProjectApproved("reactors", usd(50*billion), "committee", press()),
+			&pactlogpb.Correction{Replacement: &pactlogpb.Correction_Approval{Approval: approval}}},
+		{pactlog.TariffChanged("autos", 1500, "EO", "", press()),
+			&pactlogpb.Correction{Replacement: &pactlogpb.Correction_TariffChange{TariffChange: tariff}}},
+		// Not a kind a correction replaces, or none: no replacement (the
+		// server refuses it).
+		{pactlog.Revised("x", usd(1), "", press()), &pactlogpb.Correction{}},
+		{nil, &pactlogpb.Correction{}},
+	} {
+		e := pactlog.Corrected("target", tc.replacement, "")
+		if got := e.GetAmendment().GetCorrection(); !proto.Equal(got, tc.want) || e.GetAmendment().GetTargetEventId() != "target" {
+			t.Errorf("Corrected(%v):\n got %v\nwant %v", tc.replacement, e.GetAmendment(), tc.want)
+		}
+		if tc.replacement != nil && !proto.Equal(e.Provenance, tc.replacement.Provenance) {
+			t.Errorf("provenance %v, want the replacement's %v", e.Provenance, tc.replacement.Provenance)
+		}
+	}
+
+	// The replacement's id, effective time and restates stay the
+	// correction's own; options win over them.
+	dated := pactlog.Disbursed("reactors", usd(2*billion), pactlogpb.FundingSource_FUNDING_SOURCE_JBIC, "T1", nexi,
+		pactlog.WithEventID("mine"), pactlog.EffectiveAt(sept2025), pactlog.Restates("old"))
+	e = pactlog.Corrected("t1", dated, "")
+	if e.EventId != "mine" || !e.EffectiveTime.AsTime().Equal(sept2025) || len(e.Restates) != 1 || e.Restates[0] != "old" {
+		t.Errorf("Corrected(dated): id %q effective %v restates %v; want mine, %v, [old]", e.EventId, e.EffectiveTime, e.Restates, sept2025)
+	}
+	e = pactlog.Corrected("t1", dated, "", pactlog.WithEventID("fix-2"), pactlog.EffectiveAt(feb2026), pactlog.AssertedBy("JP"))
+	if e.EventId != "fix-2" || !e.EffectiveTime.AsTime().Equal(feb2026) || e.Provenance.AssertedBy != "JP" || nexi.AssertedBy != "" {
+		t.Errorf("Corrected with options: id %q effective %v provenance %v; want fix-2, %v, asserted by JP", e.EventId, e.EffectiveTime, e.Provenance, feb2026)
+	}
+}
+
+func TestRestatesOnAnnouncements(t *testing.T) {
+	earlier := []string{"us-japan/datacenters", "us-japan/campus"}
+	p := pactlog.ProjectAnnounced(&pactlogpb.ProjectAnnouncement{ProjectId: "ai-campus"}, press(), pactlog.Restates(earlier...))
+	a := pactlog.AllocationAnnounced(&pactlogpb.AllocationAnnouncement{AllocationId: "energy-2025"}, press(), pactlog.Restates("us-japan/energy"))
+	if fmt.Sprint(p.Restates) != "[us-japan/datacenters us-japan/campus]" || p.GetAnnouncement().GetProject().GetProjectId() != "ai-campus" {
+		t.Errorf("project restates %v", p.Restates)
+	}
+	if fmt.Sprint(a.Restates) != "[us-japan/energy]" || a.GetAnnouncement().GetAllocation().GetAllocationId() != "energy-2025" {
+		t.Errorf("allocation restates %v", a.Restates)
+	}
+	earlier[0] = "changed"
+	if p.Restates[0] != "us-japan/datacenters" {
+		t.Errorf("event changed with the caller's slice: %v", p.Restates)
+	}
+	if none := pactlog.ProjectAnnounced(&pactlogpb.ProjectAnnouncement{}, press(), pactlog.Restates()); len(none.Restates) != 0 {
+		t.Errorf("Restates(): %v, want none", none.Restates)
+	}
+}
+
+func press() *pactlogpb.Provenance { return pactlog.Reported("press") }

@@ -158,3 +158,39 @@ func (c *Client) GetCompliance(ctx context.Context, dealID, reading string, opts
 	})
 	return resp, err
 }
+
+// LineageSubject names whose figures GetLineage traces: a project, an
+// allocation, or (both empty) the deal's totals. At most one of the two
+// (else INVALID_ARGUMENT).
+type LineageSubject struct {
+	ProjectID    string
+	AllocationID string
+}
+
+// GetLineage returns the events behind the figures of a project, an
+// allocation or the deal (subject): Figures (Allocated, Pledged, Approved,
+// Disbursed at the as-of point) and one page of Entries, in log order, each
+// saying what one event changed of them (Change: deltas, negative for a
+// decrease, nil fields for no change), the event an amendment or a
+// restatement names (TargetEventId) and a one-line Summary. The changes of
+// all entries, over every page, sum to Figures. Events about the subject
+// that change no figure (a site, a firmness raise) are entries too. Pages
+// are not pinned: to read several as one snapshot, pass
+// AsOfSequence(first.LogSequence) with the later ones. NOT_FOUND for an
+// unknown deal, or a subject unknown at the as-of point.
+func (c *Client) GetLineage(ctx context.Context, dealID string, subject LineageSubject, page Page, opts ...QueryOption) (*pactlogpb.GetLineageResponse, error) {
+	req := &pactlogpb.GetLineageRequest{
+		DealId:       dealID,
+		Options:      readOptions(opts),
+		ProjectId:    subject.ProjectID,
+		AllocationId: subject.AllocationID,
+		PageSize:     page.Size,
+		PageToken:    page.Token,
+	}
+	var resp *pactlogpb.GetLineageResponse
+	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.query.GetLineage(ctx, req)
+		return err
+	})
+	return resp, err
+}

@@ -139,8 +139,27 @@ func describe(d *pactlogpb.EventData) string {
 		return fmt.Sprintf("disbursed: %s to %s via %s", money(k.Disbursement.Amount), k.Disbursement.ProjectId, k.Disbursement.FundingSource)
 	case *pactlogpb.EventData_TariffChange:
 		return fmt.Sprintf("tariff on %s set to %d bps (%s)", k.TariffChange.ProductCategory, k.TariffChange.RateBps, k.TariffChange.LegalInstrument)
+	case *pactlogpb.EventData_Amendment:
+		return "amendment: " + amendment(k.Amendment)
 	}
 	return "unknown event kind"
+}
+
+func amendment(a *pactlogpb.Amendment) string {
+	target := a.TargetEventId
+	switch c := a.Change.(type) {
+	case *pactlogpb.Amendment_RevisedAmount:
+		return fmt.Sprintf("%s revised to %s", target, money(c.RevisedAmount))
+	case *pactlogpb.Amendment_Withdrawal:
+		return fmt.Sprintf("%s withdrawn: %s", target, a.Reason)
+	case *pactlogpb.Amendment_RaisedFirmness:
+		return fmt.Sprintf("%s raised to %s", target, c.RaisedFirmness)
+	case *pactlogpb.Amendment_Retraction:
+		return fmt.Sprintf("%s retracted: %s", target, a.Reason)
+	case *pactlogpb.Amendment_Correction:
+		return fmt.Sprintf("%s corrected", target)
+	}
+	return target + " amended"
 }
 
 func money(m *pactlogpb.Money) string {
