@@ -552,15 +552,9 @@ void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
 }
 
 int64_t DealState::Allocated(const Allocation& allocation) const {
-  if (!allocation.counts()) return 0;
-  if (allocation.announcement.has_cap()) {
-    return allocation.announcement.cap().minor_units();
-  }
-  int64_t sum = 0;
-  for (const std::string& id : allocation.earmarks) {
-    sum = SaturatingAdd(sum, Allocated(allocations_.at(id)));
-  }
-  return sum;
+  // What the rules reserve: an uncapped allocation holds its earmarks and
+  // the pledges drawing on it directly.
+  return Reserved(allocation);
 }
 
 int64_t DealState::AllocatedTotal() const {

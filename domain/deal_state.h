@@ -166,8 +166,9 @@ class DealState {
   // `origin_event_id`: the latest amendment, else the original itself.
   const std::string& HeadOf(const std::string& origin_event_id) const;
 
-  // What `allocation` holds of the ceiling: its cap, or without one the sum
-  // of what its earmarks hold.
+  // What `allocation` holds of the ceiling: its cap, or without one what
+  // its earmarks hold and the pledges drawing on it directly (0 once it no
+  // longer counts).
   int64_t Allocated(const Allocation& allocation) const;
   // What the allocations that are not earmarks hold, in all.
   int64_t AllocatedTotal() const;

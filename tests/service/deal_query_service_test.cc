@@ -429,8 +429,10 @@ TEST_F(DealQueryServiceTest, ListProjectsByAllocationCountsItsEarmarks) {
 
   // The deal's answer: what is allocated, and the site not yet known.
   const v1::DealState deal = GetDeal("us-japan").deal();
-  EXPECT_EQ(deal.allocated().minor_units(), 2'000'000'000'000);
-  EXPECT_EQ(deal.allocated_share_bps(), 363);  // 20 of 550
+  // The uncapped energy allocation holds its $20B earmark and the $2B grid
+  // pledge drawing on it directly.
+  EXPECT_EQ(deal.allocated().minor_units(), 2'200'000'000'000);
+  EXPECT_EQ(deal.allocated_share_bps(), 400);  // 22 of 550
   ASSERT_GT(deal.by_us_state_size(), 0);
   EXPECT_EQ(deal.by_us_state(0).us_state(), "");
   EXPECT_EQ(deal.by_us_state(0).totals().pledged().minor_units(),
