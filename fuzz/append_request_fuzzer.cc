@@ -23,6 +23,9 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -74,10 +77,17 @@ v1::Event MakeEvent(const v1::AppendRequest& request, int i, uint64_t sequence,
   return event;
 }
 
+// A deal and the events it was folded from, which amendments may name.
+struct Seeded {
+  DealState state;
+  std::vector<v1::Event> events;
+};
+
 // The seeded deal: announced, one project approved and partly funded.
-const DealState& SeededDeal() {
-  static const DealState* const deal = [] {
-    auto* state = new DealState();
+const Seeded& SeededDeal() {
+  static const Seeded* const deal = [] {
+    auto* seeded = new Seeded();
+    DealState* state = &seeded->state;
     namespace events = ::pactlog::testing;
     const absl::Time day = events::Date(2025, 7, 22);
     const v1::AppendRequest seed = events::Request(
@@ -99,10 +109,33 @@ const DealState& SeededDeal() {
       v1::Event event = MakeEvent(seed, i, i + 1, i + 1);
       if (!state->CheckRules(event).ok()) Violated("the seed breaks a rule");
       state->Apply(event);
+      seeded->events.push_back(std::move(event));
     }
-    return state;
+    return seeded;
   }();
   return *deal;
+}
+
+// The ledger's resolution of the events `event` names (ledger/batch.cc):
+// the latest of `known` under each id. False when one is not recorded,
+// which the ledger answers NOT_FOUND.
+bool ResolveReferences(const std::vector<v1::Event>& known,
+                       const v1::EventData& sent, v1::Event* event) {
+  for (std::string_view id : pactlog::domain::ReferencedIds(event->data())) {
+    const v1::Event* target = nullptr;
+    for (const v1::Event& earlier : known) {
+      if (earlier.data().event_id() == id) target = &earlier;
+    }
+    if (target == nullptr) return false;
+    pactlog::domain::MakeReference(*target, event->add_references());
+  }
+  const v1::EventData& data = event->data();
+  if (data.has_amendment() && pactlog::domain::IsRecordFix(data.amendment()) &&
+      !sent.has_effective_time()) {
+    *event->mutable_data()->mutable_effective_time() =
+        event->references(0).effective_time();
+  }
+  return true;
 }
 
 std::string Snapshot(const DealState& state) {
@@ -118,7 +151,11 @@ void CheckInvariants(const DealState& state) {
   state.ToProto(RecordedTime(), &proto);
   const int64_t ceiling = proto.commitment_ceiling().minor_units();
   int64_t pledged = 0, approved = 0, disbursed = 0;
+  size_t counted = 0;
   for (const auto& [id, project] : state.projects()) {
+    // Withdrawn, retracted and restated projects count in no total.
+    if (!project.counts()) continue;
+    ++counted;
     const int64_t pledge = project.announcement.pledged().minor_units();
     if (project.approved < 0 || project.approved > pledge) {
       Violated(absl::StrCat("project ", id, " approved ", project.approved,
@@ -138,7 +175,7 @@ void CheckInvariants(const DealState& state) {
       totals.approved().minor_units() != approved ||
       totals.disbursed().minor_units() != disbursed ||
       proto.headroom().minor_units() != ceiling - pledged ||
-      totals.project_count() != state.projects().size()) {
+      totals.project_count() != counted) {
     Violated(absl::StrCat("totals ", totals.ShortDebugString(),
                           " disagree with the projects: pledged ", pledged,
                           " approved ", approved, " disbursed ", disbursed,
@@ -197,19 +234,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The ledger's staging: check each event against the state including the
   // earlier events of the request; publish only when all pass.
-  const DealState& live =
-      request.deal_id() == "us-japan" ? SeededDeal() : DealState();
+  static const Seeded* const kNoDeal = new Seeded();
+  const Seeded& seeded =
+      request.deal_id() == "us-japan" ? SeededDeal() : *kNoDeal;
+  const DealState& live = seeded.state;
   const std::string before = Snapshot(live);
   DealState working = live;
+  std::vector<v1::Event> known = seeded.events;
   uint64_t sequence = live.last_sequence();
   absl::Status verdict;
   for (int i = 0; i < request.events_size() && verdict.ok(); ++i) {
-    const v1::Event event =
-        MakeEvent(request, i, ++sequence, working.version() + 1);
+    v1::Event event = MakeEvent(request, i, ++sequence, working.version() + 1);
+    if (!ResolveReferences(known, request.events(i), &event)) return 0;
     verdict = working.CheckRules(event);
     switch (verdict.code()) {
       case absl::StatusCode::kOk:
         working.Apply(event);
+        known.push_back(std::move(event));
         break;
       case absl::StatusCode::kNotFound:
       case absl::StatusCode::kFailedPrecondition:

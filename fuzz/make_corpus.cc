@@ -144,6 +144,33 @@ void AppendRequests(const fs::path& dir) {
   categories.mutable_tariff_change()->add_product_categories("auto-parts");
   seeds.emplace_back("terms-and-categories",
                      Request("us-japan", {Terms("t1", "US"), categories}));
+  // Every change an amendment makes, on the fuzzer's seeded deal
+  // (seed-*) and on events earlier in the request; and a restatement.
+  v1::EventData revise = WithId(
+      "m1",
+      pactlog::testing::ReviseEvent("seed-approval", Money(4'000'000'000'000)));
+  pactlog::domain::ToProtoTime(Date(2025, 12, 1),
+                               revise.mutable_effective_time());
+  seeds.emplace_back(
+      "amendments",
+      Request("us-japan",
+              {revise,
+               WithId("m2", pactlog::testing::CorrectEvent(
+                                "seed-disbursement",
+                                Disbursement("", "westinghouse"))),
+               WithId("m3", pactlog::testing::RaiseFirmnessEvent(
+                                "seed-deal", v1::FIRMNESS_CONFIRMED)),
+               Project("m4", "tdk"),
+               WithId("m5", pactlog::testing::WithdrawEvent(
+                                "m4", "the sponsor pulled out")),
+               Allocation("m6", "cooling", &cap, ""),
+               WithId("m7", pactlog::testing::RetractEvent(
+                                "m6", "no such allocation was made"))}));
+  v1::EventData restating = Project("r2", "three-projects-named");
+  restating.add_restates("r1");
+  seeds.emplace_back(
+      "restates",
+      Request("us-japan", {Project("r1", "three-projects"), restating}));
   v1::AppendRequest exact = Request("us-japan", {Tariff("j4", 1500)});
   exact.mutable_expected_version()->set_exact(4);
   seeds.emplace_back("expected-version", exact);
@@ -242,6 +269,33 @@ std::vector<v1::Event> Events() {
   return events;
 }
 
+// Events() and two amendments after them, with the references the ledger
+// resolves: a revision of the approval and a correction of the
+// disbursement.
+std::vector<v1::Event> AmendedEvents() {
+  std::vector<v1::Event> events = Events();
+  v1::EventData revise =
+      WithId("e6", pactlog::testing::ReviseEvent("e3", Money(500'000'000'000)));
+  pactlog::domain::ToProtoTime(Date(2025, 12, 1),
+                               revise.mutable_effective_time());
+  v1::EventData replacement = Disbursement("", "westinghouse");
+  *replacement.mutable_disbursement()->mutable_amount() = Money(90'000'000'000);
+  v1::EventData correct =
+      WithId("e7", pactlog::testing::CorrectEvent("e4", replacement));
+  *correct.mutable_effective_time() = events[3].data().effective_time();
+  const std::pair<v1::EventData, const v1::Event*> amendments[] = {
+      {revise, &events[2]}, {correct, &events[3]}};
+  for (const auto& [data, target] : amendments) {
+    v1::Event event = events.back();
+    event.set_sequence(event.sequence() + 1);
+    event.set_deal_version(event.deal_version() + 1);
+    *event.mutable_data() = data;
+    pactlog::domain::MakeReference(*target, event.add_references());
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
 void StoredEvents(const fs::path& dir, const fs::path& scratch) {
   fs::create_directories(dir);
   const std::vector<v1::Event> events = Events();
@@ -256,6 +310,7 @@ void StoredEvents(const fs::path& dir, const fs::path& scratch) {
   const size_t first_value = 1 + 2 + 8 + 2;
   damaged[first_value] = '\x02';
   Write(dir / "log-bad-format-byte", damaged);
+  Write(dir / "log-7-events-amended", DumpLog(scratch, AmendedEvents()));
   Write(dir / "empty-with-format-version", std::string(1, '\x01'));
   fs::remove_all(scratch);
 }
@@ -314,6 +369,11 @@ void StoredBytes(const fs::path& dir) {
   std::string damaged = all;
   damaged[3] = '\x02';
   Write(dir / "events-bad-format-byte", damaged);
+  // Amendments folded on top of a snapshot that holds their targets.
+  const std::vector<v1::Event> amended = AmendedEvents();
+  Write(dir / "snapshot-5-then-2-amendments",
+        SnapshotRecord({amended.begin(), amended.begin() + 5}) +
+            EventRecords({amended.begin() + 5, amended.end()}));
 }
 
 }  // namespace

@@ -115,9 +115,11 @@ for target in "${targets[@]}"; do
   fi
   execs="$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)"
   added="$(awk '/stat::new_units_added/ {print $2}' "$log" | tail -1)"
-  coverage="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
-  features="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
-  seed="$(grep -o 'Seed: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
+  # A run that stopped on its first input has no stats: grep finds nothing,
+  # which must not end the script before it shows the failure.
+  coverage="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)"
+  features="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)"
+  seed="$(grep -o 'Seed: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)"
   if [ "$status" -ne 0 ]; then
     failed=1
     echo "fuzz: $target FAILED (exit $status); last lines of its log:"
