@@ -350,6 +350,25 @@ absl::StatusOr<v1::GetComplianceResponse> Client::GetCompliance(
   return response;
 }
 
+absl::StatusOr<v1::GetLineageResponse> Client::GetLineage(
+    std::string_view deal_id, const LineageSubject& subject,
+    const QueryOptions& options, const PageOptions& page) {
+  v1::GetLineageRequest request;
+  request.set_deal_id(std::string(deal_id));
+  SetReadOptions(options, request.mutable_options());
+  request.set_project_id(subject.project_id);
+  request.set_allocation_id(subject.allocation_id);
+  request.set_page_size(page.page_size);
+  request.set_page_token(page.page_token);
+  v1::GetLineageResponse response;
+  grpc::Status status =
+      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+        return connection_->query->GetLineage(context, request, &response);
+      });
+  if (!status.ok()) return ToStatus(status);
+  return response;
+}
+
 absl::StatusOr<v1::ReadResponse> Client::Read(uint64_t after_sequence,
                                               const v1::EventFilter& filter,
                                               int limit) {

@@ -30,6 +30,7 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Property;
 
 // Option builders (designated initializers that skip members warn with
 // -Wextra).
@@ -424,6 +425,79 @@ TEST_F(ClientTest, QueryErrorsCarryTheirCodes) {
   QueryOptions reached;
   reached.at_least_sequence = 6;
   EXPECT_TRUE(client_->GetDeal("us-japan", reached).ok());
+}
+
+TEST_F(ClientTest, GetLineageTracesAProjectThroughItsAmendments) {
+  v1::EventData deal =
+      DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22));
+  v1::EventData project = ProjectEvent("ohio-power", v1::SECTOR_ENERGY, "OH",
+                                       33'000'000'000, Date(2026, 2, 17));
+  project.set_event_id("ohio.announced");
+  v1::EventData revision = ReviseEvent("ohio.announced", Usd(30'000'000'000));
+  revision.set_event_id("ohio.revised");
+  *revision.mutable_effective_time() = Time(Date(2026, 3, 1));
+  v1::EventData correction = CorrectEvent(
+      "ohio.revised", ProjectEvent("ohio-power", v1::SECTOR_ENERGY, "PA",
+                                   31'000'000'000, Date(2026, 2, 17)));
+  correction.set_event_id("ohio.corrected");
+  ASSERT_TRUE(client_->Append("us-japan", {deal, project}).ok());
+  ASSERT_TRUE(client_->Append("us-japan", {revision}).ok());
+  auto corrected = client_->Append("us-japan", {correction});
+  ASSERT_TRUE(corrected.ok()) << corrected.status();
+
+  client::LineageSubject ohio;
+  ohio.project_id = "ohio-power";
+  auto lineage = client_->GetLineage("us-japan", ohio);
+  ASSERT_TRUE(lineage.ok()) << lineage.status();
+  EXPECT_EQ(lineage->log_sequence(), 4u);
+  EXPECT_TRUE(lineage->next_page_token().empty());
+  EXPECT_EQ(lineage->figures().pledged().minor_units(), 3'100'000'000'000);
+  ASSERT_EQ(lineage->entries_size(), 3);
+  EXPECT_THAT(
+      lineage->entries(),
+      ElementsAre(Property(&v1::LineageEntry::event_id, "ohio.announced"),
+                  Property(&v1::LineageEntry::event_id, "ohio.revised"),
+                  Property(&v1::LineageEntry::event_id, "ohio.corrected")));
+  EXPECT_THAT(lineage->entries(0).summary(), HasSubstr("ohio-power"));
+  EXPECT_THAT(lineage->entries(1).summary(), HasSubstr("revises"));
+  EXPECT_EQ(lineage->entries(1).target_event_id(), "ohio.announced");
+  EXPECT_EQ(lineage->entries(1).kind(), v1::EVENT_KIND_AMENDMENT);
+  EXPECT_THAT(lineage->entries(2).summary(), HasSubstr("corrects"));
+  EXPECT_EQ(lineage->entries(2).target_event_id(), "ohio.revised");
+
+  // One entry a page gives the same sequence.
+  std::vector<v1::LineageEntry> paged;
+  client::PageOptions page = Page(1);
+  for (int pages = 0; pages <= lineage->entries_size(); ++pages) {
+    auto one = client_->GetLineage("us-japan", ohio, {}, page);
+    ASSERT_TRUE(one.ok()) << one.status();
+    ASSERT_LE(one->entries_size(), 1);
+    EXPECT_EQ(one->figures().pledged().minor_units(), 3'100'000'000'000);
+    paged.insert(paged.end(), one->entries().begin(), one->entries().end());
+    page.page_token = one->next_page_token();
+    if (page.page_token.empty()) break;
+  }
+  EXPECT_TRUE(page.page_token.empty()) << "more pages than entries";
+  ASSERT_EQ(paged.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(paged[i].sequence(), lineage->entries(i).sequence());
+    EXPECT_EQ(paged[i].summary(), lineage->entries(i).summary());
+  }
+
+  // Before the correction: the revised figure.
+  QueryOptions before;
+  before.as_of.sequence = 3;
+  auto revised = client_->GetLineage("us-japan", ohio, before);
+  ASSERT_TRUE(revised.ok()) << revised.status();
+  EXPECT_EQ(revised->entries_size(), 2);
+  EXPECT_EQ(revised->figures().pledged().minor_units(), 3'000'000'000'000);
+
+  EXPECT_EQ(client_->GetLineage("no-such-deal").status().code(),
+            absl::StatusCode::kNotFound);
+  client::LineageSubject unknown;
+  unknown.project_id = "no-such-project";
+  EXPECT_EQ(client_->GetLineage("us-japan", unknown).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(ClientTest, ReadPagesThroughTheLogWithFilters) {

@@ -126,6 +126,13 @@ struct ProjectFilter {
   std::string allocation_id;
 };
 
+// Whose figures GetLineage traces: a project, an allocation, or (both
+// empty) the deal's totals. At most one of the two.
+struct LineageSubject {
+  std::string project_id;
+  std::string allocation_id;
+};
+
 struct AppendOptions {
   // The deal's version must be exactly this for the append to proceed; 0
   // means "the deal must not exist yet". Empty: any version.
@@ -187,6 +194,18 @@ class Client {
   [[nodiscard]] absl::StatusOr<v1::GetComplianceResponse> GetCompliance(
       std::string_view deal_id, const QueryOptions& options = {},
       std::string_view reading = {});
+
+  // The events behind the figures of `subject` (DealQuery.GetLineage):
+  // the figures at the as-of point and one page of entries in log order,
+  // each with what its event changed of them and a one-line summary. The
+  // changes of the entries over every page sum to the figures. Pages are
+  // not pinned: to read several as one snapshot, set as_of.sequence to the
+  // first page's log_sequence for the others. NOT_FOUND for an unknown
+  // deal or a subject unknown at the as-of point; INVALID_ARGUMENT for
+  // both a project and an allocation, or a malformed page token.
+  [[nodiscard]] absl::StatusOr<v1::GetLineageResponse> GetLineage(
+      std::string_view deal_id, const LineageSubject& subject = {},
+      const QueryOptions& options = {}, const PageOptions& page = {});
 
   // One page of the log after `after_sequence` (EventStream.Read). Continue
   // with after_sequence = the response's last_examined_sequence. `limit`
