@@ -160,17 +160,19 @@ std::string SummarizeEvent(const Event& event) {
 }
 
 LineageTracer::LineageTracer(std::string project_id, std::string allocation_id,
-                             uint64_t after_sequence, int limit)
+                             uint64_t after_sequence, int limit,
+                             DealState start)
     : project_id_(std::move(project_id)),
       allocation_id_(std::move(allocation_id)),
       after_sequence_(after_sequence),
-      limit_(limit) {}
+      limit_(limit),
+      state_(std::move(start)) {}
 
-bool LineageTracer::subject_exists() const {
-  if (!state_.exists()) return false;
-  if (!project_id_.empty()) return state_.projects().contains(project_id_);
+bool LineageTracer::SubjectIn(const DealState& state) const {
+  if (!state.exists()) return false;
+  if (!project_id_.empty()) return state.projects().contains(project_id_);
   if (!allocation_id_.empty()) {
-    return state_.allocations().contains(allocation_id_);
+    return state.allocations().contains(allocation_id_);
   }
   return true;
 }

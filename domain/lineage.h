@@ -32,18 +32,22 @@ class LineageTracer {
   // The subject: `project_id`, else `allocation_id`, else (both empty) the
   // deal. Entries with a sequence <= `after_sequence` are counted but not
   // kept, and at most `limit` are kept (the page of a paged answer).
+  // `start`: the deal as folded from the events before the first that Add
+  // will be given (empty: Add is given the deal from its first event).
   LineageTracer(std::string project_id, std::string allocation_id,
-                uint64_t after_sequence, int limit);
+                uint64_t after_sequence, int limit, DealState start = {});
 
   // Folds `event`, the next event of the deal, and records it when it
   // changed the subject's figures or is about the subject.
   void Add(const pactlog::v1::Event& event);
 
-  // Whether the subject exists in the state folded so far.
-  bool subject_exists() const;
+  // Whether the subject exists in the state folded so far, or in `state`.
+  bool subject_exists() const { return SubjectIn(state_); }
+  bool SubjectIn(const DealState& state) const;
   const DealState& state() const { return state_; }
-  // The subject's figures now, and the entries kept.
+  // The subject's figures now, or in `state`; and the entries kept.
   FigureValues figures() const { return ValuesOf(state_); }
+  FigureValues ValuesOf(const DealState& state) const;
   void FiguresToProto(const FigureValues& values,
                       pactlog::v1::Figures* out) const;
   std::vector<pactlog::v1::LineageEntry>& entries() { return entries_; }
@@ -51,7 +55,6 @@ class LineageTracer {
   bool more() const { return more_; }
 
  private:
-  FigureValues ValuesOf(const DealState& state) const;
   // Whether `event` is about the subject (beyond changing its figures).
   bool Touches(const pactlog::v1::Event& event) const;
 

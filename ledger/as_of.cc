@@ -77,16 +77,27 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> FoldAsOf(
 
 absl::Status ScanAsOf(const storage::EventLog& log, std::string_view deal_id,
                       uint64_t applied, const AsOfBounds& bounds,
+                      uint64_t start_after, domain::DealState* start,
                       const storage::EventVisitor& visit) {
   ASSIGN_OR_RETURN(const uint64_t max_sequence,
                    MaxSequence(log, applied, bounds));
+  const uint64_t from = std::min(start_after, max_sequence);
+  *start = domain::DealState();
+  if (from > 0 && !bounds.max_effective_time) {
+    ASSIGN_OR_RETURN(*start, StateFromSnapshot(log, deal_id, from));
+  }
   bool stopped = false;
-  RETURN_IF_ERROR(log.ScanDeal(deal_id, 0, [&](const v1::Event& event) {
-    if (event.sequence() > max_sequence) return false;
-    if (!InForce(event, bounds)) return true;
-    stopped = !visit(event);
-    return !stopped;
-  }));
+  RETURN_IF_ERROR(
+      log.ScanDeal(deal_id, start->version(), [&](const v1::Event& event) {
+        if (event.sequence() > max_sequence) return false;
+        if (!InForce(event, bounds)) return true;
+        if (event.sequence() <= from) {
+          start->Apply(event);
+          return true;
+        }
+        stopped = !visit(event);
+        return !stopped;
+      }));
   return absl::OkStatus();
 }
 

@@ -36,10 +36,17 @@ namespace pactlog::ledger {
     const AsOfBounds& bounds);
 
 // Visits, in log order, the events of `deal_id` that FoldAsOf with the
-// same arguments folds, until `visit` returns false. Errors: as FoldAsOf.
+// same arguments folds, after sequence `start_after`, until `visit`
+// returns false. `*start` receives the fold of the events up to
+// start_after: from the deal's latest snapshot at or before it, as
+// FoldAsOf does (without an effective-time bound; with one, from the
+// first event), so a scan of a deal's recent events costs what an as-of
+// query does, not the deal's whole history. Errors: as FoldAsOf.
 [[nodiscard]] absl::Status ScanAsOf(const storage::EventLog& log,
                                     std::string_view deal_id, uint64_t applied,
                                     const AsOfBounds& bounds,
+                                    uint64_t start_after,
+                                    domain::DealState* start,
                                     const storage::EventVisitor& visit);
 
 }  // namespace pactlog::ledger

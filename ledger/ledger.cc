@@ -203,7 +203,8 @@ absl::StatusOr<std::shared_ptr<const domain::DealState>> Ledger::DealAsOf(
 }
 
 absl::Status Ledger::ScanDealAsOf(
-    std::string_view deal_id, const AsOfBounds& bounds,
+    std::string_view deal_id, const AsOfBounds& bounds, uint64_t start_after,
+    domain::DealState* start,
     const std::function<bool(const v1::Event&)>& visit,
     uint64_t* applied_sequence) const {
   const uint64_t applied = state_->applied_sequence();
@@ -212,7 +213,15 @@ absl::Status Ledger::ScanDealAsOf(
                             ? applied
                             : std::min(bounds.max_sequence, applied);
   }
-  return ScanAsOf(*log_, deal_id, applied, bounds, visit);
+  return ScanAsOf(*log_, deal_id, applied, bounds, start_after, start, visit);
+}
+
+absl::StatusOr<std::optional<uint64_t>> Ledger::SequenceOfEvent(
+    std::string_view event_id) const {
+  ASSIGN_OR_RETURN(std::optional<storage::EventIdEntry> entry,
+                   log_->FindEventId(event_id));
+  if (!entry.has_value()) return std::nullopt;
+  return entry->sequence;
 }
 
 uint64_t Ledger::applied_sequence() const { return state_->applied_sequence(); }

@@ -227,13 +227,21 @@ class Ledger {
            uint64_t* applied_sequence = nullptr) const;
 
   // Visits, in log order, the events of `deal_id` a DealAsOf with
-  // `bounds` folds, until `visit` returns false (nothing for an unknown
-  // deal). Reads the log: call it from a reads executor. Sets
+  // `bounds` folds after sequence `start_after`, until `visit` returns
+  // false (nothing for an unknown deal); `*start` receives the state those
+  // events apply to, folded from a snapshot where one serves (ScanAsOf in
+  // ledger/as_of.h). Reads the log: call it from a reads executor. Sets
   // `*applied_sequence` as DealAsOf.
   [[nodiscard]] absl::Status ScanDealAsOf(
-      std::string_view deal_id, const AsOfBounds& bounds,
+      std::string_view deal_id, const AsOfBounds& bounds, uint64_t start_after,
+      domain::DealState* start,
       const std::function<bool(const pactlog::v1::Event&)>& visit,
       uint64_t* applied_sequence = nullptr) const;
+
+  // The sequence `event_id` was recorded at; nullopt if never. Reads the
+  // log: call it from a reads executor.
+  [[nodiscard]] absl::StatusOr<std::optional<uint64_t>> SequenceOfEvent(
+      std::string_view event_id) const;
 
   // The last sequence applied to the live state.
   uint64_t applied_sequence() const;

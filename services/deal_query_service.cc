@@ -1,6 +1,8 @@
 #include "services/deal_query_service.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -315,31 +317,65 @@ absl::Status DealQueryService::DoGetLineage(
   ASSIGN_OR_RETURN(DealView view,
                    ResolveDeal(*ledger_, *clock_, request.deal_id(),
                                request.options(), std::move(violations)));
-  domain::LineageTracer tracer(request.project_id(), request.allocation_id(),
-                               after_sequence,
-                               EffectivePageSize(request.page_size()));
   const auto bounds = ledger::AsOfBounds::FromProto(request.options().as_of());
+  const domain::DealState& at = *view.deal;
+  const bool project = !request.project_id().empty();
+  const bool allocation = !request.allocation_id().empty();
+  // Nothing before the subject's announcement changes its figures, and the
+  // entries up to the page token are not kept: the scan starts after both,
+  // from the deal's snapshot there, and stops once the page is full. The
+  // figures are the resolved view's.
+  uint64_t start_after = after_sequence;
+  if (project) {
+    auto it = at.projects().find(request.project_id());
+    if (it == at.projects().end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "project \"", request.project_id(), "\" is not announced in deal \"",
+          request.deal_id(), "\"", AsOfSuffix(bounds)));
+    }
+    ASSIGN_OR_RETURN(std::optional<uint64_t> announced,
+                     ledger_->SequenceOfEvent(it->second.event_id));
+    if (announced.has_value() && *announced > 0) {
+      start_after = std::max(start_after, *announced - 1);
+    }
+  } else if (allocation) {
+    auto it = at.allocations().find(request.allocation_id());
+    if (it == at.allocations().end()) {
+      return absl::NotFoundError(
+          absl::StrCat("allocation \"", request.allocation_id(),
+                       "\" is not announced in deal \"", request.deal_id(),
+                       "\"", AsOfSuffix(bounds)));
+    }
+    if (it->second.sequence > 0) {
+      start_after = std::max(start_after, it->second.sequence - 1);
+    }
+  }
   // The same events the resolved view folded: none beyond its sequence.
   ledger::AsOfBounds scan = bounds;
-  scan.max_sequence = view.deal->last_sequence();
-  RETURN_IF_ERROR(ledger_->ScanDealAsOf(request.deal_id(), scan,
-                                        [&](const v1::Event& event) {
-                                          tracer.Add(event);
-                                          return true;
-                                        }));
-  if (!tracer.subject_exists()) {
-    const bool project = !request.project_id().empty();
-    return absl::NotFoundError(
-        absl::StrCat(project ? "project \"" : "allocation \"",
-                     project ? request.project_id() : request.allocation_id(),
-                     "\" is not announced in deal \"", request.deal_id(), "\"",
-                     AsOfSuffix(bounds)));
+  scan.max_sequence = at.last_sequence();
+  domain::DealState start;
+  std::optional<domain::LineageTracer> tracer;
+  RETURN_IF_ERROR(ledger_->ScanDealAsOf(
+      request.deal_id(), scan, start_after, &start,
+      [&](const v1::Event& event) {
+        if (!tracer.has_value()) {
+          tracer.emplace(request.project_id(), request.allocation_id(),
+                         after_sequence, EffectivePageSize(request.page_size()),
+                         std::move(start));
+        }
+        tracer->Add(event);
+        return !tracer->more();
+      }));
+  if (!tracer.has_value()) {
+    tracer.emplace(request.project_id(), request.allocation_id(),
+                   after_sequence, EffectivePageSize(request.page_size()),
+                   std::move(start));
   }
-  tracer.FiguresToProto(tracer.figures(), response->mutable_figures());
-  for (v1::LineageEntry& entry : tracer.entries()) {
+  tracer->FiguresToProto(tracer->ValuesOf(at), response->mutable_figures());
+  for (v1::LineageEntry& entry : tracer->entries()) {
     *response->add_entries() = std::move(entry);
   }
-  if (tracer.more()) {
+  if (tracer->more()) {
     response->set_next_page_token(
         absl::StrCat(response->entries().rbegin()->sequence()));
   }

@@ -15,6 +15,12 @@
 namespace pactlog::testing {
 namespace {
 
+// A Figures message's amounts (absent: zero), to compare sums.
+std::vector<int64_t> Amounts(const v1::Figures& figures) {
+  return {figures.allocated().minor_units(), figures.pledged().minor_units(),
+          figures.approved().minor_units(), figures.disbursed().minor_units()};
+}
+
 class SnapshotTest : public ::testing::Test {
  protected:
   std::unique_ptr<TestServer> StartServer(const std::string& dir,
@@ -49,9 +55,11 @@ class SnapshotTest : public ::testing::Test {
     for (int p = 0; p < 6; ++p) {
       const std::string deal = p % 2 == 0 ? "deal-a" : "deal-b";
       const std::string project = "project-" + std::to_string(p);
+      const std::string announced = absl::StrCat("event-", next_id);
       append(deal,
              {ProjectEvent(project, v1::SECTOR_ENERGY, p % 3 == 0 ? "TX" : "OH",
                            1'000'000 * (p + 1), Date(2026, 2, 1 + p))});
+      const std::string first_approval = absl::StrCat("event-", next_id);
       for (int step = 0; step < 4; ++step) {
         append(deal,
                {ApprovalEvent(project, 100'000, Date(2026, 3, 1 + step)),
@@ -63,6 +71,16 @@ class SnapshotTest : public ::testing::Test {
       // Refused: more than pledged; nothing recorded.
       append(deal, {ApprovalEvent(project, 100'000'000, Date(2026, 4, 1))},
              /*ok=*/false);
+      // Amendments: a pledge revised, an approval corrected.
+      v1::EventData revision =
+          ReviseEvent(announced, Money(200'000'000 * (p + 1)));
+      *revision.mutable_effective_time() = Time(Date(2026, 5, 1));
+      append(deal, {revision});
+      if (p % 2 == 1) {
+        append(deal,
+               {CorrectEvent(first_approval, ApprovalEvent(project, 90'000,
+                                                           Date(2026, 3, 1)))});
+      }
     }
   }
 
@@ -109,6 +127,37 @@ class SnapshotTest : public ::testing::Test {
               server.query().ListProjects(Context().get(), request, &response);
           answers.push_back(absl::StrCat(status.error_code(), " ",
                                          response.ShortDebugString()));
+        }
+        // The lineage of the deal and of each project, page by page: its
+        // scan starts from a snapshot where one serves.
+        for (int p = -1; p < 6; ++p) {
+          v1::GetLineageRequest request;
+          request.set_deal_id(deal);
+          if (p >= 0) request.set_project_id(absl::StrCat("project-", p));
+          *request.mutable_options()->mutable_as_of() = as_of;
+          request.set_page_size(4);
+          std::vector<int64_t> sum(4, 0);
+          std::string pages;
+          grpc::Status status;
+          do {
+            v1::GetLineageResponse response;
+            status =
+                server.query().GetLineage(Context().get(), request, &response);
+            absl::StrAppend(&pages, status.error_code(), " ",
+                            response.ShortDebugString(), "\n");
+            for (const v1::LineageEntry& entry : response.entries()) {
+              const std::vector<int64_t> change = Amounts(entry.change());
+              for (size_t i = 0; i < sum.size(); ++i) sum[i] += change[i];
+            }
+            if (status.ok() && response.next_page_token().empty()) {
+              // The changes of every entry sum to the figures.
+              EXPECT_EQ(sum, Amounts(response.figures()))
+                  << deal << " " << request.project_id() << " as of "
+                  << as_of.ShortDebugString();
+            }
+            request.set_page_token(response.next_page_token());
+          } while (status.ok() && !request.page_token().empty());
+          answers.push_back(std::move(pages));
         }
         {
           v1::GetTariffsRequest request;
