@@ -9,11 +9,11 @@
 // (baseline and ratio where one applies). --quick runs a seconds-long
 // version for the test suite; no timing is asserted anywhere.
 //
-// One file of about 800 lines, on purpose: it is one driver whose phases
-// (appends, queries, catch-up, fan-out, replay, the as-of storm) run in
-// order against the same server and deals, and share the Bench class's
-// state; the reusable parts already live apart (baselines.h, closed_loop.h,
-// testing/events.h).
+// One file of about 900 lines, on purpose: it is one driver whose phases
+// (appends, queries, amendments, catch-up, fan-out, replay, the as-of
+// storm) run in order against the same server and deals, and share the
+// Bench class's state; the reusable parts already live apart
+// (amendment_load.h, baselines.h, closed_loop.h, testing/events.h).
 #include <grpcpp/grpcpp.h>
 #include <nats/nats.h>
 #include <stdlib.h>
@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/amendment_load.h"
 #include "bench/baselines.h"
 #include "bench/closed_loop.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
@@ -132,13 +133,16 @@ constexpr int64_t kHuge = int64_t{1} << 60;
 // deal's does, however long the history.
 v1::AppendRequest SetUpDeal(const std::string& deal_id) {
   namespace events = ::pactlog::testing;
+  // Half the ceiling pledged: the other half is room for the amendment
+  // phases' projects.
   const v1::Money huge = events::Money(kHuge);
+  const v1::Money half = events::Money(kHuge / 2);
   return events::Request(
       deal_id,
       {events::DealEvent("bench deal", huge, kDealDay),
-       events::ProjectEvent("p", v1::SECTOR_ENERGY, "TX", huge,
+       events::ProjectEvent("p", v1::SECTOR_ENERGY, "TX", half,
                             kDealDay + absl::Seconds(1)),
-       events::ApprovalEvent("p", huge, kDealDay + absl::Seconds(2))},
+       events::ApprovalEvent("p", half, kDealDay + absl::Seconds(2))},
       "bench");
 }
 
@@ -174,6 +178,11 @@ class Bench {
   void MeasureGetDeal();
   void MeasureAllocations();
   void LoadHistory();
+  // Revisions, corrections, restatements and GetLineage (amendment_load.h)
+  // on 64 fresh deals, then on the large deal after its history.
+  void MeasureAmendments(const std::string& prefix,
+                         const std::vector<std::string>& deals,
+                         int projects_per_deal);
   void MeasureAsOf();
   // Appends alone, then with a storm of as-of queries on the large deal.
   void MeasureAppendsUnderAsOfStorm();
@@ -208,12 +217,20 @@ void Bench::Run() {
   MeasureAppends();
   MeasureGetDeal();
   MeasureAllocations();
+  std::vector<std::string> fresh;
+  for (int d = 0; d < 64; ++d) {
+    fresh.push_back(absl::StrCat("amend-", d));
+    AppendOk(SetUpDeal(fresh.back()));
+  }
+  MeasureAmendments("", fresh, settings_.quick ? 64 : 256);
   LoadHistory();
   MeasureAsOf();
   MeasureCatchUp();
   MeasureStartUp();
   MeasureSubscribers();
-  // Last: its appends come after the histories the phases above measure.
+  // These append after the histories the phases above measure (which take
+  // the large deal's last sequence for the end of the log).
+  MeasureAmendments("history_", {"big"}, settings_.quick ? 256 : 4096);
   MeasureAppendsUnderAsOfStorm();
   if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
     Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
@@ -532,6 +549,29 @@ void Bench::MeasureAllocations() {
     Fail("GetCompliance failed: " + compliance.first_failure);
   }
   Print("getcompliance_c64_rps", compliance.calls_per_second, "req/s",
+        echo_rps_);
+}
+
+void Bench::MeasureAmendments(const std::string& prefix,
+                              const std::vector<std::string>& deals,
+                              int projects_per_deal) {
+  AmendmentLoads loads;
+  if (absl::Status s = MeasureAmendmentLoads(
+          *ledger_, *query_, deals, projects_per_deal, settings_.phase, &loads);
+      !s.ok()) {
+    Fail(std::string(s.message()));
+  }
+  const std::pair<const char*, const LoadResult*> appends[] = {
+      {"revision", &loads.revise},
+      {"correction", &loads.correct},
+      {"restating_project", &loads.restate}};
+  for (const auto& [name, result] : appends) {
+    Print(absl::StrCat(prefix, "append_", name, "_c64_eps"),
+          result->items_per_second, "events/s", single_eps_);
+    Print(absl::StrCat(prefix, "append_", name, "_p99_ms_c64"), result->p99_ms,
+          "ms");
+  }
+  Print(prefix + "getlineage_c64_rps", loads.lineage.calls_per_second, "req/s",
         echo_rps_);
 }
 
