@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -157,7 +158,71 @@ std::string FormatLeadCompanies(
   return absl::StrJoin(names, ", ");
 }
 
-std::string DescribeEvent(const v1::EventData& data) {
+std::string FormatMoneyChange(const v1::Money& change) {
+  std::string text = FormatMoney(change);
+  if (text == "-") return text;
+  // FormatMoney puts the sign after the currency: "USD -1,000".
+  if (absl::StrContains(text, " -")) {
+    return "-" + absl::StrReplaceAll(text, {{" -", " "}});
+  }
+  return "+" + text;
+}
+
+namespace {
+
+// "revises us-japan-2025/006 to USD 30,000,000,000; reason: ..." for an
+// amendment, with the replacement of a correction described as an event.
+std::string DescribeAmendment(const v1::Amendment& amendment) {
+  const std::string& target = amendment.target_event_id();
+  const std::string because =
+      amendment.reason().empty() ? "" : "; reason: " + amendment.reason();
+  switch (amendment.change_case()) {
+    case v1::Amendment::kRevisedAmount:
+      return absl::StrCat("revises ", target, " to ",
+                          FormatMoney(amendment.revised_amount()), because);
+    case v1::Amendment::kWithdrawal:
+      return absl::StrCat("withdraws ", target,
+                          amendment.reason().empty() ? "" : ": ",
+                          amendment.reason());
+    case v1::Amendment::kRaisedFirmness:
+      return absl::StrCat(
+          "raises firmness of ", target, " to ",
+          EnumName(v1::Firmness_descriptor(), amendment.raised_firmness()),
+          because);
+    case v1::Amendment::kRetraction:
+      return absl::StrCat("retracts ", target,
+                          amendment.reason().empty() ? "" : ": ",
+                          amendment.reason());
+    case v1::Amendment::kCorrection: {
+      const v1::Correction& correction = amendment.correction();
+      v1::EventData replacement;
+      switch (correction.replacement_case()) {
+        case v1::Correction::kAnnouncement:
+          *replacement.mutable_announcement() = correction.announcement();
+          break;
+        case v1::Correction::kApproval:
+          *replacement.mutable_approval() = correction.approval();
+          break;
+        case v1::Correction::kDisbursement:
+          *replacement.mutable_disbursement() = correction.disbursement();
+          break;
+        case v1::Correction::kTariffChange:
+          *replacement.mutable_tariff_change() = correction.tariff_change();
+          break;
+        case v1::Correction::REPLACEMENT_NOT_SET:
+          return absl::StrCat("corrects ", target, because);
+      }
+      return absl::StrCat("corrects ", target, " to ",
+                          DescribeEvent(replacement), because);
+    }
+    case v1::Amendment::CHANGE_NOT_SET:
+      break;
+  }
+  return absl::StrCat("amends ", target, because);
+}
+
+// What `data` says, without what it restates.
+std::string DescribeKind(const v1::EventData& data) {
   switch (data.kind_case()) {
     case v1::EventData::kAnnouncement: {
       const v1::Announcement& announcement = data.announcement();
@@ -194,6 +259,19 @@ std::string DescribeEvent(const v1::EventData& data) {
             allocation.parent_allocation_id().empty() ? "" : ", inside ",
             allocation.parent_allocation_id(), leads.empty() ? "" : "; led by ",
             leads);
+      }
+      if (announcement.has_terms()) {
+        const v1::DealTerms& terms = announcement.terms();
+        return absl::StrCat("terms as ",
+                            data.provenance().asserted_by().empty()
+                                ? "(not said)"
+                                : data.provenance().asserted_by(),
+                            " reads them",
+                            terms.funding_deadline_days() > 0
+                                ? absl::StrCat(": funding within ",
+                                               terms.funding_deadline_days(),
+                                               " days of selection")
+                                : "");
       }
       if (announcement.has_project_site()) {
         return absl::StrCat(
@@ -236,10 +314,22 @@ std::string DescribeEvent(const v1::EventData& data) {
                           " ", FormatRate(change.rate_bps()), " (",
                           change.legal_instrument(), ")");
     }
+    case v1::EventData::kAmendment:
+      return DescribeAmendment(data.amendment());
     case v1::EventData::KIND_NOT_SET:
       break;
   }
   return "event of no kind";
+}
+
+}  // namespace
+
+std::string DescribeEvent(const v1::EventData& data) {
+  std::string text = DescribeKind(data);
+  if (!data.restates().empty()) {
+    absl::StrAppend(&text, "; restates ", absl::StrJoin(data.restates(), ", "));
+  }
+  return text;
 }
 
 Table::Table(std::vector<std::string> headers, std::vector<bool> numeric)

@@ -21,6 +21,8 @@ namespace v1 = ::pactlog::v1;
 // "USD 1,234.50"); "-" for an unset amount. The minor unit has 0 digits for
 // JPY and KRW, 3 for BHD, IQD, JOD, KWD, LYD, OMR and TND, else 2.
 std::string FormatMoney(const v1::Money& money);
+// A change of an amount, signed: "+USD 1,000", "-USD 2,500.50"; "-" unset.
+std::string FormatMoneyChange(const v1::Money& change);
 // 1500 -> "15%", 2750 -> "27.5%", 5 -> "0.05%".
 std::string FormatRate(int32_t bps);
 // "2025-07-22" at midnight UTC, else "2025-08-07T04:01:00Z" (whole
@@ -48,7 +50,10 @@ std::string EnumName(const google::protobuf::EnumDescriptor* type, int value);
 std::string FormatLeadCompanies(
     const google::protobuf::RepeatedPtrField<v1::LeadCompany>& leads);
 
-// "deal announced: ...", "tariff change: autos 15% (...)", one line.
+// "deal announced: ...", "tariff change: autos 15% (...)", "revises
+// us-japan-2025/006-project-ohio to USD 30,000,000,000", "corrects ... to
+// project announced: ...", one line; "; restates ID, ..." at the end of an
+// announcement that restates earlier reports.
 std::string DescribeEvent(const v1::EventData& data);
 
 // A text table: a header row and rows, columns padded to their widest
