@@ -11,7 +11,7 @@
 //   4  verify: the hash chain is broken (the first broken sequence and the
 //      problem are printed)
 //
-// The read-only queries (RunDeal .. RunTariffs) are in query_commands.cc,
+// The read-only queries (RunDeal .. RunLineage) are in query_commands.cc,
 // everything else in commands.cc.
 #ifndef PACTLOG_SDK_PACTCTL_COMMANDS_H_
 #define PACTLOG_SDK_PACTCTL_COMMANDS_H_
@@ -90,6 +90,14 @@ int RunCompliance(client::Client& client, const Output& output,
 int RunTariffs(client::Client& client, const Output& output,
                const std::string& deal_id, const std::string& category,
                const client::QueryOptions& options);
+// DealQuery.GetLineage of `subject`, every page (`page_size` entries a
+// call, pinned to the first page's log position) as one answer: the
+// figures, then a table of the events behind them; with --json one
+// GetLineageResponse holding every entry.
+int RunLineage(client::Client& client, const Output& output,
+               const std::string& deal_id,
+               const client::LineageSubject& subject,
+               const client::QueryOptions& options, int page_size);
 int RunHealth(client::Client& client, const Output& output);
 
 // Admin.Backup into `directory` (absolute, on the server's machine).

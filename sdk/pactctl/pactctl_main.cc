@@ -119,7 +119,8 @@ struct Flags {
   std::string append_deal, events_json, actor;
   uint64_t expect_version = 0;
   CLI::Option* expect_version_option = nullptr;
-  // deal, deals, project, projects, tariffs
+  // deal, deals, project, projects, tariffs, allocations, compliance,
+  // lineage
   AsOfFlags as_of;
   std::string deal_id;
   std::string project_deal, project_id;
@@ -127,6 +128,8 @@ struct Flags {
   std::string allocations_deal;
   std::string compliance_deal, reading;
   std::string tariffs_deal, category;
+  std::string lineage_deal, lineage_project, lineage_allocation;
+  int page_size = 1000;
   // tail
   uint64_t after = 0;
   bool from_end = false;
@@ -152,6 +155,7 @@ struct Commands {
   CLI::App* tariffs = nullptr;
   CLI::App* allocations = nullptr;
   CLI::App* compliance = nullptr;
+  CLI::App* lineage = nullptr;
   CLI::App* tail = nullptr;
   CLI::App* load = nullptr;
   CLI::App* health = nullptr;
@@ -249,6 +253,24 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
   c->compliance->add_option("--reading", f->reading,
                             "use the terms asserted by this party, e.g. US");
   AddAsOf(c->compliance, &f->as_of);
+
+  c->lineage = app.add_subcommand(
+      "lineage",
+      "the events behind the figures of a project, an allocation or (by "
+      "default) the deal: what each changed, amendments included");
+  c->lineage->add_option("DEAL", f->lineage_deal, "deal id")->required();
+  auto* project_option = c->lineage->add_option("--project", f->lineage_project,
+                                                "trace this project's figures");
+  c->lineage
+      ->add_option("--allocation", f->lineage_allocation,
+                   "trace this allocation's figures")
+      ->excludes(project_option);
+  c->lineage
+      ->add_option("--page-size", f->page_size,
+                   "entries fetched per call (every page is fetched)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  AddAsOf(c->lineage, &f->as_of);
 }
 
 CLI::App* AddTail(CLI::App& app, Flags* f) {
@@ -261,7 +283,7 @@ CLI::App* AddTail(CLI::App& app, Flags* f) {
   tail->add_option("--deal", f->tail_deals, "only these deals (repeatable)");
   tail->add_option("--kind", f->kinds,
                    "only these kinds: announcement, approval, disbursement, "
-                   "tariff-change (repeatable)");
+                   "tariff-change, amendment (repeatable)");
   tail->add_option("--sector", f->sectors,
                    "only project events of these sectors (repeatable)");
   tail->add_option("--category", f->categories,
@@ -421,6 +443,13 @@ int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
   }
   if (command == c.compliance) {
     return RunCompliance(client, output, f.compliance_deal, f.reading, *query);
+  }
+  if (command == c.lineage) {
+    client::LineageSubject subject;
+    subject.project_id = f.lineage_project;
+    subject.allocation_id = f.lineage_allocation;
+    return RunLineage(client, output, f.lineage_deal, subject, *query,
+                      f.page_size);
   }
   return ReportUsage(absl::StrCat("unknown command ", command->get_name()),
                      output);

@@ -1,5 +1,6 @@
 // pactctl's read-only query subcommands (sdk/pactctl/commands.h): deal,
-// deals, project, projects and tariffs, as tables or JSON lines.
+// deals, project, projects, allocations, compliance, tariffs and lineage,
+// as tables or JSON lines.
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,23 @@ using client::QueryOptions;
 
 std::string YesNo(bool value) { return value ? "yes" : "no"; }
 
+// "withdrawn by EVENT (#21, 2026-03-01): reason".
+std::string DescribeSupersession(const v1::Supersession& supersession) {
+  return absl::StrCat(
+      EnumName(v1::SupersessionKind_descriptor(), supersession.kind()), " by ",
+      supersession.by_event_id(), " (#", supersession.sequence(), ", ",
+      FormatTime(supersession.effective_time()), ")",
+      supersession.reason().empty() ? "" : ": ", supersession.reason());
+}
+
+// The standing event of a chain when an amendment stands for its origin;
+// "-" while the origin stands.
+std::string HeadIfAmended(const std::string& event_id,
+                          const std::string& head_event_id) {
+  return head_event_id.empty() || head_event_id == event_id ? "-"
+                                                            : head_event_id;
+}
+
 // The earmarks of `parent` ("" for the parts of the ceiling itself), each
 // followed by its own, indented by `depth`.
 void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
@@ -26,7 +44,14 @@ void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
     if (a.parent_allocation_id() != parent) continue;
     const std::string leads = FormatLeadCompanies(a.lead_companies());
     const v1::Totals& t = a.totals();
-    table->AddRow({std::string(2 * depth, ' ') + a.allocation_id(),
+    std::string id = std::string(2 * depth, ' ') + a.allocation_id();
+    if (a.has_supersession()) {
+      absl::StrAppend(
+          &id, " (",
+          EnumName(v1::SupersessionKind_descriptor(), a.supersession().kind()),
+          ")");
+    }
+    table->AddRow({std::move(id),
                    EnumName(v1::AllocationBasis_descriptor(), a.basis()),
                    a.sector() == v1::SECTOR_UNSPECIFIED
                        ? "-"
@@ -43,10 +68,11 @@ void AddAllocationRows(const v1::DealState& deal, const std::string& parent,
 // Lists of every page, pinned to the first page's log position so that the
 // pages agree with each other while appends go on.
 template <typename Fetch, typename Items>
-absl::Status ForEachPage(QueryOptions options, Fetch fetch, Items items) {
+absl::Status ForEachPage(QueryOptions options, Fetch fetch, Items items,
+                         int page_size = 1000) {
   std::string token;
   while (true) {
-    client::PageOptions page{.page_size = 1000, .page_token = token};
+    client::PageOptions page{.page_size = page_size, .page_token = token};
     auto response = fetch(options, page);
     if (!response.ok()) return response.status();
     items(*response);
@@ -113,6 +139,17 @@ void PrintDeal(const Output& output, const v1::DealState& deal,
                     " announced, ", deal.projects_approved(), " approved, ",
                     deal.projects_funding(), " funding, ",
                     deal.projects_fully_disbursed(), " fully disbursed)")});
+  if (deal.projects_withdrawn() + deal.projects_retracted() +
+          deal.projects_restated() >
+      0) {
+    block.AddRow({"no longer counted",
+                  absl::StrCat(deal.projects_withdrawn(), " withdrawn, ",
+                               deal.projects_retracted(), " retracted, ",
+                               deal.projects_restated(), " restated")});
+  }
+  if (deal.amendment_count() > 0) {
+    block.AddRow({"amendments", absl::StrCat(deal.amendment_count())});
+  }
   block.AddRow({"tariff caps", caps.empty() ? "-" : absl::StrJoin(caps, ", ")});
   block.AddRow({"cap breaches", absl::StrCat(deal.cap_breaches_size())});
   block.AddRow({"version", absl::StrCat(deal.version(), " (last sequence ",
@@ -250,17 +287,33 @@ int RunProject(Client& client, const Output& output, const std::string& deal_id,
   block.AddRow({"disbursed", FormatMoney(project.disbursed())});
   block.AddRow({"unapproved", FormatMoney(project.unapproved())});
   block.AddRow({"undisbursed", FormatMoney(project.undisbursed())});
+  block.AddRow({"event", project.event_id()});
+  if (HeadIfAmended(project.event_id(), project.head_event_id()) != "-") {
+    block.AddRow({"head event", project.head_event_id()});
+  }
+  block.AddRow(
+      {"firmness", EnumName(v1::Firmness_descriptor(), project.firmness())});
+  if (project.has_supersession()) {
+    block.AddRow({"superseded", DescribeSupersession(project.supersession())});
+  }
+  if (!project.restates().empty()) {
+    block.AddRow({"restates", absl::StrJoin(project.restates(), ", ")});
+  }
   std::string text = block.ToString();
   output.out << text.substr(text.find('\n') + 1);
   if (project.approvals_size() > 0) {
     output.out << "\napprovals\n";
-    Table approvals({"SEQ", "EFFECTIVE", "AMOUNT", "BY"},
-                    {true, false, true, false});
+    Table approvals(
+        {"SEQ", "EFFECTIVE", "AMOUNT", "EVENT", "HEAD", "FIRMNESS", "BY"},
+        {true, false, true, false, false, false, false});
     for (const v1::ApprovalRecord& approval : project.approvals()) {
-      approvals.AddRow({absl::StrCat(approval.sequence()),
-                        FormatTime(approval.effective_time()),
-                        FormatMoney(approval.amount()),
-                        approval.approving_body()});
+      approvals.AddRow(
+          {absl::StrCat(approval.sequence()),
+           FormatTime(approval.effective_time()),
+           FormatMoney(approval.amount()), approval.event_id(),
+           HeadIfAmended(approval.event_id(), approval.head_event_id()),
+           EnumName(v1::Firmness_descriptor(), approval.firmness()),
+           approval.approving_body()});
     }
     output.out << approvals.ToString();
   }
@@ -348,6 +401,18 @@ int RunAllocations(Client& client, const Output& output,
   }
   if (!scopes.empty()) {
     output.out << "\nscopes\n" << absl::StrJoin(scopes, "\n") << "\n";
+  }
+  std::vector<std::string> superseded;
+  for (const v1::AllocationState& a : deal.allocations()) {
+    if (a.has_supersession()) {
+      superseded.push_back(
+          absl::StrCat("  ", a.allocation_id(), ": ",
+                       DescribeSupersession(a.supersession())));
+    }
+  }
+  if (!superseded.empty()) {
+    output.out << "\nno longer counted\n"
+               << absl::StrJoin(superseded, "\n") << "\n";
   }
   return kExitOk;
 }
@@ -499,6 +564,79 @@ int RunTariffs(Client& client, const Output& output, const std::string& deal_id,
     }
   }
   output.out << history.ToString();
+  return kExitOk;
+}
+
+namespace {
+
+// "allocated USD 53,000,000,000, pledged ..." of the figures that are set;
+// `sign` for changes.
+std::string DescribeFigures(const v1::Figures& figures, bool sign) {
+  std::vector<std::string> parts;
+  auto add = [&](absl::string_view name, bool has, const v1::Money& money) {
+    if (!has) return;
+    parts.push_back(absl::StrCat(
+        name, " ", sign ? FormatMoneyChange(money) : FormatMoney(money)));
+  };
+  add("allocated", figures.has_allocated(), figures.allocated());
+  add("pledged", figures.has_pledged(), figures.pledged());
+  add("approved", figures.has_approved(), figures.approved());
+  add("disbursed", figures.has_disbursed(), figures.disbursed());
+  return parts.empty() ? "-" : absl::StrJoin(parts, ", ");
+}
+
+}  // namespace
+
+int RunLineage(Client& client, const Output& output, const std::string& deal_id,
+               const client::LineageSubject& subject,
+               const QueryOptions& options, int page_size) {
+  // Every page, pinned to the first one's log position, as one answer.
+  v1::GetLineageResponse lineage;
+  bool first = true;
+  absl::Status status = ForEachPage(
+      options,
+      [&](const QueryOptions& o, const client::PageOptions& page) {
+        return client.GetLineage(deal_id, subject, o, page);
+      },
+      [&](const v1::GetLineageResponse& page) {
+        if (first) {
+          *lineage.mutable_figures() = page.figures();
+          lineage.set_log_sequence(page.log_sequence());
+          first = false;
+        }
+        lineage.mutable_entries()->MergeFrom(page.entries());
+      },
+      page_size);
+  if (!status.ok()) return ReportError(status, output);
+  if (output.json) {
+    output.out << ToJsonLine(lineage) << "\n";
+    return kExitOk;
+  }
+  const std::string what =
+      !subject.project_id.empty()
+          ? absl::StrCat("project ", deal_id, "/", subject.project_id)
+      : !subject.allocation_id.empty()
+          ? absl::StrCat("allocation ", deal_id, "/", subject.allocation_id)
+          : absl::StrCat("the totals of ", deal_id);
+  output.out << "lineage of " << what << " (log at " << lineage.log_sequence()
+             << ")\nfigures: " << DescribeFigures(lineage.figures(), false)
+             << "\n";
+  if (lineage.entries_size() == 0) {
+    output.out << "no events\n";
+    return kExitOk;
+  }
+  Table table({"SEQ", "EVENT", "KIND", "EFFECTIVE", "RECORDED", "FIRMNESS",
+               "CHANGE", "SUMMARY"},
+              {true, false, false, false, false, false, false, false});
+  for (const v1::LineageEntry& entry : lineage.entries()) {
+    table.AddRow(
+        {absl::StrCat(entry.sequence()), entry.event_id(),
+         EnumName(v1::EventKind_descriptor(), entry.kind()),
+         FormatTime(entry.effective_time()), FormatTime(entry.recorded_time()),
+         EnumName(v1::Firmness_descriptor(), entry.provenance().firmness()),
+         DescribeFigures(entry.change(), true), entry.summary()});
+  }
+  output.out << table.ToString();
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "pactlog/v1/query.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
@@ -20,7 +21,10 @@ namespace pactlog::testing {
 namespace {
 
 namespace v1 = ::pactlog::v1;
+using ::testing::ContainsRegex;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int64_t kBillionCents = 100'000'000'000;
 
@@ -186,6 +190,100 @@ TEST_F(DemoTest, ComplianceUsesTheUsReadingsFortyFiveDays) {
   EXPECT_EQ(may.compliance().projects(0).days(), 30);
   EXPECT_EQ(may.compliance().overdue_undisbursed().minor_units(),
             3'570'000'000'000);
+}
+
+constexpr char kOhio[] = "ohio-portsmouth-gas-power";
+constexpr char kOhioAnnounced[] = "us-japan-2025/006-project-ohio";
+constexpr char kOhioCorrected[] = "us-japan-2025/021-ohio-draws-on-energy";
+
+TEST_F(DemoTest, LineageOfOhioShowsTheAnnouncementAndTheCorrection) {
+  auto lineage = Query<v1::GetLineageResponse>(
+      {"lineage", "us-japan-2025", "--project", kOhio});
+  std::vector<std::string> ids;
+  for (const v1::LineageEntry& entry : lineage.entries()) {
+    ids.push_back(entry.event_id());
+  }
+  EXPECT_THAT(ids, ElementsAre(kOhioAnnounced, "us-japan-2025/009-approve-ohio",
+                               kOhioCorrected));
+  ASSERT_EQ(lineage.entries_size(), 3);
+  EXPECT_EQ(lineage.entries(2).kind(), v1::EVENT_KIND_AMENDMENT);
+  EXPECT_EQ(lineage.entries(2).target_event_id(), kOhioAnnounced);
+  EXPECT_EQ(lineage.figures().pledged().minor_units(), 33 * kBillionCents);
+
+  Result table = Pactl({"lineage", "us-japan-2025", "--project", kOhio});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out,
+              ContainsRegex("us-japan-2025/006-project-ohio +announcement +"
+                            "2026-02-18 .* pledged \\+USD 33,000,000,000 "));
+  EXPECT_THAT(table.out, ContainsRegex("us-japan-2025/021-ohio-draws-on-energy "
+                                       "+amendment .* corrects"));
+}
+
+TEST_F(DemoTest, BeforeTheCorrectionOhioDrewOnNoAllocation) {
+  // The demo record's last request is the correction.
+  auto lineage = Query<v1::GetLineageResponse>(
+      {"lineage", "us-japan-2025", "--project", kOhio});
+  ASSERT_EQ(lineage.entries_size(), 3);
+  const uint64_t corrected = lineage.entries(2).sequence();
+  EXPECT_EQ(corrected, lineage.log_sequence());
+
+  Result before = Pactl({"project", "us-japan-2025", kOhio, "--as-of-sequence",
+                         std::to_string(corrected - 1)});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_THAT(before.out, Not(HasSubstr("allocation")));
+  EXPECT_THAT(before.out, Not(HasSubstr("head event")));
+  auto json_before = Query<v1::GetProjectResponse>(
+      {"project", "us-japan-2025", kOhio, "--as-of-sequence",
+       std::to_string(corrected - 1)});
+  EXPECT_EQ(json_before.project().allocation_id(), "");
+
+  Result live = Pactl({"project", "us-japan-2025", kOhio});
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  EXPECT_THAT(live.out, HasSubstr("\nallocation   energy\n"));
+  EXPECT_THAT(live.out,
+              HasSubstr("\nevent        us-japan-2025/006-project-ohio\n"
+                        "head event   us-japan-2025/021-ohio-draws-on-"
+                        "energy\n"));
+  EXPECT_THAT(live.out, HasSubstr("\nrestates     us-japan-2025/005a-report-"
+                                  "three-projects\n"));
+}
+
+TEST_F(DemoTest, TheDealCountsTheCorrectionAndTheRestatedReport) {
+  Result deal = Pactl({"deal", "us-japan-2025"});
+  ASSERT_EQ(deal.exit_code, 0) << deal.err;
+  EXPECT_THAT(deal.out, ContainsRegex("\namendments +1\n"));
+  EXPECT_THAT(deal.out, ContainsRegex("\nno longer counted +0 withdrawn, 0 "
+                                      "retracted, 1 restated\n"));
+  Result first =
+      Pactl({"project", "us-japan-2025", "three-strategic-projects"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("superseded   restated by " +
+                                   std::string(kOhioAnnounced)));
+}
+
+TEST_F(DemoTest, TailDescribesTheCorrectionAndTheRestatements) {
+  Result tail = Pactl({"tail", "--deal", "us-japan-2025", "--kind", "amendment",
+                       "--limit", "1"});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_THAT(tail.out,
+              HasSubstr("corrects us-japan-2025/006-project-ohio to project "
+                        "announced: ohio-portsmouth-gas-power \"Portsmouth "
+                        "Powered Land"));
+  EXPECT_THAT(tail.out, HasSubstr("pledged USD 33,000,000,000 from energy"));
+  EXPECT_THAT(tail.out, HasSubstr("; reason: recorded before the fact sheet"));
+  // The deals load in parallel: find Ohio's announcement by its text.
+  Result all = Pactl({"tail", "--deal", "us-japan-2025", "--limit", "22"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::string ohio;
+  for (const std::string& line : Lines(all.out)) {
+    if (line.find("  project announced: ohio-portsmouth-gas-power") !=
+        std::string::npos) {
+      ohio = line;
+    }
+  }
+  EXPECT_THAT(ohio, HasSubstr("pledged USD 33,000,000,000; sponsors SB Energy "
+                              "(SoftBank Group); restates "
+                              "us-japan-2025/005a-report-three-projects  ["));
 }
 
 TEST_F(DemoTest, LoadingAgainRecordsNothing) {

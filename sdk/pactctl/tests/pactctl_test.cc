@@ -23,6 +23,8 @@ namespace pactlog::testing {
 namespace {
 
 namespace v1 = ::pactlog::v1;
+using ::testing::ContainsRegex;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -81,6 +83,34 @@ constexpr char kAllocations[] = R"([
    "provenance": {"source": "https://example.org/eo", "firmness": "FIRMNESS_CONFIRMED"},
    "tariff_change": {"product_categories": ["auto-parts", "trucks"], "rate_bps": 1500,
      "legal_instrument": "Executive Order 14345 annex"}}
+])";
+
+// Sequences 7..11 after kJapanDeal and kProjects: a revision of Ohio's
+// approval, Texas withdrawn, Ohio's report confirmed, and an allocation
+// announced then retracted.
+constexpr char kAmendments[] = R"([
+  {"event_id": "jp.r.ohio", "effective_time": "2026-03-01T00:00:00Z",
+   "provenance": {"source": "https://example.org/r", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "amendment": {"target_event_id": "jp.a.ohio",
+     "revised_amount": {"currency_code": "USD", "minor_units": "3000000000000"}}},
+  {"event_id": "jp.w.texas", "effective_time": "2026-03-02T00:00:00Z",
+   "provenance": {"source": "https://example.org/w", "firmness": "FIRMNESS_OFFICIALLY_ANNOUNCED"},
+   "amendment": {"target_event_id": "jp.p.texas", "reason": "sponsor pulled out",
+     "withdrawal": {}}},
+  {"event_id": "jp.f.ohio",
+   "provenance": {"source": "https://example.org/f", "firmness": "FIRMNESS_CONFIRMED"},
+   "amendment": {"target_event_id": "jp.p.ohio",
+     "raised_firmness": "FIRMNESS_CONFIRMED"}},
+  {"event_id": "jp.al.tdk", "effective_time": "2025-10-28T00:00:00Z",
+   "provenance": {"source": "https://example.org/fs", "firmness": "FIRMNESS_REPORTED"},
+   "announcement": {"allocation": {"allocation_id": "tdk", "name": "TDK",
+     "basis": "ALLOCATION_BASIS_COMPANY", "sector": "SECTOR_ELECTRONICS",
+     "cap": {"currency_code": "USD", "minor_units": "2500000000000"},
+     "lead_companies": [{"name": "TDK", "country": "JP"}]}}},
+  {"event_id": "jp.x.tdk",
+   "provenance": {"source": "https://example.org/x", "firmness": "FIRMNESS_CONFIRMED"},
+   "amendment": {"target_event_id": "jp.al.tdk", "reason": "misreported",
+     "retraction": {}}}
 ])";
 
 class PactctlTest : public ::testing::Test {
@@ -523,6 +553,106 @@ TEST_F(PactctlTest, ComplianceJudgesSelectedProjectsByEachReading) {
   EXPECT_EQ(kr.exit_code, 1);
   EXPECT_THAT(kr.err, HasSubstr("NOT_FOUND: no terms of deal \"us-japan\" "
                                 "are asserted by \"KR\""));
+}
+
+TEST_F(PactctlTest, AmendmentsShowInTheViewsAndTheTail) {
+  AppendJapan();
+  Result amend = Pactl({"append", "us-japan", "--events", "-"}, kAmendments);
+  ASSERT_EQ(amend.exit_code, 0) << amend.err;
+
+  Result ohio = Pactl({"project", "us-japan", "ohio-power"});
+  ASSERT_EQ(ohio.exit_code, 0) << ohio.err;
+  EXPECT_THAT(ohio.out, HasSubstr("\nevent        jp.p.ohio\n"));
+  EXPECT_THAT(ohio.out, HasSubstr("\nhead event   jp.f.ohio\n"));
+  EXPECT_THAT(ohio.out, HasSubstr("\nfirmness     confirmed\n"));
+  EXPECT_THAT(ohio.out, Not(HasSubstr("superseded")));
+  // The approval, revised: which event backs it and which stands now.
+  EXPECT_THAT(ohio.out, ContainsRegex("EVENT +HEAD +FIRMNESS"));
+  EXPECT_THAT(
+      ohio.out,
+      ContainsRegex("USD 30,000,000,000 +jp\\.a\\.ohio +jp\\.r\\.ohio"));
+
+  Result texas = Pactl({"project", "us-japan", "texas-crude"});
+  ASSERT_EQ(texas.exit_code, 0) << texas.err;
+  EXPECT_THAT(texas.out, HasSubstr("status       withdrawn"));
+  EXPECT_THAT(texas.out, HasSubstr("superseded   withdrawn by jp.w.texas (#8, "
+                                   "2026-03-02): sponsor pulled out\n"));
+  EXPECT_THAT(texas.out, HasSubstr("\nhead event   jp.w.texas\n"));
+
+  Result deal = Pactl({"deal", "us-japan"});
+  ASSERT_EQ(deal.exit_code, 0) << deal.err;
+  EXPECT_THAT(deal.out,
+              ContainsRegex("no longer counted +1 withdrawn, 0 retracted, 0 "
+                            "restated\n"));
+  EXPECT_THAT(deal.out, ContainsRegex("\namendments +4\n"));
+
+  Result allocations = Pactl({"allocations", "us-japan"});
+  ASSERT_EQ(allocations.exit_code, 0) << allocations.err;
+  EXPECT_THAT(allocations.out, HasSubstr("\ntdk (retracted) "));
+  EXPECT_THAT(allocations.out,
+              HasSubstr("no longer counted\n  tdk: retracted by jp.x.tdk (#11, "
+                        "2025-10-28): misreported\n"));
+
+  Result tail = Pactl({"tail", "--after", "6", "--limit", "5"});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  auto lines = Lines(tail.out);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_THAT(lines[0], HasSubstr("revises jp.a.ohio to USD 30,000,000,000"));
+  EXPECT_THAT(lines[1], HasSubstr("withdraws jp.p.texas: sponsor pulled out"));
+  EXPECT_THAT(lines[2], HasSubstr("raises firmness of jp.p.ohio to confirmed"));
+  EXPECT_THAT(lines[4], HasSubstr("retracts jp.al.tdk: misreported"));
+}
+
+TEST_F(PactctlTest, LineageTracesAProjectThroughItsAmendments) {
+  AppendJapan();
+  Result amend = Pactl({"append", "us-japan", "--events", "-"}, kAmendments);
+  ASSERT_EQ(amend.exit_code, 0) << amend.err;
+
+  Result table = Pactl({"lineage", "us-japan", "--project", "ohio-power"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out,
+              HasSubstr("lineage of project us-japan/ohio-power (log at 11)\n"
+                        "figures: pledged USD 33,000,000,000, approved USD "
+                        "30,000,000,000\n"));
+  EXPECT_THAT(table.out,
+              ContainsRegex("SEQ +EVENT +KIND +EFFECTIVE +RECORDED"));
+  EXPECT_THAT(table.out,
+              ContainsRegex("\n +7 +jp\\.r\\.ohio +amendment +2026-03-01 .*"
+                            "approved -USD 3,000,000,000 +revises"));
+  EXPECT_THAT(table.out, Not(HasSubstr("jp.w.texas")));
+
+  Result json =
+      Pactl({"--json", "lineage", "us-japan", "--project", "ohio-power"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto whole = Parse<v1::GetLineageResponse>(json.out);
+  std::vector<std::string> ids;
+  for (const v1::LineageEntry& entry : whole.entries()) {
+    ids.push_back(entry.event_id());
+  }
+  EXPECT_THAT(ids,
+              ElementsAre("jp.p.ohio", "jp.a.ohio", "jp.r.ohio", "jp.f.ohio"));
+  EXPECT_EQ(whole.figures().approved().minor_units(), 3'000'000'000'000);
+  // One entry a call: every page, the same answer.
+  Result paged = Pactl({"--json", "lineage", "us-japan", "--project",
+                        "ohio-power", "--page-size", "1"});
+  ASSERT_EQ(paged.exit_code, 0) << paged.err;
+  EXPECT_EQ(paged.out, json.out);
+
+  // Before the revision: the approval as first recorded.
+  auto before = Parse<v1::GetLineageResponse>(
+      Pactl({"--json", "lineage", "us-japan", "--project", "ohio-power",
+             "--as-of-sequence", "6"})
+          .out);
+  EXPECT_EQ(before.entries_size(), 2);
+  EXPECT_EQ(before.figures().approved().minor_units(), 3'300'000'000'000);
+
+  Result missing = Pactl({"lineage", "us-japan", "--project", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+  Result both = Pactl(
+      {"lineage", "us-japan", "--project", "ohio-power", "--allocation", "x"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("excludes"));
 }
 
 TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {
