@@ -65,12 +65,17 @@ enum KindIndex {
   kApproval,
   kDisbursement,
   kTariffChange,
+  kAmendment,
   kUnknownKind,
   kKindCount
 };
-constexpr const char* kKindNames[kKindCount] = {
-    "deal_announcement", "project_announcement", "approval",
-    "disbursement",      "tariff_change",        "unknown"};
+constexpr const char* kKindNames[kKindCount] = {"deal_announcement",
+                                                "project_announcement",
+                                                "approval",
+                                                "disbursement",
+                                                "tariff_change",
+                                                "amendment",
+                                                "unknown"};
 
 KindIndex KindOf(const v1::Event& event) {
   switch (event.data().kind_case()) {
@@ -83,6 +88,8 @@ KindIndex KindOf(const v1::Event& event) {
       return kDisbursement;
     case v1::EventData::kTariffChange:
       return kTariffChange;
+    case v1::EventData::kAmendment:
+      return kAmendment;
     case v1::EventData::KIND_NOT_SET:
       break;
   }

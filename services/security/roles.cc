@@ -26,7 +26,7 @@ absl::string_view RoleName(Role role) {
 absl::string_view RoleDuty(Role role) {
   switch (role) {
     case Role::kRecorder:
-      return "append announcements";
+      return "append announcements and amendments";
     case Role::kApprover:
       return "append approvals";
     case Role::kTreasury:
@@ -70,8 +70,34 @@ std::string RoleSet::ToStringWithDuties() const {
   return names.empty() ? "(none)" : absl::StrJoin(names, ", ");
 }
 
+namespace {
+
+using pactlog::v1::Correction;
+using pactlog::v1::EventData;
+
+// The role that appends a replacement of this kind.
+void AddForCorrection(const Correction& correction, RoleSet* needed) {
+  switch (correction.replacement_case()) {
+    case Correction::kAnnouncement:
+      needed->Add(Role::kRecorder);
+      break;
+    case Correction::kApproval:
+      needed->Add(Role::kApprover);
+      break;
+    case Correction::kDisbursement:
+      needed->Add(Role::kTreasury);
+      break;
+    case Correction::kTariffChange:
+      needed->Add(Role::kTrade);
+      break;
+    case Correction::REPLACEMENT_NOT_SET:
+      break;
+  }
+}
+
+}  // namespace
+
 RoleSet RolesToAppend(const pactlog::v1::AppendRequest& request) {
-  using pactlog::v1::EventData;
   RoleSet needed;
   for (const EventData& event : request.events()) {
     switch (event.kind_case()) {
@@ -86,6 +112,14 @@ RoleSet RolesToAppend(const pactlog::v1::AppendRequest& request) {
         break;
       case EventData::kTariffChange:
         needed.Add(Role::kTrade);
+        break;
+      case EventData::kAmendment:
+        // A statement about the record: the recorder's; a correction also
+        // needs the role that appends what it puts in place.
+        needed.Add(Role::kRecorder);
+        if (event.amendment().has_correction()) {
+          AddForCorrection(event.amendment().correction(), &needed);
+        }
         break;
       case EventData::KIND_NOT_SET:
         break;

@@ -144,7 +144,8 @@ TEST_F(AuthTest, EveryRoleAgainstEveryEventKind) {
   const std::vector<KindCase> kinds = {{"announcement", "recorder"},
                                        {"approval", "approver"},
                                        {"disbursement", "treasury"},
-                                       {"tariff_change", "trade"}};
+                                       {"tariff_change", "trade"},
+                                       {"amendment", "recorder"}};
   int project = 0;
   for (const TestPrincipal& principal : principals_) {
     if (principal.name == "rob-both") continue;  // two roles: see below
@@ -158,6 +159,14 @@ TEST_F(AuthTest, EveryRoleAgainstEveryEventKind) {
         event = ApprovalEvent("base", 1'000, Date(2026, 1, 3));
       } else if (kind.kind == "disbursement") {
         event = DisbursementEvent("base", 1'000, Date(2026, 1, 3));
+      } else if (kind.kind == "amendment") {
+        // The project it withdraws, recorded by the admin.
+        v1::EventData target =
+            ProjectEvent(absl::StrCat("p", ++project), v1::SECTOR_ENERGY, "OH",
+                         1'000'000, Date(2026, 1, 3));
+        target.set_event_id(absl::StrCat("target-", project));
+        ASSERT_TRUE(Append("ada-admin", Request(kDeal, {target})).ok());
+        event = WithdrawEvent(target.event_id(), "the sponsor pulled out");
       } else {
         event = TariffEvent("autos", 1500, Date(2026, 1, 3));
       }

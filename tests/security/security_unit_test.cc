@@ -116,14 +116,26 @@ TEST(RolesTest, EachKindNeedsItsRoleAndAdminHasAll) {
                             Role::kTrade};
   EXPECT_EQ(RolesToAppend(request), all_writers);
 
+  // An amendment is the recorder's; a correction also needs the role that
+  // appends its replacement.
+  pactlog::v1::AppendRequest amend;
+  amend.add_events()->mutable_amendment()->mutable_retraction();
+  EXPECT_EQ(RolesToAppend(amend), RoleSet{Role::kRecorder});
+  amend.add_events()
+      ->mutable_amendment()
+      ->mutable_correction()
+      ->mutable_disbursement();
+  EXPECT_EQ(RolesToAppend(amend), (RoleSet{Role::kRecorder, Role::kTreasury}));
+
   EXPECT_TRUE(RoleSet{Role::kAdmin}.Missing(all_writers).empty());
   EXPECT_TRUE(RoleSet{Role::kAdmin}.Missing(kReaderRoles).empty());
   EXPECT_EQ(RoleSet{Role::kRecorder}.Missing(all_writers),
             (RoleSet{Role::kApprover, Role::kTreasury, Role::kTrade}));
   EXPECT_EQ(RoleSet{Role::kReader}.Missing(kAdminRoles).ToString(), "admin");
-  EXPECT_EQ(RoleSet{Role::kTrade}.Missing(all_writers).ToStringWithDuties(),
-            "recorder (to append announcements), approver (to append "
-            "approvals), treasury (to append disbursements)");
+  EXPECT_EQ(
+      RoleSet{Role::kTrade}.Missing(all_writers).ToStringWithDuties(),
+      "recorder (to append announcements and amendments), approver (to append "
+      "approvals), treasury (to append disbursements)");
   for (Role role : kAllRoles) {
     auto parsed = ParseRole(RoleName(role));
     ASSERT_TRUE(parsed.ok());
