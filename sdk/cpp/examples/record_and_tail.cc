@@ -49,6 +49,8 @@ std::string Describe(const v1::Event& event) {
       return "disbursement to " + data.disbursement().project_id();
     case v1::EventData::kTariffChange:
       return "tariff change on " + data.tariff_change().product_category();
+    case v1::EventData::kAmendment:
+      return "amendment of " + data.amendment().target_event_id();
     case v1::EventData::KIND_NOT_SET:
       break;
   }
