@@ -397,6 +397,7 @@ void DealState::Apply(const Event& event) {
         project.announcement = announced;
         project.announced_effective_time = effective;
         project.last_sequence = sequence;
+        project.announced_sequence = sequence;
         project.event_id = data.event_id();
         project.firmness = data.provenance().firmness();
         project.restates.assign(data.restates().begin(), data.restates().end());
@@ -551,12 +552,6 @@ void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
   }
 }
 
-int64_t DealState::Allocated(const Allocation& allocation) const {
-  // What the rules reserve: an uncapped allocation holds its earmarks and
-  // the pledges drawing on it directly.
-  return Reserved(allocation);
-}
-
 int64_t DealState::AllocatedTotal() const {
   int64_t sum = 0;
   for (const auto& [id, allocation] : allocations_) {
@@ -570,12 +565,12 @@ int64_t DealState::AllocatedTotal() const {
 int64_t DealState::Held(const Allocation& allocation) const {
   int64_t sum = allocation.direct_pledged;
   for (const std::string& id : allocation.earmarks) {
-    sum = SaturatingAdd(sum, Reserved(allocations_.at(id)));
+    sum = SaturatingAdd(sum, Allocated(allocations_.at(id)));
   }
   return sum;
 }
 
-int64_t DealState::Reserved(const Allocation& allocation) const {
+int64_t DealState::Allocated(const Allocation& allocation) const {
   if (!allocation.counts()) return 0;
   if (allocation.announcement.has_cap()) {
     return allocation.announcement.cap().minor_units();
@@ -590,7 +585,7 @@ int64_t DealState::Committed() const {
     if (allocation.announcement.parent_allocation_id().empty() &&
         allocation.counts()) {
       committed = SaturatingAdd(
-          committed, Reserved(allocation) - allocation.totals.pledged);
+          committed, Allocated(allocation) - allocation.totals.pledged);
     }
   }
   return committed;

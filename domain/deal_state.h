@@ -60,6 +60,9 @@ struct Project {
   absl::Time last_disbursement_time = absl::InfinitePast();
   std::map<int, int64_t> disbursed_by_source;  // FundingSource -> amount
   uint64_t last_sequence = 0;
+  // The announcement's sequence; 0 when not known (a format 3 snapshot
+  // written before it was kept).
+  uint64_t announced_sequence = 0;
   // The announcement's event id and firmness (as raised or corrected).
   std::string event_id;
   pactlog::v1::Firmness firmness = pactlog::v1::FIRMNESS_UNSPECIFIED;
@@ -336,9 +339,6 @@ class DealState {
   // earmark of, innermost first; stops at an unknown id.
   template <typename Fn>
   void ForEachAllocationUp(std::string_view id, Fn fn) const;
-  // What allocation `id` reserves of the ceiling: its cap, or without one
-  // its direct pledges plus what its earmarks reserve.
-  int64_t Reserved(const Allocation& allocation) const;
   // What a capped allocation's cap must cover: its direct pledges plus what
   // its earmarks reserve.
   int64_t Held(const Allocation& allocation) const;

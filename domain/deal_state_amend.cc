@@ -487,7 +487,7 @@ absl::Status DealState::CheckReplace(const EventReference& ref,
         }
       }
       const int64_t reserved = is.has_cap() ? is.cap().minor_units() : held;
-      const int64_t delta = reserved - Reserved(allocation);
+      const int64_t delta = reserved - Allocated(allocation);
       if (delta <= 0) return absl::OkStatus();
       return CheckRoom(was.parent_allocation_id(), delta, false);
     }

@@ -66,6 +66,7 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
       total->mutable_disbursed()->set_minor_units(amount);
     }
     p->set_last_sequence(project.last_sequence);
+    p->set_announced_sequence(project.announced_sequence);
     if (project.last_disbursement_time != absl::InfinitePast()) {
       ToProtoTime(project.last_disbursement_time,
                   p->mutable_last_disbursement_time());
@@ -191,6 +192,7 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
           total.disbursed().minor_units();
     }
     project.last_sequence = p.last_sequence();
+    project.announced_sequence = p.announced_sequence();
     if (p.has_last_disbursement_time()) {
       project.last_disbursement_time = ToAbslTime(p.last_disbursement_time());
     }

@@ -160,22 +160,11 @@ std::string SummarizeEvent(const Event& event) {
 }
 
 LineageTracer::LineageTracer(std::string project_id, std::string allocation_id,
-                             uint64_t after_sequence, int limit,
-                             DealState start)
+                             uint64_t after_sequence, int limit)
     : project_id_(std::move(project_id)),
       allocation_id_(std::move(allocation_id)),
       after_sequence_(after_sequence),
-      limit_(limit),
-      state_(std::move(start)) {}
-
-bool LineageTracer::SubjectIn(const DealState& state) const {
-  if (!state.exists()) return false;
-  if (!project_id_.empty()) return state.projects().contains(project_id_);
-  if (!allocation_id_.empty()) {
-    return state.allocations().contains(allocation_id_);
-  }
-  return true;
-}
+      limit_(limit) {}
 
 FigureValues LineageTracer::ValuesOf(const DealState& state) const {
   FigureValues values;

@@ -32,19 +32,18 @@ class LineageTracer {
   // The subject: `project_id`, else `allocation_id`, else (both empty) the
   // deal. Entries with a sequence <= `after_sequence` are counted but not
   // kept, and at most `limit` are kept (the page of a paged answer).
-  // `start`: the deal as folded from the events before the first that Add
-  // will be given (empty: Add is given the deal from its first event).
   LineageTracer(std::string project_id, std::string allocation_id,
-                uint64_t after_sequence, int limit, DealState start = {});
+                uint64_t after_sequence, int limit);
 
   // Folds `event`, the next event of the deal, and records it when it
   // changed the subject's figures or is about the subject.
   void Add(const pactlog::v1::Event& event);
 
-  // Whether the subject exists in the state folded so far, or in `state`.
-  bool subject_exists() const { return SubjectIn(state_); }
-  bool SubjectIn(const DealState& state) const;
   const DealState& state() const { return state_; }
+  // The state Add folds into: empty, for a trace from the deal's first
+  // event; a caller that starts later folds the earlier events into it
+  // first (ledger::ScanAsOf does).
+  DealState* mutable_state() { return &state_; }
   // The subject's figures now, or in `state`; and the entries kept.
   FigureValues figures() const { return ValuesOf(state_); }
   FigureValues ValuesOf(const DealState& state) const;

@@ -765,6 +765,23 @@ EventKind KindOf(const EventData& data) {
   return pactlog::v1::EVENT_KIND_UNSPECIFIED;
 }
 
+EventKind KindOf(const pactlog::v1::Correction& correction) {
+  using pactlog::v1::Correction;
+  switch (correction.replacement_case()) {
+    case Correction::kAnnouncement:
+      return pactlog::v1::EVENT_KIND_ANNOUNCEMENT;
+    case Correction::kApproval:
+      return pactlog::v1::EVENT_KIND_APPROVAL;
+    case Correction::kDisbursement:
+      return pactlog::v1::EVENT_KIND_DISBURSEMENT;
+    case Correction::kTariffChange:
+      return pactlog::v1::EVENT_KIND_TARIFF_CHANGE;
+    case Correction::REPLACEMENT_NOT_SET:
+      break;
+  }
+  return pactlog::v1::EVENT_KIND_UNSPECIFIED;
+}
+
 std::vector<std::string_view> CategoriesOf(const TariffChange& change) {
   std::vector<std::string_view> categories;
   categories.reserve(1 + change.product_categories_size());

@@ -88,6 +88,8 @@ bool IsUsStateCode(std::string_view code);
 
 // The kind of an event; EVENT_KIND_UNSPECIFIED when none is set.
 pactlog::v1::EventKind KindOf(const pactlog::v1::EventData& data);
+// The kind of a correction's replacement; EVENT_KIND_UNSPECIFIED when none.
+pactlog::v1::EventKind KindOf(const pactlog::v1::Correction& correction);
 
 // The product categories a tariff change sets: product_category when not
 // empty, then product_categories. Views into `change`.

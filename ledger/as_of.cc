@@ -86,19 +86,15 @@ absl::Status ScanAsOf(const storage::EventLog& log, std::string_view deal_id,
   if (from > 0 && !bounds.max_effective_time) {
     ASSIGN_OR_RETURN(*start, StateFromSnapshot(log, deal_id, from));
   }
-  bool stopped = false;
-  RETURN_IF_ERROR(
-      log.ScanDeal(deal_id, start->version(), [&](const v1::Event& event) {
-        if (event.sequence() > max_sequence) return false;
-        if (!InForce(event, bounds)) return true;
-        if (event.sequence() <= from) {
-          start->Apply(event);
-          return true;
-        }
-        stopped = !visit(event);
-        return !stopped;
-      }));
-  return absl::OkStatus();
+  return log.ScanDeal(deal_id, start->version(), [&](const v1::Event& event) {
+    if (event.sequence() > max_sequence) return false;
+    if (!InForce(event, bounds)) return true;
+    if (event.sequence() <= from) {
+      start->Apply(event);
+      return true;
+    }
+    return visit(event);
+  });
 }
 
 }  // namespace pactlog::ledger

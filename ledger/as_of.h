@@ -37,11 +37,12 @@ namespace pactlog::ledger {
 
 // Visits, in log order, the events of `deal_id` that FoldAsOf with the
 // same arguments folds, after sequence `start_after`, until `visit`
-// returns false. `*start` receives the fold of the events up to
+// returns false. `*start` is first set to the fold of the events up to
 // start_after: from the deal's latest snapshot at or before it, as
 // FoldAsOf does (without an effective-time bound; with one, from the
 // first event), so a scan of a deal's recent events costs what an as-of
-// query does, not the deal's whole history. Errors: as FoldAsOf.
+// query does, not the deal's whole history. `visit` may fold into the
+// same state. Errors: as FoldAsOf.
 [[nodiscard]] absl::Status ScanAsOf(const storage::EventLog& log,
                                     std::string_view deal_id, uint64_t applied,
                                     const AsOfBounds& bounds,

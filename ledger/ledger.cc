@@ -216,14 +216,6 @@ absl::Status Ledger::ScanDealAsOf(
   return ScanAsOf(*log_, deal_id, applied, bounds, start_after, start, visit);
 }
 
-absl::StatusOr<std::optional<uint64_t>> Ledger::SequenceOfEvent(
-    std::string_view event_id) const {
-  ASSIGN_OR_RETURN(std::optional<storage::EventIdEntry> entry,
-                   log_->FindEventId(event_id));
-  if (!entry.has_value()) return std::nullopt;
-  return entry->sequence;
-}
-
 uint64_t Ledger::applied_sequence() const { return state_->applied_sequence(); }
 
 bool Ledger::AwaitApplied(uint64_t sequence, absl::Time deadline) const {

@@ -238,11 +238,6 @@ class Ledger {
       const std::function<bool(const pactlog::v1::Event&)>& visit,
       uint64_t* applied_sequence = nullptr) const;
 
-  // The sequence `event_id` was recorded at; nullopt if never. Reads the
-  // log: call it from a reads executor.
-  [[nodiscard]] absl::StatusOr<std::optional<uint64_t>> SequenceOfEvent(
-      std::string_view event_id) const;
-
   // The last sequence applied to the live state.
   uint64_t applied_sequence() const;
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -319,26 +318,20 @@ absl::Status DealQueryService::DoGetLineage(
                                request.options(), std::move(violations)));
   const auto bounds = ledger::AsOfBounds::FromProto(request.options().as_of());
   const domain::DealState& at = *view.deal;
-  const bool project = !request.project_id().empty();
-  const bool allocation = !request.allocation_id().empty();
   // Nothing before the subject's announcement changes its figures, and the
   // entries up to the page token are not kept: the scan starts after both,
   // from the deal's snapshot there, and stops once the page is full. The
   // figures are the resolved view's.
-  uint64_t start_after = after_sequence;
-  if (project) {
+  uint64_t announced = 0;
+  if (!request.project_id().empty()) {
     auto it = at.projects().find(request.project_id());
     if (it == at.projects().end()) {
       return absl::NotFoundError(absl::StrCat(
           "project \"", request.project_id(), "\" is not announced in deal \"",
           request.deal_id(), "\"", AsOfSuffix(bounds)));
     }
-    ASSIGN_OR_RETURN(std::optional<uint64_t> announced,
-                     ledger_->SequenceOfEvent(it->second.event_id));
-    if (announced.has_value() && *announced > 0) {
-      start_after = std::max(start_after, *announced - 1);
-    }
-  } else if (allocation) {
+    announced = it->second.announced_sequence;
+  } else if (!request.allocation_id().empty()) {
     auto it = at.allocations().find(request.allocation_id());
     if (it == at.allocations().end()) {
       return absl::NotFoundError(
@@ -346,36 +339,27 @@ absl::Status DealQueryService::DoGetLineage(
                        "\" is not announced in deal \"", request.deal_id(),
                        "\"", AsOfSuffix(bounds)));
     }
-    if (it->second.sequence > 0) {
-      start_after = std::max(start_after, it->second.sequence - 1);
-    }
+    announced = it->second.sequence;
   }
+  const uint64_t start_after =
+      std::max(after_sequence, announced > 0 ? announced - 1 : 0);
   // The same events the resolved view folded: none beyond its sequence.
   ledger::AsOfBounds scan = bounds;
   scan.max_sequence = at.last_sequence();
-  domain::DealState start;
-  std::optional<domain::LineageTracer> tracer;
-  RETURN_IF_ERROR(ledger_->ScanDealAsOf(
-      request.deal_id(), scan, start_after, &start,
-      [&](const v1::Event& event) {
-        if (!tracer.has_value()) {
-          tracer.emplace(request.project_id(), request.allocation_id(),
-                         after_sequence, EffectivePageSize(request.page_size()),
-                         std::move(start));
-        }
-        tracer->Add(event);
-        return !tracer->more();
-      }));
-  if (!tracer.has_value()) {
-    tracer.emplace(request.project_id(), request.allocation_id(),
-                   after_sequence, EffectivePageSize(request.page_size()),
-                   std::move(start));
-  }
-  tracer->FiguresToProto(tracer->ValuesOf(at), response->mutable_figures());
-  for (v1::LineageEntry& entry : tracer->entries()) {
+  domain::LineageTracer tracer(request.project_id(), request.allocation_id(),
+                               after_sequence,
+                               EffectivePageSize(request.page_size()));
+  RETURN_IF_ERROR(ledger_->ScanDealAsOf(request.deal_id(), scan, start_after,
+                                        tracer.mutable_state(),
+                                        [&](const v1::Event& event) {
+                                          tracer.Add(event);
+                                          return !tracer.more();
+                                        }));
+  tracer.FiguresToProto(tracer.ValuesOf(at), response->mutable_figures());
+  for (v1::LineageEntry& entry : tracer.entries()) {
     *response->add_entries() = std::move(entry);
   }
-  if (tracer->more()) {
+  if (tracer.more()) {
     response->set_next_page_token(
         absl::StrCat(response->entries().rbegin()->sequence()));
   }

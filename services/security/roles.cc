@@ -1,7 +1,10 @@
 #include "services/security/roles.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "domain/validation.h"
 
 namespace pactlog::services::security {
 
@@ -72,26 +75,21 @@ std::string RoleSet::ToStringWithDuties() const {
 
 namespace {
 
-using pactlog::v1::Correction;
-using pactlog::v1::EventData;
-
-// The role that appends a replacement of this kind.
-void AddForCorrection(const Correction& correction, RoleSet* needed) {
-  switch (correction.replacement_case()) {
-    case Correction::kAnnouncement:
-      needed->Add(Role::kRecorder);
-      break;
-    case Correction::kApproval:
-      needed->Add(Role::kApprover);
-      break;
-    case Correction::kDisbursement:
-      needed->Add(Role::kTreasury);
-      break;
-    case Correction::kTariffChange:
-      needed->Add(Role::kTrade);
-      break;
-    case Correction::REPLACEMENT_NOT_SET:
-      break;
+// The role that appends events of `kind`. An amendment is a statement
+// about the record: the recorder's.
+std::optional<Role> WriterOf(pactlog::v1::EventKind kind) {
+  switch (kind) {
+    case pactlog::v1::EVENT_KIND_ANNOUNCEMENT:
+    case pactlog::v1::EVENT_KIND_AMENDMENT:
+      return Role::kRecorder;
+    case pactlog::v1::EVENT_KIND_APPROVAL:
+      return Role::kApprover;
+    case pactlog::v1::EVENT_KIND_DISBURSEMENT:
+      return Role::kTreasury;
+    case pactlog::v1::EVENT_KIND_TARIFF_CHANGE:
+      return Role::kTrade;
+    default:
+      return std::nullopt;  // no kind: validation's business
   }
 }
 
@@ -99,30 +97,14 @@ void AddForCorrection(const Correction& correction, RoleSet* needed) {
 
 RoleSet RolesToAppend(const pactlog::v1::AppendRequest& request) {
   RoleSet needed;
-  for (const EventData& event : request.events()) {
-    switch (event.kind_case()) {
-      case EventData::kAnnouncement:
-        needed.Add(Role::kRecorder);
-        break;
-      case EventData::kApproval:
-        needed.Add(Role::kApprover);
-        break;
-      case EventData::kDisbursement:
-        needed.Add(Role::kTreasury);
-        break;
-      case EventData::kTariffChange:
-        needed.Add(Role::kTrade);
-        break;
-      case EventData::kAmendment:
-        // A statement about the record: the recorder's; a correction also
-        // needs the role that appends what it puts in place.
-        needed.Add(Role::kRecorder);
-        if (event.amendment().has_correction()) {
-          AddForCorrection(event.amendment().correction(), &needed);
-        }
-        break;
-      case EventData::KIND_NOT_SET:
-        break;
+  auto add = [&](pactlog::v1::EventKind kind) {
+    if (std::optional<Role> role = WriterOf(kind)) needed.Add(*role);
+  };
+  for (const pactlog::v1::EventData& event : request.events()) {
+    add(domain::KindOf(event));
+    // A correction also needs the role that appends what it puts in place.
+    if (event.amendment().has_correction()) {
+      add(domain::KindOf(event.amendment().correction()));
     }
   }
   return needed;

@@ -336,6 +336,10 @@ TEST_F(AmendmentsTest, SnapshotsKeepAmendmentsAndTheirHeads) {
   state_.ToProto(Day(2026, 6, 1), &before);
   restored->ToProto(Day(2026, 6, 1), &after);
   EXPECT_TRUE(ProtoEquals(after, before.DebugString()));
+  // Where a lineage of the project may start, kept as well.
+  ASSERT_GT(state_.projects().at("p").announced_sequence, 0u);
+  EXPECT_EQ(restored->projects().at("p").announced_sequence,
+            state_.projects().at("p").announced_sequence);
   state_ = *std::move(restored);
   ExpectRuleBroken(Record(ReviseEvent("a", Usd(400))), "amend-standing-event",
                    {"name \"r1\""});
