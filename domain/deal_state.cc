@@ -63,15 +63,10 @@ absl::Status CheckCurrency(std::string_view what, const Money& money,
                    Quote(deal_currency)));
 }
 
-bool EntryBefore(const TariffEntry& a, const TariffEntry& b) {
-  return std::tie(a.effective_time, a.sequence) <
-         std::tie(b.effective_time, b.sequence);
-}
-
 // The sum of `project`'s approvals effective at or before `at`.
 int64_t ApprovedBy(const Project& project, absl::Time at) {
   int64_t sum = 0;
-  for (const ApprovalEntry& approval : project.approvals) {
+  for (const auto& [sequence, approval] : project.approvals) {
     if (approval.effective_time <= at) {
       sum = SaturatingAdd(sum, approval.amount);
     }
@@ -100,7 +95,6 @@ using ::pactlog::domain::internal::ApprovedBy;
 using ::pactlog::domain::internal::CheckCurrency;
 using ::pactlog::domain::internal::CheckedSum;
 using ::pactlog::domain::internal::CheckStanding;
-using ::pactlog::domain::internal::EntryBefore;
 using ::pactlog::domain::internal::FormatTimeUtc;
 using ::pactlog::domain::internal::RuleBroken;
 
@@ -111,7 +105,7 @@ struct RuleContext {
   absl::Time effective_time;
   int64_t ceiling = 0;
   int64_t pledged = 0;
-  const std::map<std::string, Project>& projects;
+  const ProjectMap& projects;
 };
 
 absl::Status UnknownProject(const RuleContext& deal,
@@ -236,17 +230,17 @@ absl::Status CheckDisbursementRules(
                      " has no approval; money is disbursed only to an "
                      "approved project"));
   }
-  const auto first =
-      std::min_element(project.approvals.begin(), project.approvals.end(),
-                       [](const ApprovalEntry& a, const ApprovalEntry& b) {
-                         return a.effective_time < b.effective_time;
-                       });
-  if (effective < first->effective_time) {
+  const auto first = std::min_element(
+      project.approvals.begin(), project.approvals.end(),
+      [](const auto& a, const auto& b) {
+        return a.second.effective_time < b.second.effective_time;
+      });
+  if (effective < first->second.effective_time) {
     return RuleBroken(
         "effective-order",
         absl::StrCat("disbursement effective ", FormatTimeUtc(effective),
                      " precedes the first approval effective ",
-                     FormatTimeUtc(first->effective_time), " of project ",
+                     FormatTimeUtc(first->second.effective_time), " of project ",
                      Quote(disbursement.project_id())));
   }
   int64_t total;
@@ -391,9 +385,9 @@ void DealState::Apply(const Event& event) {
         firmness_ = data.provenance().firmness();
       } else if (data.announcement().has_project()) {
         const auto& announced = data.announcement().project();
-        auto [it, inserted] = projects_.try_emplace(announced.project_id());
+        auto [added, inserted] = projects_.TryEmplace(announced.project_id());
         if (!inserted) break;
-        Project& project = it->second;
+        Project& project = *added;
         project.announcement = announced;
         project.announced_effective_time = effective;
         project.last_sequence = sequence;
@@ -411,20 +405,20 @@ void DealState::Apply(const Event& event) {
       } else if (data.announcement().has_allocation()) {
         const auto& announced = data.announcement().allocation();
         const std::string& parent_id = announced.parent_allocation_id();
-        auto parent = allocations_.find(parent_id);
-        if (!parent_id.empty() && parent == allocations_.end()) break;
-        auto [it, inserted] =
-            allocations_.try_emplace(announced.allocation_id());
+        if (!parent_id.empty() && !allocations_.contains(parent_id)) break;
+        auto [added, inserted] =
+            allocations_.TryEmplace(announced.allocation_id());
         if (!inserted) break;
-        it->second.announcement = announced;
-        it->second.sequence = sequence;
-        it->second.effective_time = effective;
-        it->second.event_id = data.event_id();
-        it->second.firmness = data.provenance().firmness();
-        it->second.restates.assign(data.restates().begin(),
+        Allocation& allocation = *added;
+        allocation.announcement = announced;
+        allocation.sequence = sequence;
+        allocation.effective_time = effective;
+        allocation.event_id = data.event_id();
+        allocation.firmness = data.provenance().firmness();
+        allocation.restates.assign(data.restates().begin(),
                                    data.restates().end());
-        if (parent != allocations_.end()) {
-          std::vector<std::string>& earmarks = parent->second.earmarks;
+        if (Allocation* parent = allocations_.FindMutable(parent_id)) {
+          std::vector<std::string>& earmarks = parent->earmarks;
           earmarks.insert(std::upper_bound(earmarks.begin(), earmarks.end(),
                                            announced.allocation_id()),
                           announced.allocation_id());
@@ -437,13 +431,12 @@ void DealState::Apply(const Event& event) {
         entry.provenance = data.provenance();
       } else if (data.announcement().has_project_site()) {
         const auto& site = data.announcement().project_site();
-        auto it = projects_.find(site.project_id());
-        if (it == projects_.end() ||
-            !it->second.announcement.us_state().empty()) {
+        const Project* found = projects_.Find(site.project_id());
+        if (found == nullptr || !found->announcement.us_state().empty() ||
+            !found->counts()) {
           break;
         }
-        Project& project = it->second;
-        if (!project.counts()) break;
+        Project& project = *projects_.FindMutable(site.project_id());
         const Amounts amounts{
             .pledged = project.announcement.pledged().minor_units(),
             .approved = project.approved,
@@ -464,28 +457,28 @@ void DealState::Apply(const Event& event) {
       break;
     case EventData::kApproval: {
       const auto& approval = data.approval();
-      auto it = projects_.find(approval.project_id());
-      if (it == projects_.end() || !it->second.counts()) break;
-      Project& project = it->second;
+      const Project* found = projects_.Find(approval.project_id());
+      if (found == nullptr || !found->counts()) break;
+      Project& project = *projects_.FindMutable(approval.project_id());
       const int64_t amount = approval.amount().minor_units();
       project.approved = SaturatingAdd(project.approved, amount);
-      project.approvals.push_back(ApprovalEntry{
+      project.approvals[sequence] = ApprovalEntry{
           .sequence = sequence,
           .effective_time = effective,
           .amount = amount,
           .approving_body = approval.approving_body(),
           .event_id = data.event_id(),
           .firmness = data.provenance().firmness(),
-      });
+      };
       project.last_sequence = sequence;
       AddToBreakdowns(project, Amounts{.approved = amount});
       break;
     }
     case EventData::kDisbursement: {
       const auto& disbursement = data.disbursement();
-      auto it = projects_.find(disbursement.project_id());
-      if (it == projects_.end() || !it->second.counts()) break;
-      Project& project = it->second;
+      const Project* found = projects_.Find(disbursement.project_id());
+      if (found == nullptr || !found->counts()) break;
+      Project& project = *projects_.FindMutable(disbursement.project_id());
       const int64_t amount = disbursement.amount().minor_units();
       project.disbursed = SaturatingAdd(project.disbursed, amount);
       project.last_disbursement_time =
@@ -509,10 +502,8 @@ void DealState::Apply(const Event& event) {
           .event_id = data.event_id(),
       };
       for (std::string_view category : CategoriesOf(change)) {
-        std::vector<TariffEntry>& entries = tariffs_[std::string(category)];
-        entries.insert(std::upper_bound(entries.begin(), entries.end(), entry,
-                                        EntryBefore),
-                       entry);
+        tariffs_[std::string(category)][TariffKey(effective, sequence)] =
+            entry;
       }
       break;
     }
@@ -541,14 +532,14 @@ void DealState::AddToBreakdowns(const Project& project, const Amounts& delta) {
   AddAmounts(delta, &by_us_state_[project.announcement.us_state()]);
   std::string_view id = project.announcement.allocation_id();
   for (int level = 0; !id.empty() && level < kMaxAllocationDepth; ++level) {
-    auto it = allocations_.find(std::string(id));
-    if (it == allocations_.end()) return;
-    AddAmounts(delta, &it->second.totals);
+    Allocation* allocation = allocations_.FindMutable(id);
+    if (allocation == nullptr) return;
+    AddAmounts(delta, &allocation->totals);
     if (level == 0) {
-      it->second.direct_pledged =
-          SaturatingAdd(it->second.direct_pledged, delta.pledged);
+      allocation->direct_pledged =
+          SaturatingAdd(allocation->direct_pledged, delta.pledged);
     }
-    id = it->second.announcement.parent_allocation_id();
+    id = allocation->announcement.parent_allocation_id();
   }
 }
 

@@ -4,7 +4,8 @@
 // are folded in log order with Apply(); CheckRules() says whether an event
 // may be appended next. Neither does I/O. Not thread-safe: callers that
 // share a DealState across threads share it as const (all const methods may
-// run concurrently).
+// run concurrently, and so may copying it). A copy costs O(1) in what the
+// state holds: it shares the maps that grow with the history.
 //
 // Implemented in deal_state.cc (the fold and its rules), deal_state_proto.cc
 // (ToProto, ProjectToProto, TariffsToProto) and deal_state_snapshot.cc
@@ -24,6 +25,7 @@
 #include "pactlog/internal/deal_snapshot.pb.h"
 #include "pactlog/v1/events.pb.h"
 #include "pactlog/v1/state.pb.h"
+#include "util/persistent_map.h"
 #include "util/timestamp.h"
 
 namespace pactlog::domain {
@@ -46,13 +48,21 @@ struct ApprovalEntry {
   pactlog::v1::Firmness firmness = pactlog::v1::FIRMNESS_UNSPECIFIED;
 };
 
+// The containers of a state that grow with its history are persistent
+// maps (util/persistent_map.h): a copy of a state shares them, so staging
+// a deal's next state costs what the new events change, not what the deal
+// already holds.
+//
+// A project's approvals by sequence (log order).
+using ApprovalMap = util::PersistentMap<uint64_t, ApprovalEntry>;
+
 struct Project {
   // As announced, with the site a ProjectSite event added.
   pactlog::v1::ProjectAnnouncement announcement;
   absl::Time announced_effective_time;
   int64_t approved = 0;
   int64_t disbursed = 0;
-  std::vector<ApprovalEntry> approvals;  // in log order
+  ApprovalMap approvals;
   // The latest effective time of its disbursements. Disbursements never
   // exceed the approvals, so the project is fully funded (disbursed ==
   // approved) from this time on: a constant-size fact, where keeping every
@@ -134,6 +144,15 @@ struct TariffEntry {
   std::string event_id;
 };
 
+using ProjectMap = util::PersistentMap<std::string, Project>;
+using AllocationMap = util::PersistentMap<std::string, Allocation>;
+// By the event id of the subject's original event.
+using AmendedMap = util::PersistentMap<std::string, Amended>;
+// One category's changes by (effective_time, sequence).
+using TariffKey = std::pair<absl::Time, uint64_t>;
+using TariffHistory = util::PersistentMap<TariffKey, TariffEntry>;
+using TariffMap = util::PersistentMap<std::string, TariffHistory>;
+
 class DealState {
  public:
   DealState() = default;
@@ -155,15 +174,13 @@ class DealState {
   const std::string& deal_id() const { return deal_id_; }
   // The deal's currency; empty while the deal does not exist.
   const std::string& currency() const;
-  const std::map<std::string, Project>& projects() const { return projects_; }
-  const std::map<std::string, Allocation>& allocations() const {
-    return allocations_;
-  }
+  const ProjectMap& projects() const { return projects_; }
+  const AllocationMap& allocations() const { return allocations_; }
   const Amounts& totals() const { return totals_; }
   // Each party's latest terms, by asserted_by.
   const std::map<std::string, TermsEntry>& terms() const { return terms_; }
   // The amended subjects, by the event id of their original event.
-  const std::map<std::string, Amended>& amended() const { return amended_; }
+  const AmendedMap& amended() const { return amended_; }
   uint32_t amendment_count() const { return amendment_count_; }
   // The event that stands for the subject whose original event is
   // `origin_event_id`: the latest amendment, else the original itself.
@@ -363,17 +380,16 @@ class DealState {
   absl::Time latest_effective_time_ = absl::InfinitePast();
   uint64_t version_ = 0;
   uint64_t last_sequence_ = 0;
-  std::map<std::string, Project> projects_;
-  std::map<std::string, Allocation> allocations_;
+  ProjectMap projects_;
+  AllocationMap allocations_;
   std::map<std::string, TermsEntry> terms_;
-  // Per category, sorted by (effective_time, sequence).
-  std::map<std::string, std::vector<TariffEntry>> tariffs_;
+  TariffMap tariffs_;
   Amounts totals_;
   std::map<int, Amounts> by_sector_;  // Sector -> amounts
   std::map<std::string, Amounts> by_us_state_;
   std::string event_id_;  // of the deal announcement
   pactlog::v1::Firmness firmness_ = pactlog::v1::FIRMNESS_UNSPECIFIED;
-  std::map<std::string, Amended> amended_;
+  AmendedMap amended_;
   uint32_t amendment_count_ = 0;
 };
 

@@ -26,7 +26,6 @@ using ::pactlog::domain::internal::ApprovedBy;
 using ::pactlog::domain::internal::CheckCurrency;
 using ::pactlog::domain::internal::CheckedSum;
 using ::pactlog::domain::internal::CheckStanding;
-using ::pactlog::domain::internal::EntryBefore;
 using ::pactlog::domain::internal::FormatTimeUtc;
 using ::pactlog::domain::internal::Quote;
 using ::pactlog::domain::internal::RuleBroken;
@@ -496,12 +495,9 @@ absl::Status DealState::CheckReplace(const EventReference& ref,
       if (it == projects_.end()) return absl::OkStatus();
       const Project& project = it->second;
       RETURN_IF_ERROR(CheckStanding(project));
-      auto entry =
-          std::find_if(project.approvals.begin(), project.approvals.end(),
-                       [&](const ApprovalEntry& e) {
-                         return e.sequence == ref.origin_sequence();
-                       });
-      if (entry == project.approvals.end()) return absl::OkStatus();
+      const ApprovalEntry* entry =
+          project.approvals.Find(ref.origin_sequence());
+      if (entry == nullptr) return absl::OkStatus();
       const int64_t new_amount =
           next == nullptr ? 0 : next->approval().amount().minor_units();
       if (next != nullptr) {
@@ -716,9 +712,12 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
                                              : next->provenance().firmness();
   switch (SubjectOf(current)) {
     case Subject::kProject: {
-      auto it = projects_.find(current.announcement().project().project_id());
-      if (it == projects_.end() || !it->second.counts()) return;
-      Project& project = it->second;
+      const std::string& id = current.announcement().project().project_id();
+      if (const Project* found = projects_.Find(id);
+          found == nullptr || !found->counts()) {
+        return;
+      }
+      Project& project = *projects_.FindMutable(id);
       RemoveFromBreakdowns(project);
       project.last_sequence = supersession.sequence();
       if (next == nullptr) {
@@ -741,10 +740,13 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
       return;
     }
     case Subject::kAllocation: {
-      auto it = allocations_.find(
-          current.announcement().allocation().allocation_id());
-      if (it == allocations_.end() || !it->second.counts()) return;
-      Allocation& allocation = it->second;
+      const std::string& id =
+          current.announcement().allocation().allocation_id();
+      if (const Allocation* found = allocations_.Find(id);
+          found == nullptr || !found->counts()) {
+        return;
+      }
+      Allocation& allocation = *allocations_.FindMutable(id);
       if (next == nullptr) {
         allocation.supersession = supersession;
         return;
@@ -759,15 +761,14 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
       return;
     }
     case Subject::kApproval: {
-      auto it = projects_.find(current.approval().project_id());
-      if (it == projects_.end() || !it->second.counts()) return;
-      Project& project = it->second;
-      auto entry =
-          std::find_if(project.approvals.begin(), project.approvals.end(),
-                       [&](const ApprovalEntry& e) {
-                         return e.sequence == ref.origin_sequence();
-                       });
-      if (entry == project.approvals.end()) return;
+      const std::string& id = current.approval().project_id();
+      const Project* found = projects_.Find(id);
+      if (found == nullptr || !found->counts() ||
+          !found->approvals.contains(ref.origin_sequence())) {
+        return;
+      }
+      Project& project = *projects_.FindMutable(id);
+      ApprovalEntry* entry = project.approvals.FindMutable(ref.origin_sequence());
       const int64_t new_amount =
           next == nullptr ? 0 : next->approval().amount().minor_units();
       const int64_t delta = new_amount - entry->amount;
@@ -775,7 +776,7 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
       project.last_sequence = supersession.sequence();
       AddToBreakdowns(project, Amounts{.approved = delta});
       if (next == nullptr) {
-        project.approvals.erase(entry);
+        project.approvals.Erase(ref.origin_sequence());
         return;
       }
       entry->amount = new_amount;
@@ -784,9 +785,12 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
       return;
     }
     case Subject::kDisbursement: {
-      auto it = projects_.find(current.disbursement().project_id());
-      if (it == projects_.end() || !it->second.counts()) return;
-      Project& project = it->second;
+      const std::string& id = current.disbursement().project_id();
+      if (const Project* found = projects_.Find(id);
+          found == nullptr || !found->counts()) {
+        return;
+      }
+      Project& project = *projects_.FindMutable(id);
       const auto& was = current.disbursement();
       const int64_t old_amount = was.amount().minor_units();
       auto source = project.disbursed_by_source.find(was.funding_source());
@@ -810,26 +814,25 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
       return;
     }
     case Subject::kTariffChange: {
+      // Every version of the subject is keyed by the original's effective
+      // time (correction-effective-time) and sequence.
+      const TariffKey key(ToAbslTime(ref.origin().effective_time()),
+                          ref.origin_sequence());
       absl::Time recorded = absl::InfinitePast();
       for (std::string_view category : CategoriesOf(current.tariff_change())) {
-        auto line = tariffs_.find(std::string(category));
-        if (line == tariffs_.end()) continue;
-        std::vector<TariffEntry>& entries = line->second;
-        for (auto e = entries.begin(); e != entries.end();) {
-          if (e->sequence == ref.origin_sequence()) {
-            recorded = e->recorded_time;
-            e = entries.erase(e);
-          } else {
-            ++e;
-          }
+        TariffHistory* line = tariffs_.FindMutable(category);
+        if (line == nullptr) continue;
+        if (const TariffEntry* entry = line->Find(key)) {
+          recorded = entry->recorded_time;
+          line->Erase(key);
         }
-        if (entries.empty()) tariffs_.erase(line);
+        if (line->empty()) tariffs_.Erase(category);
       }
       if (next == nullptr) return;
       const auto& change = next->tariff_change();
       const TariffEntry entry{
           .sequence = ref.origin_sequence(),
-          .effective_time = ToAbslTime(ref.origin().effective_time()),
+          .effective_time = key.first,
           .recorded_time = recorded,
           .rate_bps = change.rate_bps(),
           .legal_instrument = change.legal_instrument(),
@@ -837,10 +840,7 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
           .event_id = ref.origin().event_id(),
       };
       for (std::string_view category : CategoriesOf(change)) {
-        std::vector<TariffEntry>& entries = tariffs_[std::string(category)];
-        entries.insert(std::upper_bound(entries.begin(), entries.end(), entry,
-                                        EntryBefore),
-                       entry);
+        tariffs_[std::string(category)][key] = entry;
       }
       return;
     }

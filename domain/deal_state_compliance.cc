@@ -69,8 +69,8 @@ absl::Status DealState::ComplianceToProto(
     if (project.approvals.empty() || !project.counts()) continue;
     pactlog::v1::ProjectCompliance* entry = out->add_projects();
     entry->set_project_id(id);
-    absl::Time selected = project.approvals.front().effective_time;
-    for (const ApprovalEntry& approval : project.approvals) {
+    absl::Time selected = project.approvals.begin()->second.effective_time;
+    for (const auto& [sequence, approval] : project.approvals) {
       selected = std::min(selected, approval.effective_time);
     }
     ToProtoTime(selected, entry->mutable_selected_time());

@@ -59,7 +59,6 @@ absl::Status CheckCurrency(std::string_view what,
                            const pactlog::v1::Money& money,
                            std::string_view deal_id,
                            std::string_view deal_currency);
-bool EntryBefore(const TariffEntry& a, const TariffEntry& b);
 // The sum of `project`'s approvals effective at or before `at`.
 int64_t ApprovedBy(const Project& project, absl::Time at);
 // "withdrawn", "retracted", "restated".

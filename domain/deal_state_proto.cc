@@ -45,12 +45,10 @@ void TotalsToProto(const Amounts& amounts, std::string_view currency,
 // The change in force at `at` among `entries` sorted by (effective_time,
 // sequence): the last one effective at or before `at`, so the later sequence
 // wins a tie. Null when none is in force yet.
-const TariffEntry* InForceAt(const std::vector<TariffEntry>& entries,
-                             absl::Time at) {
-  auto after = std::partition_point(
-      entries.begin(), entries.end(),
-      [at](const TariffEntry& e) { return e.effective_time <= at; });
-  return after == entries.begin() ? nullptr : &*std::prev(after);
+const TariffEntry* InForceAt(const TariffHistory& entries, absl::Time at) {
+  const auto* latest =
+      entries.Floor(TariffKey(at, std::numeric_limits<uint64_t>::max()));
+  return latest == nullptr ? nullptr : &latest->second;
 }
 
 // The cap that applies to `category`: its own, else the "all-goods" cap.
@@ -278,7 +276,7 @@ void DealState::ProjectToProto(const Project& project,
            out->mutable_unapproved());
   SetMoney(deal_currency, SaturatingSub(project.approved, project.disbursed),
            out->mutable_undisbursed());
-  for (const ApprovalEntry& approval : project.approvals) {
+  for (const auto& [sequence, approval] : project.approvals) {
     auto* record = out->add_approvals();
     record->set_sequence(approval.sequence);
     ToProtoTime(approval.effective_time, record->mutable_effective_time());
@@ -321,7 +319,7 @@ absl::Status DealState::TariffsToProto(
     }
     categories = {category};
   }
-  static const std::vector<TariffEntry> kNoEntries;
+  static const TariffHistory kNoEntries;
   for (std::string_view name : categories) {
     pactlog::v1::TariffLine& line = out->emplace_back();
     line.set_product_category(std::string(name));
@@ -334,9 +332,8 @@ absl::Status DealState::TariffsToProto(
       line.set_has_cap(true);
       line.set_cap_bps(cap_bps);
     }
-    auto found = tariffs_.find(std::string(name));
-    const std::vector<TariffEntry>& entries =
-        found == tariffs_.end() ? kNoEntries : found->second;
+    const TariffHistory* found = tariffs_.Find(name);
+    const TariffHistory& entries = found == nullptr ? kNoEntries : *found;
     if (const TariffEntry* in_force = InForceAt(entries, at)) {
       line.set_in_force(true);
       line.set_rate_bps(in_force->rate_bps);
@@ -344,7 +341,7 @@ absl::Status DealState::TariffsToProto(
       line.set_breaches_cap(cap_in_force && in_force->rate_bps > cap_bps);
     }
     if (!with_history) continue;
-    for (const TariffEntry& entry : entries) {
+    for (const auto& [key, entry] : entries) {
       auto* record = line.add_history();
       record->set_sequence(entry.sequence);
       ToProtoTime(entry.effective_time, record->mutable_effective_time());

@@ -1,7 +1,9 @@
 // DealState (domain/deal_state.h): the whole state as a snapshot
 // (pactlog.internal.DealSnapshot) and back.
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,7 +52,7 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
                 p->mutable_announced_effective_time());
     p->set_approved(project.approved);
     p->set_disbursed(project.disbursed);
-    for (const ApprovalEntry& approval : project.approvals) {
+    for (const auto& [sequence, approval] : project.approvals) {
       pactlog::v1::ApprovalRecord* record = p->add_approvals();
       record->set_sequence(approval.sequence);
       ToProtoTime(approval.effective_time, record->mutable_effective_time());
@@ -86,7 +88,7 @@ void DealState::ToSnapshot(pactlog::internal::DealSnapshot* out) const {
   for (const auto& [category, entries] : tariffs_) {
     pactlog::internal::TariffHistorySnapshot* history = out->add_tariffs();
     history->set_product_category(category);
-    for (const TariffEntry& entry : entries) {
+    for (const auto& [key, entry] : entries) {
       pactlog::v1::TariffChangeRecord* change = history->add_changes();
       change->set_sequence(entry.sequence);
       ToProtoTime(entry.effective_time, change->mutable_effective_time());
@@ -163,12 +165,13 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
     allocation.restates.assign(a.restates().begin(), a.restates().end());
   }
   // Earmarks and the sums over projects are derived, in id order.
+  std::vector<std::pair<std::string, std::string>> earmarks;  // (parent, id)
   for (const auto& [id, allocation] : state.allocations_) {
-    auto parent =
-        state.allocations_.find(allocation.announcement.parent_allocation_id());
-    if (parent != state.allocations_.end()) {
-      parent->second.earmarks.push_back(id);
-    }
+    const std::string& parent = allocation.announcement.parent_allocation_id();
+    if (state.allocations_.contains(parent)) earmarks.emplace_back(parent, id);
+  }
+  for (auto& [parent, id] : earmarks) {
+    state.allocations_.FindMutable(parent)->earmarks.push_back(std::move(id));
   }
   for (const pactlog::internal::ProjectSnapshot& p : snapshot.projects()) {
     Project& project = state.projects_[p.announcement().project_id()];
@@ -177,14 +180,14 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
     project.approved = p.approved();
     project.disbursed = p.disbursed();
     for (const pactlog::v1::ApprovalRecord& record : p.approvals()) {
-      project.approvals.push_back(ApprovalEntry{
+      project.approvals[record.sequence()] = ApprovalEntry{
           .sequence = record.sequence(),
           .effective_time = ToAbslTime(record.effective_time()),
           .amount = record.amount().minor_units(),
           .approving_body = record.approving_body(),
           .event_id = record.event_id(),
           .firmness = record.firmness(),
-      });
+      };
     }
     for (const pactlog::v1::FundingSourceTotal& total :
          p.disbursed_by_source()) {
@@ -212,18 +215,18 @@ absl::StatusOr<DealState> DealState::FromSnapshot(
   }
   for (const pactlog::internal::TariffHistorySnapshot& history :
        snapshot.tariffs()) {
-    std::vector<TariffEntry>& entries =
-        state.tariffs_[history.product_category()];
+    TariffHistory& entries = state.tariffs_[history.product_category()];
     for (const pactlog::v1::TariffChangeRecord& change : history.changes()) {
-      entries.push_back(TariffEntry{
+      const absl::Time effective = ToAbslTime(change.effective_time());
+      entries[TariffKey(effective, change.sequence())] = TariffEntry{
           .sequence = change.sequence(),
-          .effective_time = ToAbslTime(change.effective_time()),
+          .effective_time = effective,
           .recorded_time = ToAbslTime(change.recorded_time()),
           .rate_bps = change.rate_bps(),
           .legal_instrument = change.legal_instrument(),
           .reason = change.reason(),
           .event_id = change.event_id(),
-      });
+      };
     }
   }
   for (const pactlog::internal::AmendedSnapshot& a : snapshot.amended()) {

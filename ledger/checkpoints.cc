@@ -66,6 +66,7 @@ void Checkpointer::Recovered(
   for (const auto& [deal_id, state] : states) {
     if (state.last_sequence() > checkpoint_sequence) {
       dirty_deals_.insert(deal_id);
+      dirty_events_ += state.version();
     }
   }
 }
@@ -73,10 +74,15 @@ void Checkpointer::Recovered(
 void Checkpointer::Committed(absl::Span<const pactlog::v1::Event> events) {
   if (interval_ == 0) return;
   for (const pactlog::v1::Event& event : events) {
-    dirty_deals_.insert(event.deal_id());
+    if (dirty_deals_.insert(event.deal_id()).second) {
+      dirty_events_ += event.deal_version();
+    }
   }
   events_since_checkpoint_ += events.size();
-  if (events_since_checkpoint_ >= interval_) WriteCheckpoint();
+  if (events_since_checkpoint_ >= interval_ &&
+      events_since_checkpoint_ * kAmortization >= dirty_events_) {
+    WriteCheckpoint();
+  }
 }
 
 void Checkpointer::WriteCheckpoint() {
@@ -100,7 +106,10 @@ void Checkpointer::WriteCheckpoint() {
   // On failure the deals stay dirty and the next interval tries again.
   events_since_checkpoint_ = 0;
   const absl::Status written = log_->WriteCheckpoint(checkpoint, records);
-  if (written.ok()) dirty_deals_.clear();
+  if (written.ok()) {
+    dirty_deals_.clear();
+    dirty_events_ = 0;
+  }
   state_->CountCheckpoint(written.ok(), checkpoint.sequence);
 }
 

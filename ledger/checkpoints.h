@@ -49,7 +49,12 @@ uint64_t LoadCheckpoint(
 
 // Decides when to write a checkpoint and writes it: after every `interval`
 // events committed (never when 0) it snapshots each deal changed since the
-// last checkpoint written.
+// last checkpoint written — but no sooner than after 1/kAmortization of the
+// events those deals hold. A snapshot costs what its deal holds, so this
+// keeps the cost of snapshots per event appended bounded however long the
+// deals' histories grow (a deal of 100k events is snapshotted about every
+// 3k events), at the price of a start-up replay of at most that many
+// events more.
 //
 // Thread-safety: not thread-safe; used by the committing thread only (and
 // by Recover before that thread starts).
@@ -75,12 +80,19 @@ class Checkpointer {
   void Committed(absl::Span<const pactlog::v1::Event> events);
 
  private:
+  // Roughly how many events' worth of snapshot one appended event pays
+  // for at most.
+  static constexpr uint64_t kAmortization = 32;
+
   void WriteCheckpoint();
 
   const uint64_t interval_;
   storage::EventLog* const log_;
   LiveState* const state_;
   std::set<std::string, std::less<>> dirty_deals_;
+  // The sum of the versions (events folded) of dirty_deals_ when each
+  // became dirty: what the next checkpoint's snapshots cover, about.
+  uint64_t dirty_events_ = 0;
   uint64_t events_since_checkpoint_ = 0;
 };
 

@@ -324,22 +324,23 @@ absl::Status DealQueryService::DoGetLineage(
   // figures are the resolved view's.
   uint64_t announced = 0;
   if (!request.project_id().empty()) {
-    auto it = at.projects().find(request.project_id());
-    if (it == at.projects().end()) {
+    const domain::Project* project = at.projects().Find(request.project_id());
+    if (project == nullptr) {
       return absl::NotFoundError(absl::StrCat(
           "project \"", request.project_id(), "\" is not announced in deal \"",
           request.deal_id(), "\"", AsOfSuffix(bounds)));
     }
-    announced = it->second.announced_sequence;
+    announced = project->announced_sequence;
   } else if (!request.allocation_id().empty()) {
-    auto it = at.allocations().find(request.allocation_id());
-    if (it == at.allocations().end()) {
+    const domain::Allocation* allocation =
+        at.allocations().Find(request.allocation_id());
+    if (allocation == nullptr) {
       return absl::NotFoundError(
           absl::StrCat("allocation \"", request.allocation_id(),
                        "\" is not announced in deal \"", request.deal_id(),
                        "\"", AsOfSuffix(bounds)));
     }
-    announced = it->second.sequence;
+    announced = allocation->sequence;
   }
   const uint64_t start_after =
       std::max(after_sequence, announced > 0 ? announced - 1 : 0);

@@ -64,9 +64,9 @@ bool EventMatcher::MatchesSubject(const v1::Event& event) const {
   std::shared_ptr<const domain::DealState> deal =
       ledger_->Deal(event.deal_id());
   if (deal == nullptr) return false;
-  auto project = deal->projects().find(std::string(project_id));
-  return project != deal->projects().end() &&
-         sectors_.contains(project->second.announcement.sector());
+  const domain::Project* project = deal->projects().Find(project_id);
+  return project != nullptr &&
+         sectors_.contains(project->announcement.sector());
 }
 
 }  // namespace pactlog::services

@@ -3,22 +3,23 @@
 # asan) and ThreadSanitizer (preset tsan), runs them, and prints how long
 # each part took. Exits non-zero on any failing test or sanitizer report.
 #
-#   tests/sanitizers.sh           asan: domain, storage, service and
-#                                 bad-input tests; tsan: domain and storage
-#   tests/sanitizers.sh --quick   domain and storage tests under both (what
+#   tests/sanitizers.sh           asan: util, domain, storage, service and
+#                                 bad-input tests; tsan: util, domain and
+#                                 storage
+#   tests/sanitizers.sh --quick   util, domain and storage tests under both (what
 #                                 deploy/test.sh runs)
 #
 # ThreadSanitizer only sees synchronisation in code built with it, and
 # Debian's gRPC and Abseil are not: the service tests under tsan report
 # thousands of races inside gRPC core, so tsan covers what pactlog builds
-# itself (domain, storage); tests/tsan.supp lists the few library
+# itself (util, domain, storage); tests/tsan.supp lists the few library
 # internals that remain.
 # $PACTLOG_SANITIZER_BUILD_ROOT puts the build trees elsewhere than
 # build/<preset>.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-unit=(tests/domain/domain_test tests/storage/rocksdb_event_log_test
-      tests/storage/rocksdb_status_test)
+unit=(tests/util/pactlog_util_test tests/domain/domain_test
+      tests/storage/rocksdb_event_log_test tests/storage/rocksdb_status_test)
 service=(tests/service/service_test tests/robustness/bad_input_test)
 asan_tests=("${unit[@]}" "${service[@]}")
 tsan_tests=("${unit[@]}")

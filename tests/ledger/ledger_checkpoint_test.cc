@@ -1,8 +1,10 @@
 // Snapshot checkpoints: written after every snapshot_interval events, and
 // Recover() loading the last one and replaying only the events after it.
 // The log's data outlives one Ledger so a second one can recover from it.
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -15,6 +17,7 @@ namespace {
 
 using ::pactlog::testing::AnnounceDeal;
 using ::pactlog::testing::AnnounceProject;
+using ::pactlog::testing::ChangeTariffs;
 
 constexpr uint64_t kInterval = 5;
 
@@ -86,6 +89,41 @@ TEST_F(LedgerCheckpointTest, CheckpointAfterIntervalAndRecoverReplaysTheTail) {
   EXPECT_EQ(StoredCheckpoint()->sequence, 10u);
   EXPECT_TRUE(HasSnapshot("deal-a", 10));
   EXPECT_TRUE(HasSnapshot("deal-b", 7));
+}
+
+// A checkpoint snapshots what its deals hold, so a long-lived deal is
+// snapshotted no sooner than after 1/32 of its events: the snapshot cost
+// per append stays bounded as its history grows.
+TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
+  Open();
+  Append(AnnounceDeal("deal-a"));  // 1
+  std::vector<uint64_t> checkpoints;
+  for (int i = 0; i < 600; ++i) {
+    Append(ChangeTariffs("deal-a", 1));
+    const uint64_t last = ledger_->writer_stats().last_checkpoint_sequence;
+    if (last != 0 && (checkpoints.empty() || checkpoints.back() != last)) {
+      checkpoints.push_back(last);
+    }
+  }
+  ASSERT_GE(checkpoints.size(), 2u);
+  EXPECT_EQ(checkpoints[0], kInterval);
+  for (size_t i = 1; i < checkpoints.size(); ++i) {
+    // The deal became dirty at version previous + 1; the next checkpoint
+    // comes once kInterval events have passed and 32 times the events
+    // since cover that version.
+    const uint64_t previous = checkpoints[i - 1];
+    const uint64_t gap = checkpoints[i] - previous;
+    const uint64_t due = std::max<uint64_t>(kInterval, (previous + 1 + 31) / 32);
+    EXPECT_EQ(gap, due) << "after the checkpoint at " << previous;
+  }
+  EXPECT_GT(checkpoints.back() - checkpoints[checkpoints.size() - 2], kInterval);
+  const std::string a = Describe(*ledger_->Deal("deal-a"));
+
+  Open();
+  const RecoveryStats recovery = ledger_->recovery_stats();
+  EXPECT_EQ(recovery.checkpoint_sequence, checkpoints.back());
+  EXPECT_EQ(recovery.events_replayed, 601 - checkpoints.back());
+  EXPECT_EQ(Describe(*ledger_->Deal("deal-a")), a);
 }
 
 TEST_F(LedgerCheckpointTest, UnusableSnapshotsMeanAFullReplay) {
