@@ -43,6 +43,7 @@
 #include "bench/amendment_load.h"
 #include "bench/baselines.h"
 #include "bench/closed_loop.h"
+#include "bench/etcd_baseline.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
@@ -165,6 +166,9 @@ class Bench {
 
  private:
   void MeasureBaselines();
+  // etcd KV Put at 1, 64 and 256 in flight (etcd_baseline.h); skipped under
+  // --quick when etcd is not installed.
+  void MeasureEtcd();
   void StartServer(const std::string& data_dir,
                    std::vector<std::string> extra = {});
   void Connect();
@@ -197,6 +201,7 @@ class Bench {
   const Settings settings_;
   const std::string dir_;
   double echo_rps_ = 0;
+  double etcd_put_c64_ops_ = 0;  // 0 when not measured
   // RocksDB mode's append rates, the baselines of NATS mode.
   double single_eps_ = 0, batch_eps_ = 0;
   RocksDbBaselines raw_;
@@ -267,6 +272,7 @@ void Bench::MeasureBaselines() {
     echo_rps_ = result.calls_per_second;
     Print("baseline_echo_c64_rps", echo_rps_, "req/s");
   }
+  MeasureEtcd();
   auto raw =
       MeasureRocksDb(dir_ + "/raw", 300, settings_.phase, settings_.big_events);
   if (!raw.ok()) Fail(raw.status().ToString());
@@ -278,6 +284,35 @@ void Bench::MeasureBaselines() {
   Print("baseline_rocksdb_scan_eps", raw_.scan_events_per_second, "events/s");
   std::error_code ignored;
   std::filesystem::remove_all(dir_ + "/raw", ignored);
+}
+
+void Bench::MeasureEtcd() {
+  auto binary = EtcdServer::Binary();
+  if (!binary.ok()) {
+    if (!settings_.quick) Fail(binary.status().ToString());
+    std::cerr << "pactlog-bench: etcd baseline skipped: " << binary.status()
+              << "\n";
+    return;
+  }
+  auto etcd = EtcdServer::Spawn(*binary, dir_ + "/etcd");
+  if (!etcd.ok()) Fail(etcd.status().ToString());
+  for (const int in_flight : {1, 64, 256}) {
+    // The value is about the size of a one-event append request.
+    const LoadResult result = MeasureEtcdPut((*etcd)->client_port(), in_flight,
+                                             300, settings_.phase);
+    if (result.failures > 0) {
+      Fail(absl::StrCat("etcd Put failed: ", result.first_failure));
+    }
+    const std::string suffix = absl::StrCat("_c", in_flight);
+    Print(absl::StrCat("baseline_etcd_put", suffix, "_ops"),
+          result.calls_per_second, "ops/s");
+    Print(absl::StrCat("baseline_etcd_put_p99_ms", suffix), result.p99_ms,
+          "ms");
+    if (in_flight == 64) etcd_put_c64_ops_ = result.calls_per_second;
+  }
+  etcd->reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_ + "/etcd", ignored);
 }
 
 void Bench::StartServer(const std::string& data_dir,
