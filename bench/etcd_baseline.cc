@@ -74,8 +74,8 @@ bool PutOnce(grpc::GenericStub& stub) {
   grpc::ByteBuffer response;
   bool ok = false;
   absl::Notification finished;
-  stub.UnaryCall(&context, kPutMethod, grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status status) {
+  stub.UnaryCall(&context, kPutMethod, grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status status) {
                    ok = status.ok();
                    finished.Notify();
                  });
@@ -130,9 +130,9 @@ absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Spawn(
   auto server = std::unique_ptr<EtcdServer>(new EtcdServer());
   server->pid_ = pid;
   server->client_port_ = client_port;
-  grpc::GenericStub stub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", client_port),
-      grpc::InsecureChannelCredentials()));
+  grpc::GenericStub stub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", client_port),
+                          grpc::InsecureChannelCredentials()));
   for (const absl::Time deadline = absl::Now() + absl::Seconds(20);
        absl::Now() < deadline;) {
     if (PutOnce(stub)) return server;
@@ -160,10 +160,11 @@ LoadResult MeasureEtcdPut(int client_port, int in_flight, int value_bytes,
                           absl::Duration duration) {
   // Never freed, as MeasureEcho's channels: a last callback may still be
   // returning into gRPC when RunClosedLoop returns.
-  static auto* const stubs = new std::vector<std::unique_ptr<grpc::GenericStub>>();
-  stubs->push_back(std::make_unique<grpc::GenericStub>(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", client_port),
-      grpc::InsecureChannelCredentials())));
+  static auto* const stubs =
+      new std::vector<std::unique_ptr<grpc::GenericStub>>();
+  stubs->push_back(std::make_unique<grpc::GenericStub>(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", client_port),
+                          grpc::InsecureChannelCredentials())));
   grpc::GenericStub* stub = stubs->back().get();
   const std::string value(value_bytes, 'x');
   std::atomic<uint64_t> next_key{0};
