@@ -44,6 +44,7 @@
 #include "bench/baselines.h"
 #include "bench/closed_loop.h"
 #include "bench/etcd_baseline.h"
+#include "bench/kind_load.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
@@ -67,6 +68,9 @@ struct Settings {
   int stalled = 100;
   int subscribe_rate = 2000;  // appends/s while subscribers follow
   int asof_queries = 300;
+  // The per-kind phases' history deals, and the events each holds.
+  int kind_history_deals = 4;
+  int kind_history_events = 100'000;
   // nats://...: also measure appends with this NATS JetStream cluster as
   // the log of record (a stream of the run's own, deleted afterwards).
   std::string log_url;
@@ -181,6 +185,9 @@ class Bench {
   void MeasureNatsAppends();
   void MeasureGetDeal();
   void MeasureAllocations();
+  // One-event appends of each kind and of the mix (kind_load.h) on 64 fresh
+  // deals, then on the history deals once each holds its history.
+  void MeasureKinds();
   void LoadHistory();
   // Revisions, corrections, restatements and GetLineage (amendment_load.h)
   // on 64 fresh deals, then on the large deal after its history.
@@ -222,6 +229,7 @@ void Bench::Run() {
   MeasureAppends();
   MeasureGetDeal();
   MeasureAllocations();
+  MeasureKinds();
   std::vector<std::string> fresh;
   for (int d = 0; d < 64; ++d) {
     fresh.push_back(absl::StrCat("amend-", d));
@@ -298,8 +306,8 @@ void Bench::MeasureEtcd() {
   if (!etcd.ok()) Fail(etcd.status().ToString());
   for (const int in_flight : {1, 64, 256}) {
     // The value is about the size of a one-event append request.
-    const LoadResult result = MeasureEtcdPut((*etcd)->client_port(), in_flight,
-                                             300, settings_.phase);
+    const LoadResult result =
+        MeasureEtcdPut((*etcd)->client_port(), in_flight, 300, settings_.phase);
     if (result.failures > 0) {
       Fail(absl::StrCat("etcd Put failed: ", result.first_failure));
     }
@@ -585,6 +593,46 @@ void Bench::MeasureAllocations() {
   }
   Print("getcompliance_c64_rps", compliance.calls_per_second, "req/s",
         echo_rps_);
+}
+
+void Bench::MeasureKinds() {
+  auto deals = [](const std::string& prefix, int n) {
+    std::vector<std::string> out;
+    for (int d = 0; d < n; ++d) out.push_back(absl::StrCat(prefix, d));
+    return out;
+  };
+  const std::vector<std::string> fresh = deals("kind-fresh-", 64);
+  const std::vector<std::string> history =
+      deals("kind-history-", settings_.kind_history_deals);
+  double load_eps = 0;
+  std::vector<KindLoad> fresh_loads, history_loads;
+  absl::Status s = SetUpKindDeals(*ledger_, fresh, 0, 16, &load_eps);
+  if (s.ok())
+    s = MeasureKindLoads(*ledger_, fresh, settings_.phase, &fresh_loads);
+  if (s.ok()) {
+    s = SetUpKindDeals(*ledger_, history, settings_.kind_history_events, 16,
+                       &load_eps);
+  }
+  if (s.ok()) {
+    Print("kind_history_load_batch64_eps", load_eps, "events/s");
+    s = MeasureKindLoads(*ledger_, history, settings_.phase, &history_loads);
+  }
+  if (!s.ok()) Fail(s.ToString());
+  for (size_t i = 0; i < fresh_loads.size(); ++i) {
+    const std::string name =
+        absl::StrCat("kind_", KindName(fresh_loads[i].kind));
+    const LoadResult& f = fresh_loads[i].result;
+    const LoadResult& h = history_loads[i].result;
+    Print(name + "_fresh_c64_eps", f.items_per_second, "events/s",
+          etcd_put_c64_ops_ > 0 ? std::optional<double>(etcd_put_c64_ops_)
+                                : std::nullopt);
+    Print(name + "_fresh_p50_ms_c64", f.p50_ms, "ms");
+    Print(name + "_fresh_p99_ms_c64", f.p99_ms, "ms");
+    Print(name + "_history_c64_eps", h.items_per_second, "events/s",
+          f.items_per_second);
+    Print(name + "_history_p50_ms_c64", h.p50_ms, "ms");
+    Print(name + "_history_p99_ms_c64", h.p99_ms, "ms");
+  }
 }
 
 void Bench::MeasureAmendments(const std::string& prefix,
@@ -963,6 +1011,7 @@ int main(int argc, char** argv) {
     settings.stalled = 5;
     settings.subscribe_rate = 200;
     settings.asof_queries = 20;
+    settings.kind_history_events = 1'000;
   }
   std::string dir =
       (std::filesystem::temp_directory_path() / "pactlog-bench-XXXXXX")
