@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/baselines.h"
 
 namespace pactlog::bench {
 namespace {
@@ -148,13 +149,7 @@ absl::StatusOr<std::unique_ptr<EtcdServer>> EtcdServer::Spawn(
       absl::StrCat("etcd did not accept a Put in 20 s; see ", log));
 }
 
-EtcdServer::~EtcdServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-}
+EtcdServer::~EtcdServer() { StopChild(pid_); }
 
 LoadResult MeasureEtcdPut(int client_port, int in_flight, int value_bytes,
                           absl::Duration duration) {
