@@ -99,13 +99,14 @@ absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Spawn() {
   return server;
 }
 
-EchoServer::~EchoServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
+void StopChild(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
 }
+
+EchoServer::~EchoServer() { StopChild(pid_); }
 
 LoadResult MeasureEcho(int port, int in_flight, int payload_bytes,
                        absl::Duration duration) {

@@ -20,6 +20,9 @@ namespace pactlog::bench {
 // stdout once listening. For `pactlog-bench --serve-echo`.
 int ServeEcho();
 
+// SIGTERM to a child process the tool started, then waits for its end.
+void StopChild(pid_t pid);
+
 // The echo server as a child process (this same binary with
 // --serve-echo), so that it runs apart from the load as pactlogd does.
 class EchoServer {

@@ -43,6 +43,8 @@
 #include "bench/amendment_load.h"
 #include "bench/baselines.h"
 #include "bench/closed_loop.h"
+#include "bench/etcd_baseline.h"
+#include "bench/kind_load.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "pactlog/v1/query.grpc.pb.h"
 #include "pactlog/v1/stream.grpc.pb.h"
@@ -66,6 +68,9 @@ struct Settings {
   int stalled = 100;
   int subscribe_rate = 2000;  // appends/s while subscribers follow
   int asof_queries = 300;
+  // The per-kind phases' history deals, and the events each holds.
+  int kind_history_deals = 4;
+  int kind_history_events = 100'000;
   // nats://...: also measure appends with this NATS JetStream cluster as
   // the log of record (a stream of the run's own, deleted afterwards).
   std::string log_url;
@@ -165,6 +170,9 @@ class Bench {
 
  private:
   void MeasureBaselines();
+  // etcd KV Put at 1, 64 and 256 in flight (etcd_baseline.h); skipped under
+  // --quick when etcd is not installed.
+  void MeasureEtcd();
   void StartServer(const std::string& data_dir,
                    std::vector<std::string> extra = {});
   void Connect();
@@ -177,6 +185,9 @@ class Bench {
   void MeasureNatsAppends();
   void MeasureGetDeal();
   void MeasureAllocations();
+  // One-event appends of each kind and of the mix (kind_load.h) on 64 fresh
+  // deals, then on the history deals once each holds its history.
+  void MeasureKinds();
   void LoadHistory();
   // Revisions, corrections, restatements and GetLineage (amendment_load.h)
   // on 64 fresh deals, then on the large deal after its history.
@@ -197,6 +208,7 @@ class Bench {
   const Settings settings_;
   const std::string dir_;
   double echo_rps_ = 0;
+  double etcd_put_c64_ops_ = 0;  // 0 when not measured
   // RocksDB mode's append rates, the baselines of NATS mode.
   double single_eps_ = 0, batch_eps_ = 0;
   RocksDbBaselines raw_;
@@ -217,6 +229,7 @@ void Bench::Run() {
   MeasureAppends();
   MeasureGetDeal();
   MeasureAllocations();
+  MeasureKinds();
   std::vector<std::string> fresh;
   for (int d = 0; d < 64; ++d) {
     fresh.push_back(absl::StrCat("amend-", d));
@@ -267,6 +280,7 @@ void Bench::MeasureBaselines() {
     echo_rps_ = result.calls_per_second;
     Print("baseline_echo_c64_rps", echo_rps_, "req/s");
   }
+  MeasureEtcd();
   auto raw =
       MeasureRocksDb(dir_ + "/raw", 300, settings_.phase, settings_.big_events);
   if (!raw.ok()) Fail(raw.status().ToString());
@@ -278,6 +292,35 @@ void Bench::MeasureBaselines() {
   Print("baseline_rocksdb_scan_eps", raw_.scan_events_per_second, "events/s");
   std::error_code ignored;
   std::filesystem::remove_all(dir_ + "/raw", ignored);
+}
+
+void Bench::MeasureEtcd() {
+  auto binary = EtcdServer::Binary();
+  if (!binary.ok()) {
+    if (!settings_.quick) Fail(binary.status().ToString());
+    std::cerr << "pactlog-bench: etcd baseline skipped: " << binary.status()
+              << "\n";
+    return;
+  }
+  auto etcd = EtcdServer::Spawn(*binary, dir_ + "/etcd");
+  if (!etcd.ok()) Fail(etcd.status().ToString());
+  for (const int in_flight : {1, 64, 256}) {
+    // The value is about the size of a one-event append request.
+    const LoadResult result =
+        MeasureEtcdPut((*etcd)->client_port(), in_flight, 300, settings_.phase);
+    if (result.failures > 0) {
+      Fail(absl::StrCat("etcd Put failed: ", result.first_failure));
+    }
+    const std::string suffix = absl::StrCat("_c", in_flight);
+    Print(absl::StrCat("baseline_etcd_put", suffix, "_ops"),
+          result.calls_per_second, "ops/s");
+    Print(absl::StrCat("baseline_etcd_put_p99_ms", suffix), result.p99_ms,
+          "ms");
+    if (in_flight == 64) etcd_put_c64_ops_ = result.calls_per_second;
+  }
+  etcd->reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_ + "/etcd", ignored);
 }
 
 void Bench::StartServer(const std::string& data_dir,
@@ -550,6 +593,46 @@ void Bench::MeasureAllocations() {
   }
   Print("getcompliance_c64_rps", compliance.calls_per_second, "req/s",
         echo_rps_);
+}
+
+void Bench::MeasureKinds() {
+  auto deals = [](const std::string& prefix, int n) {
+    std::vector<std::string> out;
+    for (int d = 0; d < n; ++d) out.push_back(absl::StrCat(prefix, d));
+    return out;
+  };
+  const std::vector<std::string> fresh = deals("kind-fresh-", 64);
+  const std::vector<std::string> history =
+      deals("kind-history-", settings_.kind_history_deals);
+  double load_eps = 0;
+  std::vector<KindLoad> fresh_loads, history_loads;
+  absl::Status s = SetUpKindDeals(*ledger_, fresh, 0, 16, &load_eps);
+  if (s.ok())
+    s = MeasureKindLoads(*ledger_, fresh, settings_.phase, &fresh_loads);
+  if (s.ok()) {
+    s = SetUpKindDeals(*ledger_, history, settings_.kind_history_events, 16,
+                       &load_eps);
+  }
+  if (s.ok()) {
+    Print("kind_history_load_batch64_eps", load_eps, "events/s");
+    s = MeasureKindLoads(*ledger_, history, settings_.phase, &history_loads);
+  }
+  if (!s.ok()) Fail(s.ToString());
+  for (size_t i = 0; i < fresh_loads.size(); ++i) {
+    const std::string name =
+        absl::StrCat("kind_", KindName(fresh_loads[i].kind));
+    const LoadResult& f = fresh_loads[i].result;
+    const LoadResult& h = history_loads[i].result;
+    Print(name + "_fresh_c64_eps", f.items_per_second, "events/s",
+          etcd_put_c64_ops_ > 0 ? std::optional<double>(etcd_put_c64_ops_)
+                                : std::nullopt);
+    Print(name + "_fresh_p50_ms_c64", f.p50_ms, "ms");
+    Print(name + "_fresh_p99_ms_c64", f.p99_ms, "ms");
+    Print(name + "_history_c64_eps", h.items_per_second, "events/s",
+          f.items_per_second);
+    Print(name + "_history_p50_ms_c64", h.p50_ms, "ms");
+    Print(name + "_history_p99_ms_c64", h.p99_ms, "ms");
+  }
 }
 
 void Bench::MeasureAmendments(const std::string& prefix,
@@ -928,6 +1011,7 @@ int main(int argc, char** argv) {
     settings.stalled = 5;
     settings.subscribe_rate = 200;
     settings.asof_queries = 20;
+    settings.kind_history_events = 1'000;
   }
   std::string dir =
       (std::filesystem::temp_directory_path() / "pactlog-bench-XXXXXX")

@@ -1,33 +1,88 @@
 #!/usr/bin/env python3
-"""Medians of several pactlog-bench --json runs, as the Markdown table of
-bench/README.md, next to the targets of issue 5.
+"""Medians of several pactlog-bench --json runs: every metric as the Markdown
+table of bench/README.md, then issue 15's targets, each a same-run ratio
+(computed per run, then the median of the runs) marked met or missed.
 
     bench/summarize.py run1.json run2.json run3.json
+
+Metric names the targets read (a target whose metrics a run lacks prints
+"not measured"):
+  kind_<kind>_fresh_c64_eps, kind_<kind>_fresh_p99_ms_c64,
+  kind_<kind>_history_c64_eps     one-event appends, 64 in flight, on fresh
+                                  deals and on deals of 100k events
+  baseline_etcd_put_c64_ops       etcd KV Put of 300 bytes, 64 in flight
+  fanout_deliveries_eps_<n>subs,
+  baseline_fanout_deliveries_eps_<n>subs
+                                  best sustained deliveries/s with p99
+                                  delivery latency <= 100 ms
+  catchup_eps, baseline_raw_stream_eps
+  replay_eps, baseline_rocksdb_scan_eps
+  append_batch64_eps, baseline_rocksdb_synced_batch64_eps
+  getdeal_c64_rps, baseline_echo_c64_rps
+  rss_mib_1m_1000subs
 """
 import json
 import statistics
 import sys
 
-# metric -> (target text, check on (value, ratio))
-TARGETS = {
-    "append_single_c64_eps": ("ratio >= 0.6", lambda v, r: r is not None and r >= 0.6),
-    "append_batch64_eps": ("ratio >= 0.7", lambda v, r: r is not None and r >= 0.7),
-    "append_p99_ms_c64": ("<= 10 ms", lambda v, r: v <= 10),
-    "getdeal_c64_rps": ("ratio >= 0.8", lambda v, r: r is not None and r >= 0.8),
-    "asof_p50_us_1m": ("ratio to 10k <= 2", lambda v, r: r is not None and r <= 2),
-    "replay_eps": ("ratio >= 0.4", lambda v, r: r is not None and r >= 0.4),
-    "startup_ready_s_1m": ("<= 2 s", lambda v, r: v <= 2),
-    "subscribe_p99_ms_1000": ("<= 20 ms", lambda v, r: v <= 20),
-    "catchup_eps": (">= 500k", lambda v, r: v >= 500_000),
-    "rss_mib_1m_1000subs": ("<= 300 MiB", lambda v, r: v <= 300),
-}
+KINDS = ["announcement", "approval", "disbursement", "tariff_change",
+         "correction", "allocation", "mix"]
 
 
-def main(paths):
+def ratio_row(label, numerator, denominator, target):
+    return (label, lambda run: _ratio(run, numerator, denominator),
+            f">= {target}x", lambda r: r >= target, "x")
+
+
+def limit_row(label, metric, limit, unit):
+    return (label, lambda run: run.get(metric), f"<= {limit:g} {unit}",
+            lambda v: v <= limit, unit)
+
+
+def _ratio(run, numerator, denominator):
+    if numerator not in run or not run.get(denominator):
+        return None
+    return run[numerator] / run[denominator]
+
+
+def target_rows():
+    rows = []
+    for kind in KINDS:
+        fresh = f"kind_{kind}_fresh_c64_eps"
+        rows.append(ratio_row(f"{kind}: one-event appends / etcd Put (c64)",
+                              fresh, "baseline_etcd_put_c64_ops", 2))
+        rows.append(limit_row(f"{kind}: p99 (fresh deals)",
+                              f"kind_{kind}_fresh_p99_ms_c64", 10, "ms"))
+        rows.append(ratio_row(f"{kind}: 100k-event history / fresh",
+                              f"kind_{kind}_history_c64_eps", fresh, 0.9))
+    rows.append(ratio_row("64-event appends / raw RocksDB synced batch",
+                          "append_batch64_eps",
+                          "baseline_rocksdb_synced_batch64_eps", 0.7))
+    rows.append(ratio_row("GetDeal / echo", "getdeal_c64_rps",
+                          "baseline_echo_c64_rps", 0.8))
+    for subscribers in (100, 1000):
+        rows.append(ratio_row(
+            f"fan-out deliveries/s at p99 <= 100 ms, {subscribers} subscribers"
+            " / raw fan-out", f"fanout_deliveries_eps_{subscribers}subs",
+            f"baseline_fanout_deliveries_eps_{subscribers}subs", 0.5))
+    rows.append(ratio_row("catch-up / raw stream", "catchup_eps",
+                          "baseline_raw_stream_eps", 0.5))
+    rows.append(ratio_row("full replay / raw scan", "replay_eps",
+                          "baseline_rocksdb_scan_eps", 0.5))
+    rows.append(limit_row("RSS, 1M events, 1,000 subscribers (100 stalled)",
+                          "rss_mib_1m_1000subs", 300, "MiB"))
+    return rows
+
+
+def read_runs(paths):
     runs = []
     for path in paths:
         with open(path) as f:
             runs.append([json.loads(line) for line in f if line.startswith("{")])
+    return runs
+
+
+def print_metrics(runs):
     order, values, ratios, baselines, units = [], {}, {}, {}, {}
     for run in runs:
         for m in run:
@@ -40,17 +95,39 @@ def main(paths):
             if "ratio" in m:
                 ratios[name].append(m["ratio"])
                 baselines[name].append(m["baseline"])
-    print(f"| metric | median of {len(runs)} | unit | baseline | ratio | target | met |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(f"| metric | median of {len(runs)} | unit | baseline | ratio |")
+    print("| --- | --- | --- | --- | --- |")
     for name in order:
         v = statistics.median(values[name])
         r = statistics.median(ratios[name]) if ratios[name] else None
         b = statistics.median(baselines[name]) if baselines[name] else None
-        target, check = TARGETS.get(name, ("", None))
-        met = "" if check is None else ("yes" if check(v, r) else "**no**")
         print(f"| `{name}` | {v:,.3g} | {units[name]} | "
               f"{'' if b is None else f'{b:,.3g}'} | "
-              f"{'' if r is None else f'{r:.2f}'} | {target} | {met} |")
+              f"{'' if r is None else f'{r:.2f}'} |")
+
+
+def print_targets(runs):
+    by_name = [{m["metric"]: m["value"] for m in run} for run in runs]
+    print()
+    print(f"| target (issue 15) | median of {len(runs)} | per run | "
+          "target | met |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, figure, target, check, unit in target_rows():
+        per_run = [figure(run) for run in by_name]
+        measured = [f for f in per_run if f is not None]
+        if not measured:
+            print(f"| {label} | not measured | | {target} | |")
+            continue
+        median = statistics.median(measured)
+        shown = " / ".join("-" if f is None else f"{f:.2f}" for f in per_run)
+        met = "met" if check(median) else "**missed**"
+        print(f"| {label} | {median:.2f} {unit} | {shown} | {target} | {met} |")
+
+
+def main(paths):
+    runs = read_runs(paths)
+    print_metrics(runs)
+    print_targets(runs)
 
 
 if __name__ == "__main__":
