@@ -71,6 +71,9 @@ struct Settings {
   // The per-kind phases' history deals, and the events each holds.
   int kind_history_deals = 4;
   int kind_history_events = 100'000;
+  // Only the echo and etcd baselines, the appends and the per-kind phases
+  // (--kinds-only): the history-growth figures in minutes.
+  bool kinds_only = false;
   // nats://...: also measure appends with this NATS JetStream cluster as
   // the log of record (a stream of the run's own, deleted afterwards).
   std::string log_url;
@@ -227,6 +230,13 @@ void Bench::Run() {
   MeasureBaselines();
   StartServer(dir_ + "/pactlog");
   MeasureAppends();
+  if (settings_.kinds_only) {
+    MeasureKinds();
+    if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+      Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
+    }
+    return;
+  }
   MeasureGetDeal();
   MeasureAllocations();
   MeasureKinds();
@@ -995,6 +1005,11 @@ int main(int argc, char** argv) {
                  "nats://h1:4222,h2:4222,h3:4222: also measure appends with "
                  "this JetStream cluster as the log of record (metrics "
                  "nats_*, their ratio to RocksDB mode's)");
+  app.add_flag("--kinds-only", settings.kinds_only,
+               "only the baselines, the appends and the per-kind phases");
+  app.add_option("--history-events", settings.kind_history_events,
+                 "events in each history deal of the per-kind phases")
+      ->capture_default_str();
   app.add_option("--subscribers", settings.subscribers,
                  "live subscribers in the subscribe phase")
       ->capture_default_str();

@@ -92,8 +92,8 @@ TEST_F(LedgerCheckpointTest, CheckpointAfterIntervalAndRecoverReplaysTheTail) {
 }
 
 // A checkpoint snapshots what its deals hold, so a long-lived deal is
-// snapshotted no sooner than after 1/32 of its events: the snapshot cost
-// per append stays bounded as its history grows.
+// snapshotted no sooner than after half as many events as it holds: the
+// snapshot cost per append stays bounded as its history grows.
 TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
   Open();
   Append(AnnounceDeal("deal-a"));  // 1
@@ -109,11 +109,11 @@ TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
   EXPECT_EQ(checkpoints[0], kInterval);
   for (size_t i = 1; i < checkpoints.size(); ++i) {
     // The deal became dirty at version previous + 1; the next checkpoint
-    // comes once kInterval events have passed and 32 times the events
-    // since cover that version.
+    // comes once kInterval events have passed and twice the events since
+    // cover that version.
     const uint64_t previous = checkpoints[i - 1];
     const uint64_t gap = checkpoints[i] - previous;
-    const uint64_t due = std::max<uint64_t>(kInterval, (previous + 1 + 31) / 32);
+    const uint64_t due = std::max<uint64_t>(kInterval, (previous + 1 + 1) / 2);
     EXPECT_EQ(gap, due) << "after the checkpoint at " << previous;
   }
   EXPECT_GT(checkpoints.back() - checkpoints[checkpoints.size() - 2], kInterval);
