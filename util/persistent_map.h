@@ -201,18 +201,7 @@ class PersistentMap {
   template <typename Q>
   V* FindMutable(const Q& key) {
     if (!contains(key)) return nullptr;
-    NodePtr* slot = &root_;
-    while (true) {
-      Own(*slot);
-      Node& node = **slot;
-      if (Compare()(key, node.entry.first)) {
-        slot = &node.left;
-      } else if (Compare()(node.entry.first, key)) {
-        slot = &node.right;
-      } else {
-        return &node.entry.second;
-      }
-    }
+    return &(*OwnedSlot(key))->entry.second;
   }
   // The value of `key` to change in place, default-constructed first when
   // absent; `second` tells whether it was inserted.
@@ -229,20 +218,10 @@ class PersistentMap {
   template <typename Q>
   bool Erase(const Q& key) {
     if (!contains(key)) return false;
-    NodePtr* slot = &root_;
-    while (true) {
-      Own(*slot);
-      Node& node = **slot;
-      if (Compare()(key, node.entry.first)) {
-        slot = &node.left;
-      } else if (Compare()(node.entry.first, key)) {
-        slot = &node.right;
-      } else {
-        *slot = Merge(std::move(node.left), std::move(node.right));
-        --size_;
-        return true;
-      }
-    }
+    NodePtr& slot = *OwnedSlot(key);
+    slot = Merge(std::move(slot->left), std::move(slot->right));
+    --size_;
+    return true;
   }
   void clear() {
     root_.reset();
@@ -276,6 +255,24 @@ class PersistentMap {
     auto copy = std::make_shared<Node>(*slot);
     copy->owner = owner();
     slot = std::move(copy);
+  }
+
+  // The slot holding present `key`'s node, with every node on the way
+  // there (that one included) owned.
+  template <typename Q>
+  NodePtr* OwnedSlot(const Q& key) {
+    NodePtr* slot = &root_;
+    while (true) {
+      Own(*slot);
+      Node& node = **slot;
+      if (Compare()(key, node.entry.first)) {
+        slot = &node.left;
+      } else if (Compare()(node.entry.first, key)) {
+        slot = &node.right;
+      } else {
+        return slot;
+      }
+    }
   }
 
   template <typename Q>
