@@ -9,7 +9,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -240,8 +239,8 @@ absl::Status CheckDisbursementRules(
         "effective-order",
         absl::StrCat("disbursement effective ", FormatTimeUtc(effective),
                      " precedes the first approval effective ",
-                     FormatTimeUtc(first->second.effective_time), " of project ",
-                     Quote(disbursement.project_id())));
+                     FormatTimeUtc(first->second.effective_time),
+                     " of project ", Quote(disbursement.project_id())));
   }
   int64_t total;
   RETURN_IF_ERROR(CheckedSum("disbursements", project.disbursed,
@@ -502,8 +501,7 @@ void DealState::Apply(const Event& event) {
           .event_id = data.event_id(),
       };
       for (std::string_view category : CategoriesOf(change)) {
-        tariffs_[std::string(category)][TariffKey(effective, sequence)] =
-            entry;
+        tariffs_[std::string(category)][TariffKey(effective, sequence)] = entry;
       }
       break;
     }

@@ -768,7 +768,8 @@ void DealState::Replace(const EventReference& ref, const EventData& current,
         return;
       }
       Project& project = *projects_.FindMutable(id);
-      ApprovalEntry* entry = project.approvals.FindMutable(ref.origin_sequence());
+      ApprovalEntry* entry =
+          project.approvals.FindMutable(ref.origin_sequence());
       const int64_t new_amount =
           next == nullptr ? 0 : next->approval().amount().minor_units();
       const int64_t delta = new_amount - entry->amount;

@@ -116,7 +116,8 @@ TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
     const uint64_t due = std::max<uint64_t>(kInterval, (previous + 1 + 1) / 2);
     EXPECT_EQ(gap, due) << "after the checkpoint at " << previous;
   }
-  EXPECT_GT(checkpoints.back() - checkpoints[checkpoints.size() - 2], kInterval);
+  EXPECT_GT(checkpoints.back() - checkpoints[checkpoints.size() - 2],
+            kInterval);
   const std::string a = Describe(*ledger_->Deal("deal-a"));
 
   Open();

@@ -213,7 +213,8 @@ TEST_F(SnapshotTest, AnswersAreTheSameWithWithoutAndAfterDeletingSnapshots) {
     const uint64_t applied = server->server().ledger().applied_sequence();
     EXPECT_GT(recovery.checkpoint_sequence, 0u);
     EXPECT_EQ(recovery.deals_from_snapshots, 2u);
-    EXPECT_LT(recovery.events_replayed, std::max<uint64_t>(5u, applied / 2 + 1));
+    EXPECT_LT(recovery.events_replayed,
+              std::max<uint64_t>(5u, applied / 2 + 1));
     EXPECT_EQ(recovery.checkpoint_sequence + recovery.events_replayed,
               server->server().ledger().applied_sequence());
     EXPECT_EQ(Answers(*server), with_snapshots);

@@ -33,7 +33,8 @@ TEST(PersistentMapTest, ReadsLikeAnOrderedMap) {
   *map.TryEmplace(2).first = "b";
   EXPECT_FALSE(map.TryEmplace(2).second);
   EXPECT_EQ(map.size(), 3u);
-  EXPECT_THAT(ToStd(map), ElementsAre(Pair(1, "a"), Pair(2, "b"), Pair(3, "c")));
+  EXPECT_THAT(ToStd(map),
+              ElementsAre(Pair(1, "a"), Pair(2, "b"), Pair(3, "c")));
   EXPECT_EQ(map.at(2), "b");
   EXPECT_THROW(map.at(4), std::out_of_range);
   EXPECT_EQ(map.find(4), map.end());
