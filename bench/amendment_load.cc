@@ -9,9 +9,8 @@
 #include <memory>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "bench/heads.h"
 #include "testing/events.h"
 #include "util/timestamp.h"
 
@@ -26,32 +25,38 @@ const absl::Time kProjectDay = events::Date(2025, 8, 1);
 // The projects the phases amend, and the event that stands for each.
 class Slots {
  public:
-  Slots(const std::vector<std::string>& deals, int per_deal) {
-    for (int p = 0; p < per_deal; ++p) {
-      for (const std::string& deal : deals) {
-        const std::string project = absl::StrCat("amend-", p);
-        subjects_.push_back({deal, project});
-        heads_.push_back(absl::StrCat(deal, "/", project));
-      }
-    }
-  }
+  Slots(const std::vector<std::string>& deals, int per_deal)
+      : subjects_(Subjects(deals, per_deal)), heads_(Initial(subjects_)) {}
   size_t size() const { return subjects_.size(); }
   const std::string& deal(size_t i) const { return subjects_[i].first; }
   const std::string& project(size_t i) const { return subjects_[i].second; }
-  std::string head(size_t i) const {
-    absl::MutexLock lock(&mu_);
-    return heads_[i];
-  }
-  void set_head(size_t i, std::string head) {
-    absl::MutexLock lock(&mu_);
-    heads_[i] = std::move(head);
-  }
+  std::string head(size_t i) const { return heads_.Get(i); }
+  void set_head(size_t i, std::string head) { heads_.Set(i, std::move(head)); }
 
  private:
-  // Deal and project of each slot; never changes after construction.
-  std::vector<std::pair<std::string, std::string>> subjects_;
-  mutable absl::Mutex mu_;
-  std::vector<std::string> heads_ ABSL_GUARDED_BY(mu_);
+  using Subject = std::pair<std::string, std::string>;  // deal, project
+  static std::vector<Subject> Subjects(const std::vector<std::string>& deals,
+                                       int per_deal) {
+    std::vector<Subject> subjects;
+    for (int p = 0; p < per_deal; ++p) {
+      for (const std::string& deal : deals) {
+        subjects.push_back({deal, absl::StrCat("amend-", p)});
+      }
+    }
+    return subjects;
+  }
+  // Each project's announcement is its first head.
+  static std::vector<std::string> Initial(
+      const std::vector<Subject>& subjects) {
+    std::vector<std::string> heads;
+    for (const auto& [deal, project] : subjects) {
+      heads.push_back(absl::StrCat(deal, "/", project));
+    }
+    return heads;
+  }
+
+  const std::vector<Subject> subjects_;  // never changes after construction
+  Heads heads_;
 };
 
 v1::EventData ProjectOf(const std::string& project, int64_t pledged) {

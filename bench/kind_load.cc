@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/heads.h"
 #include "testing/events.h"
 
 namespace pactlog::bench {
@@ -48,11 +49,7 @@ v1::EventData TariffChange(int64_t first, int64_t n) {
 class CorrectionSlots {
  public:
   CorrectionSlots(const std::vector<std::string>& deals, int per_deal)
-      : deals_(deals) {
-    for (int i = 0; i < per_deal; ++i) {
-      for (const std::string& deal : deals) heads_.push_back(Original(deal, i));
-    }
-  }
+      : deals_(deals), heads_(Originals(deals, per_deal)) {}
   static std::string Original(const std::string& deal, int i) {
     return absl::StrCat(deal, "/tc-", i);
   }
@@ -67,19 +64,25 @@ class CorrectionSlots {
   int index(size_t slot) const {
     return static_cast<int>(slot / deals_.size());
   }
-  std::string head(size_t slot) const {
-    absl::MutexLock lock(&mu_);
-    return heads_[slot];
-  }
+  std::string head(size_t slot) const { return heads_.Get(slot); }
   void set_head(size_t slot, std::string head) {
-    absl::MutexLock lock(&mu_);
-    heads_[slot] = std::move(head);
+    heads_.Set(slot, std::move(head));
   }
 
  private:
+  static std::vector<std::string> Originals(
+      const std::vector<std::string>& deals, int per_deal) {
+    std::vector<std::string> originals;
+    for (int i = 0; i < per_deal; ++i) {
+      for (const std::string& deal : deals) {
+        originals.push_back(Original(deal, i));
+      }
+    }
+    return originals;
+  }
+
   const std::vector<std::string> deals_;
-  mutable absl::Mutex mu_;
-  std::vector<std::string> heads_ ABSL_GUARDED_BY(mu_);
+  Heads heads_;
 };
 
 // Enough slots that 64 calls in flight never amend one subject at once.
