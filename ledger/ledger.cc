@@ -249,6 +249,11 @@ absl::Status Ledger::ScanEvents(
   return log_->Scan(after_sequence, visit);
 }
 
+absl::Status Ledger::ScanEncodedEvents(
+    uint64_t after_sequence, const storage::EncodedEventVisitor& visit) const {
+  return log_->ScanEncoded(after_sequence, visit);
+}
+
 absl::StatusOr<storage::BackupInfo> Ledger::CreateBackup(
     const std::string& directory) const {
   return log_->CreateBackup(directory);

@@ -288,6 +288,10 @@ class Ledger {
   [[nodiscard]] absl::Status ScanEvents(
       uint64_t after_sequence,
       const std::function<bool(const pactlog::v1::Event&)>& visit) const;
+  // As ScanEvents, also passing each event's serialised bytes
+  // (storage::EventLog::ScanEncoded).
+  [[nodiscard]] absl::Status ScanEncodedEvents(
+      uint64_t after_sequence, const storage::EncodedEventVisitor& visit) const;
 
   // Writes a consistent copy of the log to `directory`, as
   // storage::EventLog::CreateBackup (same requirements and errors).

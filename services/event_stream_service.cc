@@ -1,5 +1,8 @@
 #include "services/event_stream_service.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,17 +18,19 @@ namespace v1 = ::pactlog::v1;
 absl::StatusOr<uint64_t> ReadMatching(
     const ledger::Ledger& ledger, const EventMatcher& matcher,
     uint64_t after_sequence, uint64_t head_sequence, int limit,
-    int max_examined, google::protobuf::RepeatedPtrField<v1::Event>* out) {
+    int max_examined,
+    absl::FunctionRef<void(const v1::Event& event, std::string_view encoded)>
+        sink) {
   uint64_t last_examined = after_sequence;
   if (after_sequence >= head_sequence) return last_examined;
   int examined = 0;
   int matched = 0;
-  RETURN_IF_ERROR(
-      ledger.ScanEvents(after_sequence, [&](const v1::Event& event) {
+  RETURN_IF_ERROR(ledger.ScanEncodedEvents(
+      after_sequence, [&](const v1::Event& event, std::string_view encoded) {
         if (event.sequence() > head_sequence) return false;
         last_examined = event.sequence();
         if (matcher.Matches(event)) {
-          *out->Add() = event;
+          sink(event, encoded);
           ++matched;
         }
         return ++examined < max_examined && matched < limit;
@@ -46,7 +51,10 @@ absl::Status EventStreamService::DoRead(const v1::ReadRequest& request,
   ASSIGN_OR_RETURN(
       uint64_t last_examined,
       ReadMatching(*ledger_, matcher, request.after_sequence(), head, limit,
-                   kMaxEventsExaminedPerRead, response->mutable_events()));
+                   kMaxEventsExaminedPerRead,
+                   [response](const v1::Event& event, std::string_view) {
+                     *response->add_events() = event;
+                   }));
   response->set_last_examined_sequence(last_examined);
   response->set_head_sequence(head);
   return absl::OkStatus();
@@ -69,14 +77,26 @@ grpc::ServerUnaryReactor* EventStreamService::Read(
 
 namespace pactlog::services {
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* EventStreamService::Subscribe(
-    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* EventStreamService::Subscribe(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   std::shared_ptr<security::Call> call = guard_->Begin(
       context, "EventStream.Subscribe", "", security::kReaderRoles);
   absl::Status admitted = call->admission();
   if (admitted.ok()) admitted = guard_->AdmitSubscription(*call);
   if (!admitted.ok()) return SubscriptionHub::Refuse(call, admitted);
-  return hub_->Subscribe(context, request, std::move(call));
+  v1::SubscribeRequest parsed;
+  grpc::ByteBuffer bytes(*request);  // shares the slices; read consumes it
+  if (!grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::SubscribeRequest>(
+           &bytes, &parsed)
+           .ok()) {
+    return SubscriptionHub::Refuse(
+        call, absl::InvalidArgumentError(absl::StrCat(
+                  "the request (", request->Length(),
+                  " bytes) does not decode as pactlog.v1.SubscribeRequest: "
+                  "malformed protobuf, or a string field (such as "
+                  "filter.deal_ids) that is not UTF-8")));
+  }
+  return hub_->Subscribe(context, &parsed, std::move(call));
 }
 
 }  // namespace pactlog::services

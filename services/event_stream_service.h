@@ -7,7 +7,9 @@
 #define PACTLOG_SERVICES_EVENT_STREAM_SERVICE_H_
 
 #include <cstdint>
+#include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.grpc.pb.h"
@@ -23,18 +25,25 @@ namespace pactlog::services {
 // on.
 inline constexpr int kMaxEventsExaminedPerRead = 10000;
 
-// Reads matching events with sequence in (after_sequence, head_sequence]
-// into `out` until `limit` match or `max_examined` have been examined.
-// Returns the last sequence examined (after_sequence when none was).
-// Shared by Read and subscriptions.
+// Passes each matching event with sequence in (after_sequence,
+// head_sequence] and its serialised bytes (as storage keeps them) to `sink`
+// until `limit` match or `max_examined` have been examined. Returns the last
+// sequence examined (after_sequence when none was). Shared by Read and
+// subscriptions.
 [[nodiscard]] absl::StatusOr<uint64_t> ReadMatching(
     const ledger::Ledger& ledger, const EventMatcher& matcher,
     uint64_t after_sequence, uint64_t head_sequence, int limit,
     int max_examined,
-    google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
+    absl::FunctionRef<void(const pactlog::v1::Event& event,
+                           std::string_view encoded)>
+        sink);
 
+// Subscribe is a raw method: its responses are written as bytes built once
+// per event (services/subscribe_wire.h); clients see SubscribeResponse.
 class EventStreamService final
-    : public pactlog::v1::EventStream::CallbackService {
+    : public pactlog::v1::EventStream::WithCallbackMethod_Read<
+          pactlog::v1::EventStream::WithRawCallbackMethod_Subscribe<
+              pactlog::v1::EventStream::Service>> {
  public:
   // None is owned; all must outlive the service. Every call passes `guard`
   // first and needs the reader role; a subscription also takes one of its
@@ -47,9 +56,11 @@ class EventStreamService final
                                  const pactlog::v1::ReadRequest* request,
                                  pactlog::v1::ReadResponse* response) override;
 
-  grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Subscribe(
+  // `request` is a serialised SubscribeRequest; one that does not parse is
+  // refused with INVALID_ARGUMENT.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
       grpc::CallbackServerContext* context,
-      const pactlog::v1::SubscribeRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
  private:
   [[nodiscard]] absl::Status DoRead(const pactlog::v1::ReadRequest& request,

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
 #include "domain/deal_state.h"
 #include "domain/validation.h"
@@ -89,11 +90,12 @@ struct SubscriptionHub::Subscriber {
   bool in_flight ABSL_GUARDED_BY(mu) = false;
   uint64_t position ABSL_GUARDED_BY(mu);
   bool caught_up_sent ABSL_GUARDED_BY(mu) = false;
-  // The next message: filled by the worker serving the subscriber while
-  // nothing is in flight (without `mu`: only that worker touches it then),
-  // then owned by gRPC from StartWrite until OnWriteDone. One message per
-  // subscriber, reused, so its allocations are too.
-  v1::SubscribeResponse message;
+  // The next message: built by the worker serving the subscriber while
+  // nothing is in flight (without `mu`: only that worker touches it and
+  // `batch` then), then owned by gRPC from StartWrite until OnWriteDone,
+  // which drops it. It refers to the shared records of its events.
+  grpc::ByteBuffer message;
+  EventBatchWriter batch;
   // Bytes of `message` while in flight, readable without `mu`.
   std::atomic<int64_t> held_bytes{0};
   // A copy of `position` readable without `mu`, for the lag in stats().
@@ -108,13 +110,45 @@ struct SubscriptionHub::Subscriber {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
+// One committed batch in the recent window and its events' records, which
+// the first worker to read the batch encodes.
+class SubscriptionHub::WindowBatch {
+ public:
+  explicit WindowBatch(ledger::Ledger::CommittedEvents events)
+      : events_(std::move(events)) {}
+
+  const std::vector<v1::Event>& events() const { return *events_; }
+  uint64_t first_sequence() const { return events_->front().sequence(); }
+  uint64_t last_sequence() const { return events_->back().sequence(); }
+  size_t size() const { return events_->size(); }
+
+  // records()[i] is the record of events()[i].
+  const std::vector<grpc::Slice>& records() const {
+    absl::call_once(encoded_, [this] {
+      records_.reserve(events_->size());
+      for (const v1::Event& event : *events_) {
+        records_.push_back(EncodeEventRecord(event));
+      }
+    });
+    return records_;
+  }
+
+ private:
+  const ledger::Ledger::CommittedEvents events_;
+  mutable absl::once_flag encoded_;
+  mutable std::vector<grpc::Slice> records_;
+};
+
 class SubscriptionHub::Reactor final
-    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   Reactor(SubscriptionHub* hub, std::shared_ptr<Subscriber> subscriber)
       : hub_(hub), subscriber_(std::move(subscriber)) {}
 
   void OnWriteDone(bool ok) override {
+    // Still this reaction's until in_flight is cleared: no worker touches
+    // it while a write is in flight.
+    subscriber_->message.Clear();
     {
       absl::MutexLock lock(&subscriber_->mu);
       subscriber_->in_flight = false;
@@ -155,8 +189,7 @@ void SubscriptionHub::Subscriber::FinishLocked(const absl::Status& status) {
 }
 
 // A reactor for a call refused before it started.
-class RefusedReactor final
-    : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+class RefusedReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   RefusedReactor(std::shared_ptr<const security::Call> call,
                  const absl::Status& status) {
@@ -166,7 +199,7 @@ class RefusedReactor final
   void OnDone() override { delete this; }
 };
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Refuse(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionHub::Refuse(
     std::shared_ptr<const security::Call> call, const absl::Status& status) {
   return new RefusedReactor(std::move(call), status);
 }
@@ -185,7 +218,7 @@ void SubscriptionHub::OnCommit(const ledger::Ledger::CommittedEvents& events) {
   if (events == nullptr || events->empty()) return;
   {
     absl::MutexLock lock(&window_mu_);
-    window_.push_back(events);
+    window_.push_back(std::make_shared<const WindowBatch>(events));
     window_events_ += events->size();
     const size_t keep =
         static_cast<size_t>(std::max(options_.recent_events, 0));
@@ -205,7 +238,7 @@ void SubscriptionHub::OnCommit(const ledger::Ledger::CommittedEvents& events) {
   idle_.clear();
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionHub::Subscribe(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionHub::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request,
     std::shared_ptr<const security::Call> call) {
   if (!ledger_->ready()) return Refuse(call, NotReadyError());
@@ -317,32 +350,34 @@ void SubscriptionHub::WorkerLoop() {
   }
 }
 
-absl::StatusOr<uint64_t> SubscriptionHub::Fill(
-    const Subscriber& subscriber, uint64_t position, uint64_t head,
-    google::protobuf::RepeatedPtrField<v1::Event>* out) {
+absl::StatusOr<uint64_t> SubscriptionHub::Fill(const Subscriber& subscriber,
+                                               uint64_t position, uint64_t head,
+                                               EventBatchWriter* out) {
   {
     absl::ReaderMutexLock lock(&window_mu_);
-    if (!window_.empty() &&
-        position + 1 >= window_.front()->front().sequence() &&
-        position < window_.back()->back().sequence()) {
+    if (!window_.empty() && position + 1 >= window_.front()->first_sequence() &&
+        position < window_.back()->last_sequence()) {
       uint64_t last = position;
       int examined = 0;
       // The batch holding position + 1: batches are consecutive, so a
       // binary search on their first sequences finds it.
       auto batch = std::upper_bound(
           window_.begin(), window_.end(), position + 1,
-          [](uint64_t sequence, const ledger::Ledger::CommittedEvents& b) {
-            return sequence < b->front().sequence();
+          [](uint64_t sequence, const std::shared_ptr<const WindowBatch>& b) {
+            return sequence < b->first_sequence();
           });
       --batch;
-      size_t i = position + 1 - (*batch)->front().sequence();
+      size_t i = position + 1 - (*batch)->first_sequence();
       for (; batch != window_.end(); ++batch, i = 0) {
-        for (; i < (*batch)->size(); ++i) {
-          const v1::Event& event = (**batch)[i];
+        const std::vector<v1::Event>& events = (*batch)->events();
+        for (; i < events.size(); ++i) {
+          const v1::Event& event = events[i];
           if (event.sequence() > head) return last;
           last = event.sequence();
-          if (subscriber.matcher.Matches(event)) *out->Add() = event;
-          if (out->size() >= subscriber.max_events ||
+          if (subscriber.matcher.Matches(event)) {
+            out->Add((*batch)->records()[i]);
+          }
+          if (out->events() >= subscriber.max_events ||
               ++examined >= options_.max_examined_per_step) {
             return last;
           }
@@ -355,9 +390,12 @@ absl::StatusOr<uint64_t> SubscriptionHub::Fill(
     absl::MutexLock lock(&mu_);
     ++storage_reads_;
   }
-  return ReadMatching(*ledger_, subscriber.matcher, position, head,
-                      subscriber.max_events, options_.max_examined_per_step,
-                      out);
+  return ReadMatching(
+      *ledger_, subscriber.matcher, position, head, subscriber.max_events,
+      options_.max_examined_per_step,
+      [out](const v1::Event& /*event*/, std::string_view encoded) {
+        out->Add(EventRecordFromEncoded(encoded));
+      });
 }
 
 SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
@@ -389,43 +427,51 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
   const bool heartbeat_due =
       s.heartbeat_due_ns.load(std::memory_order_relaxed) <=
       absl::ToUnixNanos(absl::Now());
-  v1::SubscribeResponse& message = s.message;
-  message.Clear();
+  // The stream's next message: a batch of events when any match, else
+  // CaughtUp once, else a due Progress; else nothing.
+  EventBatchWriter& batch = s.batch;
+  batch.Clear();
   if (position < head) {
-    v1::EventBatch* batch = message.mutable_events();
-    absl::StatusOr<uint64_t> last =
-        Fill(s, position, head, batch->mutable_events());
+    absl::StatusOr<uint64_t> last = Fill(s, position, head, &batch);
     if (!last.ok()) {
+      batch.Clear();
       absl::MutexLock lock(&s.mu);
       s.FinishLocked(last.status());
       return Step::kNone;
     }
     position = *last;
-    batch->set_last_examined_sequence(position);
-    if (batch->events_size() == 0) message.Clear();
   }
   bool marks_caught_up = false;
-  if (!message.has_events()) {
-    if (position >= head && !caught_up_sent) {
-      message.mutable_caught_up()->set_sequence(position);
-      marks_caught_up = true;
-    } else if (heartbeat_due) {
-      message.mutable_progress()->set_last_examined_sequence(position);
-      message.mutable_progress()->set_head_sequence(head);
-    }
+  bool has_message = true;
+  if (batch.events() > 0) {
+    batch.Finish(position, &s.message);
+  } else if (position >= head && !caught_up_sent) {
+    v1::SubscribeResponse caught_up;
+    caught_up.mutable_caught_up()->set_sequence(position);
+    s.message = SerializeResponse(caught_up);
+    marks_caught_up = true;
+  } else if (heartbeat_due) {
+    v1::SubscribeResponse progress;
+    progress.mutable_progress()->set_last_examined_sequence(position);
+    progress.mutable_progress()->set_head_sequence(head);
+    s.message = SerializeResponse(progress);
+  } else {
+    has_message = false;
   }
   absl::MutexLock lock(&s.mu);
   s.position = position;
   s.examined.store(position, std::memory_order_relaxed);
-  if (!message.has_events() && !message.has_caught_up() &&
-      !message.has_progress()) {
+  if (!has_message) {
     // Nothing to say: let other streams go before scanning on, or park.
     return position < head ? Step::kRequeue : Step::kPark;
   }
-  if (s.finished || s.reactor == nullptr) return Step::kNone;
+  if (s.finished || s.reactor == nullptr) {
+    s.message.Clear();
+    return Step::kNone;
+  }
   if (marks_caught_up) s.caught_up_sent = true;
   s.in_flight = true;
-  s.held_bytes.store(static_cast<int64_t>(s.message.SpaceUsedLong()),
+  s.held_bytes.store(static_cast<int64_t>(s.message.Length()),
                      std::memory_order_relaxed);
   s.MarkSent();
   s.reactor->StartWrite(&s.message);

@@ -8,7 +8,10 @@
 // the position is inside it, else from storage, and starts the write. So a
 // slow consumer costs one message of memory and never blocks the writer or
 // other consumers: it falls behind the window, reads from storage, and
-// catches up again. gRPC reactor threads and the ledger's writer thread
+// catches up again. Each event is serialised once, when a worker first
+// reads its batch from the window (or as storage keeps it), and every
+// message is built from those shared bytes (services/subscribe_wire.h).
+// gRPC reactor threads and the ledger's writer thread
 // never read storage here: a worker reads it (a position behind the window,
 // the start of a stream from a recorded time), holding no lock that a
 // stream's reactions take.
@@ -33,6 +36,7 @@
 #include "ledger/ledger.h"
 #include "pactlog/v1/stream.pb.h"
 #include "services/security/call_guard.h"
+#include "services/subscribe_wire.h"
 
 namespace pactlog::services {
 
@@ -82,14 +86,15 @@ class SubscriptionHub {
   // is finished at once with INVALID_ARGUMENT / OUT_OF_RANGE. `call`, when
   // given, ends the stream (request id, log) and is held until the stream
   // is done.
-  grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Subscribe(
+  // The stream's messages are SubscribeResponse in wire form.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(
       grpc::CallbackServerContext* context,
       const pactlog::v1::SubscribeRequest* request,
       std::shared_ptr<const security::Call> call = nullptr);
 
   // A stream finished at once with `status` (not OK), through `call` when
   // given.
-  static grpc::ServerWriteReactor<pactlog::v1::SubscribeResponse>* Refuse(
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Refuse(
       std::shared_ptr<const security::Call> call, const absl::Status& status);
 
   // Ends every open stream with UNAVAILABLE ("reconnect") and refuses new
@@ -101,6 +106,7 @@ class SubscriptionHub {
  private:
   struct Subscriber;
   class Reactor;
+  class WindowBatch;
 
   // What a worker does with a subscriber after one step.
   enum class Step { kNone, kRequeue, kPark };
@@ -112,11 +118,11 @@ class SubscriptionHub {
   void Serve(const std::shared_ptr<Subscriber>& subscriber);
   // Queues `subscriber` for a worker unless it is already queued.
   void Enqueue(const std::shared_ptr<Subscriber>& subscriber);
-  // Fills `out` with events matching the subscriber's filter after
-  // `position`; returns the last sequence examined.
-  [[nodiscard]] absl::StatusOr<uint64_t> Fill(
-      const Subscriber& subscriber, uint64_t position, uint64_t head,
-      google::protobuf::RepeatedPtrField<pactlog::v1::Event>* out);
+  // Adds the records of events matching the subscriber's filter after
+  // `position` to `out`; returns the last sequence examined.
+  [[nodiscard]] absl::StatusOr<uint64_t> Fill(const Subscriber& subscriber,
+                                              uint64_t position, uint64_t head,
+                                              EventBatchWriter* out);
   void Remove(Subscriber* subscriber);
 
   const ledger::Ledger* const ledger_;
@@ -134,10 +140,11 @@ class SubscriptionHub {
 
   // The recent window: whole committed batches, consecutive in sequence,
   // ending at the last commit, shared with the ledger (no event is copied
-  // into it). Holds at least options_.recent_events events once the log
-  // has that many, and at most one batch more.
+  // into it), each with its events' records once a worker has read it. Holds at
+  // least options_.recent_events events once the log has that many, and at most
+  // one batch more.
   mutable absl::Mutex window_mu_;
-  std::deque<ledger::Ledger::CommittedEvents> window_
+  std::deque<std::shared_ptr<const WindowBatch>> window_
       ABSL_GUARDED_BY(window_mu_);
   size_t window_events_ ABSL_GUARDED_BY(window_mu_) = 0;
 };

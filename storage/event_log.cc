@@ -1,9 +1,21 @@
 #include "storage/event_log.h"
 
+#include <string>
+
 #include "google/protobuf/timestamp.pb.h"
 #include "util/status_macros.h"
 
 namespace pactlog::storage {
+
+absl::Status EventLog::ScanEncoded(uint64_t after_sequence,
+                                   const EncodedEventVisitor& visitor) const {
+  std::string encoded;
+  return Scan(after_sequence, [&](const pactlog::v1::Event& event) {
+    encoded.clear();
+    event.AppendToString(&encoded);
+    return visitor(event, encoded);
+  });
+}
 
 absl::StatusOr<uint64_t> LastSequenceRecordedBefore(const EventLog& log,
                                                     uint64_t head,

@@ -38,6 +38,10 @@ struct EventIdEntry {
 
 // Visitor for scans: return true to go on, false to stop.
 using EventVisitor = std::function<bool(const pactlog::v1::Event&)>;
+// Visitor for scans that also want each event's serialised bytes (a
+// pactlog.v1.Event message). Both are valid only during the call.
+using EncodedEventVisitor =
+    std::function<bool(const pactlog::v1::Event&, std::string_view encoded)>;
 
 // How much room the log takes, for monitoring. Fields an implementation
 // cannot tell are 0.
@@ -142,6 +146,13 @@ class EventLog {
   // sequence of an event that does not decode.
   [[nodiscard]] virtual absl::Status Scan(
       uint64_t after_sequence, const EventVisitor& visitor) const = 0;
+
+  // As Scan, also passing each event's serialised bytes, so a caller that
+  // sends events on (subscriptions) need not encode them again. A log that
+  // stores events serialised passes the stored bytes, which decode to the
+  // event it passes; this default serialises each event Scan visits.
+  [[nodiscard]] virtual absl::Status ScanEncoded(
+      uint64_t after_sequence, const EncodedEventVisitor& visitor) const;
 
   // Visits the events of one deal with deal_version > after_version in
   // version order until the visitor returns false. An unknown deal visits

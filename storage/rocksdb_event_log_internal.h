@@ -88,6 +88,9 @@ class RocksDbEventLog final : public EventLog {
       uint64_t sequence) const override;
   [[nodiscard]] absl::Status Scan(uint64_t after_sequence,
                                   const EventVisitor& visitor) const override;
+  [[nodiscard]] absl::Status ScanEncoded(
+      uint64_t after_sequence,
+      const EncodedEventVisitor& visitor) const override;
   [[nodiscard]] absl::Status ScanDeal(
       std::string_view deal_id, uint64_t after_version,
       const EventVisitor& visitor) const override;

@@ -58,6 +58,16 @@ absl::StatusOr<Event> RocksDbEventLog::Get(uint64_t sequence) const {
 
 absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
                                    const EventVisitor& visitor) const {
+  return ScanEncoded(after_sequence,
+                     [&](const Event& event, std::string_view /*encoded*/) {
+                       return visitor(event);
+                     });
+}
+
+// The stored value is the format byte and the serialised event
+// (storage/FORMAT.md), so the bytes passed on are the value's tail.
+absl::Status RocksDbEventLog::ScanEncoded(
+    uint64_t after_sequence, const EncodedEventVisitor& visitor) const {
   absl::ReaderMutexLock db_lock(&db_mu_);
   RETURN_IF_ERROR(CheckOpen());
   const uint64_t last = LastSequence();
@@ -86,9 +96,9 @@ absl::Status RocksDbEventLog::Scan(uint64_t after_sequence,
                                               "..", *sequence - 1,
                                               " are missing"));
     }
-    ASSIGN_OR_RETURN(const Event event,
-                     DecodeEventValue(*sequence, ToView(it->value())));
-    if (!visitor(event)) return absl::OkStatus();
+    const std::string_view value = ToView(it->value());
+    ASSIGN_OR_RETURN(const Event event, DecodeEventValue(*sequence, value));
+    if (!visitor(event, value.substr(1))) return absl::OkStatus();
     if (*sequence == last) break;
     ++expected;
   }

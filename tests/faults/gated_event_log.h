@@ -93,6 +93,12 @@ class GatedEventLog final : public storage::EventLog {
     gate_->Pass();
     return log_->Scan(after_sequence, visitor);
   }
+  [[nodiscard]] absl::Status ScanEncoded(
+      uint64_t after_sequence,
+      const storage::EncodedEventVisitor& visitor) const override {
+    gate_->Pass();
+    return log_->ScanEncoded(after_sequence, visitor);
+  }
   [[nodiscard]] absl::Status ScanDeal(
       std::string_view deal_id, uint64_t after_version,
       const storage::EventVisitor& visitor) const override {

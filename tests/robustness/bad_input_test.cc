@@ -633,11 +633,25 @@ std::vector<BadInputCase> Cases() {
     r.set_page_token("\xff\xfe");
     return SendListDeals(s, r);
   });
-  undecodable("SubscribeInvalidUtf8DealIdInFilter", [](TestServer& s) {
-    v1::SubscribeRequest r = Subscribe();
-    r.mutable_filter()->add_deal_ids("\x80");
-    return SendSubscribe(s, r);
-  });
+  // Subscribe is a raw method (services/event_stream_service.h): pactlog
+  // parses its request and says what is wrong.
+  cases.push_back(BadInputCase{"SubscribeInvalidUtf8DealIdInFilter",
+                               [](TestServer& s) {
+                                 v1::SubscribeRequest r = Subscribe();
+                                 r.mutable_filter()->add_deal_ids("\x80");
+                                 return SendSubscribe(s, r);
+                               },
+                               Code::INVALID_ARGUMENT,
+                               {"pactlog.v1.SubscribeRequest", "UTF-8"}});
+  cases.push_back(BadInputCase{
+      "SubscribeTruncatedProtobufBytes",
+      [](TestServer& s) {
+        // Field 4 (filter) claims 2^32-1 bytes; there are none.
+        return SendRawBytes(s, "/pactlog.v1.EventStream/Subscribe",
+                            std::string("\x22\xff\xff\xff\xff\x0f", 6));
+      },
+      Code::INVALID_ARGUMENT,
+      {"6 bytes", "pactlog.v1.SubscribeRequest"}});
 
   // --- Queries ----------------------------------------------------------
   auto query = [&cases](std::string name,

@@ -411,6 +411,25 @@ TEST_F(RocksDbEventLogTest, ScansStopWhenTheVisitorReturnsFalse) {
   EXPECT_THAT(seen, ElementsAre(1));
 }
 
+TEST_F(RocksDbEventLogTest, ScanEncodedPassesTheStoredBytesOfEachEvent) {
+  OpenLog();
+  for (const std::vector<Event>& batch : ThreeDealBatches()) Append(batch);
+
+  std::vector<uint64_t> seen;
+  absl::Status status =
+      log_->ScanEncoded(2, [&](const Event& event, std::string_view encoded) {
+        Event decoded;
+        EXPECT_TRUE(decoded.ParseFromArray(encoded.data(),
+                                           static_cast<int>(encoded.size())));
+        EXPECT_EQ(decoded.SerializeAsString(), event.SerializeAsString());
+        EXPECT_EQ(encoded, event.SerializeAsString());
+        seen.push_back(event.sequence());
+        return seen.size() < 3;
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(seen, ElementsAre(3, 4, 5));
+}
+
 TEST_F(RocksDbEventLogTest, ScanDealKeepsDealsWhoseIdsPrefixEachOtherApart) {
   OpenLog();
   for (const std::vector<Event>& batch : ThreeDealBatches()) Append(batch);

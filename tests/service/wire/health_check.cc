@@ -32,7 +32,8 @@ grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
 bool HealthSaysServing(const std::shared_ptr<grpc::Channel>& channel,
                        absl::Duration deadline) {
   HealthResponse response;
-  return CheckHealth(channel, "", deadline, &response).ok() &&
+  return CheckHealth(channel, "pactlog.v1.DealLedger", deadline, &response)
+             .ok() &&
          response.status() == HealthResponse::SERVING;
 }
 

@@ -22,7 +22,11 @@ grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                          const std::string& service, absl::Duration deadline,
                          HealthResponse* response);
 
-// True if the check answers OK with SERVING.
+// True if the check of pactlog.v1.DealLedger answers OK with SERVING, so
+// the ledger has recovered. It asks a named service, not the whole server:
+// gRPC's default health service says SERVING for "" from the moment the
+// server starts, until pactlogd's first SetServingStatus(false) a moment
+// later; a named service is NOT_FOUND until then.
 bool HealthSaysServing(const std::shared_ptr<grpc::Channel>& channel,
                        absl::Duration deadline);
 
