@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/echo_service.h"
 #include "echo.grpc.pb.h"  // generated from bench/echo.proto
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -25,17 +26,6 @@ namespace {
 
 // The same limit pactlogd sets on messages.
 constexpr int kMaxMessageBytes = 4 << 20;
-
-class EchoService final : public Echo::CallbackService {
-  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
-                                 const EchoMessage* request,
-                                 EchoMessage* response) override {
-    response->set_payload(request->payload());
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-};
 
 std::string Key(uint64_t value) {
   std::string out(8, '\0');
@@ -53,13 +43,13 @@ int ServeEcho() {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  EchoService service;
+  std::unique_ptr<grpc::Service> service = NewEchoService();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.RegisterService(&service);
+  builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return 1;
   std::printf("port %d\n", port);
