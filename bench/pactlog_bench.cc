@@ -225,6 +225,8 @@ class Bench {
   // Followers from the end of pactlogd's log, and one-event appends that
   // carry their send time.
   StartFollow FollowPactlog();
+  // A new echo server, kept in *server, and a stub for it.
+  std::unique_ptr<Echo::Stub> ConnectEcho(std::unique_ptr<EchoServer>* server);
   PublishEvent PublishToPactlog();
   double AppendOk(const v1::AppendRequest& request);
   double ServerRssMib() const;
@@ -820,13 +822,8 @@ void Bench::MeasureCatchUp() {
     replay.set_events(big_last_);
     replay.set_per_message(kPerMessage);
   }
-  auto echo = EchoServer::Spawn();
-  if (!echo.ok()) Fail(echo.status().ToString());
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*echo)->port()),
-                          grpc::InsecureChannelCredentials());
-  retired_channels_.push_back(channel);
-  auto baseline = Echo::NewStub(channel);
+  std::unique_ptr<EchoServer> echo;
+  const std::unique_ptr<Echo::Stub> baseline = ConnectEcho(&echo);
   const double raw = MeasureCatchUpStream(
       [&](grpc::ClientContext* context,
           grpc::ClientReadReactor<v1::SubscribeResponse>* reactor) {
@@ -890,6 +887,18 @@ double Bench::ServerRssMib() const {
 // `subscribers` live streams from the end of the log plus `stalled` that
 // read nothing from the start (each holds what the server lets it), while
 // one client appends single events at a fixed rate.
+std::unique_ptr<Echo::Stub> Bench::ConnectEcho(
+    std::unique_ptr<EchoServer>* server) {
+  auto echo = EchoServer::Spawn();
+  if (!echo.ok()) Fail(echo.status().ToString());
+  *server = *std::move(echo);
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials());
+  retired_channels_.push_back(channel);
+  return Echo::NewStub(channel);
+}
+
 void Bench::MeasureSubscribers() {
   std::vector<std::unique_ptr<grpc::ClientContext>> stalled_contexts;
   std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
@@ -983,13 +992,8 @@ void Bench::MeasureFanoutSweep() {
     }
     points.push_back(point);
   }
-  auto echo = EchoServer::Spawn();
-  if (!echo.ok()) Fail(echo.status().ToString());
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*echo)->port()),
-                          grpc::InsecureChannelCredentials());
-  retired_channels_.push_back(channel);
-  auto baseline = Echo::NewStub(channel);
+  std::unique_ptr<EchoServer> echo;
+  const std::unique_ptr<Echo::Stub> baseline = ConnectEcho(&echo);
   const StartFollow follow_baseline =
       [&](grpc::ClientContext* context,
           grpc::ClientReadReactor<v1::SubscribeResponse>* reactor) {
