@@ -86,8 +86,9 @@ void EventBatchWriter::Finish(uint64_t last_examined_sequence,
 }
 
 void EventBatchWriter::Clear() {
-  slices_.resize(1);
-  slices_[0] = grpc::Slice();
+  // Cheap when already empty: the hub clears before every message.
+  if (slices_.size() > 1) slices_.resize(1);
+  if (slices_[0].size() > 0) slices_[0] = grpc::Slice();
   record_bytes_ = 0;
 }
 

@@ -101,8 +101,9 @@ struct SubscriptionHub::Subscriber {
   // A copy of `position` readable without `mu`, for the lag in stats().
   std::atomic<uint64_t> examined;
 
-  void MarkSent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    heartbeat_due_ns.store(absl::ToUnixNanos(absl::Now() + heartbeat),
+  void MarkSent(absl::Time now = absl::Now())
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    heartbeat_due_ns.store(absl::ToUnixNanos(now + heartbeat),
                            std::memory_order_relaxed);
   }
   // Finishes the stream once.
@@ -424,13 +425,14 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
     s.examined.store(position, std::memory_order_relaxed);
   }
   const uint64_t head = ledger_->applied_sequence();
+  // One clock read per step: for the heartbeat due now and the next one.
+  const absl::Time now = absl::Now();
   const bool heartbeat_due =
       s.heartbeat_due_ns.load(std::memory_order_relaxed) <=
-      absl::ToUnixNanos(absl::Now());
+      absl::ToUnixNanos(now);
   // The stream's next message: a batch of events when any match, else
   // CaughtUp once, else a due Progress; else nothing.
-  EventBatchWriter& batch = s.batch;
-  batch.Clear();
+  EventBatchWriter& batch = s.batch;  // empty: Finish and errors clear it
   if (position < head) {
     absl::StatusOr<uint64_t> last = Fill(s, position, head, &batch);
     if (!last.ok()) {
@@ -473,7 +475,7 @@ SubscriptionHub::Step SubscriptionHub::Advance(Subscriber& s) {
   s.in_flight = true;
   s.held_bytes.store(static_cast<int64_t>(s.message.Length()),
                      std::memory_order_relaxed);
-  s.MarkSent();
+  s.MarkSent(now);
   s.reactor->StartWrite(&s.message);
   return Step::kNone;
 }
