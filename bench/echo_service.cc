@@ -131,13 +131,13 @@ void FollowStream::OnDone() {
 class ReplayStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit ReplayStream(const ReplayRequest& request)
-      : events_(request.events()) {
-    const int per_message =
-        request.per_message() > 0 ? request.per_message() : kEventsPerMessage;
+      : events_(request.events()),
+        per_message_(request.per_message() > 0
+                         ? static_cast<uint64_t>(request.per_message())
+                         : kEventsPerMessage) {
     const grpc::Slice record = EncodeEventRecord(request.sample());
     EventBatchWriter writer;
-    for (int i = 0; i < per_message; ++i) writer.Add(record);
-    per_message_ = static_cast<uint64_t>(per_message);
+    for (uint64_t i = 0; i < per_message_; ++i) writer.Add(record);
     writer.Finish(request.sample().sequence(), &batch_);
     Next();
   }
@@ -166,7 +166,7 @@ class ReplayStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   const uint64_t events_;
-  uint64_t per_message_ = 0;
+  const uint64_t per_message_;
   uint64_t sent_ = 0;
   bool done_writing_ = false;
   grpc::ByteBuffer batch_;

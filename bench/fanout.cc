@@ -153,6 +153,7 @@ FanoutResult MeasureFanout(const StartFollow& follow,
     end = std::max(end, follower->last_receipt());
   }
   result.deliveries = latencies.count();
+  result.expected_deliveries = static_cast<uint64_t>(total) * load.streams;
   const double seconds = absl::ToDoubleSeconds(end - start);
   result.deliveries_per_second = seconds > 0 ? result.deliveries / seconds : 0;
   result.p50_ms = latencies.QuantileMs(0.5);

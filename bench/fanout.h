@@ -43,6 +43,8 @@ struct FanoutResult {
   double p50_ms = 0;
   double p99_ms = 0;
   uint64_t deliveries = 0;
+  // What the run should have delivered: events published × streams.
+  uint64_t expected_deliveries = 0;
   // Publishes that failed; the run is void when any did.
   int failures = 0;
   // Resident memory of the server at the middle of the run, when asked.

@@ -86,9 +86,8 @@ void EventBatchWriter::Finish(uint64_t last_examined_sequence,
 }
 
 void EventBatchWriter::Clear() {
-  // Cheap when already empty: the hub clears before every message.
-  if (slices_.size() > 1) slices_.resize(1);
-  if (slices_[0].size() > 0) slices_[0] = grpc::Slice();
+  // The header's place is left as it is: each Finish writes it first.
+  slices_.resize(1);
   record_bytes_ = 0;
 }
 
