@@ -912,6 +912,9 @@ std::unique_ptr<Echo::Stub> Bench::ConnectEcho(
 }
 
 void Bench::MeasureSubscribers() {
+  // What the server holds before any stream opens: the live states of
+  // every deal the earlier phases wrote, RocksDB's caches and memtables.
+  const double rss_before = ServerRssMib();
   std::vector<std::unique_ptr<grpc::ClientContext>> stalled_contexts;
   std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>>
       stalled;
@@ -939,6 +942,9 @@ void Bench::MeasureSubscribers() {
   Print(absl::StrCat("subscribe_p99_ms_", n), result.p99_ms, "ms");
   Print(settings_.quick ? "rss_mib_small" : "rss_mib_1m_1000subs",
         result.rss_mib, "MiB");
+  Print("rss_mib_before_subscribers", rss_before, "MiB");
+  Print("rss_mib_subscribers", result.rss_mib - rss_before, "MiB");
+  Print("rss_log_events", static_cast<double>(big_last_), "events");
 }
 
 StartFollow Bench::FollowPactlog() {

@@ -27,7 +27,7 @@ import statistics
 import sys
 
 KINDS = ["announcement", "approval", "disbursement", "tariff_change",
-         "correction", "allocation", "mix"]
+         "correction", "mix"]
 
 
 def ratio_row(label, numerator, denominator, target):

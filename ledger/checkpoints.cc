@@ -66,7 +66,6 @@ void Checkpointer::Recovered(
   for (const auto& [deal_id, state] : states) {
     if (state.last_sequence() > checkpoint_sequence) {
       dirty_deals_.insert(deal_id);
-      dirty_events_ += state.version();
     }
   }
 }
@@ -75,12 +74,13 @@ void Checkpointer::Committed(absl::Span<const pactlog::v1::Event> events) {
   if (interval_ == 0) return;
   for (const pactlog::v1::Event& event : events) {
     if (dirty_deals_.insert(event.deal_id()).second) {
-      dirty_events_ += event.deal_version();
+      auto size = snapshot_bytes_.find(event.deal_id());
+      if (size != snapshot_bytes_.end()) dirty_bytes_ += size->second;
     }
   }
   events_since_checkpoint_ += events.size();
   if (events_since_checkpoint_ >= interval_ &&
-      events_since_checkpoint_ * kAmortization >= dirty_events_) {
+      events_since_checkpoint_ * kSnapshotBytesPerEvent >= dirty_bytes_) {
     WriteCheckpoint();
   }
 }
@@ -107,8 +107,11 @@ void Checkpointer::WriteCheckpoint() {
   events_since_checkpoint_ = 0;
   const absl::Status written = log_->WriteCheckpoint(checkpoint, records);
   if (written.ok()) {
+    for (const storage::SnapshotRecord& record : records) {
+      snapshot_bytes_.insert_or_assign(record.deal_id, record.bytes.size());
+    }
     dirty_deals_.clear();
-    dirty_events_ = 0;
+    dirty_bytes_ = 0;
   }
   state_->CountCheckpoint(written.ok(), checkpoint.sequence);
 }

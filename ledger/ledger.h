@@ -75,11 +75,11 @@ struct LedgerOptions {
   // split; one request may exceed this on its own).
   int max_batch_events = 4096;
   // After this many events the writer snapshots every deal changed since
-  // the last checkpoint (0: never), and no sooner than after half of the
-  // events those deals hold (Checkpointer). Start-up then replays only the
-  // events after the last checkpoint, and an as-of query on sequence or
-  // recorded time replays at most about max(this, its deal's events / 2)
-  // events of its deal.
+  // the last checkpoint (0: never), and no sooner than those events pay for
+  // the snapshots at 256 bytes each (Checkpointer). Start-up then replays
+  // only the events after the last checkpoint, and an as-of query on
+  // sequence or recorded time replays at most about max(this, the
+  // snapshots' bytes / 256) events of its deal.
   uint64_t snapshot_interval = 1000;
   // Replicated mode: where the applier reports trouble it retries (a lost
   // connection to the log of record, an entry it skipped). May be empty.

@@ -38,6 +38,13 @@ class LedgerCheckpointTest : public ::pactlog::testing::LedgerTest {
     return data_->snapshots.contains({deal_id, sequence});
   }
 
+  // The size of the snapshot of `deal_id` at `sequence`; 0 when none.
+  uint64_t SnapshotBytes(const std::string& deal_id, uint64_t sequence) {
+    absl::MutexLock lock(&data_->mu);
+    auto it = data_->snapshots.find({deal_id, sequence});
+    return it == data_->snapshots.end() ? 0 : it->second.size();
+  }
+
   // What a deal's state says about itself, to compare two states.
   static std::string Describe(const domain::DealState& state) {
     return absl::StrCat(state.deal_id(), " v", state.version(), " @",
@@ -91,10 +98,11 @@ TEST_F(LedgerCheckpointTest, CheckpointAfterIntervalAndRecoverReplaysTheTail) {
   EXPECT_TRUE(HasSnapshot("deal-b", 7));
 }
 
-// A checkpoint snapshots what its deals hold, so a long-lived deal is
-// snapshotted no sooner than after half as many events as it holds: the
-// snapshot cost per append stays bounded as its history grows.
-TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
+// A checkpoint costs what its deals hold, so a deal whose state grows is
+// snapshotted no sooner than when the events since its last snapshot pay
+// for that snapshot's bytes at 256 each: the snapshot cost per append stays
+// bounded as the state grows.
+TEST_F(LedgerCheckpointTest, ALargeDealIsSnapshottedLessOften) {
   Open();
   Append(AnnounceDeal("deal-a"));  // 1
   std::vector<uint64_t> checkpoints;
@@ -108,13 +116,14 @@ TEST_F(LedgerCheckpointTest, ALongDealIsSnapshottedLessOften) {
   ASSERT_GE(checkpoints.size(), 2u);
   EXPECT_EQ(checkpoints[0], kInterval);
   for (size_t i = 1; i < checkpoints.size(); ++i) {
-    // The deal became dirty at version previous + 1; the next checkpoint
-    // comes once kInterval events have passed and twice the events since
-    // cover that version.
+    // The next checkpoint comes once kInterval events have passed and
+    // they pay for the deal's snapshot at the previous one.
     const uint64_t previous = checkpoints[i - 1];
-    const uint64_t gap = checkpoints[i] - previous;
-    const uint64_t due = std::max<uint64_t>(kInterval, (previous + 1 + 1) / 2);
-    EXPECT_EQ(gap, due) << "after the checkpoint at " << previous;
+    const uint64_t bytes = SnapshotBytes("deal-a", previous);
+    ASSERT_GT(bytes, 0u) << "at " << previous;
+    const uint64_t due = std::max<uint64_t>(kInterval, (bytes + 255) / 256);
+    EXPECT_EQ(checkpoints[i] - previous, due)
+        << "after the checkpoint at " << previous;
   }
   EXPECT_GT(checkpoints.back() - checkpoints[checkpoints.size() - 2],
             kInterval);
