@@ -1,5 +1,6 @@
 #include "ledger/batch.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -13,11 +14,14 @@ namespace pactlog::ledger {
 
 namespace v1 = ::pactlog::v1;
 
-std::string NewEventId(absl::BitGen& gen) {
-  uint64_t hi = absl::Uniform<uint64_t>(gen);
-  uint64_t lo = absl::Uniform<uint64_t>(gen);
-  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};
-  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
+std::string NewEventId(absl::Time now, absl::BitGen& gen) {
+  const uint64_t millis =
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  // hi: 48 bits of time, the version (7), 12 random bits; lo: the variant
+  // (0b10) and 62 random bits.
+  const uint64_t hi = ((millis & 0xFFFFFFFFFFFFULL) << 16) | 0x7000 |
+                      (absl::Uniform<uint64_t>(gen) & 0x0FFF);
+  const uint64_t lo = (absl::Uniform<uint64_t>(gen) >> 2) | (uint64_t{1} << 63);
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32,
                          (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48,
                          lo & 0xFFFFFFFFFFFFULL);
@@ -102,7 +106,7 @@ v1::Event Batch::MakeEvent(const v1::AppendRequest& request, int index,
   event.set_actor(request.actor());
   *event.mutable_data() = request.events(index);
   if (event.data().event_id().empty()) {
-    event.mutable_data()->set_event_id(NewEventId(gen_));
+    event.mutable_data()->set_event_id(NewEventId(now_, gen_));
   }
   if (!event.data().has_effective_time()) {
     *event.mutable_data()->mutable_effective_time() = event.recorded_time();

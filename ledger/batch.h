@@ -34,8 +34,12 @@
 
 namespace pactlog::ledger {
 
-// A random (version 4) UUID in its canonical text form.
-std::string NewEventId(absl::BitGen& gen);
+// A time-ordered (version 7, RFC 9562) UUID in its canonical text form:
+// the Unix time of `now` in milliseconds, then 74 random bits. Ids made in
+// later milliseconds sort after earlier ones, so the event_ids index takes
+// them near its end instead of at random places (a random id's insert was
+// the costliest step of a 64-event append).
+std::string NewEventId(absl::Time now, absl::BitGen& gen);
 
 class Batch {
  public:

@@ -16,7 +16,7 @@ namespace v1 = ::pactlog::v1;
 
 std::string NewProposerId() {
   absl::BitGen gen;
-  return NewEventId(gen);
+  return NewEventId(absl::Now(), gen);
 }
 
 }  // namespace

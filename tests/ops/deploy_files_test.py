@@ -169,6 +169,10 @@ def main():
             check(f"{probe} is a native gRPC probe on the --health-listen port",
                   grpc and str(grpc.get("port")) == values.get("--health-listen", ":").rsplit(":", 1)[1]
                   and grpc.get("port") == ports.get("health"), f"{grpc} vs {values.get('--health-listen')}")
+        for probe in ("startupProbe", "readinessProbe"):
+            grpc = container.get(probe, {}).get("grpc") or {}
+            check(f"{probe} asks for pactlog.v1.DealLedger (\"\" is SERVING before pactlogd sets it)",
+                  grpc.get("service") == "pactlog.v1.DealLedger", f"{grpc}")
         for flag, port_name in (("--listen", "grpc"), ("--metrics-listen", "metrics")):
             check(f"{flag} port is the container port {port_name}",
                   values.get(flag, ":").rsplit(":", 1)[1] == str(ports.get(port_name)))

@@ -47,10 +47,17 @@ TEST_F(DealLedgerServiceTest, AppendReturnsSequencesVersionAndEventIds) {
   EXPECT_FALSE(response.deduplicated());
   ASSERT_EQ(response.event_ids_size(), 2);
   EXPECT_EQ(response.event_ids(0), "deal-1");
-  // A generated id is a version-4 UUID.
+  // A generated id is a version-7 UUID whose first 48 bits are the
+  // recorded time in Unix milliseconds.
   EXPECT_THAT(response.event_ids(1),
-              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-["
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-["
                                       "89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  {
+    std::string hex = response.event_ids(1).substr(0, 13);
+    hex.erase(8, 1);
+    EXPECT_EQ(std::stoull(hex, nullptr, 16),
+              static_cast<uint64_t>(absl::ToUnixMillis(clock_.Now())));
+  }
   EXPECT_EQ(response.recorded_time().seconds(),
             absl::ToUnixSeconds(clock_.Now()));
 }
