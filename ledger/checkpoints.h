@@ -83,11 +83,13 @@ class Checkpointer {
   void Committed(absl::Span<const pactlog::v1::Event> events);
 
  private:
-  // Bytes of snapshot one appended event pays for at most. Serialising,
-  // compressing and writing that much costs ~1 us, a few percent of an
-  // append's CPU. (Measured with "half of the events the deals hold"
-  // instead: a deal of 1M small events was snapshotted every 500k events,
-  // start-up took 3.6 s and an as-of read 200 ms.)
+  // Bytes of snapshot one appended event pays for at most. Each byte goes
+  // through the WAL, the memtable, a flush and compactions: on deals of 100k
+  // events (megabyte snapshots) writing them is still the largest cost of
+  // an append, ~25% of pactlogd's CPU (bench/README.md), about what the
+  // earlier rule cost there. (That rule waited for half of the events the
+  // deals held: a deal of 1M small events was snapshotted every 500k
+  // events, start-up took 3.6 s and an as-of read 200 ms.)
   static constexpr uint64_t kSnapshotBytesPerEvent = 256;
 
   void WriteCheckpoint();
