@@ -86,7 +86,7 @@ class Checkpointer {
   // Bytes of snapshot one appended event pays for at most. Each byte goes
   // through the WAL, the memtable, a flush and compactions: on deals of 100k
   // events (megabyte snapshots) writing them is still the largest cost of
-  // an append, ~25% of pactlogd's CPU (bench/README.md), about what the
+  // their appends that a profile names (bench/README.md), about what the
   // earlier rule cost there. (That rule waited for half of the events the
   // deals held: a deal of 1M small events was snapshotted every 500k
   // events, start-up took 3.6 s and an as-of read 200 ms.)
