@@ -28,6 +28,7 @@ struct Flags {
   std::string listen, data_dir, log_url;
   pactlog::storage::NatsRecordLogOptions nats;
   std::string metrics_listen, backup_root, health_listen;
+  std::string http_listen, web_root;
   uint64_t snapshot_interval = 1000;
   pactlog::services::security::TransportOptions transport;
   pactlog::services::security::GuardOptions guard;
@@ -67,6 +68,14 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "host:port to serve Prometheus metrics (/metrics) and "
                  "/healthz on, plain HTTP (env PACTLOG_METRICS_LISTEN; "
                  "default: off)");
+  app.add_option("--http-listen", flags->http_listen,
+                 "host:port of the read-only HTTP/JSON API and web page, with "
+                 "the gRPC port's TLS and tokens (env PACTLOG_HTTP_LISTEN; "
+                 "default: off)");
+  app.add_option("--web-root", flags->web_root,
+                 "directory of the built web page served on --http-listen "
+                 "(web/build.sh; env PACTLOG_WEB_ROOT; default: the API "
+                 "alone)");
   app.add_option("--backup-root", flags->backup_root,
                  "Admin.Backup writes only inside this directory (env "
                  "PACTLOG_BACKUP_ROOT; default: any absolute path)");
@@ -122,6 +131,9 @@ ServerOptions MakeServerOptions(const Flags& flags, JsonLog& log) {
   options.backup_root = Setting(flags.backup_root, "PACTLOG_BACKUP_ROOT", "");
   options.health_listen_address =
       Setting(flags.health_listen, "PACTLOG_HEALTH_LISTEN", "");
+  options.http_listen_address =
+      Setting(flags.http_listen, "PACTLOG_HTTP_LISTEN", "");
+  options.web_root = Setting(flags.web_root, "PACTLOG_WEB_ROOT", "");
   options.snapshot_interval = flags.snapshot_interval;
 
   options.transport = flags.transport;
@@ -152,6 +164,13 @@ void LogListening(const ServerOptions& options, const PactlogServer& server,
         absl::StrCat("pactlogd: metrics on ", options.metrics_listen_address,
                      " (port ", server.metrics_port(), ")"),
         {{"metrics_port", absl::StrCat(server.metrics_port())}});
+  }
+  if (server.http_port() != 0) {
+    log.Info(absl::StrCat("pactlogd: HTTP API",
+                          options.web_root.empty() ? "" : " and web page",
+                          " on ", options.http_listen_address, " (port ",
+                          server.http_port(), ")"),
+             {{"http_port", absl::StrCat(server.http_port())}});
   }
 }
 

@@ -94,6 +94,11 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   RETURN_IF_ERROR(security::CheckExposure(
       options.listen_address, options.transport.tls(),
       !options.guard.token_file.empty(), options.insecure));
+  if (!options.http_listen_address.empty()) {
+    RETURN_IF_ERROR(security::CheckExposure(
+        options.http_listen_address, options.transport.tls(),
+        !options.guard.token_file.empty(), options.insecure));
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    security::ServerCredentialsFor(options.transport));
   if (options.max_message_bytes <= 0) {
@@ -169,6 +174,9 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
             options.metrics_listen_address, &server->metrics_->registry(),
             [ledger = server->ledger_.get()] { return ledger->ready(); }));
   }
+  if (!options.http_listen_address.empty()) {
+    RETURN_IF_ERROR(server->StartHttp(options));
+  }
   if (!options.health_listen_address.empty()) {
     server->health_server_ =
         StartHealthServer(options.health_listen_address, &server->health_port_);
@@ -183,6 +191,32 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
 }
 
 PactlogServer::~PactlogServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status PactlogServer::StartHttp(const ServerOptions& options) {
+  grpc::ChannelArguments arguments;
+  // In the process: an answer of any size the server sends.
+  arguments.SetMaxReceiveMessageSize(-1);
+  ASSIGN_OR_RETURN(
+      http_api_,
+      http::HttpApi::Create(
+          http::ApiOptions{
+              .web_root = options.web_root,
+              .ready = [ledger = ledger_.get()] { return ledger->ready(); }},
+          server_->InProcessChannel(arguments)));
+  ASSIGN_OR_RETURN(
+      http_listener_,
+      http::HttpListener::Start(
+          http::ListenerOptions{.address = options.http_listen_address,
+                                .transport = options.transport},
+          [api = http_api_.get()](std::shared_ptr<http::Exchange> exchange) {
+            api->Handle(std::move(exchange));
+          }));
+  return absl::OkStatus();
+}
+
+int PactlogServer::http_port() const {
+  return http_listener_ != nullptr ? http_listener_->port() : 0;
+}
 
 int PactlogServer::metrics_port() const {
   return metrics_http_ != nullptr ? metrics_http_->port() : 0;
@@ -207,6 +241,9 @@ void PactlogServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  // The HTTP API's calls end once the server's have; then its connections.
+  if (http_api_ != nullptr) http_api_->Drain();
+  if (http_listener_ != nullptr) http_listener_->Stop();
   // Every call is finished now; the executors have nothing left to run.
   if (reads_ != nullptr) reads_->Shutdown();
   if (long_tasks_ != nullptr) long_tasks_->Shutdown();

@@ -25,6 +25,8 @@
 #include "services/deal_query_service.h"
 #include "services/event_stream_service.h"
 #include "services/executor.h"
+#include "services/http/api.h"
+#include "services/http/listener.h"
 #include "services/metrics/http_server.h"
 #include "services/metrics/server_metrics.h"
 #include "services/security/call_guard.h"
@@ -85,6 +87,12 @@ struct ServerOptions {
   std::string metrics_listen_address;
   // When set, Admin.Backup writes only inside this directory.
   std::string backup_root;
+  // host:port of the read-only HTTP/JSON API and the web page
+  // (services/http/api.h), with the gRPC port's TLS files and tokens; empty
+  // for none. Port 0 picks a free port (see http_port()).
+  std::string http_listen_address;
+  // The web page's built files (web/build.sh); empty for the API alone.
+  std::string web_root;
   // host:port of a plaintext gRPC port that serves only the standard health
   // service (kubelet's gRPC probes cannot speak TLS); empty for none.
   std::string health_listen_address;
@@ -96,7 +104,8 @@ class PactlogServer {
   // is locked or the address cannot be bound; DATA_LOSS /
   // FAILED_PRECONDITION from opening the log; FAILED_PRECONDITION when a
   // non-loopback address lacks TLS or authentication and `insecure` is not
-  // set; INVALID_ARGUMENT / NOT_FOUND for unusable TLS or token files.
+  // set (for the gRPC and the HTTP address alike); INVALID_ARGUMENT /
+  // NOT_FOUND for unusable TLS or token files or web root.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PactlogServer>> Start(
       const ServerOptions& options);
 
@@ -130,6 +139,8 @@ class PactlogServer {
   [[nodiscard]] absl::Status ReloadTokens() { return guard_->ReloadTokens(); }
   // The port of the metrics endpoint; 0 when it is off.
   int metrics_port() const;
+  // The port of the HTTP/JSON API; 0 when it is off.
+  int http_port() const;
   // The port of the health-only gRPC endpoint; 0 when it is off.
   int health_port() const { return health_port_; }
   const metrics::ServerMetrics& metrics() const { return *metrics_; }
@@ -141,6 +152,9 @@ class PactlogServer {
 
  private:
   PactlogServer() = default;
+
+  // The HTTP API on options.http_listen_address (after server_ is up).
+  [[nodiscard]] absl::Status StartHttp(const ServerOptions& options);
 
   util::SystemClock system_clock_;
   // Before everything that serves calls: calls hold subscription slots of
@@ -158,6 +172,9 @@ class PactlogServer {
   std::unique_ptr<EventStreamService> stream_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> server_;
+  // After the gRPC server, whose in-process channel the API calls through.
+  std::unique_ptr<http::HttpApi> http_api_;
+  std::unique_ptr<http::HttpListener> http_listener_;
   // Destroyed first: its scrapes read the ledger and the hub.
   std::unique_ptr<metrics::MetricsHttpServer> metrics_http_;
   std::unique_ptr<grpc::Server> health_server_;
