@@ -18,6 +18,12 @@ for suite in "$PACTLOG_ROOT"/sdk/*/test.sh; do
   "$suite"
 done
 
+# The web page, built as deploy/run.sh --demo serves it, in headless
+# Chromium against the real pactlogd with the demo record.
+pactlog_log "building the web page (web/build.sh) and running web/test.sh"
+"$PACTLOG_ROOT/web/build.sh" "$PACTLOG_BUILD_DIR/web"
+"$PACTLOG_ROOT/web/test.sh"
+
 # Robustness beyond ctest (which runs tests/robustness: the bad-input table
 # and 20 kill -9 cycles of crash_test): every committed fuzz input replayed,
 # then each libFuzzer target for a fixed number of runs from a fixed seed,

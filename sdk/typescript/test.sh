@@ -11,20 +11,9 @@ log() { printf '[sdk/typescript] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ -x "$PACTLOGD" ] || die "no pactlogd at $PACTLOGD: build it (cmake --build build/release --target pactlogd) or set PACTLOGD"
-command -v node >/dev/null || die "node not found: apt-get install nodejs (see debian-packages.txt)"
 command -v protoc >/dev/null || die "protoc not found: apt-get install protobuf-compiler"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 18 ] || die "node $(node --version) is too old: 18 or newer is needed"
-
-# Debian's nodejs comes without npm (NodeSource's bundles it); see
-# debian-packages.txt for why npm is installed here and not listed there.
-if ! command -v npm >/dev/null; then
-  log "npm not found: installing Debian's npm"
-  sudo=()
-  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends npm
-fi
+source "$repo/deploy/lib/common.sh"
+pactlog_ensure_node || die "Node.js 18+ with npm is needed (see debian-packages.txt)"
 
 cd "$here"
 log "node $(node --version), npm $(npm --version), $(protoc --version)"
