@@ -7,40 +7,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/status.pb.h"
+#include "services/security/json_log.h"
 
 namespace pactlog::services::http {
 namespace {
 
-// A JSON string literal of `text`.
+// A JSON string literal of `text` (invalid UTF-8 replaced, as in the log).
 std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
+  return absl::StrCat("\"", security::JsonEscape(text), "\"");
 }
 
 // The "details" array: each Any of the error details, as JSON.
