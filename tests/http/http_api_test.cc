@@ -109,8 +109,11 @@ class SseReader {
 
   int status() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](SseReader* r) { return r->status_ != 0 || r->ended_; }, this));
+    auto answered = [this] {
+      mu_.AssertHeld();
+      return status_ != 0 || ended_;
+    };
+    mu_.Await(absl::Condition(&answered));
     return status_;
   }
   std::string content_type() {
