@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "services/metrics/http_server.h"
+#include "services/security/json_log.h"
 
 namespace pactlog::services::http {
 namespace {
@@ -166,19 +167,17 @@ class Session final : public Exchange,
       return RefuseRequest(431, "RESOURCE_EXHAUSTED",
                            "request headers over 16 KiB");
     }
+    // A write (POST, PUT, ...) with a body goes to the handler like one
+    // without, to be refused for its method (405); the unread body ends the
+    // connection after the answer. Only a GET is refused for its body.
+    bool body_unread = false;
     if (ec == bhttp::error::unexpected_body) {
-      // A write (POST, PUT, ...) is refused for its method, as without a
-      // body; only a GET with a body is refused for the body.
-      if (parser_->get().method() != bhttp::verb::get) {
-        return RefuseRequest(
-            405, "UNIMPLEMENTED",
-            absl::StrCat("the HTTP API is read-only: ",
-                         std::string(parser_->get().method_string()),
-                         " is not served; use GET"),
-            {{"Allow", "GET"}});
+      if (parser_->get().method() == bhttp::verb::get) {
+        return RefuseRequest(413, "INVALID_ARGUMENT",
+                             "this API takes no request body");
       }
-      return RefuseRequest(413, "INVALID_ARGUMENT",
-                           "this API takes no request body");
+      body_unread = true;
+      ec = {};
     }
     if (ec &&
         ec.category() ==
@@ -188,7 +187,7 @@ class Session final : public Exchange,
     }
     if (ec) return Close();
     const bhttp::request<bhttp::empty_body>& req = parser_->get();
-    keep_alive_ = req.keep_alive();
+    keep_alive_ = req.keep_alive() && !body_unread;
     request_ = HttpRequest{};
     request_.method = std::string(req.method_string());
     const std::string_view target(req.target().data(), req.target().size());
@@ -204,15 +203,15 @@ class Session final : public Exchange,
   }
 
   // Answers a request that could not be read, and closes.
-  // `message` needs no JSON escaping.
   void RefuseRequest(int status, const char* status_name,
-                     const std::string& message, Headers headers = {}) {
+                     const std::string& message) {
     keep_alive_ = false;
-    DoRespond(status, "application/json",
-              absl::StrCat("{\"error\":{\"code\":", status, ",\"status\":\"",
-                           status_name, "\",\"message\":\"", message,
-                           "\",\"details\":[]}}\n"),
-              std::move(headers));
+    DoRespond(
+        status, "application/json",
+        absl::StrCat("{\"error\":{\"code\":", status, ",\"status\":\"",
+                     status_name, "\",\"message\":\"",
+                     security::JsonEscape(message), "\",\"details\":[]}}\n"),
+        {});
   }
 
   void DoRespond(int status, std::string content_type, std::string body,
