@@ -3,6 +3,9 @@
 # replicated mode (README: Running a cluster) and for pactlog-bench --log.
 # It is three real nats-server processes, routed to one another, each with
 # its own store; not a production layout (that puts them on three machines).
+# Like every configuration pactlog ships, each server fsyncs every JetStream
+# write before acknowledging it (sync_interval: always, nats-server 2.10+;
+# deploy/lib/common.sh installs it).
 #
 #   deploy/nats-local-cluster.sh start [DIR]   # prints the --log URL
 #   deploy/nats-local-cluster.sh stop  [DIR]
@@ -28,7 +31,13 @@ healthy() {  # port: /healthz answers 200
 case "$action" in
   start)
     if [ ! -x "$server" ]; then
-      echo "nats-server is missing: apt-get install nats-server" >&2
+      echo "nats-server is missing: deploy/run.sh or deploy/test.sh installs it" >&2
+      exit 1
+    fi
+    version="$("$server" --version | sed -n 's/^nats-server: v//p')"
+    if ! printf '%s\n%s\n' 2.10.23 "$version" | sort -V -C; then
+      echo "nats-server $version is older than 2.10.23 (no sync_interval: always):" \
+        "deploy/run.sh or deploy/test.sh installs a newer one" >&2
       exit 1
     fi
     mkdir -p "$dir"
@@ -43,7 +52,7 @@ case "$action" in
 server_name: $name
 listen: 127.0.0.1:$((base + i))
 http: 127.0.0.1:$((base + 4000 + i))
-jetstream { store_dir: "$dir/$name" }
+jetstream { store_dir: "$dir/$name", sync_interval: always }
 cluster {
   name: pactlog-local
   listen: 127.0.0.1:$((base + 2000 + i))

@@ -11,8 +11,17 @@ PACTLOG_PACKAGES=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libcli11-dev
-  libcpp-httplib-dev libjemalloc-dev libnats-dev nats-server libboost1.74-dev
+  libcpp-httplib-dev libjemalloc-dev libnats-dev libboost1.74-dev
 )
+
+# The oldest nats-server whose acknowledged JetStream writes pactlog takes as
+# durable: 2.10 added `jetstream { sync_interval: always }`, and 2.10.23
+# fsyncs the Raft log and its term and vote. pactlogd refuses an older server
+# at start-up (storage/nats_server_info.h, kMinNatsServerVersion: the same
+# number). Debian 12 has 2.9.10, so pactlog_ensure_nats_server takes Debian
+# 13's: that one package, pinned; it depends only on libc6 (>= 2.34) and
+# adduser, which Debian 12 has.
+PACTLOG_NATS_MIN_VERSION=2.10.23
 
 pactlog_log() { printf '[pactlog] %s\n' "$*" >&2; }
 
@@ -38,12 +47,63 @@ pactlog_install_deps() {
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
       || missing+=("$pkg")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  pactlog_log "installing missing Debian packages: ${missing[*]}"
+  if [ ${#missing[@]} -gt 0 ]; then
+    pactlog_log "installing missing Debian packages: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  pactlog_ensure_nats_server
+}
+
+# The version nats-server reports, e.g. 2.10.27 ("" when there is none).
+pactlog_nats_server_version() {
+  local server
+  server="$(command -v nats-server || echo /usr/sbin/nats-server)"
+  [ -x "$server" ] || return 0
+  "$server" --version 2>/dev/null | sed -n 's/^nats-server: v//p'
+}
+
+# nats-server >= PACTLOG_NATS_MIN_VERSION. Debian 12's is older, so this adds
+# Debian 13 (trixie) as an apt source pinned at priority 1, which apt never
+# installs or upgrades from on its own, and pins nats-server alone to it, so
+# that nothing else moves: no library we link comes from trixie.
+pactlog_ensure_nats_server() {
+  local version
+  version="$(pactlog_nats_server_version)"
+  if [ -n "$version" ] && printf '%s\n%s\n' "$PACTLOG_NATS_MIN_VERSION" "$version" | sort -V -C; then
+    return 0
+  fi
+  pactlog_log "nats-server ${version:-missing} is older than $PACTLOG_NATS_MIN_VERSION: installing Debian 13's, pinned"
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" tee /etc/apt/sources.list.d/pactlog-trixie.sources >/dev/null <<'SOURCES'
+# Added by pactlog (deploy/lib/common.sh) for nats-server alone; see
+# /etc/apt/preferences.d/pactlog-trixie.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  "${sudo[@]}" tee /etc/apt/preferences.d/pactlog-trixie >/dev/null <<'PREFERENCES'
+# Added by pactlog (deploy/lib/common.sh): nothing from Debian 13 unless
+# asked for, except nats-server (2.10, for jetstream sync_interval: always).
+Package: *
+Pin: release n=trixie
+Pin-Priority: 1
+
+Package: nats-server
+Pin: release n=trixie
+Pin-Priority: 990
+PREFERENCES
   "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends nats-server
+  version="$(pactlog_nats_server_version)"
+  printf '%s\n%s\n' "$PACTLOG_NATS_MIN_VERSION" "$version" | sort -V -C || {
+    pactlog_log "nats-server ${version:-missing} is still older than $PACTLOG_NATS_MIN_VERSION"; return 1; }
+  pactlog_log "nats-server $version installed from Debian 13"
 }
 
 # Node.js 18 or newer with npm, for sdk/typescript and web/. nodejs is in
