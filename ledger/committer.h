@@ -93,6 +93,9 @@ class Committer {
   [[nodiscard]] virtual bool AwaitApplied(uint64_t sequence,
                                           absl::Time deadline) const = 0;
 
+  // What an OK answer means (AppendResponse.durability, set on each).
+  virtual pactlog::v1::Durability durability() const = 0;
+
   // True when a log of record other than the local log is in use.
   virtual bool replicated() const = 0;
   virtual ApplierStats applier_stats() const = 0;

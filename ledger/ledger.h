@@ -112,6 +112,10 @@ struct WriterStats {
   uint64_t checkpoints = 0;     // snapshot checkpoints written
   uint64_t checkpoint_failures = 0;
   uint64_t last_checkpoint_sequence = 0;
+  // Appends acknowledged OK before they were fsynced wherever the log of
+  // record keeps them (AppendResponse.durability
+  // DURABILITY_COMMITTED_MAJORITY); 0 unless such a log is in use.
+  uint64_t acknowledged_unsynced = 0;
 };
 
 // Counters of the applier (replicated mode), for tests and metrics.

@@ -87,9 +87,10 @@ LiveState::CheckpointView LiveState::ViewForCheckpoint(
   return view;
 }
 
-void LiveState::CountRequests(uint64_t requests) {
+void LiveState::CountRequests(uint64_t requests, uint64_t unsynced) {
   absl::MutexLock lock(&mu_);
   stats_.requests += requests;
+  stats_.acknowledged_unsynced += unsynced;
 }
 
 void LiveState::CountCheckpoint(bool written, uint64_t sequence) {

@@ -91,7 +91,8 @@ class LiveState {
       const std::set<std::string, std::less<>>& deal_ids) const;
 
   // Counters (see WriterStats).
-  void CountRequests(uint64_t requests);
+  // `unsynced` of them acknowledged before an fsync (WriterStats).
+  void CountRequests(uint64_t requests, uint64_t unsynced = 0);
   void CountCheckpoint(bool written, uint64_t sequence);
   WriterStats writer_stats() const;
 

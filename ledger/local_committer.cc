@@ -39,6 +39,7 @@ void LocalCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
   }
   context_.state->CountRequests(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
+    if (results[i].ok()) pending[i].response->set_durability(durability());
     pending[i].done(std::move(results[i]));
   }
 }

@@ -29,6 +29,9 @@ class LocalCommitter final : public Committer {
   void CommitBatch(std::vector<PendingAppend>& batch) override;
   [[nodiscard]] bool AwaitApplied(uint64_t sequence,
                                   absl::Time deadline) const override;
+  pactlog::v1::Durability durability() const override {
+    return pactlog::v1::DURABILITY_SYNCED_LOCAL;
+  }
   bool replicated() const override { return false; }
   ApplierStats applier_stats() const override { return {}; }
 

@@ -52,6 +52,22 @@ absl::Status ReplicatedCommitter::Start() {
   // The projection is at some position of the record; apply the record
   // from there through its last entry before serving.
   ASSIGN_OR_RETURN(const uint64_t position, context_.log->SourcePosition());
+  ASSIGN_OR_RETURN(const std::string applied_from,
+                   context_.log->SourceIdentity());
+  const std::string identity = record_->Identity();
+  if (!applied_from.empty() && applied_from != identity) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the local data was applied from the log of record \"", applied_from,
+        "\" through position ", position, ", but ", record_->Describe(),
+        " is \"", identity,
+        "\": another record (deleted and created again?). Delete the data "
+        "directory to rebuild it from this record."));
+  }
+  if (applied_from.empty()) {
+    // New data, or data from before identities were kept (the position
+    // check below still holds for it).
+    RETURN_IF_ERROR(context_.log->SetSourceIdentity(identity));
+  }
   ASSIGN_OR_RETURN(const uint64_t head, record_->LastPosition());
   if (position > head) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -106,6 +122,16 @@ bool ReplicatedCommitter::AwaitPosition(uint64_t position,
   return applier_stats_.applied_position >= position;
 }
 
+v1::Durability ReplicatedCommitter::durability() const {
+  switch (record_->durability()) {
+    case storage::RecordDurability::kSyncedOnMajority:
+      return v1::DURABILITY_SYNCED_MAJORITY;
+    case storage::RecordDurability::kCommittedOnMajority:
+      return v1::DURABILITY_COMMITTED_MAJORITY;
+  }
+  return v1::DURABILITY_UNSPECIFIED;
+}
+
 ApplierStats ReplicatedCommitter::applier_stats() const {
   absl::MutexLock lock(&apply_mu_);
   return applier_stats_;
@@ -158,7 +184,14 @@ void ReplicatedCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
     std::sort(later.begin(), later.end());
     remaining = std::move(later);
   }
-  context_.state->CountRequests(pending.size());
+  const v1::Durability durable = durability();
+  uint64_t unsynced = 0;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (!batch.results[i].ok()) continue;
+    pending[i].response->set_durability(durable);
+    if (durable == v1::DURABILITY_COMMITTED_MAJORITY) ++unsynced;
+  }
+  context_.state->CountRequests(pending.size(), unsynced);
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i].done(std::move(batch.results[i]));
   }

@@ -50,6 +50,7 @@ class ReplicatedCommitter final : public Committer {
   void CommitBatch(std::vector<PendingAppend>& batch) override;
   [[nodiscard]] bool AwaitApplied(uint64_t sequence,
                                   absl::Time deadline) const override;
+  pactlog::v1::Durability durability() const override;
   bool replicated() const override { return true; }
   ApplierStats applier_stats() const override;
 

@@ -27,6 +27,7 @@ using ::pactlog::services::security::JsonLog;
 struct Flags {
   std::string listen, data_dir, log_url;
   pactlog::storage::NatsRecordLogOptions nats;
+  std::string nats_sync = "always";
   std::string metrics_listen, backup_root, health_listen;
   std::string http_listen, web_root;
   uint64_t snapshot_interval = 1000;
@@ -60,6 +61,19 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "must have as many)")
       ->capture_default_str()
       ->check(CLI::Range(1, 5));
+  app.add_option("--nats-sync", flags->nats_sync,
+                 "how the NATS servers sync JetStream writes: \"always\" "
+                 "(jetstream { sync_interval: always }, as every config "
+                 "pactlog ships; appends are acknowledged fsynced on a "
+                 "majority) or \"interval\" (the servers' timer; "
+                 "acknowledged committed on a majority, counted in "
+                 "pactlog_appends_acknowledged_unsynced_total)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"always", "interval"}));
+  app.add_flag("--nats-allow-old-servers", flags->nats.allow_old_servers,
+               "start even when a NATS server is older than 2.10.23 (refused "
+               "by default: its acknowledged writes are not fsynced); appends "
+               "are then acknowledged as committed on a majority only");
   app.add_option("--snapshot-interval", flags->snapshot_interval,
                  "events between snapshot checkpoints; start-up and as-of "
                  "queries replay at most about this many (0: no snapshots)")
@@ -123,6 +137,7 @@ ServerOptions MakeServerOptions(const Flags& flags, JsonLog& log) {
   options.data_dir = Setting(flags.data_dir, "PACTLOG_DATA_DIR", "var/pactlog");
   options.log_url = Setting(flags.log_url, "PACTLOG_LOG", "");
   options.nats = flags.nats;
+  options.nats.servers_sync_always = flags.nats_sync == "always";
   options.warn = [&log](std::string_view message) {
     log.Info(std::string("pactlogd: ").append(message), {{"level", "warning"}});
   };

@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<storage::RecordLog>> OpenRecordLog(
   if (options.log_url.empty()) return nullptr;
   storage::NatsRecordLogOptions nats = options.nats;
   RETURN_IF_ERROR(storage::ParseNatsServers(options.log_url, &nats));
+  if (!nats.warn) nats.warn = options.warn;
   return storage::OpenNatsRecordLog(nats);
 }
 

@@ -133,6 +133,20 @@ class EventLog {
     return 0;
   }
 
+  // The identity of the log of record this log is a projection of
+  // (storage::RecordLog::Identity()), "" until one is set.
+  [[nodiscard]] virtual absl::StatusOr<std::string> SourceIdentity() const {
+    return std::string();
+  }
+
+  // Records `identity` as the source's, durably. UNIMPLEMENTED when the
+  // implementation cannot serve as a projection.
+  [[nodiscard]] virtual absl::Status SetSourceIdentity(
+      std::string_view identity) {
+    return absl::UnimplementedError(
+        "this event log cannot be a projection of a log of record");
+  }
+
   // The sequence of the last event (0 for an empty log).
   virtual uint64_t LastSequence() const = 0;
 

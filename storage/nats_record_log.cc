@@ -29,6 +29,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/nats_server_info.h"
 #include "storage/nats_status.h"
 #include "util/status_macros.h"
 
@@ -43,6 +44,9 @@ constexpr char kExpectedLastSubjectSeqHeader[] =
 // How long a publish waits before trying again while the stream has no
 // leader (an election after a server died).
 constexpr absl::Duration kNoLeaderBackoff = absl::Milliseconds(100);
+// How long start-up waits for a cluster that is still forming (no meta
+// leader yet, or too few peers known to place the stream's replicas).
+constexpr absl::Duration kClusterFormingFor = absl::Seconds(60);
 // Idle heartbeat of the reading consumer.
 constexpr absl::Duration kConsumerHeartbeat = absl::Milliseconds(250);
 
@@ -148,6 +152,8 @@ class NatsRecordLog final : public RecordLog {
                         absl::StrJoin(options_.servers, ","));
   }
 
+  std::string Identity() const override { return identity_; }
+  RecordDurability durability() const override { return durability_; }
   std::vector<PublishResult> Publish(
       absl::Span<const RecordProposal> proposals) override;
   absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override;
@@ -170,8 +176,12 @@ class NatsRecordLog final : public RecordLog {
   explicit NatsRecordLog(NatsRecordLogOptions options)
       : options_(std::move(options)) {}
 
+  // Refuses servers older than kMinNatsServerVersion (unless allowed) and
+  // sets durability_.
+  absl::Status CheckServerVersions();
   absl::Status Connect();
   absl::Status EnsureStream();
+  void SetIdentity(const jsStreamInfo& info);
   absl::Status CheckStream(const jsStreamConfig& config) const;
   std::string Subject(std::string_view deal_id) const {
     return absl::StrCat(options_.subject_prefix, ".",
@@ -184,12 +194,66 @@ class NatsRecordLog final : public RecordLog {
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
+  // Set by Open, constant after.
+  std::string identity_;
+  RecordDurability durability_ = RecordDurability::kCommittedOnMajority;
 
   absl::Mutex mu_;
   std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> publishers_;
 };
+
+absl::Status NatsRecordLog::CheckServerVersions() {
+  auto warn = [this](std::string_view message) {
+    if (options_.warn) options_.warn(message);
+  };
+  bool old_allowed = false;
+  for (const std::string& server : options_.servers) {
+    absl::StatusOr<NatsServerInfo> info =
+        ReadNatsServerInfo(server, options_.info_timeout);
+    if (!info.ok()) {
+      // Connect() finds out whether any server answers; one that is down
+      // now is checked by no one: say so.
+      warn(absl::StrCat("could not check the version of NATS server ", server,
+                        ": ", info.status().message()));
+      continue;
+    }
+    if (CompareVersions(info->version, kMinNatsServerVersion) >= 0) continue;
+    const std::string problem = absl::StrCat(
+        "NATS server ", server,
+        info->server_name.empty() ? ""
+                                  : absl::StrCat(" (", info->server_name, ")"),
+        " is nats-server ", info->version, ", older than ",
+        kMinNatsServerVersion,
+        ", the oldest whose acknowledged JetStream writes pactlog takes as "
+        "durable (2.10 added sync_interval: always; 2.10.23 fsyncs the Raft "
+        "log)");
+    if (!options_.allow_old_servers) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          problem,
+          ". Upgrade it (deploy/lib/common.sh installs Debian 13's), or "
+          "start pactlogd with --nats-allow-old-servers to accept "
+          "acknowledgements that are committed on a majority but not "
+          "fsynced"));
+    }
+    old_allowed = true;
+    warn(absl::StrCat(problem,
+                      "; accepted (--nats-allow-old-servers): appends are "
+                      "acknowledged as committed on a majority, not fsynced"));
+  }
+  durability_ = options_.servers_sync_always && !old_allowed
+                    ? RecordDurability::kSyncedOnMajority
+                    : RecordDurability::kCommittedOnMajority;
+  return absl::OkStatus();
+}
+
+void NatsRecordLog::SetIdentity(const jsStreamInfo& info) {
+  identity_ = absl::StrCat(
+      options_.stream, "@",
+      absl::FormatTime(absl::RFC3339_full, absl::FromUnixNanos(info.Created),
+                       absl::UTCTimeZone()));
+}
 
 absl::Status NatsRecordLog::Connect() {
   std::vector<const char*> servers;
@@ -263,18 +327,25 @@ absl::Status NatsRecordLog::CheckStream(const jsStreamConfig& config) const {
 }
 
 absl::Status NatsRecordLog::EnsureStream() {
+  // A cluster started together with pactlogd (compose, a new Kubernetes
+  // namespace) elects its meta leader and learns its peers in seconds, more
+  // on a loaded machine: wait for that, not for ever.
+  const absl::Time give_up = absl::Now() + kClusterFormingFor;
   for (int attempt = 0;; ++attempt) {
     jsStreamInfo* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s =
         js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
     StreamInfoPtr info(raw);
-    if (s == NATS_OK) return CheckStream(*info->Config);
+    if (s == NATS_OK) {
+      SetIdentity(*info);
+      return CheckStream(*info->Config);
+    }
     const absl::Status looked_up = FromNats(
         s, jerr,
         absl::StrCat("cannot look up JetStream stream ", options_.stream));
     if (!absl::IsNotFound(looked_up)) {
-      if (attempt < 50 && absl::IsUnavailable(looked_up)) {
+      if (absl::Now() < give_up && absl::IsUnavailable(looked_up)) {
         // A cluster that is still electing its JetStream meta leader.
         absl::SleepFor(kNoLeaderBackoff);
         continue;
@@ -297,14 +368,20 @@ absl::Status NatsRecordLog::EnsureStream() {
     raw = nullptr;
     s = js_AddStream(&raw, js_, &config, nullptr, &jerr);
     info.reset(raw);
-    if (s == NATS_OK) return absl::OkStatus();
+    if (s == NATS_OK) {
+      SetIdentity(*info);
+      return absl::OkStatus();
+    }
     // Another replica may have created it meanwhile: look again.
     if (jerr == JSStreamNameExistErr && attempt < 3) continue;
     const absl::Status created = FromNats(
         s, jerr,
         absl::StrCat("cannot create JetStream stream ", options_.stream,
                      " with ", options_.replicas, " replicas"));
-    if (attempt < 50 && absl::IsUnavailable(created)) {
+    // "No suitable peers for placement": a cluster that just started and
+    // has not yet heard from enough of its servers.
+    if (absl::Now() < give_up &&
+        (absl::IsUnavailable(created) || jerr == JSClusterNoPeersErr)) {
       absl::SleepFor(kNoLeaderBackoff);
       continue;
     }
@@ -322,6 +399,7 @@ absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
         "JetStream replicas must be 1..5, got ", options.replicas));
   }
   std::unique_ptr<NatsRecordLog> log(new NatsRecordLog(options));
+  RETURN_IF_ERROR(log->CheckServerVersions());
   RETURN_IF_ERROR(log->Connect());
   RETURN_IF_ERROR(log->EnsureStream());
   const int publishers = std::max(1, options.publishers);

@@ -5,6 +5,7 @@
 #ifndef PACTLOG_STORAGE_NATS_RECORD_LOG_H_
 #define PACTLOG_STORAGE_NATS_RECORD_LOG_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,21 @@ struct NatsRecordLogOptions {
   absl::Duration publish_timeout = absl::Seconds(5);
   // Publishes in flight at once.
   int publishers = 32;
+  // Whether the servers run with `jetstream { sync_interval: always }`, as
+  // every configuration pactlog ships does: an acknowledged publish is then
+  // fsynced on a majority (RecordDurability::kSyncedOnMajority). false: the
+  // servers fsync on their timer, and an acknowledgement means committed on
+  // a majority only. The client protocol does not tell; the operator does.
+  bool servers_sync_always = true;
+  // Accept servers older than kMinNatsServerVersion (storage/
+  // nats_server_info.h). Their acknowledgements then count as committed on
+  // a majority only, whatever servers_sync_always says.
+  bool allow_old_servers = false;
+  // How long the start-up version check waits for each server's INFO.
+  absl::Duration info_timeout = absl::Seconds(2);
+  // Where the log reports what it accepted despite a problem (an old server
+  // allowed, a server that did not answer the version check). May be empty.
+  std::function<void(std::string_view)> warn;
 };
 
 // Parses "nats://h1:4222,h2:4222,h3:4222" (or with "nats://" before every
@@ -38,9 +54,12 @@ struct NatsRecordLogOptions {
 [[nodiscard]] absl::Status ParseNatsServers(std::string_view url,
                                             NatsRecordLogOptions* options);
 
-// Connects and makes sure the stream exists and is compatible. Errors:
-// UNAVAILABLE when no server answers, FAILED_PRECONDITION when the stream
-// exists with an incompatible configuration (the message says what).
+// Checks the version of every server that answers (FAILED_PRECONDITION
+// naming the server and its version when one is older than
+// kMinNatsServerVersion and allow_old_servers is false), connects and makes
+// sure the stream exists and is compatible. Errors: UNAVAILABLE when no
+// server answers, FAILED_PRECONDITION when the stream exists with an
+// incompatible configuration (the message says what).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
     const NatsRecordLogOptions& options);
 

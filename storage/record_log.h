@@ -71,6 +71,14 @@ struct PublishResult {
   bool duplicate = false;
 };
 
+// What the engine's acknowledgement of a publish means.
+enum class RecordDurability {
+  // Committed on a majority of the engine's servers, not yet fsynced there.
+  kCommittedOnMajority,
+  // Fsynced on a majority of the engine's servers.
+  kSyncedOnMajority,
+};
+
 // Reads entries in order from a position on, following new ones live.
 class RecordReader {
  public:
@@ -92,6 +100,14 @@ class RecordLog {
 
   // Where the record is, for logs and errors (no credentials).
   virtual std::string Describe() const = 0;
+
+  // A name of this very log that a recreated log of the same name does not
+  // share (a replica's local data records it with the position applied and
+  // refuses a log of another identity).
+  virtual std::string Identity() const = 0;
+
+  // What an OK PublishResult means.
+  virtual RecordDurability durability() const = 0;
 
   // Publishes every proposal, concurrently; result i is proposal i's.
   [[nodiscard]] virtual std::vector<PublishResult> Publish(

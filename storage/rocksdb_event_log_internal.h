@@ -81,6 +81,9 @@ class RocksDbEventLog final : public EventLog {
   [[nodiscard]] absl::Status AppendApplied(
       absl::Span<const pactlog::v1::Event> events,
       uint64_t source_position) override;
+  [[nodiscard]] absl::StatusOr<std::string> SourceIdentity() const override;
+  [[nodiscard]] absl::Status SetSourceIdentity(
+      std::string_view identity) override;
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override
       ABSL_LOCKS_EXCLUDED(db_mu_);
   uint64_t LastSequence() const override;

@@ -56,6 +56,28 @@ absl::StatusOr<uint64_t> RocksDbEventLog::SourcePosition() const {
   return *position;
 }
 
+absl::StatusOr<std::string> RocksDbEventLog::SourceIdentity() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  std::string value;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), meta_,
+                                          ToSlice(kSourceIdentityKey), &value);
+  if (status.IsNotFound()) return std::string();
+  RETURN_IF_ERROR(FromRocksDb(status, "reading the source identity"));
+  return value;
+}
+
+absl::Status RocksDbEventLog::SetSourceIdentity(std::string_view identity) {
+  absl::MutexLock lock(&append_mu_);
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  return FromRocksDb(
+      db_->Put(synced, meta_, ToSlice(kSourceIdentityKey), ToSlice(identity)),
+      absl::StrCat("recording the log of record's identity in ", path_));
+}
+
 absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
                                     const uint64_t* source_position) {
   absl::MutexLock lock(&append_mu_);

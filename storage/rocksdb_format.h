@@ -22,6 +22,8 @@ inline constexpr std::string_view kFormatVersionKey = "format_version";
 // In `meta`: the position in the log of record this log is a projection of
 // (storage/record_log.h) that the events written so far bring it up to.
 inline constexpr std::string_view kSourcePositionKey = "source_position";
+// In `meta`: the identity of that log of record (RecordLog::Identity()).
+inline constexpr std::string_view kSourceIdentityKey = "source_identity";
 // First byte of every value in `events`; the serialized Event follows.
 inline constexpr char kEventValueFormat = 0x01;
 // Ends the deal id in `deal_index` and `snapshots` keys. Deal ids never

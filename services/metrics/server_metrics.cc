@@ -171,6 +171,7 @@ T* Unlabelled(Family<T>& family) {
 struct ScrapedSeries {
   // The ledger and its writer.
   Counter* writer_requests = nullptr;
+  Counter* unsynced_acks = nullptr;
   Gauge* ready = nullptr;
   Gauge* last_sequence = nullptr;
   // The log's storage.
@@ -196,6 +197,12 @@ void AddLedgerSeries(Registry& registry, ScrapedSeries* s) {
       "Append requests answered by the group-commit writer "
       "(requests per synced write = this rate / the rate of "
       "pactlog_group_commit_events_count)."));
+  s->unsynced_acks = Unlabelled(registry.AddCounter(
+      "pactlog_appends_acknowledged_unsynced_total",
+      "Appends answered OK before they were fsynced: committed on a "
+      "majority of a log of record whose servers fsync on a timer "
+      "(AppendResponse.durability DURABILITY_COMMITTED_MAJORITY). Stays 0 in "
+      "the embedded mode and with sync_interval: always."));
   s->ready =
       Unlabelled(registry.AddGauge("pactlog_ready",
                                    "1 when the log is replayed and appends are "
@@ -281,6 +288,7 @@ void CollectScraped(const ScrapedSeries& s, const ledger::Ledger& source,
   const ledger::RecoveryStats recovery =
       is_ready ? source.recovery_stats() : ledger::RecoveryStats{};
   s.writer_requests->Set(static_cast<double>(writer.requests));
+  s.unsynced_acks->Set(static_cast<double>(writer.acknowledged_unsynced));
   s.snapshot_checkpoints->Set(static_cast<double>(writer.checkpoints));
   s.snapshot_failures->Set(static_cast<double>(writer.checkpoint_failures));
   // Until the writer makes its first checkpoint, the last one is the one

@@ -6,6 +6,10 @@
 //     events equals the count acknowledged: retries never doubled one);
 //   - both replicas hold the same events (the hash chains end in the same
 //     head at the same sequence) and answer GetDeal identically.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -28,6 +32,7 @@
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "storage/nats_record_log.h"
 #include "testing/events.h"
+#include "tests/cluster/fsync_trace.h"
 #include "tests/cluster/nats_cluster.h"
 
 namespace pactlog::testing {
@@ -42,6 +47,79 @@ client::ClientOptions PatientClient() {
   options.retry.max_attempts = 12;
   options.retry.max_backoff = absl::Seconds(2);
   return options;
+}
+
+// One attempt, with room for the server's 5 s publish timeout.
+client::ClientOptions OneAttempt() {
+  client::ClientOptions options;
+  options.retry.max_attempts = 1;
+  options.deadline = absl::Seconds(30);
+  return options;
+}
+
+// A TCP listener on 127.0.0.1 that greets every connection with the INFO
+// line of an old nats-server and nothing more: what pactlogd's version
+// check reads first.
+class OldNatsServer {
+ public:
+  OldNatsServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) return;  // shut down
+        constexpr char kInfo[] =
+            "INFO {\"server_id\":\"NOLD\",\"server_name\":\"old-1\","
+            "\"version\":\"2.9.10\",\"proto\":1,\"jetstream\":true,"
+            "\"max_payload\":1048576}\r\n";
+        (void)!write(conn, kInfo, sizeof(kInfo) - 1);
+        close(conn);
+      }
+    });
+  }
+  ~OldNatsServer() {
+    shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+  }
+  std::string url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Appends `count` tariff changes to `deal` one after another; each one's
+// [sent, acknowledged] window. Each response's durability must be `want`.
+std::vector<std::pair<absl::Time, absl::Time>> AppendOneByOne(
+    client::Client& client, const std::string& deal, int count,
+    v1::Durability want) {
+  std::vector<std::pair<absl::Time, absl::Time>> windows;
+  for (int i = 0; i < count; ++i) {
+    const absl::Time sent = absl::Now();
+    auto appended =
+        client.Append(deal, {TariffEvent("all-goods", 1000 + i,
+                                         Date(2025, 9, 1) + absl::Hours(i))});
+    const absl::Time acknowledged = absl::Now();
+    EXPECT_TRUE(appended.ok()) << appended.status();
+    if (!appended.ok()) break;
+    EXPECT_EQ(appended->durability(), want)
+        << v1::Durability_Name(appended->durability());
+    windows.emplace_back(sent, acknowledged);
+  }
+  return windows;
 }
 
 // How long a test keeps asking a query with at_least_sequence. The server
@@ -236,7 +314,7 @@ class ClusterTest : public ::testing::Test {
     for (std::string& arg : more_args) {
       options.extra_args.push_back(std::move(arg));
     }
-    options.ready_timeout = absl::Seconds(60);
+    options.ready_timeout = absl::Seconds(90);
     return PactlogdProcess::Start(options);
   }
 
@@ -431,13 +509,194 @@ TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
   options.ready_timeout = absl::Seconds(60);
   auto refused = PactlogdProcess::Start(options);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(std::string(refused.status().message())
-                .find("through position 3 but it ends at 0"),
-            std::string::npos)
+  // A stream of another identity: refused as such, whatever its length
+  // (LocalDataOfAnotherRecordIsRefusedWhateverItsLength has a longer one).
+  EXPECT_NE(
+      std::string(refused.status().message()).find("through position 3, but"),
+      std::string::npos)
       << refused.status();
   EXPECT_NE(std::string(refused.status().message())
-                .find("not the record this data came from"),
+                .find("another record (deleted and created again?)"),
             std::string::npos)
+      << refused.status();
+}
+
+TEST_F(ClusterTest, EachAcknowledgedAppendIsFsyncedOnAMajorityFirst) {
+  std::unique_ptr<client::Client> a = Connect(0);
+  ASSERT_NE(a, nullptr);
+  auto announced = a->Append(
+      "synced", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+  ASSERT_TRUE(announced.ok()) << announced.status();
+  EXPECT_EQ(announced->durability(), v1::DURABILITY_SYNCED_MAJORITY);
+  absl::StatusOr<std::unique_ptr<FsyncTrace>> trace =
+      FsyncTrace::Attach(*nats_);
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  constexpr int kAppends = 20;
+  const auto windows =
+      AppendOneByOne(*a, "synced", kAppends, v1::DURABILITY_SYNCED_MAJORITY);
+  ASSERT_EQ(windows.size(), size_t{kAppends});
+  auto fsyncs = (*trace)->Finish();
+  ASSERT_TRUE(fsyncs.ok()) << fsyncs.status();
+  // Between sending each append and its acknowledgement, at least 2 of the
+  // 3 servers fsynced.
+  std::string traced;
+  for (const auto& server : *fsyncs)
+    absl::StrAppend(&traced, " ", server.size());
+  EXPECT_EQ(WindowsSyncedOnQuorum(windows, *fsyncs, 2), kAppends)
+      << "fsyncs traced per server:" << traced;
+}
+
+TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {
+  // The same check against servers left at their default: acknowledgements
+  // come without a majority's fsync, the answer says so and a metric
+  // counts them.
+  replicas_.clear();
+  nats_.reset();
+  absl::StatusOr<std::unique_ptr<NatsCluster>> unsynced =
+      NatsCluster::Start(3, /*sync_always=*/false);
+  ASSERT_TRUE(unsynced.ok()) << unsynced.status();
+  nats_ = *std::move(unsynced);
+  absl::StatusOr<int> metrics_port = PickFreePort();
+  ASSERT_TRUE(metrics_port.ok()) << metrics_port.status();
+  auto replica = StartReplica({"--nats-sync", "interval", "--metrics-listen",
+                               absl::StrCat("127.0.0.1:", *metrics_port)});
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  replicas_.push_back(*std::move(replica));
+  std::unique_ptr<client::Client> a = Connect(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->Append("unsynced", {DealEvent(kDealTitle, 550'000'000'000,
+                                               Date(2025, 7, 22))})
+                  .ok());
+  absl::StatusOr<std::unique_ptr<FsyncTrace>> trace =
+      FsyncTrace::Attach(*nats_);
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  constexpr int kAppends = 10;
+  const auto windows = AppendOneByOne(*a, "unsynced", kAppends,
+                                      v1::DURABILITY_COMMITTED_MAJORITY);
+  ASSERT_EQ(windows.size(), size_t{kAppends});
+  auto fsyncs = (*trace)->Finish();
+  ASSERT_TRUE(fsyncs.ok()) << fsyncs.status();
+  // The servers' 2-minute timer may fall into one window, not into most.
+  EXPECT_LE(WindowsSyncedOnQuorum(windows, *fsyncs, 2), 1);
+  const std::map<std::string, double> metrics =
+      ParseExposition(HttpGet(*metrics_port, "/metrics").body);
+  auto unsynced_acks =
+      metrics.find("pactlog_appends_acknowledged_unsynced_total");
+  ASSERT_NE(unsynced_acks, metrics.end());
+  EXPECT_EQ(unsynced_acks->second, kAppends + 1);
+}
+
+TEST_F(ClusterTest, ServersOlderThanThePromisedDurabilityAreRefused) {
+  OldNatsServer old;
+  PactlogdOptions options;
+  options.extra_args = {"--log", old.url()};
+  auto refused = PactlogdProcess::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message())
+                .find("(old-1) is nats-server 2.9.10, older than 2.10.23"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_NE(
+      std::string(refused.status().message()).find("--nats-allow-old-servers"),
+      std::string::npos)
+      << refused.status();
+  // Allowed, the version passes with a warning; this listener is no NATS
+  // server beyond its greeting, so the connection then fails.
+  options.extra_args.push_back("--nats-allow-old-servers");
+  auto allowed = PactlogdProcess::Start(options);
+  ASSERT_FALSE(allowed.ok());
+  EXPECT_NE(std::string(allowed.status().message())
+                .find("accepted (--nats-allow-old-servers)"),
+            std::string::npos)
+      << allowed.status();
+}
+
+TEST_F(ClusterTest, LosingAMajorityRefusesAppendsAndKeepsServingReads) {
+  std::unique_ptr<client::Client> a = Connect(0), b = Connect(1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  auto announced = a->Append(
+      "majority", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+  ASSERT_TRUE(announced.ok()) << announced.status();
+  ASSERT_TRUE(GetDealAtLeast(*b, "majority", announced->sequences(0)).ok());
+  // Two of the three servers crash: the stream has no quorum.
+  nats_->Kill(1);
+  nats_->Kill(2);
+  auto once = client::Client::Connect(replicas_[0]->address(), OneAttempt());
+  ASSERT_TRUE(once.ok()) << once.status();
+  v1::AppendRequest request;
+  request.set_deal_id("majority");
+  *request.add_events() = TariffEvent("all-goods", 1500, Date(2025, 9, 16));
+  request.mutable_events(0)->set_event_id(client::RandomUuid());
+  auto refused = (*once)->Append(request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  // Reads keep being answered by both replicas from what they applied.
+  for (client::Client* reader : {a.get(), b.get()}) {
+    auto deal = reader->GetDeal("majority");
+    ASSERT_TRUE(deal.ok()) << deal.status();
+    EXPECT_EQ(deal->deal().version(), 1u);
+    auto chain = reader->VerifyChain();
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_EQ(chain->verified_through(), announced->sequences(0));
+  }
+  // The majority back: the same request, retried, is recorded exactly
+  // once (the refused attempt may or may not have reached the record).
+  ASSERT_TRUE(nats_->Restart(1).ok()) << nats_->Log(1);
+  ASSERT_TRUE(nats_->Restart(2).ok()) << nats_->Log(2);
+  auto retried = a->Append(request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  for (client::Client* reader : {a.get(), b.get()}) {
+    auto deal = GetDealAtLeast(*reader, "majority", retried->sequences(0));
+    ASSERT_TRUE(deal.ok()) << deal.status();
+    EXPECT_EQ(deal->deal().version(), 2u);
+  }
+}
+
+TEST_F(ClusterTest, LocalDataOfAnotherRecordIsRefusedWhateverItsLength) {
+  std::unique_ptr<client::Client> a = Connect(0);
+  ASSERT_NE(a, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        a->Append(absl::StrCat("deal-", i),
+                  {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))})
+            .ok());
+  }
+  // Stopped, not destroyed: that would remove its data directory.
+  const std::string data_dir = replicas_[0]->data_dir();
+  ASSERT_TRUE(replicas_[0]->Stop().ok());
+  // Another cluster's stream of the same name, longer than what the data
+  // applied: its positions alone would not tell the two records apart.
+  nats_.reset();
+  absl::StatusOr<std::unique_ptr<NatsCluster>> other = NatsCluster::Start(3);
+  ASSERT_TRUE(other.ok()) << other.status();
+  nats_ = *std::move(other);
+  {
+    auto writer = StartReplica();
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    auto client =
+        client::Client::Connect((*writer)->address(), PatientClient());
+    ASSERT_TRUE(client.ok()) << client.status();
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE((*client)
+                      ->Append(absl::StrCat("other-", i),
+                               {DealEvent(kDealTitle, 1, Date(2025, 7, 22))})
+                      .ok());
+    }
+  }
+  PactlogdOptions options;
+  options.data_dir = data_dir;
+  options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
+  options.ready_timeout = absl::Seconds(60);
+  auto refused = PactlogdProcess::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message())
+                .find("another record (deleted and created again?)"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_NE(
+      std::string(refused.status().message()).find("through position 2, but"),
+      std::string::npos)
       << refused.status();
 }
 

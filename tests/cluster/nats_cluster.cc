@@ -21,8 +21,10 @@ std::string NatsServerBinary() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(int size) {
+absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(
+    int size, bool sync_always) {
   std::unique_ptr<NatsCluster> cluster(new NatsCluster());
+  cluster->sync_always_ = sync_always;
   absl::StatusOr<std::string> dir = MakeTempDir("pactlog-nats");
   if (!dir.ok()) return dir.status();
   cluster->dir_ = *dir;
@@ -63,11 +65,14 @@ absl::Status NatsCluster::Launch(int i) {
   // A config file, so that the cluster's route list is spelled once.
   const std::string config_path = absl::StrCat(dir_, "/", server.name, ".conf");
   std::ofstream(config_path) << absl::StrCat(
-      "server_name: ", server.name, "\n",                       //
-      "listen: 127.0.0.1:", server.client_port, "\n",           //
-      "http: 127.0.0.1:", server.monitor_port, "\n",            //
-      "max_payload: ", kMaxPayloadBytes, "\n",                  //
-      "jetstream { store_dir: \"", server.store_dir, "\" }\n",  //
+      "server_name: ", server.name, "\n",              //
+      "listen: 127.0.0.1:", server.client_port, "\n",  //
+      "http: 127.0.0.1:", server.monitor_port, "\n",   //
+      "max_payload: ", kMaxPayloadBytes, "\n",         //
+      // Every write fsynced before it is acknowledged, as in every
+      // configuration pactlog ships (unless the test asks otherwise).
+      "jetstream { store_dir: \"", server.store_dir, "\"",
+      sync_always_ ? ", sync_interval: always" : "", " }\n",    //
       "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",  //
       server.cluster_port, "\n  routes: [", absl::StrJoin(routes, ", "),
       "]\n}\n");
@@ -115,6 +120,8 @@ std::string NatsCluster::server_url(int i) const {
 }
 
 void NatsCluster::Kill(int i) { servers_[i].process->Kill(); }
+
+void NatsCluster::Stop(int i) { servers_[i].process->Stop(); }
 
 bool NatsCluster::running(int i) {
   return servers_[i].process != nullptr && servers_[i].process->Running();

@@ -29,8 +29,11 @@ class NatsCluster {
   // can exceed it with a request pactlogd itself accepts.
   static constexpr int kMaxPayloadBytes = 256 * 1024;
 
+  // `sync_always`: jetstream { sync_interval: always }, as in every
+  // configuration pactlog ships; false leaves the servers' default (an
+  // fsync every 2 minutes).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(
-      int size = 3);
+      int size = 3, bool sync_always = true);
   ~NatsCluster();
 
   // "nats://127.0.0.1:p1,127.0.0.1:p2,..." for pactlogd --log.
@@ -41,6 +44,13 @@ class NatsCluster {
 
   // SIGKILL server i.
   void Kill(int i);
+  // SIGTERM server i and wait for its exit.
+  void Stop(int i);
+  // Server i's process id, its name (server_name, as stream info reports
+  // it) and its JetStream store directory.
+  pid_t pid(int i) const { return servers_[i].process->pid(); }
+  const std::string& name(int i) const { return servers_[i].name; }
+  const std::string& store_dir(int i) const { return servers_[i].store_dir; }
   // Starts server i again (same ports, same store) and waits until it is
   // healthy.
   [[nodiscard]] absl::Status Restart(int i);
@@ -73,6 +83,7 @@ class NatsCluster {
   [[nodiscard]] absl::Status WaitHealthy(int i);
 
   std::string dir_;
+  bool sync_always_ = true;
   std::vector<Server> servers_;
 };
 

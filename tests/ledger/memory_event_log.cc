@@ -124,6 +124,17 @@ absl::StatusOr<uint64_t> MemoryEventLog::SourcePosition() const {
   return data_->source_position;
 }
 
+absl::StatusOr<std::string> MemoryEventLog::SourceIdentity() const {
+  absl::MutexLock lock(&data_->mu);
+  return data_->source_identity;
+}
+
+absl::Status MemoryEventLog::SetSourceIdentity(std::string_view identity) {
+  absl::MutexLock lock(&data_->mu);
+  data_->source_identity = std::string(identity);
+  return absl::OkStatus();
+}
+
 uint64_t MemoryEventLog::LastSequence() const {
   absl::MutexLock lock(&data_->mu);
   return data_->events.empty() ? 0 : data_->events.rbegin()->first;

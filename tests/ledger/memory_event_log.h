@@ -37,6 +37,7 @@ struct MemoryLogData {
   std::map<std::string, std::vector<uint64_t>, std::less<>> deals
       ABSL_GUARDED_BY(mu);
   uint64_t source_position ABSL_GUARDED_BY(mu) = 0;
+  std::string source_identity ABSL_GUARDED_BY(mu);
   std::optional<storage::SnapshotCheckpoint> checkpoint ABSL_GUARDED_BY(mu);
   // (deal id, sequence) -> snapshot bytes.
   std::map<std::pair<std::string, uint64_t>, std::string> snapshots
@@ -79,6 +80,9 @@ class MemoryEventLog final : public storage::EventLog {
       absl::Span<const pactlog::v1::Event> events,
       uint64_t source_position) override;
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override;
+  [[nodiscard]] absl::StatusOr<std::string> SourceIdentity() const override;
+  [[nodiscard]] absl::Status SetSourceIdentity(
+      std::string_view identity) override;
   uint64_t LastSequence() const override;
   [[nodiscard]] absl::StatusOr<pactlog::v1::Event> Get(
       uint64_t sequence) const override;

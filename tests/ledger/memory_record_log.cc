@@ -1,7 +1,10 @@
 #include "tests/ledger/memory_record_log.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 namespace pactlog::testing {
 namespace {
@@ -35,7 +38,10 @@ class MemoryRecordReader final : public storage::RecordReader {
 
 }  // namespace
 
-MemoryRecordLog::MemoryRecordLog() : data_(std::make_shared<Data>()) {}
+MemoryRecordLog::MemoryRecordLog() : data_(std::make_shared<Data>()) {
+  static std::atomic<uint64_t> made{0};
+  identity_ = absl::StrCat("memory-", ++made);
+}
 
 MemoryRecordLog::~MemoryRecordLog() {
   absl::MutexLock lock(&data_->mu);

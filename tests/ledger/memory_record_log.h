@@ -45,6 +45,11 @@ class MemoryRecordLog final : public storage::RecordLog {
 
   // storage::RecordLog.
   std::string Describe() const override { return "memory record"; }
+  // "memory-<n>", n counting the logs made by this process.
+  std::string Identity() const override { return identity_; }
+  storage::RecordDurability durability() const override {
+    return storage::RecordDurability::kSyncedOnMajority;
+  }
   [[nodiscard]] std::vector<storage::PublishResult> Publish(
       absl::Span<const storage::RecordProposal> proposals) override;
   [[nodiscard]] absl::StatusOr<uint64_t> DealPosition(
@@ -65,6 +70,7 @@ class MemoryRecordLog final : public storage::RecordLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(data_->mu);
 
   const std::shared_ptr<Data> data_;
+  std::string identity_;
   std::map<std::string, uint64_t, std::less<>> deal_positions_
       ABSL_GUARDED_BY(data_->mu);
   std::map<std::string, uint64_t> dedup_ids_ ABSL_GUARDED_BY(data_->mu);

@@ -87,6 +87,7 @@ class ChildProcess {
   void Kill();
   // What it wrote so far.
   std::string Log() const;
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

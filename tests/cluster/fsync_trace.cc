@@ -1,0 +1,143 @@
+#include "tests/cluster/fsync_trace.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sdk/cpp/tests/pactlogd_process.h"
+
+namespace pactlog::testing {
+namespace {
+
+std::string StraceBinary() {
+  const char* env = std::getenv("STRACE");
+  return env != nullptr && *env != '\0' ? env : "/usr/bin/strace";
+}
+
+bool IsSyncCall(absl::string_view line) {
+  return absl::StrContains(line, "fsync(") ||
+         absl::StrContains(line, "fdatasync(") ||
+         absl::StrContains(line, "<... fsync resumed>") ||
+         absl::StrContains(line, "<... fdatasync resumed>");
+}
+
+}  // namespace
+
+std::vector<absl::Time> ParseFsyncTrace(const std::string& text) {
+  std::vector<absl::Time> out;
+  // Thread id -> start of its call in progress.
+  std::map<std::string, absl::Time> unfinished;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!IsSyncCall(line)) continue;
+    // "TID SECONDS.MICROS fsync(6) = 0"
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::MaxSplits(' ', 2));
+    if (words.size() < 3) continue;
+    double seconds = 0;
+    if (!absl::SimpleAtod(words[1], &seconds)) continue;
+    const std::string tid(words[0]);
+    const absl::Time at =
+        absl::FromUnixMicros(static_cast<int64_t>(seconds * 1e6 + 0.5));
+    const absl::string_view call = words[2];
+    if (absl::StrContains(call, "<unfinished ...>")) {
+      unfinished[tid] = at;
+      continue;
+    }
+    absl::Time started = at;
+    if (absl::StrContains(call, "resumed>")) {
+      auto it = unfinished.find(tid);
+      if (it == unfinished.end()) continue;
+      started = it->second;
+      unfinished.erase(it);
+    }
+    if (absl::EndsWith(absl::StripTrailingAsciiWhitespace(call), "= 0")) {
+      out.push_back(started);
+    }
+  }
+  return out;
+}
+
+int WindowsSyncedOnQuorum(
+    const std::vector<std::pair<absl::Time, absl::Time>>& windows,
+    const std::vector<std::vector<absl::Time>>& fsyncs, int quorum) {
+  int synced = 0;
+  for (const auto& [sent, acknowledged] : windows) {
+    int servers = 0;
+    for (const std::vector<absl::Time>& server : fsyncs) {
+      for (absl::Time t : server) {
+        if (t >= sent && t <= acknowledged) {
+          ++servers;
+          break;
+        }
+      }
+    }
+    if (servers >= quorum) ++synced;
+  }
+  return synced;
+}
+
+absl::StatusOr<std::unique_ptr<FsyncTrace>> FsyncTrace::Attach(
+    NatsCluster& cluster) {
+  std::unique_ptr<FsyncTrace> trace(new FsyncTrace());
+  absl::StatusOr<std::string> dir = MakeTempDir("pactlog-fsync-trace");
+  if (!dir.ok()) return dir.status();
+  trace->dir_ = *dir;
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (!cluster.running(i)) continue;
+    const std::string output = absl::StrCat(trace->dir_, "/", cluster.name(i));
+    trace->outputs_.push_back(output);
+    trace->tracers_.push_back(ChildProcess::Spawn(
+        {StraceBinary(), "-f", "-ttt", "-e", "trace=fsync,fdatasync", "-o",
+         output, "-p", absl::StrCat(cluster.pid(i))},
+        output + ".log"));
+    if (trace->tracers_.back() == nullptr) {
+      return absl::InternalError(absl::StrCat("cannot start ", StraceBinary()));
+    }
+  }
+  for (std::unique_ptr<ChildProcess>& tracer : trace->tracers_) {
+    // strace says "Process N attached" once it traces the process.
+    const bool attached = PollUntil(
+        [&] {
+          return !tracer->Running() ||
+                 absl::StrContains(tracer->Log(), "attached");
+        },
+        absl::Seconds(30));
+    if (!attached || !tracer->Running()) {
+      return absl::UnavailableError(
+          absl::StrCat("strace did not attach: ", tracer->Log()));
+    }
+  }
+  return trace;
+}
+
+absl::StatusOr<std::vector<std::vector<absl::Time>>> FsyncTrace::Finish() {
+  std::vector<std::vector<absl::Time>> out;
+  for (size_t i = 0; i < tracers_.size(); ++i) {
+    // SIGTERM: strace detaches and flushes its output.
+    tracers_[i]->Stop();
+    std::ifstream in(outputs_[i]);
+    if (!in) {
+      return absl::InternalError(
+          absl::StrCat("strace wrote nothing: ", tracers_[i]->Log()));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    out.push_back(ParseFsyncTrace(text.str()));
+  }
+  tracers_.clear();
+  return out;
+}
+
+FsyncTrace::~FsyncTrace() {
+  tracers_.clear();
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+}  // namespace pactlog::testing
