@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -47,6 +48,7 @@ absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(
   for (int i = 0; i < size; ++i) {
     if (absl::Status s = cluster->WaitHealthy(i); !s.ok()) return s;
   }
+  if (absl::Status s = cluster->WaitMetaGroup(); !s.ok()) return s;
   return cluster;
 }
 
@@ -105,6 +107,44 @@ absl::Status NatsCluster::WaitHealthy(int i) {
                                                server.process->Log()));
   }
   return absl::OkStatus();
+}
+
+absl::Status NatsCluster::WaitMetaGroup() {
+  // /healthz is 200 once a server has heard from a meta leader; placing a
+  // stream's replicas needs every server in the meta group, current.
+  const int others = size() - 1;
+  // Only the meta leader's /jsz lists the other servers.
+  std::string jsz;
+  auto leader_sees_all = [&](const Server& server) {
+    jsz = HttpGet(server.monitor_port, "/jsz").body;
+    std::string flat;
+    for (char c : jsz) {
+      if (c != ' ' && c != '\n' && c != '\t' && c != '\r') flat += c;
+    }
+    int current = 0;
+    for (size_t at = flat.find("\"current\":true"); at != std::string::npos;
+         at = flat.find("\"current\":true", at + 1)) {
+      ++current;
+    }
+    return absl::StrContains(flat, absl::StrCat("\"cluster_size\":", size())) &&
+           current >= others;
+  };
+  const bool formed = PollUntil(
+      [&] {
+        for (const Server& server : servers_) {
+          if (leader_sees_all(server)) return true;
+        }
+        return false;
+      },
+      absl::Seconds(60));
+  if (formed) return absl::OkStatus();
+  std::string logs;
+  for (int i = 0; i < size(); ++i) {
+    absl::StrAppend(&logs, "--- ", servers_[i].name, ":\n", Log(i), "\n");
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the JetStream meta group did not take in all ", size(),
+                   " servers in 60 s; the last /jsz:\n", jsz, "\n", logs));
 }
 
 std::string NatsCluster::url() const {
