@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 
 namespace pactlog::testing {
@@ -35,16 +36,21 @@ std::vector<absl::Time> ParseFsyncTrace(const std::string& text) {
   std::map<std::string, absl::Time> unfinished;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!IsSyncCall(line)) continue;
-    // "TID SECONDS.MICROS fsync(6) = 0"
-    std::vector<absl::string_view> words =
-        absl::StrSplit(line, absl::MaxSplits(' ', 2));
-    if (words.size() < 3) continue;
+    // "TID SECONDS.MICROS fsync(6) = 0", the thread id padded to 5
+    // columns ("1143  1796..."): words are split on any run of spaces.
+    absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
+    const size_t tid_end = rest.find(' ');
+    if (tid_end == absl::string_view::npos) continue;
+    const std::string tid(rest.substr(0, tid_end));
+    rest = absl::StripLeadingAsciiWhitespace(rest.substr(tid_end));
+    const size_t time_end = rest.find(' ');
+    if (time_end == absl::string_view::npos) continue;
     double seconds = 0;
-    if (!absl::SimpleAtod(words[1], &seconds)) continue;
-    const std::string tid(words[0]);
+    if (!absl::SimpleAtod(rest.substr(0, time_end), &seconds)) continue;
     const absl::Time at =
         absl::FromUnixMicros(static_cast<int64_t>(seconds * 1e6 + 0.5));
-    const absl::string_view call = words[2];
+    const absl::string_view call =
+        absl::StripLeadingAsciiWhitespace(rest.substr(time_end));
     if (absl::StrContains(call, "<unfinished ...>")) {
       unfinished[tid] = at;
       continue;
