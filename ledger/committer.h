@@ -59,6 +59,15 @@ struct CommitContext {
 void PublishCommitted(const CommitContext& context, Batch& batch,
                       absl::Time last_recorded);
 
+// Ends a CommitBatch: sets `durability` on every accepted request's
+// response, counts the requests (and, for DURABILITY_COMMITTED_MAJORITY,
+// the accepted ones as acknowledged unsynced), then runs each request's
+// `done` with its result.
+void AnswerBatch(const CommitContext& context,
+                 std::vector<PendingAppend>& pending,
+                 std::vector<absl::Status>& results,
+                 pactlog::v1::Durability durability);
+
 class Committer {
  public:
   Committer() = default;

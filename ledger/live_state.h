@@ -92,7 +92,7 @@ class LiveState {
 
   // Counters (see WriterStats).
   // `unsynced` of them acknowledged before an fsync (WriterStats).
-  void CountRequests(uint64_t requests, uint64_t unsynced = 0);
+  void CountRequests(uint64_t requests, uint64_t unsynced);
   void CountCheckpoint(bool written, uint64_t sequence);
   WriterStats writer_stats() const;
 

@@ -37,11 +37,7 @@ void LocalCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
       }
     }
   }
-  context_.state->CountRequests(pending.size());
-  for (size_t i = 0; i < pending.size(); ++i) {
-    if (results[i].ok()) pending[i].response->set_durability(durability());
-    pending[i].done(std::move(results[i]));
-  }
+  AnswerBatch(context_, pending, results, durability());
 }
 
 bool LocalCommitter::AwaitApplied(uint64_t sequence,

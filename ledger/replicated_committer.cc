@@ -184,17 +184,7 @@ void ReplicatedCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
     std::sort(later.begin(), later.end());
     remaining = std::move(later);
   }
-  const v1::Durability durable = durability();
-  uint64_t unsynced = 0;
-  for (size_t i = 0; i < pending.size(); ++i) {
-    if (!batch.results[i].ok()) continue;
-    pending[i].response->set_durability(durable);
-    if (durable == v1::DURABILITY_COMMITTED_MAJORITY) ++unsynced;
-  }
-  context_.state->CountRequests(pending.size(), unsynced);
-  for (size_t i = 0; i < pending.size(); ++i) {
-    pending[i].done(std::move(batch.results[i]));
-  }
+  AnswerBatch(context_, pending, batch.results, durability());
 }
 
 std::vector<size_t> ReplicatedCommitter::TakeRound(

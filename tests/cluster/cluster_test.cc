@@ -399,6 +399,56 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
+  // Replica 0 applies `applied` entries and stops; the cluster is replaced
+  // by a fresh one whose stream of the same name gets `other_entries`
+  // entries; replica 0's data is then refused against it as another
+  // record, whatever the two lengths.
+  void ExpectDataOfAnotherRecordRefused(int applied, int other_entries) {
+    std::unique_ptr<client::Client> a = Connect(0);
+    ASSERT_NE(a, nullptr);
+    for (int i = 0; i < applied; ++i) {
+      ASSERT_TRUE(
+          a->Append(absl::StrCat("deal-", i),
+                    {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))})
+              .ok());
+    }
+    // Stopped, not destroyed: that would remove its data directory.
+    const std::string data_dir = replicas_[0]->data_dir();
+    ASSERT_TRUE(replicas_[0]->Stop().ok());
+    nats_.reset();
+    absl::StatusOr<std::unique_ptr<NatsCluster>> other = NatsCluster::Start(3);
+    ASSERT_TRUE(other.ok()) << other.status();
+    nats_ = *std::move(other);
+    if (other_entries > 0) {
+      auto writer = StartReplica();
+      ASSERT_TRUE(writer.ok()) << writer.status();
+      auto client =
+          client::Client::Connect((*writer)->address(), PatientClient());
+      ASSERT_TRUE(client.ok()) << client.status();
+      for (int i = 0; i < other_entries; ++i) {
+        ASSERT_TRUE((*client)
+                        ->Append(absl::StrCat("other-", i),
+                                 {DealEvent(kDealTitle, 1, Date(2025, 7, 22))})
+                        .ok());
+      }
+    }
+    PactlogdOptions options;
+    options.data_dir = data_dir;
+    options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
+    // Room to reach the fresh cluster and refuse, rather than time out.
+    options.ready_timeout = absl::Seconds(60);
+    auto refused = PactlogdProcess::Start(options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(std::string(refused.status().message())
+                  .find("another record (deleted and created again?)"),
+              std::string::npos)
+        << refused.status();
+    EXPECT_NE(std::string(refused.status().message())
+                  .find(absl::StrCat("through position ", applied, ", but")),
+              std::string::npos)
+        << refused.status();
+  }
+
   std::unique_ptr<NatsCluster> nats_;
   std::vector<std::unique_ptr<PactlogdProcess>> replicas_;
 };
@@ -486,39 +536,9 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
 }
 
 TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
-  std::unique_ptr<client::Client> a = Connect(0);
-  ASSERT_NE(a, nullptr);
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(
-        a->Append(absl::StrCat("deal-", i),
-                  {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))})
-            .ok());
-  }
   // Replica 0's data applied 3 entries; a fresh stream of the same name
   // (the cluster recreated, say) has none.
-  const std::string data_dir = replicas_[0]->data_dir();
-  ASSERT_TRUE(replicas_[0]->Stop().ok());
-  nats_.reset();
-  absl::StatusOr<std::unique_ptr<NatsCluster>> fresh = NatsCluster::Start(3);
-  ASSERT_TRUE(fresh.ok()) << fresh.status();
-  nats_ = *std::move(fresh);
-  PactlogdOptions options;
-  options.data_dir = data_dir;
-  options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
-  // Room to reach the fresh cluster and refuse, rather than time out first.
-  options.ready_timeout = absl::Seconds(60);
-  auto refused = PactlogdProcess::Start(options);
-  ASSERT_FALSE(refused.ok());
-  // A stream of another identity: refused as such, whatever its length
-  // (LocalDataOfAnotherRecordIsRefusedWhateverItsLength has a longer one).
-  EXPECT_NE(
-      std::string(refused.status().message()).find("through position 3, but"),
-      std::string::npos)
-      << refused.status();
-  EXPECT_NE(std::string(refused.status().message())
-                .find("another record (deleted and created again?)"),
-            std::string::npos)
-      << refused.status();
+  ExpectDataOfAnotherRecordRefused(/*applied=*/3, /*other_entries=*/0);
 }
 
 TEST(FsyncTraceTest, ReadsWhatStraceWritesWhateverThePidWidth) {
@@ -670,50 +690,9 @@ TEST_F(ClusterTest, LosingAMajorityRefusesAppendsAndKeepsServingReads) {
 }
 
 TEST_F(ClusterTest, LocalDataOfAnotherRecordIsRefusedWhateverItsLength) {
-  std::unique_ptr<client::Client> a = Connect(0);
-  ASSERT_NE(a, nullptr);
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(
-        a->Append(absl::StrCat("deal-", i),
-                  {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))})
-            .ok());
-  }
-  // Stopped, not destroyed: that would remove its data directory.
-  const std::string data_dir = replicas_[0]->data_dir();
-  ASSERT_TRUE(replicas_[0]->Stop().ok());
   // Another cluster's stream of the same name, longer than what the data
   // applied: its positions alone would not tell the two records apart.
-  nats_.reset();
-  absl::StatusOr<std::unique_ptr<NatsCluster>> other = NatsCluster::Start(3);
-  ASSERT_TRUE(other.ok()) << other.status();
-  nats_ = *std::move(other);
-  {
-    auto writer = StartReplica();
-    ASSERT_TRUE(writer.ok()) << writer.status();
-    auto client =
-        client::Client::Connect((*writer)->address(), PatientClient());
-    ASSERT_TRUE(client.ok()) << client.status();
-    for (int i = 0; i < 5; ++i) {
-      ASSERT_TRUE((*client)
-                      ->Append(absl::StrCat("other-", i),
-                               {DealEvent(kDealTitle, 1, Date(2025, 7, 22))})
-                      .ok());
-    }
-  }
-  PactlogdOptions options;
-  options.data_dir = data_dir;
-  options.extra_args = {"--log", nats_->url(), "--nats-stream", kStream};
-  options.ready_timeout = absl::Seconds(60);
-  auto refused = PactlogdProcess::Start(options);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(std::string(refused.status().message())
-                .find("another record (deleted and created again?)"),
-            std::string::npos)
-      << refused.status();
-  EXPECT_NE(
-      std::string(refused.status().message()).find("through position 2, but"),
-      std::string::npos)
-      << refused.status();
+  ExpectDataOfAnotherRecordRefused(/*applied=*/2, /*other_entries=*/5);
 }
 
 TEST_F(ClusterTest, ConflictingWritesToOneDealAreCheckedAgainstTheWinner) {
