@@ -45,6 +45,8 @@ TEST_F(DealLedgerServiceTest, AppendReturnsSequencesVersionAndEventIds) {
   EXPECT_THAT(response.sequences(), ::testing::ElementsAre(1, 2));
   EXPECT_EQ(response.deal_version(), 2u);
   EXPECT_FALSE(response.deduplicated());
+  // The embedded log: fsynced on this machine before the answer.
+  EXPECT_EQ(response.durability(), v1::DURABILITY_SYNCED_LOCAL);
   ASSERT_EQ(response.event_ids_size(), 2);
   EXPECT_EQ(response.event_ids(0), "deal-1");
   // A generated id is a version-7 UUID whose first 48 bits are the
@@ -212,6 +214,7 @@ TEST_F(DealLedgerServiceTest,
   // The retry's expected version no longer holds; it still gets the result.
   ASSERT_TRUE(Append(*server_, request, &second).ok());
   EXPECT_TRUE(second.deduplicated());
+  EXPECT_EQ(second.durability(), v1::DURABILITY_SYNCED_LOCAL);
   EXPECT_THAT(second.sequences(),
               ::testing::ElementsAreArray(first.sequences()));
   EXPECT_EQ(second.deal_version(), first.deal_version());
