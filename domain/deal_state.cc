@@ -35,9 +35,14 @@ std::string FormatTimeUtc(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 
-absl::Status RuleBroken(std::string_view rule, std::string_view details) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("rule ", AsAbsl(rule), ": ", AsAbsl(details)));
+absl::Status RuleBroken(std::string_view rule, std::string_view details,
+                        std::initializer_list<NamedNumber> numbers) {
+  return WithErrorInfo(
+      absl::FailedPreconditionError(
+          absl::StrCat("rule ", AsAbsl(rule), ": ", AsAbsl(details))),
+      kReasonRuleBroken,
+      {{"rule", std::string(rule)}, {"detail", std::string(details)}},
+      numbers);
 }
 
 // `current + amount` into `*sum`, or FAILED_PRECONDITION rule
@@ -48,7 +53,8 @@ absl::Status CheckedSum(std::string_view what, int64_t current, int64_t amount,
   return RuleBroken("amount-overflow",
                     absl::StrCat(AsAbsl(what), " ", current, " + ", amount, " ",
                                  AsAbsl(currency),
-                                 " (minor units) overflow a 64-bit integer"));
+                                 " (minor units) overflow a 64-bit integer"),
+                    {{"current", current}, {"amount", amount}});
 }
 
 absl::Status CheckCurrency(std::string_view what, const Money& money,
@@ -172,7 +178,8 @@ absl::Status CheckProjectRules(const RuleContext& deal,
     return RuleBroken(
         "pledge-within-ceiling",
         absl::StrCat("pledges would reach ", total, " ", AsAbsl(deal.currency),
-                     " (minor units), above the ceiling ", deal.ceiling));
+                     " (minor units), above the ceiling ", deal.ceiling),
+        {{"would_reach", total}, {"ceiling", deal.ceiling}});
   }
   return absl::OkStatus();
 }
@@ -206,7 +213,8 @@ absl::Status CheckApprovalRules(const RuleContext& deal,
         "approval-within-pledge",
         absl::StrCat("approvals of project ", Quote(approval.project_id()),
                      " would reach ", total, " ", AsAbsl(deal.currency),
-                     " (minor units), above its pledge ", pledged));
+                     " (minor units), above its pledge ", pledged),
+        {{"would_reach", total}, {"pledged", pledged}});
   }
   return absl::OkStatus();
 }
@@ -254,7 +262,8 @@ absl::Status CheckDisbursementRules(
                      Quote(disbursement.project_id()), " would reach ", total,
                      " ", AsAbsl(deal.currency), " (minor units), above the ",
                      approved, " approved effective at or before ",
-                     FormatTimeUtc(effective)));
+                     FormatTimeUtc(effective)),
+        {{"would_reach", total}, {"approved", approved}});
   }
   return absl::OkStatus();
 }

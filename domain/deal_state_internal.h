@@ -7,6 +7,7 @@
 #define PACTLOG_DOMAIN_DEAL_STATE_INTERNAL_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "domain/deal_state.h"
+#include "domain/error_info.h"
 #include "util/quote.h"
 
 namespace pactlog::domain::internal {
@@ -48,8 +50,11 @@ inline void AddAmounts(const Amounts& delta, Amounts* sum) {
 
 // Shared by the rules in deal_state.cc and deal_state_amend.cc.
 std::string FormatTimeUtc(absl::Time t);
-// FAILED_PRECONDITION "rule `rule`: `details`".
-absl::Status RuleBroken(std::string_view rule, std::string_view details);
+// FAILED_PRECONDITION "rule `rule`: `details`", with an ErrorInfo
+// (domain/error_info.h) of reason RULE_BROKEN whose metadata holds the
+// rule, the details and `numbers`.
+absl::Status RuleBroken(std::string_view rule, std::string_view details,
+                        std::initializer_list<NamedNumber> numbers = {});
 // `current + amount` into `*sum`, or FAILED_PRECONDITION rule
 // amount-overflow naming `what` and both numbers.
 absl::Status CheckedSum(std::string_view what, int64_t current, int64_t amount,

@@ -4,8 +4,10 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "domain/error_info.h"
 #include "domain/hash_chain.h"
 #include "domain/validation.h"
 #include "util/status_macros.h"
@@ -56,16 +58,20 @@ absl::Status Batch::CheckExpectedVersion(const v1::AppendRequest& request,
   switch (expected.condition_case()) {
     case v1::ExpectedVersion::kNoDeal:
       if (current != 0) {
-        return absl::AbortedError(absl::StrCat(
-            "deal \"", request.deal_id(), "\" already exists at version ",
-            current, "; expected_version requires no deal"));
+        return domain::ExpectedVersionMismatch(
+            absl::StrCat("deal \"", request.deal_id(),
+                         "\" already exists at version ", current,
+                         "; expected_version requires no deal"),
+            request.deal_id(), current);
       }
       break;
     case v1::ExpectedVersion::kExact:
       if (current != expected.exact()) {
-        return absl::AbortedError(absl::StrCat(
-            "deal \"", request.deal_id(), "\" is at version ", current,
-            "; expected_version.exact is ", expected.exact()));
+        return domain::ExpectedVersionMismatch(
+            absl::StrCat("deal \"", request.deal_id(), "\" is at version ",
+                         current, "; expected_version.exact is ",
+                         expected.exact()),
+            request.deal_id(), current);
       }
       break;
     case v1::ExpectedVersion::kAny:
@@ -236,8 +242,14 @@ absl::Status Batch::Prepare(const v1::AppendRequest& request,
     if (!rule.ok()) {
       if (i > 0) RestageDeal(request.deal_id());
       if (request.events_size() == 1) return rule;
-      return absl::Status(rule.code(),
-                          absl::StrCat("events[", i, "]: ", rule.message()));
+      // The same error, its message naming the event; its details kept.
+      absl::Status named(rule.code(),
+                         absl::StrCat("events[", i, "]: ", rule.message()));
+      rule.ForEachPayload(
+          [&named](absl::string_view type_url, const absl::Cord& payload) {
+            named.SetPayload(type_url, payload);
+          });
+      return named;
     }
     staged.Apply(event);
     accepted.push_back(std::move(event));

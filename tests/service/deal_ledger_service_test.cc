@@ -113,16 +113,40 @@ TEST_F(DealLedgerServiceTest,
            "events[0].announcement.project.pledged.minor_units"}));
 }
 
-// A rule, not the request's shape, is broken: no field violations.
-TEST_F(DealLedgerServiceTest, BrokenRuleHasNoBadRequestDetails) {
+// The google.rpc.ErrorInfo in `status`'s details (domain/error_info.h);
+// fails the test when there is none or something else is there too.
+google::rpc::ErrorInfo OnlyErrorInfo(const grpc::Status& status) {
+  google::rpc::ErrorInfo info;
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.details_size(), 1);
+  if (details.details_size() != 1) return info;
+  EXPECT_EQ(details.details(0).type_url(),
+            "type.googleapis.com/google.rpc.ErrorInfo");
+  EXPECT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.domain(), "pactlog.v1");
+  return info;
+}
+
+// A rule, not the request's shape, is broken: no field violations, but the
+// rule's name and what it found as an ErrorInfo; in a batch the message
+// names the event and the details survive.
+TEST_F(DealLedgerServiceTest, BrokenRuleCarriesTheRuleAsErrorInfo) {
+  AnnounceDeal();
   const grpc::Status status = Append(
       *server_,
       Request("us-japan", {TariffEvent("all-goods", 1500, Date(2025, 8, 7)),
-                           ProjectEvent("p1", v1::SECTOR_ENERGY, "TX", 5,
-                                        Date(2025, 8, 1))}));
-  ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_TRUE(status.error_details().empty());
+                           ProjectEvent("big", v1::SECTOR_ENERGY, "TX",
+                                        550'000'000'001, Date(2025, 9, 1))}));
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("events[1]: "));
+  const google::rpc::ErrorInfo info = OnlyErrorInfo(status);
+  EXPECT_EQ(info.reason(), "RULE_BROKEN");
+  EXPECT_EQ(info.metadata().at("rule"), "pledge-within-ceiling");
+  EXPECT_THAT(status.error_message(),
+              HasSubstr(absl::StrCat("rule pledge-within-ceiling: ",
+                                     info.metadata().at("detail"))));
+  EXPECT_EQ(Head(), 1u);
 }
 
 TEST_F(DealLedgerServiceTest, StaleExpectedVersionIsAbortedWithCurrentVersion) {
@@ -133,6 +157,12 @@ TEST_F(DealLedgerServiceTest, StaleExpectedVersionIsAbortedWithCurrentVersion) {
   grpc::Status status = Append(*server_, request);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_THAT(status.error_message(), HasSubstr("is at version 1"));
+  const google::rpc::ErrorInfo info = OnlyErrorInfo(status);
+  EXPECT_EQ(info.reason(), "EXPECTED_VERSION_MISMATCH");
+  EXPECT_THAT(info.metadata(),
+              ::testing::UnorderedElementsAre(
+                  ::testing::Pair("deal_id", "us-japan"),
+                  ::testing::Pair("current_version", "1")));
   request.mutable_expected_version()->set_exact(1);
   EXPECT_TRUE(Append(*server_, request).ok());
 }
@@ -145,6 +175,7 @@ TEST_F(DealLedgerServiceTest, NoDealExpectationOnExistingDealIsAborted) {
   grpc::Status status = Append(*server_, request);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_THAT(status.error_message(), HasSubstr("already exists at version 1"));
+  EXPECT_EQ(OnlyErrorInfo(status).metadata().at("current_version"), "1");
   EXPECT_EQ(Head(), 1u);
 }
 
@@ -176,6 +207,13 @@ TEST_F(DealLedgerServiceTest,
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("pledge-within-ceiling"));
   EXPECT_THAT(status.error_message(), HasSubstr("55000000000000"));
+  const google::rpc::ErrorInfo info = OnlyErrorInfo(status);
+  EXPECT_EQ(info.reason(), "RULE_BROKEN");
+  EXPECT_EQ(info.metadata().at("rule"), "pledge-within-ceiling");
+  EXPECT_EQ(info.metadata().at("ceiling"), "55000000000000");
+  EXPECT_THAT(status.error_message(),
+              HasSubstr(absl::StrCat("would reach ",
+                                     info.metadata().at("would_reach"))));
   EXPECT_EQ(Head(), 1u);
 }
 
