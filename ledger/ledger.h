@@ -84,9 +84,10 @@ struct LedgerOptions {
   // Replicated mode: where the applier reports trouble it retries (a lost
   // connection to the log of record, an entry it skipped). May be empty.
   std::function<void(std::string_view)> warn;
-  // Replicated mode: how many times a request that lost a race for its deal
-  // is checked again and republished before the caller gets ABORTED.
-  int max_proposal_attempts = 32;
+  // Replicated mode: how many groups of requests are published and not
+  // yet answered at once (each group is one entry of the log of record;
+  // a deal is in one group at a time).
+  int max_groups_in_flight = 4;
   // Replicated mode: how long the writer waits for its published entries
   // to be applied locally before answering UNAVAILABLE.
   absl::Duration apply_timeout = absl::Seconds(30);
@@ -122,10 +123,10 @@ struct WriterStats {
 struct ApplierStats {
   uint64_t applied_position = 0;  // last position of the record applied
   uint64_t entries = 0;           // entries applied since start
-  uint64_t entries_refused = 0;   // entries whose rules failed on apply
+  uint64_t requests = 0;          // requests applied (a group holds several)
+  uint64_t requests_refused = 0;  // requests whose rules failed on apply
   uint64_t entries_skipped = 0;   // entries that are not pactlog's
   uint64_t reader_restarts = 0;   // record readers reopened after an error
-  uint64_t conflicts = 0;         // publishes that lost a race for a deal
 };
 
 // How the last Recover() rebuilt the state.

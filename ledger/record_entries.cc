@@ -24,15 +24,31 @@ std::string FirstDedupId(const v1::AppendRequest& original,
       domain::HashHex(domain::Sha256(domain::DeterministicBytes(original))));
 }
 
+namespace {
+
+bool IsRecordable(const v1::AppendRequest& request) {
+  if (!domain::ValidateAppendRequest(request).ok()) return false;
+  for (const v1::EventData& data : request.events()) {
+    if (data.event_id().empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool ParsePactlogEntry(const storage::RecordEntry& raw,
                        internal::RecordEntry* entry) {
-  bool ours = entry->ParseFromString(raw.payload) &&
-              entry->request().deal_id() == raw.deal_id &&
-              domain::ValidateAppendRequest(entry->request()).ok();
-  for (const v1::EventData& data : entry->request().events()) {
-    ours &= !data.event_id().empty();
+  if (!entry->ParseFromString(raw.payload)) return false;
+  if (raw.deal_id == storage::kGroupDealId) {
+    if (entry->has_request() || entry->requests().empty()) return false;
+    for (const v1::AppendRequest& request : entry->requests()) {
+      if (!IsRecordable(request)) return false;
+    }
+    return true;
   }
-  return ours;
+  return entry->requests().empty() &&
+         entry->request().deal_id() == raw.deal_id &&
+         IsRecordable(entry->request());
 }
 
 bool IsRuleOutcome(const absl::Status& status) {

@@ -20,7 +20,7 @@ namespace pactlog::ledger {
 // only the proposer's own republishing of it is folded.
 std::string ProposerDedupId(const internal::RecordEntry& entry);
 
-// The de-duplication id of an entry's first publication. A request whose
+// The de-duplication id of a group of one request. A request whose
 // events all carry the caller's event ids (`original`, as the caller sent
 // it) is named by its content, so a caller's retry through any replica
 // within the record's window is stored once; any other by its proposer.
@@ -28,8 +28,10 @@ std::string FirstDedupId(const pactlog::v1::AppendRequest& original,
                          const internal::RecordEntry& entry);
 
 // Parses `raw` into `entry`. False when it is not a pactlog append: it
-// does not parse, names another deal than it is filed under, does not pass
-// domain::ValidateAppendRequest, or has an event without an event id.
+// does not parse, names another deal than it is filed under (a group,
+// filed under storage::kGroupDealId, holds `requests` and no `request`),
+// or a request of it does not pass domain::ValidateAppendRequest or has an
+// event without an event id.
 [[nodiscard]] bool ParsePactlogEntry(const storage::RecordEntry& raw,
                                      internal::RecordEntry* entry);
 

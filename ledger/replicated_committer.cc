@@ -1,10 +1,11 @@
 #include "ledger/replicated_committer.h"
 
 #include <algorithm>
-#include <numeric>
-#include <optional>
-#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_entries.h"
 #include "util/status_macros.h"
@@ -14,31 +15,16 @@ namespace {
 
 namespace v1 = ::pactlog::v1;
 
+// Most bytes of requests in one group, well under NATS' default
+// max_payload (1 MiB).
+constexpr size_t kMaxGroupBytes = 256 * 1024;
+
 std::string NewProposerId() {
   absl::BitGen gen;
   return NewEventId(absl::Now(), gen);
 }
 
 }  // namespace
-
-struct ReplicatedCommitter::Proposals {
-  explicit Proposals(std::vector<PendingAppend>& pending)
-      : pending(pending),
-        results(pending.size()),
-        attempts(pending.size(), 0),
-        entries(pending.size()) {}
-
-  const v1::AppendRequest& request(size_t i) const {
-    return *pending[i].request;
-  }
-
-  std::vector<PendingAppend>& pending;
-  std::vector<absl::Status> results;
-  // Publications that lost a race or were refused, per request.
-  std::vector<int> attempts;
-  // The entry last built for each request.
-  std::vector<internal::RecordEntry> entries;
-};
 
 ReplicatedCommitter::ReplicatedCommitter(
     CommitContext context, std::unique_ptr<storage::RecordLog> record)
@@ -86,6 +72,14 @@ absl::Status ReplicatedCommitter::Start() {
     return absl::UnavailableError(absl::StrCat(
         "stopped before applying ", record_->Describe(), " through ", head));
   }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    workers_stop_ = false;
+  }
+  const int workers = std::max(1, context_.options->max_groups_in_flight);
+  for (int i = 0; i < workers; ++i) {
+    workers_.emplace_back(&ReplicatedCommitter::GroupLoop, this);
+  }
   return absl::OkStatus();
 }
 
@@ -95,6 +89,13 @@ void ReplicatedCommitter::AbortStart() {
 }
 
 void ReplicatedCommitter::Stop() {
+  // The workers answer everything queued, which needs the applier.
+  {
+    absl::MutexLock lock(&queue_mu_);
+    workers_stop_ = true;
+  }
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
   {
     absl::MutexLock lock(&apply_mu_);
     applier_stop_ = true;
@@ -150,217 +151,175 @@ absl::Status ReplicatedCommitter::Unavailable(absl::string_view why) const {
 // The writer: propose.
 
 void ReplicatedCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
-  Proposals batch(pending);
-  std::vector<size_t> remaining(pending.size());
-  std::iota(remaining.begin(), remaining.end(), size_t{0});
-  while (!remaining.empty()) {
-    std::vector<size_t> later;
-    const std::vector<size_t> round = TakeRound(batch, remaining, &later);
-    const std::vector<size_t> located = LocateDeals(batch, round);
-    std::vector<storage::RecordProposal> proposals;
-    std::vector<size_t> proposed;
-    CheckRound(batch, located, &proposals, &proposed);
+  absl::MutexLock lock(&queue_mu_);
+  if (workers_.empty()) {
+    // Not started (or stopped): nobody would answer.
+    std::vector<absl::Status> results(
+        pending.size(), Unavailable("the replica is not applying the record"));
+    AnswerBatch(context_, pending, results, durability());
+    return;
+  }
+  for (PendingAppend& append : pending) queued_.push_back(std::move(append));
+  pending.clear();
+}
 
-    std::vector<storage::PublishResult> published = record_->Publish(proposals);
-    std::vector<Stored> stored;
-    const uint64_t wait_for =
-        SortPublished(batch, proposed, published, &stored, &later);
-    if (wait_for > 0 &&
-        !AwaitPosition(wait_for,
-                       absl::Now() + context_.options->apply_timeout)) {
-      for (auto& [i, result] : stored) {
-        batch.results[i] = Unavailable(absl::StrCat(
-            "the request is in the log of record at position ", result.position,
-            " but this replica has not applied it yet; a retry is answered "
-            "from the record"));
-      }
-      for (size_t i : later) {
-        batch.results[i] =
-            Unavailable("this replica fell behind the log of record");
-      }
-      break;
+void ReplicatedCommitter::GroupLoop() {
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    if (workers_stop_ && queued_.empty()) return true;
+    for (const PendingAppend& append : queued_) {
+      if (!held_deals_.contains(append.request->deal_id())) return true;
     }
-    AnswerStored(batch, stored, &later);
-    std::sort(later.begin(), later.end());
-    remaining = std::move(later);
-  }
-  AnswerBatch(context_, pending, batch.results, durability());
-}
-
-std::vector<size_t> ReplicatedCommitter::TakeRound(
-    const Proposals& batch, const std::vector<size_t>& remaining,
-    std::vector<size_t>* later) const {
-  std::vector<size_t> round;
-  std::set<std::string_view> deals;
-  for (size_t i : remaining) {
-    (deals.insert(batch.request(i).deal_id()).second ? round : *later)
-        .push_back(i);
-  }
-  return round;
-}
-
-std::vector<size_t> ReplicatedCommitter::LocateDeals(
-    Proposals& batch, const std::vector<size_t>& round) {
-  // The position of each deal's last entry, looked up in the record for
-  // deals not touched since start, and applied here before the check.
-  std::vector<size_t> located;
-  for (size_t i : round) {
-    const std::string& deal_id = batch.request(i).deal_id();
+    return false;
+  };
+  std::vector<PendingAppend> group;
+  while (true) {
+    group.clear();
     {
-      absl::ReaderMutexLock lock(&positions_mu_);
-      if (deal_positions_.contains(deal_id)) {
-        located.push_back(i);
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(&ready));
+      if (workers_stop_ && queued_.empty()) return;
+      TakeGroupLocked(&group);
+    }
+    std::vector<std::string> deals;
+    for (const PendingAppend& append : group) {
+      deals.push_back(append.request->deal_id());
+    }
+    CommitGroup(group);
+    absl::MutexLock lock(&queue_mu_);
+    for (const std::string& deal : deals) held_deals_.erase(deal);
+  }
+}
+
+void ReplicatedCommitter::TakeGroupLocked(std::vector<PendingAppend>* group) {
+  const LedgerOptions& options = *context_.options;
+  // Deals taken into this group, and deals passed over: a deal's later
+  // request never goes ahead of an earlier one.
+  absl::flat_hash_set<std::string_view> passed;
+  std::deque<PendingAppend> rest;
+  int events = 0;
+  size_t bytes = 0;
+  for (PendingAppend& append : queued_) {
+    const std::string& deal = append.request->deal_id();
+    const int size = append.request->events_size();
+    const size_t request_bytes = append.request->ByteSizeLong();
+    const bool fits =
+        group->empty() ||
+        (static_cast<int>(group->size()) < options.max_batch_requests &&
+         events + size <= options.max_batch_events &&
+         bytes + request_bytes <= kMaxGroupBytes);
+    if (!passed.contains(deal) && !held_deals_.contains(deal) && fits) {
+      events += size;
+      bytes += request_bytes;
+      group->push_back(std::move(append));
+    } else {
+      passed.insert(deal);
+      rest.push_back(std::move(append));
+    }
+  }
+  queued_ = std::move(rest);
+  for (const PendingAppend& append : *group) {
+    held_deals_.insert(append.request->deal_id());
+  }
+}
+
+absl::Status ReplicatedCommitter::AnswerRepeat(
+    const v1::AppendRequest& request, v1::AppendResponse* response) {
+  // The record already held this request under its content's id (a retry
+  // within JetStream's window, perhaps taken first by another replica),
+  // and that entry is applied: answer from the live state.
+  Batch again(*context_.log, *context_.state, context_.clock->Now(),
+              std::string());
+  bool needs_write = false;
+  absl::Status status = again.Prepare(request, response, &needs_write);
+  if (status.ok() && !response->deduplicated()) {
+    return Unavailable(
+        "the log of record took this request as a repeat of an entry that "
+        "was refused; retry later");
+  }
+  return status;
+}
+
+void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group) {
+  std::vector<absl::Status> results(group.size());
+  const absl::Time now = context_.clock->Now();
+  absl::BitGen gen;
+  internal::RecordEntry entry;
+  for (const PendingAppend& append : group) {
+    v1::AppendRequest* request = entry.add_requests();
+    *request = *append.request;
+    // Every replica must derive the same events: the ids go in the entry.
+    for (v1::EventData& event : *request->mutable_events()) {
+      if (event.event_id().empty()) event.set_event_id(NewEventId(now, gen));
+    }
+  }
+  domain::ToProtoTime(now, entry.mutable_proposed_time());
+  entry.set_proposer(proposer_id_);
+  entry.set_proposal(next_proposal_.fetch_add(1));
+  const storage::RecordProposal proposal{
+      .deal_id = storage::kGroupDealId,
+      // A lone request is named by its content when the caller gave every
+      // event id, so its retry through any replica within JetStream's
+      // window is stored once.
+      .dedup_id = group.size() == 1 ? FirstDedupId(*group[0].request, entry)
+                                    : ProposerDedupId(entry),
+      .payload = entry.SerializeAsString(),
+      .unconditional = true,
+  };
+  std::vector<storage::PublishResult> published =
+      record_->Publish({&proposal, 1});
+  const storage::PublishResult& stored = published[0];
+  if (absl::IsResourceExhausted(stored.status) && group.size() > 1) {
+    // Over the servers' max_payload (set below kMaxGroupBytes): each
+    // request on its own, then.
+    for (PendingAppend& append : group) {
+      std::vector<PendingAppend> one;
+      one.push_back(std::move(append));
+      CommitGroup(one);
+    }
+    return;
+  }
+  if (!stored.status.ok()) {
+    absl::Status failed = stored.status;
+    if (absl::IsResourceExhausted(failed) && group.size() == 1) {
+      failed = absl::ResourceExhaustedError(absl::StrCat(
+          "the request for deal \"", group[0].request->deal_id(), "\" is ",
+          proposal.payload.size(),
+          " bytes as a log-of-record entry, more than the NATS servers' "
+          "max_payload (raise max_payload in their configuration, or send "
+          "fewer events per request)"));
+    } else if (!absl::IsResourceExhausted(failed)) {
+      failed = Unavailable(failed.message());
+    }
+    std::fill(results.begin(), results.end(), failed);
+  } else if (!AwaitPosition(stored.position,
+                            absl::Now() + context_.options->apply_timeout)) {
+    std::fill(results.begin(), results.end(),
+              Unavailable(absl::StrCat(
+                  "the request is in the log of record at position ",
+                  stored.position,
+                  " but this replica has not applied it yet; a retry is "
+                  "answered from the record")));
+  } else {
+    absl::MutexLock lock(&apply_mu_);
+    for (size_t i = 0; i < group.size(); ++i) {
+      auto it = outcomes_.find(OutcomeKey(stored.position, static_cast<int>(i)));
+      if (it == outcomes_.end()) {
+        results[i] = stored.duplicate
+                         ? AnswerRepeat(entry.requests(0), group[0].response)
+                         : Unavailable(absl::StrCat(
+                               "the entry at position ", stored.position,
+                               " of the log of record was not applied as "
+                               "this replica's"));
         continue;
       }
-    }
-    absl::StatusOr<uint64_t> position = record_->DealPosition(deal_id);
-    if (!position.ok()) {
-      batch.results[i] = Unavailable(position.status().message());
-      continue;
-    }
-    if (!AwaitPosition(*position,
-                       absl::Now() + context_.options->apply_timeout)) {
-      batch.results[i] = Unavailable(absl::StrCat(
-          "this replica has not applied the log of record through position ",
-          *position, " yet"));
-      continue;
-    }
-    {
-      // The applier may have recorded a later one meanwhile: keep it.
-      absl::MutexLock lock(&positions_mu_);
-      deal_positions_.emplace(deal_id, *position);
-    }
-    located.push_back(i);
-  }
-  return located;
-}
-
-void ReplicatedCommitter::CheckRound(
-    Proposals& batch, const std::vector<size_t>& located,
-    std::vector<storage::RecordProposal>* proposals,
-    std::vector<size_t>* proposed) {
-  const absl::Time now = context_.clock->Now();
-  Batch check(*context_.log, *context_.state, now, std::string());
-  // The checks see one applied prefix of the record: the state, the event
-  // ids and the deal positions all as of the same entry.
-  absl::ReaderMutexLock view(&view_mu_);
-  for (size_t i : located) {
-    const v1::AppendRequest& request = batch.request(i);
-    v1::AppendResponse checked;
-    bool needs_write = false;
-    absl::Status status = check.Prepare(request, &checked, &needs_write);
-    if (!status.ok() || (checked.deduplicated() && !needs_write)) {
-      // Refused, or a retry of a request already applied: answered from
-      // the live state.
-      if (status.ok()) *batch.pending[i].response = std::move(checked);
-      batch.results[i] = std::move(status);
-      continue;
-    }
-    uint64_t expected = 0;
-    {
-      absl::ReaderMutexLock lock(&positions_mu_);
-      expected = deal_positions_.find(request.deal_id())->second;
-    }
-    internal::RecordEntry& entry = batch.entries[i];
-    entry.Clear();
-    *entry.mutable_request() = request;
-    for (int k = 0; k < request.events_size(); ++k) {
-      entry.mutable_request()->mutable_events(k)->set_event_id(
-          checked.event_ids(k));
-    }
-    domain::ToProtoTime(now, entry.mutable_proposed_time());
-    entry.set_proposer(proposer_id_);
-    entry.set_proposal(next_proposal_++);
-    proposals->push_back(storage::RecordProposal{
-        .deal_id = request.deal_id(),
-        // A request whose first entry was refused on apply gets a new id,
-        // or JetStream would fold the new entry into that one.
-        .dedup_id = batch.attempts[i] == 0 ? FirstDedupId(request, entry)
-                                           : ProposerDedupId(entry),
-        .payload = entry.SerializeAsString(),
-        .expected_deal_position = expected,
-    });
-    proposed->push_back(i);
-  }
-}
-
-uint64_t ReplicatedCommitter::SortPublished(
-    Proposals& batch, const std::vector<size_t>& proposed,
-    std::vector<storage::PublishResult>& published, std::vector<Stored>* stored,
-    std::vector<size_t>* later) {
-  uint64_t wait_for = 0;
-  for (size_t k = 0; k < proposed.size(); ++k) {
-    const size_t i = proposed[k];
-    storage::PublishResult& result = published[k];
-    if (result.status.ok()) {
-      wait_for = std::max(wait_for, result.position);
-      stored->emplace_back(i, std::move(result));
-    } else if (result.status.code() == absl::StatusCode::kAborted) {
-      // Another replica appended to the deal first: catch up to its entry
-      // and check the request again.
-      {
-        absl::MutexLock lock(&apply_mu_);
-        ++applier_stats_.conflicts;
+      if (it->second.status.ok()) {
+        *group[i].response = std::move(it->second.response);
       }
-      if (++batch.attempts[i] < context_.options->max_proposal_attempts) {
-        wait_for = std::max(wait_for, result.position);
-        later->push_back(i);
-      } else {
-        batch.results[i] = absl::AbortedError(absl::StrCat(
-            "deal \"", batch.request(i).deal_id(),
-            "\" was changed through other replicas ", batch.attempts[i],
-            " times while this request was checked; retry"));
-      }
-    } else if (result.status.code() == absl::StatusCode::kResourceExhausted) {
-      batch.results[i] = std::move(result.status);
-    } else {
-      batch.results[i] = Unavailable(result.status.message());
+      results[i] = std::move(it->second.status);
+      outcomes_.erase(it);
     }
   }
-  return wait_for;
-}
-
-void ReplicatedCommitter::AnswerStored(Proposals& batch,
-                                       std::vector<Stored>& stored,
-                                       std::vector<size_t>* later) {
-  for (auto& [i, result] : stored) {
-    std::optional<Outcome> outcome;
-    {
-      absl::MutexLock lock(&apply_mu_);
-      auto it = outcomes_.find(result.position);
-      if (it != outcomes_.end()) {
-        outcome = std::move(it->second);
-        outcomes_.erase(it);
-      }
-    }
-    if (outcome.has_value() && !result.duplicate) {
-      if (outcome->status.ok()) {
-        *batch.pending[i].response = std::move(outcome->response);
-      }
-      batch.results[i] = std::move(outcome->status);
-      continue;
-    }
-    // The record already held this request (a retry within its window):
-    // answer from what was applied, which is now the live state.
-    Batch again(*context_.log, *context_.state, context_.clock->Now(),
-                std::string());
-    v1::AppendResponse response;
-    bool needs_write = false;
-    absl::Status status;
-    {
-      absl::ReaderMutexLock view(&view_mu_);
-      status =
-          again.Prepare(batch.entries[i].request(), &response, &needs_write);
-    }
-    if (status.ok() && response.deduplicated()) {
-      *batch.pending[i].response = std::move(response);
-    } else if (++batch.attempts[i] < context_.options->max_proposal_attempts) {
-      later->push_back(i);  // its first entry was refused: try again
-    } else {
-      batch.results[i] =
-          status.ok() ? Unavailable("the request was not applied") : status;
-    }
-  }
+  AnswerBatch(context_, group, results, durability());
 }
 
 // ---------------------------------------------------------------------------
@@ -433,70 +392,67 @@ absl::Status ReplicatedCommitter::ApplyEntries(
   const AppliedHead head = context_.state->head();
   Batch batch(*context_.log, *context_.state, head.recorded_time, head.hash);
   absl::Time last_recorded = head.recorded_time;
-  std::vector<std::pair<uint64_t, Outcome>> outcomes;
-  std::vector<std::pair<std::string, uint64_t>> positions;
-  uint64_t refused = 0, skipped = 0;
+  std::vector<std::pair<OutcomeKey, Outcome>> outcomes;
+  uint64_t requests = 0, refused = 0, skipped = 0;
   internal::RecordEntry entry;
   for (const storage::RecordEntry& raw : entries) {
-    positions.emplace_back(raw.deal_id, raw.position);
     // Every replica decides the same for the same entry: only the entry and
     // the state before it go into the decision.
     if (!ParsePactlogEntry(raw, &entry)) {
       ++skipped;
       Warn(absl::StrCat("skipping the entry at position ", raw.position,
-                        " of the log of record: it is not a pactlog append "
-                        "for deal \"",
-                        raw.deal_id, "\""));
+                        " of the log of record: it is not a pactlog append",
+                        raw.deal_id.empty() ? " group" : " for deal \"",
+                        raw.deal_id, raw.deal_id.empty() ? "" : "\""));
       continue;
     }
     const absl::Time now =
         std::max(last_recorded, domain::ToAbslTime(entry.proposed_time()));
     batch.set_now(now);
-    Outcome outcome;
-    bool needs_write = false;
-    outcome.status =
-        batch.Prepare(entry.request(), &outcome.response, &needs_write);
-    if (!IsRuleOutcome(outcome.status)) {
-      // The local log could not be read (an I/O error, corruption): the
-      // entry's fate must not depend on this replica's disk, so nothing of
-      // this group is applied and the applier tries again.
-      return outcome.status;
-    }
-    if (!outcome.status.ok()) ++refused;
-    if (outcome.status.ok() && !outcome.response.deduplicated()) {
-      last_recorded = now;
-    }
-    if (entry.proposer() == proposer_id_) {
-      outcomes.emplace_back(raw.position, std::move(outcome));
+    const bool ours = entry.proposer() == proposer_id_;
+    const int count = entry.has_request() ? 1 : entry.requests_size();
+    for (int k = 0; k < count; ++k) {
+      const v1::AppendRequest& request =
+          entry.has_request() ? entry.request() : entry.requests(k);
+      Outcome outcome;
+      bool needs_write = false;
+      outcome.status = batch.Prepare(request, &outcome.response, &needs_write);
+      if (!IsRuleOutcome(outcome.status)) {
+        // The local log could not be read (an I/O error, corruption): the
+        // entry's fate must not depend on this replica's disk, so nothing
+        // of this read is applied and the applier tries again.
+        return outcome.status;
+      }
+      ++requests;
+      if (!outcome.status.ok()) ++refused;
+      if (outcome.status.ok() && !outcome.response.deduplicated()) {
+        last_recorded = now;
+      }
+      if (ours) {
+        outcomes.emplace_back(OutcomeKey(raw.position, k), std::move(outcome));
+      }
     }
   }
   const uint64_t last_position = entries.back().position;
-  {
-    // Proposers check against the log, the state and the positions
-    // together; they change together.
-    absl::WriterMutexLock view(&view_mu_);
-    RETURN_IF_ERROR(context_.log->AppendApplied(batch.events(), last_position));
-    if (!batch.events().empty()) {
-      PublishCommitted(context_, batch, last_recorded);
-    }
-    absl::MutexLock lock(&positions_mu_);
-    for (auto& [deal_id, position] : positions) {
-      deal_positions_[deal_id] = position;
-    }
+  RETURN_IF_ERROR(context_.log->AppendApplied(batch.events(), last_position));
+  if (!batch.events().empty()) {
+    PublishCommitted(context_, batch, last_recorded);
   }
   absl::MutexLock lock(&apply_mu_);
   applier_stats_.applied_position = last_position;
   applier_stats_.entries += entries.size();
-  applier_stats_.entries_refused += refused;
+  applier_stats_.requests += requests;
+  applier_stats_.requests_refused += refused;
   applier_stats_.entries_skipped += skipped;
-  for (auto& [position, outcome] : outcomes) {
-    outcomes_[position] = std::move(outcome);
+  for (auto& [key, outcome] : outcomes) {
+    outcomes_[key] = std::move(outcome);
   }
-  // Outcomes nobody came for (the writer gave up waiting) go eventually.
+  // Outcomes nobody came for (the worker gave up waiting) go eventually.
   constexpr uint64_t kOutcomeHorizon = 1'000'000;
   if (last_position > kOutcomeHorizon) {
     outcomes_.erase(outcomes_.begin(),
-                    outcomes_.lower_bound(last_position - kOutcomeHorizon));
+                    outcomes_.lower_bound(
+                        OutcomeKey(last_position - kOutcomeHorizon, 0)));
   }
   return absl::OkStatus();
 }

@@ -1,22 +1,33 @@
 // ReplicatedCommitter: propose to a replicated log of record, apply what
 // it holds (storage/record_log.h).
 //
-// The writer does not write. CommitBatch() checks each request against the
-// live state and publishes it to the record as one entry, conditional on
-// the deal's last entry being the one the live state ends with. An applier
-// thread reads the record in order and applies every entry, whichever
-// replica published it, with the same deterministic rules (ledger/batch.h),
-// writing the events to the local log (a projection, with the position
-// applied) and then to the live state; the writer answers a request from
-// the outcome of its entry once applied. A request that lost a race for
-// its deal to another replica is checked again and republished, up to
-// LedgerOptions::max_proposal_attempts times.
+// The writer does not write. CommitBatch() queues the requests and
+// returns; a few group workers (LedgerOptions::max_groups_in_flight) each
+// take the queued requests of deals no other group holds, in arrival
+// order, and publish them as one entry of the record: a group, filed
+// under storage::kGroupDealId, unconditional. While one group waits for
+// its acknowledgement and to be applied, the next is already published
+// (the pipeline); a deal is in one group at a time, so its requests are
+// recorded in the order they came.
 //
-// Thread-safety: see ledger/committer.h.
+// An applier thread reads the record in order and applies every entry,
+// whichever replica published it, with the same deterministic rules
+// (ledger/batch.h), request by request: that is where a request is
+// accepted or refused, on every replica alike. It writes the events to the
+// local log (a projection, with the position applied) and then to the live
+// state; a group worker answers each of its requests from that outcome
+// once its entry is applied. Nothing is checked before publishing beyond
+// the request's shape (the service validated it): a proposer's view may be
+// behind the record, and only the applied order decides.
+//
+// Thread-safety: see ledger/committer.h. CommitBatch() may return before
+// the requests are answered; Stop() answers everything queued first.
 #ifndef PACTLOG_LEDGER_REPLICATED_COMMITTER_H_
 #define PACTLOG_LEDGER_REPLICATED_COMMITTER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +37,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -55,44 +67,30 @@ class ReplicatedCommitter final : public Committer {
   ApplierStats applier_stats() const override;
 
  private:
-  // The outcome of one of this process's own entries, once applied.
+  // The outcome of one request of this process's own entries, once applied.
   struct Outcome {
     absl::Status status;
     pactlog::v1::AppendResponse response;
   };
-  // The progress of one CommitBatch through its rounds of proposals.
-  struct Proposals;
-  // A request stored in the record at a position, to be answered once
-  // that position is applied.
-  using Stored = std::pair<size_t, storage::PublishResult>;
+  // Where an outcome is kept: the entry's position and the request's index
+  // in it.
+  using OutcomeKey = std::pair<uint64_t, int>;
 
-  // The requests of `remaining` that go into this round (one per deal: a
-  // deal's next request is checked against the state its previous one
-  // leaves); the others go to `later`.
-  std::vector<size_t> TakeRound(const Proposals& batch,
-                                const std::vector<size_t>& remaining,
-                                std::vector<size_t>* later) const;
-  // Makes sure the position of each deal of `round` is known and applied
-  // here; returns those that are, answers the others UNAVAILABLE.
-  std::vector<size_t> LocateDeals(Proposals& batch,
-                                  const std::vector<size_t>& round);
-  // Checks the requests of `located` against one applied prefix of the
-  // record and builds an entry for each that must be published (into
-  // `proposals`, their indexes into `proposed`); answers the others.
-  void CheckRound(Proposals& batch, const std::vector<size_t>& located,
-                  std::vector<storage::RecordProposal>* proposals,
-                  std::vector<size_t>* proposed);
-  // Sorts the publish results: stored ones into `stored`, lost races to
-  // retry into `later`, failures answered. Returns the highest position
-  // to wait for before answering (0: none).
-  uint64_t SortPublished(Proposals& batch, const std::vector<size_t>& proposed,
-                         std::vector<storage::PublishResult>& published,
-                         std::vector<Stored>* stored,
-                         std::vector<size_t>* later);
-  // Answers each stored request from its entry's outcome, or sends it to
-  // `later` to be proposed again.
-  void AnswerStored(Proposals& batch, std::vector<Stored>& stored,
-                    std::vector<size_t>* later);
+  // A group worker: takes groups until Stop() and the queue is empty.
+  void GroupLoop();
+  // Moves into `group` the queued requests of deals no group holds (all of
+  // each such deal's, in order, within the batch limits) and marks their
+  // deals held. Empty when there is none.
+  void TakeGroupLocked(std::vector<PendingAppend>* group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
+  // Publishes `group`, waits until it is applied, answers every request.
+  void CommitGroup(std::vector<PendingAppend>& group);
+  // The answer to `request` whose entry the record stored earlier under
+  // the same content id, once applied.
+  [[nodiscard]] absl::Status AnswerRepeat(
+      const pactlog::v1::AppendRequest& request,
+      pactlog::v1::AppendResponse* response)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
   [[nodiscard]] absl::Status Unavailable(absl::string_view why) const;
 
   void ApplierLoop();
@@ -106,27 +104,24 @@ class ReplicatedCommitter final : public Committer {
   const CommitContext context_;
   const std::unique_ptr<storage::RecordLog> record_;
   // This process's name as a proposer, and the number of its next
-  // proposal (writer thread).
+  // proposal.
   const std::string proposer_id_;
-  uint64_t next_proposal_ = 0;
+  std::atomic<uint64_t> next_proposal_{0};
+
+  // The queue between the writer and the group workers.
+  absl::Mutex queue_mu_;
+  std::deque<PendingAppend> queued_ ABSL_GUARDED_BY(queue_mu_);
+  // Deals of the groups in flight.
+  absl::flat_hash_set<std::string> held_deals_ ABSL_GUARDED_BY(queue_mu_);
+  bool workers_stop_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::vector<std::thread> workers_;
 
   std::thread applier_;
   mutable absl::Mutex apply_mu_;
   bool applier_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
   ApplierStats applier_stats_ ABSL_GUARDED_BY(apply_mu_);
-  // Outcomes of this process's own entries, by position, until the writer
-  // takes them.
-  std::map<uint64_t, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
-
-  // Held shared by the writer while it checks requests, exclusively by the
-  // applier while it writes and publishes what it applied, so a check sees
-  // the log, the live state and the deal positions as of one entry.
-  mutable absl::Mutex view_mu_ ABSL_ACQUIRED_BEFORE(positions_mu_);
-  mutable absl::Mutex positions_mu_;
-  // The position of each deal's last entry applied (deals touched since
-  // start; others are looked up in the record).
-  std::map<std::string, uint64_t, std::less<>> deal_positions_
-      ABSL_GUARDED_BY(positions_mu_);
+  // Outcomes of this process's own requests until their worker takes them.
+  std::map<OutcomeKey, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
 };
 
 }  // namespace pactlog::ledger

@@ -1,16 +1,23 @@
 // The log of record on a NATS JetStream stream (see record_log.h).
 //
-// One stream holds every deal's entries, one subject per deal; JetStream's
+// One stream holds every deal's entries, one subject per deal and one for
+// groups of several deals' requests (kGroupSubjectToken); JetStream's
 // stream sequence is the position. Publishes carry two headers:
 //   Nats-Msg-Id                          the proposal's dedup id;
 //   Nats-Expected-Last-Subject-Sequence  the deal's last position the
-//                                        proposer saw ("0": no entry yet).
+//                                        proposer saw ("0": no entry yet);
+//                                        not on an unconditional one.
 // Reading is an ordered consumer (ephemeral, no acks, flow-controlled)
 // started at the position after the last one applied.
 //
+// Publishing is asynchronous: every proposal of a Publish call is sent at
+// once (up to NatsRecordLogOptions::max_pending in flight over all calls),
+// and the library's ack handler, on its delivery thread, hands each
+// acknowledgement or error back to the call waiting for it.
+//
 // One file although it is over ~500 lines: it is the whole adapter to one C
-// library, and its parts (connection and stream set-up, the publisher
-// threads, the reader) share the owning handles and helpers declared at
+// library, and its parts (connection and stream set-up, the asynchronous
+// publishing, the reader) share the owning handles and helpers declared at
 // the top. The only part that could stand apart, the ~65-line reader class,
 // would need an internal header just to share those with it.
 #include "storage/nats_record_log.h"
@@ -18,11 +25,10 @@
 #include <nats/nats.h>
 
 #include <algorithm>
-#include <deque>
-#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -101,6 +107,9 @@ class NatsRecordReader final : public RecordReader {
       RecordEntry entry;
       entry.position = position;
       absl::string_view subject = natsMsg_GetSubject(msg.get());
+      // Outside the prefix (never in a stream set up here): filed under
+      // the whole subject, which names no deal and no group.
+      entry.deal_id = std::string(subject);
       if (absl::ConsumePrefix(&subject, prefix_) &&
           absl::ConsumePrefix(&subject, ".")) {
         entry.deal_id = DealIdFromSubjectToken(
@@ -134,16 +143,10 @@ class NatsRecordLog final : public RecordLog {
       const NatsRecordLogOptions& options);
 
   ~NatsRecordLog() override {
-    {
-      absl::MutexLock lock(&mu_);
-      stop_ = true;
-    }
-    for (std::thread& t : publishers_) t.join();
+    // Closing first: no ack handler runs once it returns.
+    if (nc_ != nullptr) natsConnection_Close(nc_);
     if (js_ != nullptr) jsCtx_Destroy(js_);
-    if (nc_ != nullptr) {
-      natsConnection_Close(nc_);
-      natsConnection_Destroy(nc_);
-    }
+    if (nc_ != nullptr) natsConnection_Destroy(nc_);
     if (opts_ != nullptr) natsOptions_Destroy(opts_);
   }
 
@@ -162,13 +165,17 @@ class NatsRecordLog final : public RecordLog {
       uint64_t after_position) override;
 
  private:
-  // One Publish call's proposals, shared by the publisher threads.
+  // One Publish call's proposals: what the ack handler reports back.
   struct Job {
     absl::Span<const RecordProposal> proposals;
-    std::vector<PublishResult>* results;
-    size_t remaining = 0;
+    // Per proposal: the stream's answer (status, jsErrCode, position,
+    // duplicate) once it came.
+    std::vector<PublishResult> results;
+    std::vector<jsErrCode> js_errors;
+    size_t in_flight = 0;
   };
-  struct Task {
+  // Where the ack of one message in flight goes.
+  struct Slot {
     Job* job;
     size_t index;
   };
@@ -187,8 +194,14 @@ class NatsRecordLog final : public RecordLog {
     return absl::StrCat(options_.subject_prefix, ".",
                         DealSubjectToken(deal_id));
   }
-  void PublisherLoop();
-  PublishResult PublishOne(const RecordProposal& proposal);
+  // Sends proposal `index` of `job` without waiting; on a failure to send,
+  // sets its result.
+  void Send(Job& job, size_t index, absl::Time deadline);
+  // The library's ack handler (closure: the log).
+  static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err,
+                    void* closure);
+  // ABORTED or UNAVAILABLE for proposal `index` whose publish failed.
+  PublishResult Failed(const Job& job, size_t index);
 
   const NatsRecordLogOptions options_;
   natsOptions* opts_ = nullptr;
@@ -199,9 +212,8 @@ class NatsRecordLog final : public RecordLog {
   RecordDurability durability_ = RecordDurability::kCommittedOnMajority;
 
   absl::Mutex mu_;
-  std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> publishers_;
+  // Messages in flight, by the message the library hands back.
+  absl::flat_hash_map<const natsMsg*, Slot> in_flight_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::Status NatsRecordLog::CheckServerVersions() {
@@ -283,6 +295,9 @@ absl::Status NatsRecordLog::Connect() {
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = Millis(options_.publish_timeout);
+  js_options.PublishAsync.MaxPending = std::max(1, options_.max_pending);
+  js_options.PublishAsync.AckHandler = &NatsRecordLog::OnAck;
+  js_options.PublishAsync.AckHandlerClosure = this;
   return FromNats(natsConnection_JetStream(&js_, nc_, &js_options),
                   "cannot use JetStream");
 }
@@ -402,120 +417,168 @@ absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
   RETURN_IF_ERROR(log->CheckServerVersions());
   RETURN_IF_ERROR(log->Connect());
   RETURN_IF_ERROR(log->EnsureStream());
-  const int publishers = std::max(1, options.publishers);
-  for (int i = 0; i < publishers; ++i) {
-    log->publishers_.emplace_back(&NatsRecordLog::PublisherLoop, log.get());
-  }
   return std::unique_ptr<RecordLog>(std::move(log));
 }
 
-PublishResult NatsRecordLog::PublishOne(const RecordProposal& proposal) {
-  PublishResult result;
+void NatsRecordLog::Send(Job& job, size_t index, absl::Time deadline) {
+  const RecordProposal& proposal = job.proposals[index];
   const std::string subject = Subject(proposal.deal_id);
   const std::string expected = absl::StrCat(proposal.expected_deal_position);
-  const absl::Time deadline = absl::Now() + options_.publish_timeout;
-  absl::Status failed;
-  // Retrying with the same Nats-Msg-Id is safe: JetStream stores the entry
-  // once and answers a repeat with the first position.
-  while (true) {
-    natsMsg* raw = nullptr;
-    natsStatus s =
-        natsMsg_Create(&raw, subject.c_str(), nullptr, proposal.payload.data(),
-                       static_cast<int>(proposal.payload.size()));
-    MsgPtr msg(raw);
-    if (s == NATS_OK) {
-      s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, proposal.dedup_id.c_str());
-    }
-    if (s == NATS_OK) {
-      s = natsMsgHeader_Set(msg.get(), kExpectedLastSubjectSeqHeader,
-                            expected.c_str());
-    }
-    if (s != NATS_OK) {
-      result.status = FromNats(
-          s, absl::StrCat("building the entry for deal ", proposal.deal_id));
-      return result;
-    }
-    jsPubOptions pub;
-    jsPubOptions_Init(&pub);
-    pub.MaxWait = Millis(deadline - absl::Now());
-    jsPubAck* ack = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    s = js_PublishMsg(&ack, js_, msg.get(), &pub, &jerr);
-    if (s == NATS_OK) {
-      result.position = ack->Sequence;
-      result.duplicate = ack->Duplicate;
-      jsPubAck_Destroy(ack);
-      return result;
-    }
-    failed = FromNats(
-        s, jerr,
-        absl::StrCat("the log of record (", Describe(),
-                     ") did not store the entry for deal ", proposal.deal_id));
-    if (s == NATS_MAX_PAYLOAD) {
-      result.status = absl::ResourceExhaustedError(absl::StrCat(
-          "the request for deal ", proposal.deal_id, " is ",
-          proposal.payload.size(),
-          " bytes as a log-of-record entry, more than the NATS servers' "
-          "max_payload (raise max_payload in their configuration, or send "
-          "fewer events per request)"));
-      return result;
-    }
-    if (absl::IsAborted(failed)) break;
-    // The stream not found is transient here: it is what a publish sees
-    // while the stream's new leader is being elected.
-    const bool transient =
-        absl::IsUnavailable(failed) || jerr == JSStreamNotFoundErr;
-    if (!transient || absl::Now() + kNoLeaderBackoff >= deadline) break;
-    absl::SleepFor(kNoLeaderBackoff);
+  natsMsg* raw = nullptr;
+  natsStatus s =
+      natsMsg_Create(&raw, subject.c_str(), nullptr, proposal.payload.data(),
+                     static_cast<int>(proposal.payload.size()));
+  MsgPtr msg(raw);
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, proposal.dedup_id.c_str());
   }
-  if (absl::IsAborted(failed)) {
+  if (s == NATS_OK && !proposal.unconditional) {
+    s = natsMsgHeader_Set(msg.get(), kExpectedLastSubjectSeqHeader,
+                          expected.c_str());
+  }
+  if (s != NATS_OK) {
+    job.results[index].status = FromNats(
+        s, absl::StrCat("building the entry for deal ", proposal.deal_id));
+    return;
+  }
+  jsPubOptions pub;
+  jsPubOptions_Init(&pub);
+  pub.MaxWait = Millis(deadline - absl::Now());
+  const natsMsg* key = msg.get();
+  {
+    absl::MutexLock lock(&mu_);
+    in_flight_.emplace(key, Slot{&job, index});
+    ++job.in_flight;
+  }
+  natsMsg* sent = msg.release();
+  // On success the library owns the message (and clears `sent`); its ack
+  // handler may already have run.
+  s = js_PublishMsgAsync(js_, &sent, &pub);
+  if (s == NATS_OK) return;
+  natsMsg_Destroy(sent);
+  absl::MutexLock lock(&mu_);
+  in_flight_.erase(key);
+  --job.in_flight;
+  job.results[index].status =
+      s == NATS_MAX_PAYLOAD
+          ? absl::ResourceExhaustedError(absl::StrCat(
+                "the request for deal ", proposal.deal_id, " is ",
+                proposal.payload.size(),
+                " bytes as a log-of-record entry, more than the NATS servers' "
+                "max_payload (raise max_payload in their configuration, or "
+                "send fewer events per request)"))
+          : FromNats(s, absl::StrCat("the log of record (", Describe(),
+                                     ") did not take the entry for deal ",
+                                     proposal.deal_id));
+}
+
+void NatsRecordLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
+                          jsPubAckErr* err, void* closure) {
+  auto* self = static_cast<NatsRecordLog*>(closure);
+  {
+    absl::MutexLock lock(&self->mu_);
+    auto it = self->in_flight_.find(msg);
+    // Not found: its Publish call gave up waiting for it.
+    if (it != self->in_flight_.end()) {
+      Job& job = *it->second.job;
+      const size_t i = it->second.index;
+      self->in_flight_.erase(it);
+      PublishResult& result = job.results[i];
+      if (ack != nullptr) {
+        result.status = absl::OkStatus();
+        result.position = ack->Sequence;
+        result.duplicate = ack->Duplicate;
+      } else {
+        const natsStatus s = err != nullptr ? err->Err : NATS_ERR;
+        job.js_errors[i] =
+            err != nullptr ? err->ErrCode : static_cast<jsErrCode>(0);
+        result.status = FromNats(
+            s, job.js_errors[i],
+            absl::StrCat("the log of record (", self->Describe(),
+                         ") did not store the entry for deal ",
+                         job.proposals[i].deal_id));
+      }
+      --job.in_flight;
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+PublishResult NatsRecordLog::Failed(const Job& job, size_t index) {
+  const RecordProposal& proposal = job.proposals[index];
+  const absl::Status& failed = job.results[index].status;
+  PublishResult result;
+  if (absl::IsResourceExhausted(failed)) {
+    result.status = failed;
+  } else if (absl::IsAborted(failed)) {
     absl::StatusOr<uint64_t> actual = DealPosition(proposal.deal_id);
     result.position = actual.ok() ? *actual : 0;
     result.status = absl::AbortedError(
         absl::StrCat("deal ", proposal.deal_id, " has an entry after position ",
                      proposal.expected_deal_position, " of the log of record (",
                      failed.message(), ")"));
-    return result;
+  } else {
+    // Whatever else went wrong, the entry is not known to be stored, and
+    // publishing the same proposal again is safe: UNAVAILABLE
+    // (record_log.h).
+    result.status = absl::UnavailableError(failed.message());
   }
-  // Whatever else went wrong, the entry is not known to be stored, and
-  // publishing the same proposal again is safe: UNAVAILABLE (record_log.h).
-  result.status = absl::UnavailableError(failed.message());
   return result;
-}
-
-void NatsRecordLog::PublisherLoop() {
-  while (true) {
-    Task task;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](NatsRecordLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stop_ || !self->tasks_.empty();
-          },
-          this));
-      if (tasks_.empty()) return;
-      task = tasks_.front();
-      tasks_.pop_front();
-    }
-    PublishResult result = PublishOne(task.job->proposals[task.index]);
-    absl::MutexLock lock(&mu_);
-    (*task.job->results)[task.index] = std::move(result);
-    --task.job->remaining;
-  }
 }
 
 std::vector<PublishResult> NatsRecordLog::Publish(
     absl::Span<const RecordProposal> proposals) {
-  std::vector<PublishResult> results(proposals.size());
-  if (proposals.empty()) return results;
-  Job job{proposals, &results, proposals.size()};
-  absl::MutexLock lock(&mu_);
-  for (size_t i = 0; i < proposals.size(); ++i) {
-    tasks_.push_back(Task{&job, i});
+  Job job{proposals, std::vector<PublishResult>(proposals.size()),
+          std::vector<jsErrCode>(proposals.size()), 0};
+  if (proposals.empty()) return std::move(job.results);
+  const absl::Time deadline = absl::Now() + options_.publish_timeout;
+  auto answered = [&job]() { return job.in_flight == 0; };
+  std::vector<size_t> to_send(proposals.size());
+  for (size_t i = 0; i < to_send.size(); ++i) to_send[i] = i;
+  // Retrying with the same Nats-Msg-Id is safe: JetStream stores the entry
+  // once and answers a repeat with the first position.
+  while (true) {
+    for (size_t i : to_send) Send(job, i, deadline);
+    {
+      absl::MutexLock lock(&mu_);
+      if (!mu_.AwaitWithDeadline(absl::Condition(&answered), deadline)) {
+        // The rest is not known to be stored; late acks find no slot.
+        for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+          if (it->second.job == &job) {
+            job.results[it->second.index].status = absl::DeadlineExceededError(
+                absl::StrCat("no acknowledgement from the log of record (",
+                             Describe(), ") within ",
+                             absl::FormatDuration(options_.publish_timeout)));
+            in_flight_.erase(it++);
+          } else {
+            ++it;
+          }
+        }
+        job.in_flight = 0;
+        break;
+      }
+    }
+    // The stream not found is transient: it is what a publish sees while
+    // the stream's new leader is being elected.
+    to_send.clear();
+    for (size_t i = 0; i < proposals.size(); ++i) {
+      const absl::Status& status = job.results[i].status;
+      if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+          job.js_errors[i] == JSStreamNotFoundErr) {
+        to_send.push_back(i);
+      }
+    }
+    if (to_send.empty() || absl::Now() + kNoLeaderBackoff >= deadline) break;
+    absl::SleepFor(kNoLeaderBackoff);
+    for (size_t i : to_send) {
+      job.results[i] = PublishResult{};
+      job.js_errors[i] = static_cast<jsErrCode>(0);
+    }
   }
-  mu_.Await(absl::Condition(
-      +[](Job* j) { return j->remaining == 0; }, &job));
-  return results;
+  for (size_t i = 0; i < proposals.size(); ++i) {
+    if (!job.results[i].status.ok()) job.results[i] = Failed(job, i);
+  }
+  return std::move(job.results);
 }
 
 absl::StatusOr<uint64_t> NatsRecordLog::DealPosition(std::string_view deal_id) {
@@ -573,12 +636,14 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
 }  // namespace
 
 std::string DealSubjectToken(std::string_view deal_id) {
+  if (deal_id == kGroupDealId) return kGroupSubjectToken;
   std::string token(deal_id);
   std::replace(token.begin(), token.end(), '.', '~');
   return token;
 }
 
 std::string DealIdFromSubjectToken(std::string_view token) {
+  if (token == kGroupSubjectToken) return kGroupDealId;
   std::string deal_id(token);
   std::replace(deal_id.begin(), deal_id.end(), '~', '.');
   return deal_id;

@@ -30,8 +30,9 @@ struct NatsRecordLogOptions {
   int replicas = 3;
   // How long one publish waits for the stream's acknowledgement.
   absl::Duration publish_timeout = absl::Seconds(5);
-  // Publishes in flight at once.
-  int publishers = 32;
+  // Publishes in flight at once (asynchronous; a Publish call of more
+  // waits for room).
+  int max_pending = 4096;
   // Whether the servers run with `jetstream { sync_interval: always }`, as
   // every configuration pactlog ships does: an acknowledged publish is then
   // fsynced on a majority (RecordDurability::kSyncedOnMajority). false: the
@@ -64,7 +65,9 @@ struct NatsRecordLogOptions {
     const NatsRecordLogOptions& options);
 
 // The subject token of a deal id (deal ids may hold '.', which NATS takes
-// as a token separator; '~' is in no deal id, so this is reversible).
+// as a token separator; '~' is in no deal id, so this is reversible), and
+// kGroupSubjectToken for kGroupDealId (no deal id starts with '_').
+inline constexpr char kGroupSubjectToken[] = "_group";
 std::string DealSubjectToken(std::string_view deal_id);
 std::string DealIdFromSubjectToken(std::string_view token);
 

@@ -55,9 +55,16 @@ struct RecordProposal {
   std::string dedup_id;
   std::string payload;
   // The position of the deal's last entry as the proposer saw it (0: the
-  // deal has none). The entry is stored only if that still holds.
+  // deal has none). The entry is stored only if that still holds, unless
+  // `unconditional`.
   uint64_t expected_deal_position = 0;
+  bool unconditional = false;
 };
+
+// The deal_id under which entries of several deals are filed (a group;
+// not a valid deal id, which starts with a letter or digit). Such an entry
+// is always unconditional.
+inline constexpr char kGroupDealId[] = "";
 
 struct PublishResult {
   // OK: stored (on a quorum of the engine's replicas) at `position`.

@@ -804,9 +804,6 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
 
   std::unique_ptr<storage::RecordLog> record = OpenRecord();
   ASSERT_NE(record, nullptr);
-  absl::StatusOr<uint64_t> deal_position = record->DealPosition("late-retry");
-  ASSERT_TRUE(deal_position.ok()) << deal_position.status();
-  ASSERT_GT(*deal_position, 0u);
   internal::RecordEntry late;
   *late.mutable_request() = request;
   *late.mutable_proposed_time() = original->recorded_time();
@@ -815,7 +812,7 @@ TEST_F(ClusterTest, ALateDuplicateEntryIsRecognisedOnApply) {
       .deal_id = "late-retry",
       .dedup_id = "late-retry-after-the-window",
       .payload = late.SerializeAsString(),
-      .expected_deal_position = *deal_position,
+      .unconditional = true,
   };
   std::vector<storage::PublishResult> published =
       record->Publish({&proposal, 1});

@@ -3,11 +3,15 @@
 // the in-memory record directly, at chosen moments.
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "absl/synchronization/blocking_counter.h"
 
 #include "domain/deal_state.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
 #include "pactlog/internal/record_entry.pb.h"
+#include "storage/record_log.h"
 #include "tests/ledger/ledger_test_support.h"
 #include "tests/ledger/memory_event_log.h"
 #include "tests/ledger/memory_record_log.h"
@@ -47,8 +51,16 @@ TEST_F(LedgerReplicatedTest, AppendIsPublishedAppliedAndAnswered) {
   ASSERT_TRUE(created.status.ok()) << created.status;
   EXPECT_EQ(created.response.sequences(0), 1u);
   EXPECT_EQ(created.response.deal_version(), 1u);
+  // One group entry holding the request, its event id filled in.
   ASSERT_EQ(record_->entries().size(), 1u);
-  EXPECT_EQ(record_->entries()[0].deal_id, "deal-a");
+  EXPECT_EQ(record_->entries()[0].deal_id, storage::kGroupDealId);
+  internal::RecordEntry entry;
+  ASSERT_TRUE(entry.ParseFromString(record_->entries()[0].payload));
+  ASSERT_EQ(entry.requests_size(), 1);
+  EXPECT_FALSE(entry.has_request());
+  EXPECT_EQ(entry.requests(0).deal_id(), "deal-a");
+  EXPECT_EQ(entry.requests(0).events(0).event_id(),
+            created.response.event_ids(0));
   EXPECT_EQ(log_->LastSequence(), 1u);
   EXPECT_EQ(*log_->SourcePosition(), 1u);
   EXPECT_EQ(ledger_->applied_sequence(), 1u);
@@ -57,10 +69,11 @@ TEST_F(LedgerReplicatedTest, AppendIsPublishedAppliedAndAnswered) {
   EXPECT_EQ(ledger_->Deal("deal-a")->version(), 1u);
 }
 
-TEST_F(LedgerReplicatedTest, LostRaceForADealIsCheckedAgainAndRepublished) {
+TEST_F(LedgerReplicatedTest, EntryOfAnotherReplicaFirstIsAppliedFirst) {
   ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
-  // Between this replica's check and its publication, another replica's
-  // entry for the same deal lands.
+  // Between this replica's taking the request and its publication,
+  // another replica's entry for the same deal lands: the record's order
+  // decides, and ours is applied after theirs, published once.
   record_->BeforeNextPublish([&] {
     record_->Inject("deal-a",
                     ForeignEntry(AnnounceProject("deal-a", "theirs", "e-1")));
@@ -72,14 +85,48 @@ TEST_F(LedgerReplicatedTest, LostRaceForADealIsCheckedAgainAndRepublished) {
   EXPECT_EQ(ours.response.sequences(0), 3u);
 
   const ApplierStats stats = ledger_->applier_stats();
-  EXPECT_EQ(stats.conflicts, 1u);
   EXPECT_EQ(stats.entries, 3u);
-  EXPECT_EQ(stats.entries_refused, 0u);
-  EXPECT_EQ(record_->proposals(), 3u);  // the deal, ours twice
+  EXPECT_EQ(stats.requests_refused, 0u);
+  EXPECT_EQ(record_->proposals(), 2u);  // the deal, ours
   const std::shared_ptr<const domain::DealState> deal = ledger_->Deal("deal-a");
   EXPECT_EQ(deal->version(), 3u);
   EXPECT_TRUE(deal->projects().contains("theirs"));
   EXPECT_TRUE(deal->projects().contains("ours"));
+  EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
+}
+
+// Requests in flight together (in one group entry or several, as the
+// workers take them) are each answered from their own outcome: one refused
+// does not refuse the others, and a deal's requests keep their order.
+TEST_F(LedgerReplicatedTest, RequestsInFlightTogetherKeepTheirOwnOutcomes) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-b")).status.ok());
+  std::vector<v1::AppendRequest> requests = {
+      AnnounceProject("deal-a", "first"),
+      AnnounceDeal("deal-b", "e-again"),  // deal-announced-once
+      AnnounceProject("deal-b", "other"),
+      AnnounceProject("deal-a", "second"),
+  };
+  std::vector<AppendResult> results(requests.size());
+  absl::BlockingCounter answered(static_cast<int>(requests.size()));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ledger_->Append(&requests[i], &results[i].response,
+                    [&, i](absl::Status status) {
+                      results[i].status = std::move(status);
+                      answered.DecrementCount();
+                    });
+  }
+  answered.Wait();
+  EXPECT_TRUE(results[0].status.ok()) << results[0].status;
+  EXPECT_EQ(results[1].status.code(), absl::StatusCode::kFailedPrecondition)
+      << results[1].status;
+  EXPECT_TRUE(results[2].status.ok()) << results[2].status;
+  EXPECT_TRUE(results[3].status.ok()) << results[3].status;
+  EXPECT_EQ(results[0].response.deal_version(), 2u);
+  EXPECT_EQ(results[3].response.deal_version(), 3u);
+  EXPECT_EQ(results[2].response.deal_version(), 2u);
+  EXPECT_EQ(ledger_->applier_stats().requests_refused, 1u);
+  EXPECT_EQ(ledger_->applier_stats().requests, 6u);
   EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
 }
 
@@ -101,8 +148,7 @@ TEST_F(LedgerReplicatedTest, EntryRefusedOnApplyAnswersItsProposer) {
 
   const ApplierStats stats = ledger_->applier_stats();
   EXPECT_EQ(stats.entries, 3u);
-  EXPECT_EQ(stats.entries_refused, 1u);
-  EXPECT_EQ(stats.conflicts, 0u);
+  EXPECT_EQ(stats.requests_refused, 1u);
   // The refused entry added no event anywhere.
   EXPECT_EQ(ledger_->applied_sequence(), 2u);
   EXPECT_EQ(ledger_->Deal("deal-a")->version(), 1u);
@@ -121,7 +167,7 @@ TEST_F(LedgerReplicatedTest, ForeignEntryBreakingARuleIsRefusedOnApply) {
 
   const ApplierStats stats = ledger_->applier_stats();
   EXPECT_EQ(stats.entries, 3u);
-  EXPECT_EQ(stats.entries_refused, 1u);
+  EXPECT_EQ(stats.requests_refused, 1u);
   EXPECT_EQ(ledger_->applied_sequence(), 2u);
   EXPECT_EQ(*log_->SourcePosition(), 3u);
 }

@@ -101,7 +101,8 @@ std::vector<storage::PublishResult> MemoryRecordLog::Publish(
         seen != dedup_ids_.end()) {
       result.position = seen->second;
       result.duplicate = true;
-    } else if (deal_position != proposal.expected_deal_position) {
+    } else if (!proposal.unconditional &&
+               deal_position != proposal.expected_deal_position) {
       result.status = absl::AbortedError("the deal has a later entry");
       result.position = deal_position;
     } else {
