@@ -1,7 +1,10 @@
-"""Build hook: generates pactlog.v1 from the repository's proto/ (see
-generate.py) before setuptools looks for the package's modules, both when it
-writes the metadata (egg_info lists the package's files) and when it builds
-(build_py). All metadata is in pyproject.toml."""
+"""Build hook: generates pactlog.v1 and pactlog._rpc (generate.py) before
+setuptools looks for the package's modules, both when it writes the
+metadata (egg_info, which also makes an sdist's file list) and when it
+builds (build_py). From the repository that also refreshes the shipped copy
+of the contract, `proto/`, which the sdist includes (MANIFEST.in); from an
+sdist or a copied folder that copy is what is built. All metadata is in
+pyproject.toml."""
 
 import os
 import sys
@@ -15,9 +18,8 @@ import generate  # noqa: E402  (generate.py beside this file)
 
 
 def _generate_stubs():
-    # PACTLOG_PROTO_DIR: the contract's root when building outside the repo.
-    proto_dir = os.environ.get("PACTLOG_PROTO_DIR") or generate.DEFAULT_PROTO_DIR
-    generate.generate(proto_dir, generate.DEFAULT_OUT_DIR)
+    # PACTLOG_PROTO_DIR (read by generate.py) overrides where the contract is.
+    generate.generate(None, generate.DEFAULT_OUT_DIR)
 
 
 class EggInfoWithStubs(egg_info):

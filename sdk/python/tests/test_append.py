@@ -87,6 +87,12 @@ class AppendTest(ServerTestCase):
         self.assertEqual(self.client.get_deal(deal).deal.version, 2, "nothing was recorded")
         ok = self.client.append(deal, data_center_project(), expected_version=2)
         self.assertEqual(ok.deal_version, 3)
+        self.assertEqual(error.attempts, 1)
+        if not error.reason:
+            self.skipTest("this pactlogd sends no google.rpc.ErrorInfo yet")
+        self.assertEqual(error.reason, pactlog.EXPECTED_VERSION_MISMATCH)
+        self.assertEqual(error.current_version, 2)
+        self.assertEqual(error.deal_id, deal)
 
     def test_bad_input_is_invalid_argument_naming_every_field(self):
         deal = self.new_deal_id()
@@ -133,6 +139,16 @@ class AppendTest(ServerTestCase):
                                           source=FACT_SHEET)
         with self.assertRaises(pactlog.FailedPreconditionError):
             self.client.append(deal, unapproved)
+        with self.assertRaises(pactlog.FailedPreconditionError) as again:
+            self.client.append(deal, us_japan_announcement())
+        error = again.exception
+        if not error.reason:
+            self.skipTest("this pactlogd sends no google.rpc.ErrorInfo yet")
+        self.assertEqual(error.reason, pactlog.RULE_BROKEN)
+        self.assertEqual(error.rule, "deal-announced-once")
+        self.assertTrue(error.detail)
+        self.assertEqual(caught.exception.rule, "approval-within-pledge")
+        self.assertIsNone(error.current_version)
 
     def test_invalid_arguments_are_refused_before_sending(self):
         with self.assertRaises(ValueError):

@@ -121,6 +121,38 @@ class QueriesTest(ServerTestCase):
         early = self.client.list_projects(self.deal, as_of_effective_time=t(2025, 12, 1))
         self.assertEqual([p.project_id for p in early], ["westinghouse-ap1000"])
 
+    def test_one_page_and_all_pages(self):
+        other = self.new_deal_id()
+        self.client.append(other, pactlog.deal_announcement(
+            "US-Korea package", "KR", "US", pactlog.usd(350_000_000_000), source="press"))
+        page = self.client.list_deals_page(page_size=1)
+        self.assertEqual(len(page.deals), 1)
+        self.assertTrue(page.next_page_token)
+        second = self.client.list_deals_page(page_size=1, page_token=page.next_page_token,
+                                             as_of_sequence=page.log_sequence)
+        self.assertEqual(len(second.deals), 1)
+        self.assertLess(page.deals[0].deal_id, second.deals[0].deal_id)
+
+        deals = self.client.list_deals(page_size=1)
+        self.assertEqual(deals.pages_fetched, 0, "nothing is fetched before the iteration")
+        first = next(deals)
+        self.assertEqual(deals.pages_fetched, 1)
+        self.assertEqual(first.deal_id, page.deals[0].deal_id)
+        rest = list(deals)
+        self.assertEqual(deals.pages_fetched, 1 + len(rest), "one page per deal")
+        self.assertIn(other, [d.deal_id for d in [first] + rest])
+
+        projects = self.client.list_projects_page(self.deal, page_size=1)
+        self.assertEqual([p.project_id for p in projects.projects], ["softbank-datacenters"])
+        self.assertTrue(projects.next_page_token)
+        lineage = self.client.get_lineage_page(self.deal, page_size=1)
+        self.assertEqual(len(lineage.entries), 1)
+        self.assertTrue(lineage.next_page_token)
+        lazily = self.client.iter_lineage(self.deal, page_size=2)
+        self.assertEqual([e.sequence for e in lazily],
+                         [e.sequence for e in self.client.get_lineage(self.deal).entries])
+        self.assertEqual(lazily.first_page.figures, lineage.figures)
+
     def test_list_deals_pages_one_snapshot(self):
         other = self.new_deal_id()
         self.client.append(other, pactlog.deal_announcement(
@@ -145,8 +177,11 @@ class QueriesTest(ServerTestCase):
             self.client.get_deal(self.deal, at_least_sequence=self.b3.last_sequence + 10**6)
         self.assertIn("min_sequence", caught.exception.message)
         with self.assertRaises(pactlog.InvalidArgumentError) as caught:
-            self.client.list_deals(page_size=5000)
+            list(self.client.list_deals(page_size=5000))  # the first page is fetched here
         self.assertIn("page_size", caught.exception.message)
+        with self.assertRaises(ValueError) as refused:
+            self.client.list_deals_page(page_size=0)
+        self.assertIn("page_size", str(refused.exception))
         with self.assertRaises(ValueError):
             self.client.list_projects(self.deal, sector="fishing")
 

@@ -27,13 +27,14 @@ from pactlog.v1 import query_pb2 as _query_pb2
 from pactlog.v1 import state_pb2 as _state_pb2
 from pactlog.v1 import stream_pb2 as _stream_pb2
 
-from ._client import DEFAULT_ADDRESS, NO_DEAL, AppendResult, Client, Listing, make_filter
-from ._errors import (AbortedError, AlreadyExistsError, CancelledError, DeadlineExceededError,
-                      FailedPreconditionError, FieldViolation, InvalidArgumentError,
+from ._client import (APPEND_ATTEMPTS, CHANNEL_OPTIONS, DEFAULT_ADDRESS, NO_DEAL, AppendResult,
+                      Client, Pages, default_actor, make_filter)
+from ._errors import (EXPECTED_VERSION_MISMATCH, RULE_BROKEN, AbortedError, AlreadyExistsError,
+                      CancelledError, DeadlineExceededError, ErrorInfo, FailedPreconditionError, FieldViolation, InvalidArgumentError,
                       NotFoundError, OutOfRangeError, PactlogError, PermissionDeniedError,
                       ResourceExhaustedError, UnauthenticatedError, UnavailableError,
                       from_rpc_error)
-from ._events import (AllocationBasis, EventKind, Firmness, FundingSource, FundingStatus,
+from ._events import (AllocationBasis, Durability, EventKind, Firmness, FundingSource, FundingStatus,
                       ProjectStatus, Sector, SupersessionKind, allocation_announcement,
                       approval, bps, correction, deal_announcement, deal_terms, disbursement,
                       firmness_raise, lead_company, money, project_announcement, project_site,
@@ -76,14 +77,14 @@ import logging as _logging
 _logging.getLogger("pactlog").addHandler(_logging.NullHandler())
 
 __all__ = [
-    "Client", "AppendResult", "Listing", "Subscription", "make_filter",
-    "DEFAULT_ADDRESS", "NO_DEAL",
+    "Client", "AppendResult", "Pages", "Subscription", "make_filter", "default_actor",
+    "DEFAULT_ADDRESS", "NO_DEAL", "APPEND_ATTEMPTS", "CHANNEL_OPTIONS",
     # events
     "deal_announcement", "allocation_announcement", "lead_company", "project_announcement",
     "project_site", "deal_terms", "approval", "disbursement", "tariff_change",
     "revision", "withdrawal", "firmness_raise", "retraction", "correction",
     "money", "usd", "bps",
-    "Sector", "AllocationBasis", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
+    "Sector", "AllocationBasis", "Durability", "FundingSource", "Firmness", "EventKind", "ProjectStatus",
     "FundingStatus", "SupersessionKind",
     # messages
     "Money", "EventData", "Event", "TariffCap", "LeadCompany", "AppendResponse", "EventFilter",
@@ -94,7 +95,7 @@ __all__ = [
     # time
     "to_datetime", "to_timestamp",
     # errors
-    "PactlogError", "FieldViolation", "InvalidArgumentError", "AbortedError",
+    "PactlogError", "FieldViolation", "ErrorInfo", "EXPECTED_VERSION_MISMATCH", "RULE_BROKEN", "InvalidArgumentError", "AbortedError",
     "FailedPreconditionError", "NotFoundError", "AlreadyExistsError", "ResourceExhaustedError",
     "OutOfRangeError", "UnavailableError", "DeadlineExceededError", "CancelledError",
     "UnauthenticatedError", "PermissionDeniedError", "from_rpc_error",

@@ -1,4 +1,7 @@
-"""Errors raised by the SDK: one class per gRPC status code pactlog uses."""
+"""Errors raised by the SDK: PactlogError, with one subclass per gRPC status
+code pactlog uses, carrying what the server sent as data (sdk/BEHAVIOUR.md,
+"Errors"): the field violations of a google.rpc.BadRequest detail and the
+reason and metadata of a google.rpc.ErrorInfo detail."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ except ImportError:
 
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _BAD_REQUEST_TYPE_URL = "type.googleapis.com/google.rpc.BadRequest"
+_ERROR_INFO_TYPE_URL = "type.googleapis.com/google.rpc.ErrorInfo"
+
+# ErrorInfo reasons pactlogd sends (domain "pactlog.v1").
+EXPECTED_VERSION_MISMATCH = "EXPECTED_VERSION_MISMATCH"
+RULE_BROKEN = "RULE_BROKEN"
 
 
 class FieldViolation(NamedTuple):
@@ -32,26 +40,62 @@ class FieldViolation(NamedTuple):
     description: str
 
 
-class PactlogError(Exception):
-    """A call to pactlog failed.
+class ErrorInfo(NamedTuple):
+    """A google.rpc.ErrorInfo detail: why, as a constant, with data."""
 
-    `code` is the `grpc.StatusCode` and `message` the server's message, which
-    says what was wrong and with which value (for INVALID_ARGUMENT it lists
-    every violation as `field: problem`). `field_violations` has the same
-    violations as data, a list of `FieldViolation(field, description)` in
-    the server's order, decoded from the google.rpc.BadRequest in the call's
-    `grpc-status-details-bin` trailer; empty when the server sent none.
-    Catch a subclass to handle one code, or this class and look at `code`.
+    reason: str  # e.g. "EXPECTED_VERSION_MISMATCH", "RULE_BROKEN"
+    domain: str  # "pactlog.v1"
+    metadata: Dict[str, str]
+
+
+class PactlogError(Exception):
+    """A call to pactlog failed. One type for every failure; catch a
+    subclass to handle one code, or this class and look at `code`.
+
+    code              the `grpc.StatusCode`
+    message           the server's message (for INVALID_ARGUMENT it lists
+                      every violation as `field: problem`)
+    attempts          how many calls it took (> 1: an append retried)
+    field_violations  INVALID_ARGUMENT: `FieldViolation(field, description)`
+                      each, in the server's order, from the google.rpc.BadRequest
+                      in the `grpc-status-details-bin` trailer; [] if none sent
+    reason, metadata  the google.rpc.ErrorInfo detail's reason ("" if none)
+                      and metadata (a dict of strings, {} if none)
+    current_version   ABORTED (reason EXPECTED_VERSION_MISMATCH): the deal's
+                      version now, an int; else None
+    deal_id           the deal that metadata names, else None
+    rule, detail      FAILED_PRECONDITION (reason RULE_BROKEN): the broken
+                      rule's name (e.g. "deal-announced-once") and what it
+                      found; else None
+    numbers           the metadata values that are integers (the numbers a
+                      rule names, e.g. {"ceiling": 55000000000000}), by name
     """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
 
     def __init__(self, message: str, code: Optional[grpc.StatusCode] = None,
-                 field_violations: Iterable[FieldViolation] = ()):
+                 field_violations: Iterable[FieldViolation] = (), *,
+                 error_info: Optional[ErrorInfo] = None, attempts: int = 1):
         if code is not None:
             self.code = code
         self.message = message
+        self.attempts = attempts
         self.field_violations: List[FieldViolation] = list(field_violations)
+        self.reason = error_info.reason if error_info else ""
+        self.metadata: Dict[str, str] = dict(error_info.metadata) if error_info else {}
+        self.numbers: Dict[str, int] = {}
+        for key, value in self.metadata.items():
+            try:
+                self.numbers[key] = int(value)
+            except ValueError:
+                pass
+        self.deal_id: Optional[str] = self.metadata.get("deal_id")
+        self.current_version: Optional[int] = (
+            self.numbers.get("current_version")
+            if self.reason == EXPECTED_VERSION_MISMATCH else None)
+        broken = self.reason == RULE_BROKEN
+        self.rule: Optional[str] = self.metadata.get("rule") if broken else None
+        self.detail: Optional[str] = self.metadata.get("detail") if broken else None
         super().__init__(f"{self.code.name}: {message}")
 
 
@@ -62,15 +106,17 @@ class InvalidArgumentError(PactlogError):
 
 
 class AbortedError(PactlogError):
-    """ABORTED: the expected version did not hold (the message gives the
-    current one). Re-read the deal and decide again."""
+    """ABORTED: the expected version did not hold; `current_version` is the
+    deal's version now (`deal_id` the deal). Re-read the deal and decide
+    again."""
 
     code = grpc.StatusCode.ABORTED
 
 
 class FailedPreconditionError(PactlogError):
     """FAILED_PRECONDITION: a deal rule is broken (order of life, ceiling,
-    approvals, currency); the message names the rule and the numbers."""
+    approvals, currency): `rule` names it, `detail` says what it found and
+    `numbers` has the figures it names; the message says all that too."""
 
     code = grpc.StatusCode.FAILED_PRECONDITION
 
@@ -143,38 +189,72 @@ _BY_CODE: Dict[grpc.StatusCode, Type[PactlogError]] = {
 }
 
 
-def field_violations_of(trailing_metadata: Optional[Sequence]) -> List[FieldViolation]:
-    """The field violations of every google.rpc.BadRequest in the
-    `grpc-status-details-bin` entry of a call's trailing metadata; empty
-    when there is none or it cannot be decoded (the message still says
-    what was wrong)."""
+def _status_details(trailing_metadata: Optional[Sequence]) -> List:
+    """The `details` (Any messages) of the google.rpc.Status in the
+    `grpc-status-details-bin` entry of a call's trailing metadata; empty when
+    there is none or it cannot be decoded (the message still says what was
+    wrong)."""
     for key, value in trailing_metadata or ():
         if key != _STATUS_DETAILS_KEY or not isinstance(value, bytes):
             continue
         status = _status_pb2.Status()
         try:
             status.ParseFromString(value)
-            violations = []
-            for detail in status.details:
-                if detail.type_url != _BAD_REQUEST_TYPE_URL:
-                    continue
-                bad_request = _error_details_pb2.BadRequest()
-                bad_request.ParseFromString(detail.value)
-                violations += [FieldViolation(v.field, v.description)
-                               for v in bad_request.field_violations]
-            return violations
         except DecodeError:
             return []
+        return list(status.details)
     return []
 
 
-def from_rpc_error(error: grpc.RpcError) -> PactlogError:
+def _field_violations(details) -> List[FieldViolation]:
+    violations: List[FieldViolation] = []
+    for detail in details:
+        if detail.type_url != _BAD_REQUEST_TYPE_URL:
+            continue
+        bad_request = _error_details_pb2.BadRequest()
+        try:
+            bad_request.ParseFromString(detail.value)
+        except DecodeError:
+            continue
+        violations += [FieldViolation(v.field, v.description)
+                       for v in bad_request.field_violations]
+    return violations
+
+
+def _error_info(details) -> Optional[ErrorInfo]:
+    for detail in details:
+        if detail.type_url != _ERROR_INFO_TYPE_URL:
+            continue
+        info = _error_details_pb2.ErrorInfo()
+        try:
+            info.ParseFromString(detail.value)
+        except DecodeError:
+            continue
+        return ErrorInfo(info.reason, info.domain, dict(info.metadata))
+    return None
+
+
+def field_violations_of(trailing_metadata: Optional[Sequence]) -> List[FieldViolation]:
+    """The field violations of every google.rpc.BadRequest detail in a
+    call's trailing metadata, in order; empty when there are none."""
+    return _field_violations(_status_details(trailing_metadata))
+
+
+def error_info_of(trailing_metadata: Optional[Sequence]) -> Optional[ErrorInfo]:
+    """The first google.rpc.ErrorInfo detail in a call's trailing metadata,
+    or None."""
+    return _error_info(_status_details(trailing_metadata))
+
+
+def from_rpc_error(error: grpc.RpcError, attempts: int = 1) -> PactlogError:
     """Converts a failed gRPC call into the matching PactlogError."""
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message = (error.details() if hasattr(error, "details") else None) or str(error)
-    violations = field_violations_of(
+    details = _status_details(
         error.trailing_metadata() if hasattr(error, "trailing_metadata") else None)
+    kwargs = dict(field_violations=_field_violations(details),
+                  error_info=_error_info(details), attempts=attempts)
     cls = _BY_CODE.get(code)
     if cls is None:
-        return PactlogError(message, code, violations)
-    return cls(message, field_violations=violations)
+        return PactlogError(message, code, **kwargs)
+    return cls(message, **kwargs)

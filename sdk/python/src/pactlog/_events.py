@@ -14,7 +14,7 @@ import decimal
 import enum
 from typing import Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
 
-from pactlog.v1 import events_pb2, state_pb2
+from pactlog.v1 import events_pb2, ledger_pb2, state_pb2
 
 from ._time import TimeLike, to_timestamp
 
@@ -37,6 +37,7 @@ ProjectStatus = _enum_from_proto("ProjectStatus", state_pb2.ProjectStatus, "PROJ
 FundingStatus = _enum_from_proto("FundingStatus", state_pb2.FundingStatus, "FUNDING_STATUS_")
 AllocationBasis = _enum_from_proto("AllocationBasis", events_pb2.AllocationBasis,
                                    "ALLOCATION_BASIS_")
+Durability = _enum_from_proto("Durability", ledger_pb2.Durability, "DURABILITY_")
 SupersessionKind = _enum_from_proto("SupersessionKind", state_pb2.SupersessionKind,
                                     "SUPERSESSION_KIND_")
 
