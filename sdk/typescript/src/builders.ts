@@ -128,36 +128,80 @@ export function percent(p: number): number {
 
 // ---------------------------------------------------------------- enums
 
-export type FirmnessName = "reported" | "announced" | "confirmed";
-export type SectorName =
+// Every enum value is accepted by its short name ("oil-and-gas"), its
+// enum name without the prefix ("OIL_AND_GAS") or with it
+// ("SECTOR_OIL_AND_GAS"), in any case, with "-" or "_" between words.
+
+type Snake<S extends string> = S extends `${infer A}-${infer B}` ? `${A}_${Snake<B>}` : S;
+/** A short name in each accepted spelling: "oil-and-gas", "OIL_AND_GAS", "SECTOR_OIL_AND_GAS". */
+export type Spellings<N extends string, Prefix extends string> =
+  | N
+  | Snake<N>
+  | Uppercase<Snake<N>>
+  | `${Prefix}${Uppercase<Snake<N>>}`;
+
+type FirmnessKey = "reported" | "announced" | "officially-announced" | "confirmed";
+type SectorKey =
   | "energy" | "semiconductors" | "ai-infrastructure" | "critical-minerals" | "oil-and-gas"
   | "electronics" | "pharmaceuticals" | "shipbuilding" | "metals" | "automotive" | "other";
-export type FundingSourceName = "jbic" | "nexi" | "private" | "government" | "other";
-export type EventKindName = "announcement" | "approval" | "disbursement" | "tariff-change" | "amendment";
-export type ProjectStatusName =
+type FundingSourceKey = "jbic" | "nexi" | "private" | "government" | "other";
+type EventKindKey = "announcement" | "approval" | "disbursement" | "tariff-change" | "amendment";
+type ProjectStatusKey =
   | "announced" | "approved" | "funding" | "fully-disbursed" | "withdrawn" | "retracted" | "restated";
-export type AllocationBasisName = "sector" | "company";
+type AllocationBasisKey = "sector" | "company";
+
+/** "reported" (the default of every builder), "announced", "confirmed", or REPORTED, FIRMNESS_REPORTED, ... */
+export type FirmnessName = Spellings<FirmnessKey, "FIRMNESS_">;
+export type SectorName = Spellings<SectorKey, "SECTOR_">;
+export type FundingSourceName = Spellings<FundingSourceKey, "FUNDING_SOURCE_">;
+export type EventKindName = Spellings<EventKindKey, "EVENT_KIND_">;
+export type ProjectStatusName = Spellings<ProjectStatusKey, "PROJECT_STATUS_">;
+export type AllocationBasisName = Spellings<AllocationBasisKey, "ALLOCATION_BASIS_">;
+/** What `fundingStatusName` answers. */
 export type FundingStatusName = "no-deadline" | "not-yet-due" | "on-time" | "late" | "overdue";
 
-function byName<E extends number>(
-  field: string,
-  table: Readonly<Record<string, E>>,
-  value: E | string,
-): E {
-  if (typeof value === "number") return value;
-  const found = table[value];
-  if (found === undefined) {
-    throw invalidArgument(field, `unknown value ${JSON.stringify(value)}; one of ${Object.keys(table).join(", ")}`);
+const normalize = (name: string): string => name.trim().toUpperCase().replace(/[-\s]+/g, "_");
+
+/** An enum's values by every accepted spelling, normalized. */
+class EnumNames<E extends number> {
+  private readonly byName = new Map<string, E>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly short: Readonly<Record<string, E>>,
+    generated: Readonly<Record<string, string | number>>,
+  ) {
+    for (const [name, value] of Object.entries(short)) this.byName.set(normalize(name), value);
+    for (const [name, value] of Object.entries(generated)) {
+      if (typeof value !== "number" || !name.startsWith(prefix) || name.endsWith("_UNSPECIFIED")) continue;
+      this.byName.set(name.slice(prefix.length), value as E);
+    }
   }
-  return found;
+
+  get(field: string, value: E | string): E {
+    if (typeof value === "number") return value;
+    const key = typeof value === "string" ? normalize(value) : "";
+    const found = this.byName.get(key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key);
+    if (found === undefined) {
+      const names = Object.keys(this.short).join(", ");
+      throw invalidArgument(
+        field,
+        `unknown value ${JSON.stringify(value)}; one of ${names} (or ${this.prefix}… enum names, in any case)`,
+      );
+    }
+    return found;
+  }
 }
 
-const FIRMNESS: Readonly<Record<FirmnessName, Firmness>> = {
-  reported: Firmness.FIRMNESS_REPORTED,
-  announced: Firmness.FIRMNESS_OFFICIALLY_ANNOUNCED,
-  confirmed: Firmness.FIRMNESS_CONFIRMED,
-};
-const SECTORS: Readonly<Record<SectorName, Sector>> = {
+const FIRMNESS = new EnumNames<Firmness>(
+  "FIRMNESS_",
+  { reported: Firmness.FIRMNESS_REPORTED, announced: Firmness.FIRMNESS_OFFICIALLY_ANNOUNCED, confirmed: Firmness.FIRMNESS_CONFIRMED },
+  Firmness,
+);
+/** The firmness of every event whose builder is given none: the weakest claim. */
+export const DEFAULT_FIRMNESS = Firmness.FIRMNESS_REPORTED;
+
+const SECTORS: Readonly<Record<SectorKey, Sector>> = {
   energy: Sector.SECTOR_ENERGY,
   semiconductors: Sector.SECTOR_SEMICONDUCTORS,
   "ai-infrastructure": Sector.SECTOR_AI_INFRASTRUCTURE,
@@ -170,25 +214,25 @@ const SECTORS: Readonly<Record<SectorName, Sector>> = {
   automotive: Sector.SECTOR_AUTOMOTIVE,
   other: Sector.SECTOR_OTHER,
 };
-const FUNDING_SOURCES: Readonly<Record<FundingSourceName, FundingSource>> = {
+const FUNDING_SOURCES: Readonly<Record<FundingSourceKey, FundingSource>> = {
   jbic: FundingSource.FUNDING_SOURCE_JBIC,
   nexi: FundingSource.FUNDING_SOURCE_NEXI,
   private: FundingSource.FUNDING_SOURCE_PRIVATE,
   government: FundingSource.FUNDING_SOURCE_GOVERNMENT,
   other: FundingSource.FUNDING_SOURCE_OTHER,
 };
-const EVENT_KINDS: Readonly<Record<EventKindName, EventKind>> = {
+const EVENT_KINDS: Readonly<Record<EventKindKey, EventKind>> = {
   announcement: EventKind.EVENT_KIND_ANNOUNCEMENT,
   approval: EventKind.EVENT_KIND_APPROVAL,
   disbursement: EventKind.EVENT_KIND_DISBURSEMENT,
   "tariff-change": EventKind.EVENT_KIND_TARIFF_CHANGE,
   amendment: EventKind.EVENT_KIND_AMENDMENT,
 };
-const ALLOCATION_BASES: Readonly<Record<AllocationBasisName, AllocationBasis>> = {
+const ALLOCATION_BASES: Readonly<Record<AllocationBasisKey, AllocationBasis>> = {
   sector: AllocationBasis.ALLOCATION_BASIS_SECTOR,
   company: AllocationBasis.ALLOCATION_BASIS_COMPANY,
 };
-const PROJECT_STATUSES: Readonly<Record<ProjectStatusName, ProjectStatus>> = {
+const PROJECT_STATUSES: Readonly<Record<ProjectStatusKey, ProjectStatus>> = {
   announced: ProjectStatus.PROJECT_STATUS_ANNOUNCED,
   approved: ProjectStatus.PROJECT_STATUS_APPROVED,
   funding: ProjectStatus.PROJECT_STATUS_FUNDING,
@@ -206,15 +250,21 @@ const FUNDING_STATUSES: Readonly<Record<FundingStatusName, FundingStatus>> = {
   overdue: FundingStatus.FUNDING_STATUS_OVERDUE,
 };
 
-export const toFirmness = (v: Firmness | FirmnessName): Firmness => byName("provenance.firmness", FIRMNESS, v);
-export const toSector = (v: Sector | SectorName): Sector => byName("sector", SECTORS, v);
+const SECTOR_NAMES = new EnumNames<Sector>("SECTOR_", SECTORS, Sector);
+const FUNDING_SOURCE_NAMES = new EnumNames<FundingSource>("FUNDING_SOURCE_", FUNDING_SOURCES, FundingSource);
+const EVENT_KIND_NAMES = new EnumNames<EventKind>("EVENT_KIND_", EVENT_KINDS, EventKind);
+const PROJECT_STATUS_NAMES = new EnumNames<ProjectStatus>("PROJECT_STATUS_", PROJECT_STATUSES, ProjectStatus);
+const ALLOCATION_BASIS_NAMES = new EnumNames<AllocationBasis>("ALLOCATION_BASIS_", ALLOCATION_BASES, AllocationBasis);
+
+export const toFirmness = (v: Firmness | FirmnessName): Firmness => FIRMNESS.get("provenance.firmness", v);
+export const toSector = (v: Sector | SectorName): Sector => SECTOR_NAMES.get("sector", v);
 export const toFundingSource = (v: FundingSource | FundingSourceName): FundingSource =>
-  byName("funding_source", FUNDING_SOURCES, v);
-export const toEventKind = (v: EventKind | EventKindName): EventKind => byName("kinds", EVENT_KINDS, v);
+  FUNDING_SOURCE_NAMES.get("funding_source", v);
+export const toEventKind = (v: EventKind | EventKindName): EventKind => EVENT_KIND_NAMES.get("kinds", v);
 export const toProjectStatus = (v: ProjectStatus | ProjectStatusName): ProjectStatus =>
-  byName("status", PROJECT_STATUSES, v);
+  PROJECT_STATUS_NAMES.get("status", v);
 export const toAllocationBasis = (v: AllocationBasis | AllocationBasisName): AllocationBasis =>
-  byName("basis", ALLOCATION_BASES, v);
+  ALLOCATION_BASIS_NAMES.get("basis", v);
 /** The name of a FundingStatus: "on-time", "overdue", ...; "unspecified" for 0. */
 export function fundingStatusName(v: FundingStatus): FundingStatusName | "unspecified" {
   const found = Object.entries(FUNDING_STATUSES).find(([, s]) => s === v);
@@ -231,8 +281,12 @@ export interface EventCommon {
   effectiveTime?: Date | string;
   /** The document or URL the event comes from. */
   source: string;
-  /** How firm the source is. */
-  firmness: Firmness | FirmnessName;
+  /**
+   * How firm the source is; default "reported", the weakest claim: raise it
+   * explicitly ("announced", "confirmed"). Any spelling: "reported",
+   * "REPORTED", "FIRMNESS_REPORTED" or Firmness.FIRMNESS_REPORTED.
+   */
+  firmness?: Firmness | FirmnessName;
   /**
    * Whose reading the event is: a party's ISO-3166 alpha-2 code ("US",
    * "JP") or an outlet's name; absent or "" when the source does not say.
@@ -253,7 +307,11 @@ function common(c: EventCommon): EventData {
   return {
     eventId: c.eventId ?? "",
     effectiveTime: toDate("effective_time", c.effectiveTime),
-    provenance: { source: c.source, firmness: toFirmness(c.firmness), assertedBy: c.assertedBy ?? "" },
+    provenance: {
+      source: c.source,
+      firmness: c.firmness === undefined ? DEFAULT_FIRMNESS : toFirmness(c.firmness),
+      assertedBy: c.assertedBy ?? "",
+    },
     restates: [],
   };
 }
@@ -419,7 +477,7 @@ export interface DealTermsInput extends EventCommon {
  * is its party's whole reading: it replaces that party's earlier one.
  */
 export function announceTerms(t: DealTermsInput): EventData {
-  const channels = (t.fundingChannels ?? []).map((c) => byName("funding_channels", FUNDING_SOURCES, c));
+  const channels = (t.fundingChannels ?? []).map((c) => FUNDING_SOURCE_NAMES.get("funding_channels", c));
   const twice = channels.filter((c, i) => channels.indexOf(c) !== i);
   if (twice.length > 0) {
     const name = Object.entries(FUNDING_SOURCES).find(([, v]) => v === twice[0])?.[0] ?? String(twice[0]);
@@ -588,7 +646,7 @@ export interface RaiseFirmnessInput extends Omit<AmendmentCommon, "firmness"> {
  * upward (to lower it, retract the report). Leave `effectiveTime` unset.
  */
 export function raiseFirmness(f: RaiseFirmnessInput): EventData {
-  const raised = byName("amendment.raised_firmness", FIRMNESS, f.raisedFirmness);
+  const raised = FIRMNESS.get("amendment.raised_firmness", f.raisedFirmness);
   const input = { ...f, firmness: f.firmness ?? raised };
   return amendment(input, { raisedFirmness: raised });
 }
@@ -646,7 +704,7 @@ export function correct(c: CorrectionInput): EventData {
   const input: AmendmentCommon = {
     ...c,
     source: c.source ?? r.provenance?.source ?? "",
-    firmness: c.firmness ?? r.provenance?.firmness ?? Firmness.FIRMNESS_REPORTED,
+    firmness: c.firmness ?? r.provenance?.firmness ?? DEFAULT_FIRMNESS,
     assertedBy: c.assertedBy ?? r.provenance?.assertedBy ?? "",
   };
   return amendment(input, { correction: { [kind]: r[kind] } });

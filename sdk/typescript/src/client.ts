@@ -8,6 +8,7 @@
 // already-recorded batch with the original result (`deduplicated: true`).
 
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 
 import * as grpc from "@grpc/grpc-js";
@@ -30,6 +31,7 @@ import {
   ReadOptions,
 } from "./gen/pactlog/v1/query";
 import { ProjectStatus } from "./gen/pactlog/v1/state";
+import { DealState, LineageEntry, ProjectState } from "./gen/pactlog/v1/state";
 import { EventFilter, EventStreamClient, ReadResponse } from "./gen/pactlog/v1/stream";
 import { DEFAULT_RETRY, ResolvedRetry, RetryOptions, delay, resolveRetry, withRetry } from "./retry";
 import { SubscribeOptions, Subscription } from "./subscription";
@@ -45,20 +47,28 @@ export interface TlsOptions {
   privateKey?: Buffer | string;
 }
 
+/**
+ * Every setting is taken from the option when given, else from its
+ * environment variable (an empty variable counts as unset), else the
+ * default.
+ */
 export interface PactlogClientOptions {
   /** host:port; default $PACTLOG_ADDRESS, else 127.0.0.1:50051. */
   address?: string;
   /** Deadline of each unary call attempt; default 10000 ms. */
   deadlineMs?: number;
-  /** Connect with TLS; plaintext when absent. */
+  /**
+   * Connect with TLS. Default: TLS trusting the PEM file named by
+   * $PACTLOG_TLS_CA when it is set, else plaintext.
+   */
   tls?: TlsOptions;
-  /** Sent on every call as `authorization: Bearer <token>`. */
+  /** Sent on every call as `authorization: Bearer <token>`; default $PACTLOG_TOKEN, else none. */
   token?: string;
-  /** Default actor of appends; default $PACTLOG_ACTOR, else user@host. */
+  /** Default actor of appends; default $PACTLOG_ACTOR, else `<user>@<host>`. */
   actor?: string;
-  /** Retry policy of unary calls (default 5 attempts, 50 ms..2 s backoff). */
+  /** Retry policy of unary calls (default 5 attempts, 100 ms doubling to 2 s, with jitter). */
   retry?: RetryOptions;
-  /** Extra grpc-js channel options. */
+  /** Extra grpc-js channel options (they win over the client's). */
   channelOptions?: grpc.ChannelOptions;
 }
 
@@ -161,7 +171,19 @@ export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKN
 
 type WithRequired<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
-const RETRY_CODES: ReadonlySet<Status> = new Set([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED]);
+/**
+ * The channel's reconnect backoff: 100 ms growing to at most 1 s (gRPC's
+ * own grows to 120 s), so that a client resumes within about a second of
+ * the server serving again.
+ */
+export const RECONNECT_BACKOFF: Readonly<grpc.ChannelOptions> = Object.freeze({
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 1000,
+});
+
+// CANCELLED too when the caller's signal did not abort: a server shutting
+// down cancels the calls it still has (sdk/BEHAVIOUR.md).
+const RETRY_CODES: ReadonlySet<Status> = new Set([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.CANCELLED]);
 const HEALTH_STATUSES: readonly HealthStatus[] = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"];
 
 type Callback<Res> = (error: grpc.ServiceError | null, response?: Res) => void;
@@ -172,31 +194,65 @@ function pem(value: Buffer | string | undefined): Buffer | null {
   return typeof value === "string" ? Buffer.from(value) : value;
 }
 
-function defaultActor(): string {
-  if (process.env.PACTLOG_ACTOR) return process.env.PACTLOG_ACTOR;
-  let user = "unknown";
-  try {
-    user = os.userInfo().username || user;
-  } catch {
-    // No passwd entry (e.g. some containers): keep "unknown".
+/** An environment variable, undefined when unset or empty. */
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** `$USER`, else the login name, else "unknown"; then "@" and the host name. */
+export function defaultActor(): string {
+  let user = env("USER");
+  if (user === undefined) {
+    try {
+      user = os.userInfo().username || undefined;
+    } catch {
+      // No passwd entry (e.g. some containers).
+    }
   }
-  return `${user}@${os.hostname()}`;
+  return `${user ?? "unknown"}@${os.hostname()}`;
+}
+
+/** A string option: absent is fine, anything else must be a non-empty string. */
+function text(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") {
+    throw invalidArgument(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function tlsFromEnv(): TlsOptions | undefined {
+  const file = env("PACTLOG_TLS_CA");
+  if (file === undefined) return undefined;
+  try {
+    return { rootCerts: fs.readFileSync(file) };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw invalidArgument("PACTLOG_TLS_CA", `cannot read the CA file ${JSON.stringify(file)}: ${why}`);
+  }
 }
 
 function seq(field: string, value: number | bigint | undefined): bigint {
   if (value === undefined) return 0n;
   if (typeof value === "number" && !Number.isSafeInteger(value)) {
-    throw invalidArgument(field, `must be an integer (${value})`);
+    throw invalidArgument(field, `must be a whole number >= 0, got ${value}`);
+  }
+  if (typeof value !== "number" && typeof value !== "bigint") {
+    throw invalidArgument(field, `must be a whole number >= 0, got ${JSON.stringify(value)}`);
   }
   const v = BigInt(value);
-  if (v < 0n) throw invalidArgument(field, `must be >= 0 (${value})`);
+  if (v < 0n) throw invalidArgument(field, `must be a whole number >= 0, got ${value}`);
   return v;
 }
 
 function expectedVersion(v: ExpectedVersionInput | undefined): ExpectedVersion | undefined {
   if (v === undefined || v === "any") return { any: true };
   if (v === "no-deal") return { noDeal: true };
-  return { exact: seq("expected_version.exact", v) };
+  if (typeof v === "string") {
+    throw invalidArgument("expectedVersion", `must be "any", "no-deal" or a version >= 0, got ${JSON.stringify(v)}`);
+  }
+  return { exact: seq("expectedVersion", v) };
 }
 
 function readOptions(o: QueryOptions | undefined): ReadOptions {
@@ -204,13 +260,32 @@ function readOptions(o: QueryOptions | undefined): ReadOptions {
   return {
     asOf: asOf
       ? {
-          sequence: seq("options.as_of.sequence", asOf.sequence),
+          sequence: seq("asOf.sequence", asOf.sequence),
           recordedTime: asOf.recordedTime,
           effectiveTime: asOf.effectiveTime,
         }
       : undefined,
-    minSequence: seq("options.min_sequence", o?.atLeastSequence),
+    minSequence: seq("atLeastSequence", o?.atLeastSequence),
   };
+}
+
+/** A page size option: absent (the server's default) or 1..1000. */
+function pageSize(field: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 1 || value > 1000) {
+    throw invalidArgument(field, `must be a whole number in 1..1000, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The options of the next page of an all-pages iteration: its token, and
+ * the first page's snapshot (its logSequence) unless the caller chose one.
+ */
+function nextPage<O extends QueryOptions & PageOptions>(options: O | undefined, token: string, logSequence: bigint): O {
+  const o = { ...(options ?? {}), pageToken: token } as O;
+  if (o.asOf?.sequence === undefined) o.asOf = { ...(o.asOf ?? {}), sequence: logSequence };
+  return o;
 }
 
 function toFilter(f: EventFilterInput | undefined): EventFilter | undefined {
@@ -228,9 +303,15 @@ function toFilter(f: EventFilterInput | undefined): EventFilter | undefined {
  * channel multiplexes every call. Call `close()` when done.
  */
 export class PactlogClient {
+  /** The server's host:port. */
   readonly address: string;
+  /** The actor of appends that name none. */
+  readonly actor: string;
+  /** The options the gRPC channel was made with (reconnect backoff and the caller's `channelOptions`). */
+  readonly channelOptions: Readonly<grpc.ChannelOptions>;
+  /** Whether the channel uses TLS. */
+  readonly tls: boolean;
   private readonly deadlineMs: number;
-  private readonly actor: string;
   private readonly token: string | undefined;
   private readonly retry: ResolvedRetry;
   private readonly channel: grpc.Channel;
@@ -242,22 +323,21 @@ export class PactlogClient {
   private closed = false;
 
   constructor(options: PactlogClientOptions = {}) {
-    this.address = options.address ?? process.env.PACTLOG_ADDRESS ?? DEFAULT_ADDRESS;
+    this.address = text("address", options.address) ?? env("PACTLOG_ADDRESS") ?? DEFAULT_ADDRESS;
     this.deadlineMs = options.deadlineMs ?? 10_000;
-    if (!(this.deadlineMs > 0)) throw new RangeError(`deadlineMs must be > 0, got ${this.deadlineMs}`);
-    this.actor = options.actor ?? defaultActor();
-    this.token = options.token;
+    if (!(this.deadlineMs > 0 && Number.isFinite(this.deadlineMs))) {
+      throw invalidArgument("deadlineMs", `must be a number of milliseconds > 0, got ${String(this.deadlineMs)}`);
+    }
+    this.actor = text("actor", options.actor) ?? env("PACTLOG_ACTOR") ?? defaultActor();
+    this.token = text("token", options.token) ?? env("PACTLOG_TOKEN");
     this.retry = resolveRetry(DEFAULT_RETRY, options.retry);
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(pem(options.tls.rootCerts), pem(options.tls.privateKey), pem(options.tls.certChain))
+    const tls = options.tls ?? tlsFromEnv();
+    this.tls = tls !== undefined;
+    const credentials = tls
+      ? grpc.credentials.createSsl(pem(tls.rootCerts), pem(tls.privateKey), pem(tls.certChain))
       : grpc.credentials.createInsecure();
-    // Reconnect quickly after a server restart; grpc-js's own default
-    // starts at 1 s.
-    this.channel = new grpc.Channel(this.address, credentials, {
-      "grpc.initial_reconnect_backoff_ms": 100,
-      "grpc.max_reconnect_backoff_ms": 2000,
-      ...options.channelOptions,
-    });
+    this.channelOptions = Object.freeze({ ...RECONNECT_BACKOFF, ...options.channelOptions });
+    this.channel = new grpc.Channel(this.address, credentials, { ...this.channelOptions });
     const shared = { channelOverride: this.channel };
     this.ledger = new DealLedgerClient(this.address, credentials, shared);
     this.query = new DealQueryClient(this.address, credentials, shared);
@@ -284,16 +364,21 @@ export class PactlogClient {
    * when the batch had already been recorded — by an earlier call or an
    * earlier attempt of this one whose answer was lost.
    *
-   * Rejects with a PactlogError: INVALID_ARGUMENT (the message names each
-   * bad field), ABORTED (expectedVersion does not hold), FAILED_PRECONDITION
-   * (a deal rule), NOT_FOUND, ALREADY_EXISTS (an id reused with other
-   * content), RESOURCE_EXHAUSTED, or UNAVAILABLE once retries are used up.
+   * A call that ended UNAVAILABLE or DEADLINE_EXCEEDED is sent again with
+   * the same ids, up to 5 attempts in all (100 ms doubling to 2 s between
+   * them, with jitter); `attempts` says how many it took.
+   *
+   * Rejects with a PactlogError: INVALID_ARGUMENT (`fieldViolations`),
+   * ABORTED (expectedVersion does not hold; `currentVersion`),
+   * FAILED_PRECONDITION (a deal rule; `rule`, `ruleDetail`), NOT_FOUND,
+   * ALREADY_EXISTS (an id reused with other content), RESOURCE_EXHAUSTED,
+   * or UNAVAILABLE once retries are used up; its `attempts` too.
    */
   async append(dealId: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const request: AppendRequest = {
       dealId,
       expectedVersion: expectedVersion(options.expectedVersion),
-      actor: options.actor ?? this.actor,
+      actor: text("actor", options.actor) ?? this.actor,
       events: events.map((e) => ({ ...e, eventId: e.eventId || randomUUID() })),
     };
     let attempts = 0;
@@ -314,14 +399,28 @@ export class PactlogClient {
     return required(r, "deal");
   }
 
-  /** One page of deals, ordered by id. */
-  listDeals(options?: QueryOptions & PageOptions): Promise<ListDealsResponse> {
+  /** One page of deals, ordered by id; continue with `pageToken: nextPageToken` (empty on the last page). */
+  async listDeals(options?: QueryOptions & PageOptions): Promise<ListDealsResponse> {
     const request = {
       options: readOptions(options),
-      pageSize: options?.pageSize ?? 0,
+      pageSize: pageSize("pageSize", options?.pageSize),
       pageToken: options?.pageToken ?? "",
     };
     return this.unary<ListDealsResponse>(options, (md, o, cb) => this.query.listDeals(request, md, o, cb));
+  }
+
+  /**
+   * Every deal, ordered by id, over all pages: each page is fetched (one
+   * `listDeals`, retried on its own) only when the iteration gets to it,
+   * all of them at the first page's snapshot unless `asOf.sequence` is given.
+   */
+  async *listAllDeals(options?: QueryOptions & PageOptions): AsyncGenerator<DealState, void, undefined> {
+    let page = await this.listDeals(options);
+    for (;;) {
+      yield* page.deals;
+      if (page.nextPageToken === "") return;
+      page = await this.listDeals(nextPage(options, page.nextPageToken, page.logSequence));
+    }
   }
 
   /** A project's state. */
@@ -335,23 +434,33 @@ export class PactlogClient {
     return required(r, "project");
   }
 
-  /** One page of a deal's projects, ordered by id, optionally filtered. */
-  listProjects(dealId: string, options?: ListProjectsOptions): Promise<ListProjectsResponse> {
+  /** One page of a deal's projects, ordered by id, optionally filtered; continue with `pageToken: nextPageToken`. */
+  async listProjects(dealId: string, options?: ListProjectsOptions): Promise<ListProjectsResponse> {
     const request = {
       dealId,
       options: readOptions(options),
       sector: options?.sector === undefined ? Sector.SECTOR_UNSPECIFIED : toSector(options.sector),
       usState: options?.usState ?? "",
       status: options?.status === undefined ? ProjectStatus.PROJECT_STATUS_UNSPECIFIED : toProjectStatus(options.status),
-      pageSize: options?.pageSize ?? 0,
+      pageSize: pageSize("pageSize", options?.pageSize),
       pageToken: options?.pageToken ?? "",
       allocationId: options?.allocationId ?? "",
     };
     return this.unary<ListProjectsResponse>(options, (md, o, cb) => this.query.listProjects(request, md, o, cb));
   }
 
+  /** Every project of a deal that `listProjects` would list, over all pages, fetched as the iteration gets there. */
+  async *listAllProjects(dealId: string, options?: ListProjectsOptions): AsyncGenerator<ProjectState, void, undefined> {
+    let page = await this.listProjects(dealId, options);
+    for (;;) {
+      yield* page.projects;
+      if (page.nextPageToken === "") return;
+      page = await this.listProjects(dealId, nextPage(options, page.nextPageToken, page.logSequence));
+    }
+  }
+
   /** Tariffs per category with their full history and the caps. */
-  getTariffs(dealId: string, options?: GetTariffsOptions): Promise<GetTariffsResponse> {
+  async getTariffs(dealId: string, options?: GetTariffsOptions): Promise<GetTariffsResponse> {
     const request = { dealId, options: readOptions(options), productCategory: options?.productCategory ?? "" };
     return this.unary<GetTariffsResponse>(options, (md, o, cb) => this.query.getTariffs(request, md, o, cb));
   }
@@ -384,25 +493,43 @@ export class PactlogClient {
    */
   async getLineage(dealId: string, options?: GetLineageOptions): Promise<GetLineageResponse> {
     if (options?.projectId && options?.allocationId) {
-      throw invalidArgument("allocation_id", "give at most one of projectId and allocationId");
+      throw invalidArgument(
+        "allocationId",
+        `give at most one of projectId and allocationId, got ${JSON.stringify(options.projectId)} and ${JSON.stringify(options.allocationId)}`,
+      );
     }
     const request = {
       dealId,
       options: readOptions(options),
       projectId: options?.projectId ?? "",
       allocationId: options?.allocationId ?? "",
-      pageSize: options?.pageSize ?? 0,
+      pageSize: pageSize("pageSize", options?.pageSize),
       pageToken: options?.pageToken ?? "",
     };
     return this.unary<GetLineageResponse>(options, (md, o, cb) => this.query.getLineage(request, md, o, cb));
   }
 
+  /**
+   * Every lineage entry of `getLineage` over all pages, in log order,
+   * fetched as the iteration gets there, all at the first page's snapshot
+   * unless `asOf.sequence` is given (the first page's `figures` are the sum
+   * of their changes: `getLineage` with `pageSize: 1` gives them cheaply).
+   */
+  async *getAllLineage(dealId: string, options?: GetLineageOptions): AsyncGenerator<LineageEntry, void, undefined> {
+    let page = await this.getLineage(dealId, options);
+    for (;;) {
+      yield* page.entries;
+      if (page.nextPageToken === "") return;
+      page = await this.getLineage(dealId, nextPage(options, page.nextPageToken, page.logSequence));
+    }
+  }
+
   // ------------------------------------------------------------- the log
 
   /** One page of events after `afterSequence`; continue from `lastExaminedSequence`. */
-  read(options: ReadInput = {}): Promise<ReadResponse> {
+  async read(options: ReadInput = {}): Promise<ReadResponse> {
     const request = {
-      afterSequence: seq("after_sequence", options.afterSequence),
+      afterSequence: seq("afterSequence", options.afterSequence),
       filter: toFilter(options.filter),
       limit: options.limit ?? 0,
     };
@@ -414,7 +541,7 @@ export class PactlogClient {
    * page by page (each page one `read`, retried on its own).
    */
   async *readAll(options: ReadInput = {}): AsyncGenerator<Event, void, undefined> {
-    let after = seq("after_sequence", options.afterSequence);
+    let after = seq("afterSequence", options.afterSequence);
     for (;;) {
       const page = await this.read({ ...options, afterSequence: after });
       yield* page.events;
@@ -508,7 +635,8 @@ export class PactlogClient {
     const signal = options?.signal;
     return withRetry(
       policy,
-      RETRY_CODES,
+      // A closed client's CANCELLED is its own, not a server's.
+      (error) => RETRY_CODES.has(error.code) && !this.closed,
       () =>
         new Promise<Res>((resolve, reject) => {
           this.checkOpen();

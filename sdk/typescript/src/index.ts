@@ -8,7 +8,7 @@
 // proto/pactlog/v1 with ts-proto: 64-bit integers are bigint, timestamps
 // are Date, enums are TypeScript enums.
 
-export { PactlogClient, DEFAULT_ADDRESS } from "./client";
+export { PactlogClient, DEFAULT_ADDRESS, RECONNECT_BACKOFF } from "./client";
 export type {
   AppendOptions,
   AppendResult,
@@ -28,13 +28,15 @@ export type {
   SubscribeInput,
   TlsOptions,
 } from "./client";
-export { PactlogError, Status } from "./errors";
-export type { FieldViolation } from "./errors";
+export { EXPECTED_VERSION_MISMATCH, PactlogError, RULE_BROKEN, Status } from "./errors";
+export type { ErrorInfo, FieldViolation, PactlogErrorOptions } from "./errors";
+export { RETRY_DEFAULTS } from "./retry";
 export type { RetryOptions } from "./retry";
-export { Subscription } from "./subscription";
+export { RESUME_DEFAULTS, Subscription } from "./subscription";
 export type { ResumeOptions, SubscribeOptions, SubscriptionMessage } from "./subscription";
 export {
   CURRENCY_DIGITS,
+  DEFAULT_FIRMNESS,
   announceAllocation,
   announceDeal,
   announceProject,
@@ -87,6 +89,7 @@ export type {
   RetractionInput,
   RevisionInput,
   SectorName,
+  Spellings,
   TariffChangeInput,
   WithdrawalInput,
 } from "./builders";

@@ -1,11 +1,11 @@
 // Bounded retries with capped exponential backoff and jitter.
 
-import { PactlogError, Status, toPactlogError } from "./errors";
+import { PactlogError, Status, invalidArgument, toPactlogError } from "./errors";
 
 export interface RetryOptions {
   /** Attempts in all, the first included; 1 disables retries. Default 5. */
   maxAttempts?: number;
-  /** Backoff before the second attempt; doubles after each. Default 50 ms. */
+  /** Backoff before the second attempt; doubles after each. Default 100 ms. */
   initialBackoffMs?: number;
   /** Upper bound of one backoff. Default 2000 ms. */
   maxBackoffMs?: number;
@@ -20,12 +20,18 @@ export interface ResolvedRetry {
   onRetry: ((error: PactlogError, attempt: number, delayMs: number) => void) | undefined;
 }
 
-export const DEFAULT_RETRY: ResolvedRetry = {
+/**
+ * The retry policy of every unary call unless the client or the call says
+ * otherwise (sdk/BEHAVIOUR.md): 5 attempts in all, 100 ms doubling to at
+ * most 2 s between them, each wait drawn between half of that and all of it.
+ */
+export const RETRY_DEFAULTS: Readonly<Required<Omit<RetryOptions, "onRetry">>> = Object.freeze({
   maxAttempts: 5,
-  initialBackoffMs: 50,
+  initialBackoffMs: 100,
   maxBackoffMs: 2000,
-  onRetry: undefined,
-};
+});
+
+export const DEFAULT_RETRY: ResolvedRetry = { ...RETRY_DEFAULTS, onRetry: undefined };
 
 export function resolveRetry(base: ResolvedRetry, override?: RetryOptions): ResolvedRetry {
   const r: ResolvedRetry = {
@@ -34,17 +40,29 @@ export function resolveRetry(base: ResolvedRetry, override?: RetryOptions): Reso
     maxBackoffMs: override?.maxBackoffMs ?? base.maxBackoffMs,
     onRetry: override?.onRetry ?? base.onRetry,
   };
-  if (!(r.maxAttempts >= 1)) throw new RangeError(`retry.maxAttempts must be >= 1, got ${r.maxAttempts}`);
-  if (!(r.initialBackoffMs >= 0)) throw new RangeError(`retry.initialBackoffMs must be >= 0, got ${r.initialBackoffMs}`);
-  if (!(r.maxBackoffMs >= r.initialBackoffMs)) {
-    throw new RangeError(`retry.maxBackoffMs must be >= initialBackoffMs, got ${r.maxBackoffMs}`);
+  if (!(Number.isInteger(r.maxAttempts) && r.maxAttempts >= 1)) {
+    throw invalidArgument("retry.maxAttempts", `must be a whole number >= 1, got ${String(r.maxAttempts)}`);
+  }
+  if (!(r.initialBackoffMs >= 0 && Number.isFinite(r.initialBackoffMs))) {
+    throw invalidArgument("retry.initialBackoffMs", `must be a number of milliseconds >= 0, got ${String(r.initialBackoffMs)}`);
+  }
+  if (!(r.maxBackoffMs >= r.initialBackoffMs && Number.isFinite(r.maxBackoffMs))) {
+    throw invalidArgument(
+      "retry.maxBackoffMs",
+      `must be a number of milliseconds >= retry.initialBackoffMs (${r.initialBackoffMs}), got ${String(r.maxBackoffMs)}`,
+    );
   }
   return r;
 }
 
-/** The backoff before retry number `retry` (1 = the first retry). */
+/** The capped exponential wait before retry number `retry` (1 = the first retry), without jitter. */
+export function cappedBackoffMs(policy: Pick<ResolvedRetry, "initialBackoffMs" | "maxBackoffMs">, retry: number): number {
+  return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.min(retry - 1, 30));
+}
+
+/** The backoff before retry number `retry`, with jitter: between half of the capped wait and all of it. */
 export function backoffMs(policy: Pick<ResolvedRetry, "initialBackoffMs" | "maxBackoffMs">, retry: number): number {
-  const base = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.min(retry - 1, 30));
+  const base = cappedBackoffMs(policy, retry);
   // Half fixed, half random: spreads clients that failed together.
   return base / 2 + Math.random() * (base / 2);
 }
@@ -69,12 +87,13 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with a code not in `retryable`, or
- * the attempts are used up; rejects with the last PactlogError.
+ * Runs `attempt` until it succeeds, fails with an error `retryable` refuses, or
+ * the attempts are used up; rejects with the last PactlogError, whose
+ * `attempts` says how many were made.
  */
 export async function withRetry<T>(
   policy: ResolvedRetry,
-  retryable: ReadonlySet<Status>,
+  retryable: (error: PactlogError) => boolean,
   attempt: (n: number) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
@@ -82,8 +101,8 @@ export async function withRetry<T>(
     try {
       return await attempt(n);
     } catch (e) {
-      const error = toPactlogError(e);
-      if (!retryable.has(error.code) || n >= policy.maxAttempts) throw error;
+      const error = toPactlogError(e).withAttempts(n);
+      if (!retryable(error) || n >= policy.maxAttempts || signal?.aborted) throw error;
       const wait = backoffMs(policy, n);
       policy.onRetry?.(error, n, wait);
       await delay(wait, signal);

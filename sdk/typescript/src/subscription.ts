@@ -5,8 +5,10 @@
 // which everything matching has been handed to the consumer (the last event
 // taken, or a later Progress/CaughtUp/batch `last_examined_sequence`). When
 // the stream fails with UNAVAILABLE (or goes silent past the idle timeout,
-// or ends), it resubscribes with after_sequence = position after a backoff;
-// the server then sends exactly the matching events after it. Events at or
+// or ends), it resubscribes with after_sequence = position after a backoff
+// (100 ms doubling to 1 s, back to 100 ms once a resumed stream delivers a
+// message), for as long as it takes: it never gives up by itself. The
+// server then sends exactly the matching events after it. Events at or
 // below `position` are dropped should a server ever resend them.
 
 import type { ClientReadableStream, Metadata } from "@grpc/grpc-js";
@@ -14,7 +16,7 @@ import type { ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import { PactlogError, Status, invalidArgument, toPactlogError } from "./errors";
 import { Event } from "./gen/pactlog/v1/events";
 import { EventFilter, Progress, SubscribeRequest, SubscribeResponse } from "./gen/pactlog/v1/stream";
-import { backoffMs, delay } from "./retry";
+import { cappedBackoffMs, delay } from "./retry";
 
 /** One message of `Subscription.messages()`. */
 export type SubscriptionMessage =
@@ -23,21 +25,31 @@ export type SubscriptionMessage =
   | { type: "caughtUp"; sequence: bigint }
   /** Heartbeat: every event up to `lastExaminedSequence` has been examined. */
   | { type: "progress"; lastExaminedSequence: bigint; headSequence: bigint }
-  /** The stream broke; resubscribing after `position` (attempt counts failures in a row). */
-  | { type: "reconnecting"; error: PactlogError; attempt: number; position: bigint | undefined };
+  /**
+   * The stream broke; resubscribing after `position` in `delayMs`
+   * (`attempt` counts the failures in a row since a stream last delivered).
+   */
+  | { type: "reconnecting"; error: PactlogError; attempt: number; position: bigint | undefined; delayMs: number };
 
 export interface ResumeOptions {
   /**
-   * Reconnects in a row that may fail before any message arrives; after
-   * that the iteration throws the last error. Default 10 (with the default
-   * backoff about half a minute); `Infinity` never gives up.
+   * Failures in a row (no message in between) after which the iteration
+   * throws the last error. Default `Infinity`: a subscription never gives
+   * up on UNAVAILABLE by itself.
    */
   maxAttempts?: number;
-  /** Default 100 ms, doubling. */
+  /** The wait before the first resubscription after a failure; doubles after each. Default 100 ms. */
   initialBackoffMs?: number;
-  /** Default 5000 ms. */
+  /** The longest wait. Default 1000 ms. */
   maxBackoffMs?: number;
 }
+
+/** A subscription's resume policy unless `resume` says otherwise (sdk/BEHAVIOUR.md). */
+export const RESUME_DEFAULTS: Readonly<Required<ResumeOptions>> = Object.freeze({
+  maxAttempts: Infinity,
+  initialBackoffMs: 100,
+  maxBackoffMs: 1000,
+});
 
 export interface SubscribeOptions {
   /** Start after this sequence (0, the default: the whole log). */
@@ -62,12 +74,20 @@ export interface SubscribeOptions {
    */
   idleTimeoutMs?: number;
   resume?: ResumeOptions;
-  /** Called whenever the stream passes from history to live. */
+  /**
+   * The iteration ends with a DEADLINE_EXCEEDED PactlogError this long
+   * after it starts (reconnects included). Default: no deadline.
+   */
+  deadlineMs?: number;
+  /**
+   * Called whenever the stream passes from history to live: after the
+   * history's last event has been handed out, before waiting for a live one.
+   */
   onCaughtUp?: (sequence: bigint) => void;
   /** Called on every Progress heartbeat. */
   onProgress?: (progress: Progress) => void;
-  /** Called before each reconnect. */
-  onReconnect?: (error: PactlogError, attempt: number, position: bigint | undefined) => void;
+  /** Called before each reconnect, with the wait before it. */
+  onReconnect?: (error: PactlogError, attempt: number, position: bigint | undefined, delayMs: number) => void;
   /** Aborting ends the iteration (like `close()`). */
   signal?: AbortSignal;
 }
@@ -90,6 +110,12 @@ const RESUMABLE: ReadonlySet<Status> = new Set([Status.UNAVAILABLE, Status.DEADL
  * Iterate it once, either as events (`for await (const e of sub)`) or as
  * messages (`sub.messages()`). Breaking out of the loop, `close()` or the
  * abort signal cancels the stream.
+ *
+ * Caught up without markers: iterating events, `caughtUp` is already true
+ * when the last event of the history (what the log held when the stream
+ * started) is handed out, and `caughtUpSequence` names the sequence; with
+ * `messages()` a `caughtUp` message is yielded; `onCaughtUp` is called
+ * either way. All of it before the subscription waits for a live event.
  */
 export class Subscription implements AsyncIterable<Event> {
   /**
@@ -99,7 +125,10 @@ export class Subscription implements AsyncIterable<Event> {
    * fromEnd start has read the head).
    */
   position: bigint | undefined;
-  /** True while live: after a CaughtUp, until the next disconnect. */
+  /**
+   * True while live: from the hand-out of the last history event (or the
+   * CaughtUp, when the history had none) until the next disconnect.
+   */
   caughtUp = false;
   /** The sequence of the last CaughtUp. */
   caughtUpSequence: bigint | undefined;
@@ -116,23 +145,44 @@ export class Subscription implements AsyncIterable<Event> {
   private call: ClientReadableStream<SubscribeResponse> | undefined;
   private started = false;
   private closed = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private expired: PactlogError | undefined;
 
   /** @internal Use `PactlogClient.subscribe`. */
   constructor(transport: SubscriptionTransport, opts: SubscribeOptions = {}) {
     const starts = [opts.afterSequence !== undefined, opts.fromEnd === true, opts.fromRecordedTime !== undefined];
     if (starts.filter(Boolean).length > 1) {
-      throw invalidArgument("start", "give at most one of afterSequence, fromEnd, fromRecordedTime");
+      const given = ["afterSequence", "fromEnd", "fromRecordedTime"].filter((_, i) => starts[i]);
+      throw invalidArgument(given[1]!, `give at most one of afterSequence, fromEnd, fromRecordedTime; got ${given.join(" and ")}`);
     }
-    if (opts.afterSequence !== undefined && BigInt(opts.afterSequence) < 0n) {
-      throw invalidArgument("after_sequence", `must be >= 0 (${opts.afterSequence})`);
+    if (opts.afterSequence !== undefined) {
+      const a = opts.afterSequence;
+      if (!(typeof a === "bigint" || Number.isSafeInteger(a)) || BigInt(a) < 0n) {
+        throw invalidArgument("afterSequence", `must be a whole number >= 0, got ${String(a)}`);
+      }
+    }
+    if (opts.fromRecordedTime !== undefined && !(opts.fromRecordedTime instanceof Date && !Number.isNaN(opts.fromRecordedTime.getTime()))) {
+      throw invalidArgument("fromRecordedTime", `must be a valid Date, got ${String(opts.fromRecordedTime)}`);
+    }
+    const resume = { ...RESUME_DEFAULTS, ...definedOnly(opts.resume ?? {}) };
+    if (!(resume.maxAttempts >= 1 && (Number.isInteger(resume.maxAttempts) || resume.maxAttempts === Infinity))) {
+      throw invalidArgument("resume.maxAttempts", `must be a whole number >= 1 or Infinity, got ${String(resume.maxAttempts)}`);
+    }
+    if (!(resume.initialBackoffMs >= 0 && Number.isFinite(resume.initialBackoffMs))) {
+      throw invalidArgument("resume.initialBackoffMs", `must be a number of milliseconds >= 0, got ${String(resume.initialBackoffMs)}`);
+    }
+    if (!(resume.maxBackoffMs >= resume.initialBackoffMs && Number.isFinite(resume.maxBackoffMs))) {
+      throw invalidArgument(
+        "resume.maxBackoffMs",
+        `must be a number of milliseconds >= resume.initialBackoffMs (${resume.initialBackoffMs}), got ${String(resume.maxBackoffMs)}`,
+      );
+    }
+    if (opts.deadlineMs !== undefined && !(opts.deadlineMs > 0 && Number.isFinite(opts.deadlineMs))) {
+      throw invalidArgument("deadlineMs", `must be a number of milliseconds > 0, got ${String(opts.deadlineMs)}`);
     }
     this.transport = transport;
     this.opts = opts;
-    this.resume = {
-      maxAttempts: opts.resume?.maxAttempts ?? 10,
-      initialBackoffMs: opts.resume?.initialBackoffMs ?? 100,
-      maxBackoffMs: opts.resume?.maxBackoffMs ?? 5000,
-    };
+    this.resume = resume;
     const heartbeat = opts.heartbeatIntervalMs ?? 5000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 3 * heartbeat + 5000;
     this.position =
@@ -147,24 +197,64 @@ export class Subscription implements AsyncIterable<Event> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.deadlineTimer);
     this.abort.abort();
     this.call?.cancel();
     this.transport.closed();
   }
 
-  /** Events one by one, in strictly increasing sequence. */
+  /**
+   * Events one by one, in strictly increasing sequence. While the history
+   * is being delivered, the last event of each message is handed out only
+   * once the next message that says something has arrived (the server
+   * sends history back to back), so that `caughtUp` is already true when
+   * the last history event is handed out.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Event> {
-    for await (const m of this.raw()) {
-      if (m.type !== "events") continue;
-      // An event counts as delivered once handed out: a break after it
-      // leaves `position` on it.
-      const last = m.events.length - 1;
-      if (last < 0) this.advance(m.lastExaminedSequence);
-      for (const [i, e] of m.events.entries()) {
-        this.advance(e.sequence);
-        if (i === last) this.advance(m.lastExaminedSequence);
-        yield e;
+    const source = this.raw();
+    // Messages read ahead, and an error met reading ahead, in order.
+    const ahead: SubscriptionMessage[] = [];
+    let failure: { error: unknown } | undefined;
+    let done = false;
+    const pull = async (): Promise<void> => {
+      try {
+        const r = await source.next();
+        if (r.done) done = true;
+        else ahead.push(r.value);
+      } catch (error) {
+        failure = { error };
       }
+    };
+    try {
+      for (;;) {
+        if (ahead.length === 0) {
+          if (failure) throw failure.error;
+          if (done) return;
+          await pull();
+          continue;
+        }
+        const m = ahead.shift()!;
+        // Called once the history's last event has been handed out, when
+        // the consumer asks for the next one.
+        if (m.type === "caughtUp") this.opts.onCaughtUp?.(m.sequence);
+        if (m.type !== "events") continue;
+        // An event counts as delivered once handed out: a break after it
+        // leaves `position` on it.
+        const last = m.events.length - 1;
+        if (last < 0) this.advance(m.lastExaminedSequence);
+        for (const [i, e] of m.events.entries()) {
+          this.advance(e.sequence);
+          if (i === last) {
+            this.advance(m.lastExaminedSequence);
+            // Read ahead past heartbeats and empty batches to what follows
+            // the history's last message: events, the CaughtUp, a break.
+            while (!this.caughtUp && !failure && !done && !ahead.some(informative)) await pull();
+          }
+          yield e;
+        }
+      }
+    } finally {
+      await source.return(undefined);
     }
   }
 
@@ -176,6 +266,7 @@ export class Subscription implements AsyncIterable<Event> {
         if (last) this.advance(last.sequence);
         this.advance(m.lastExaminedSequence);
       }
+      if (m.type === "caughtUp") this.opts.onCaughtUp?.(m.sequence);
       yield m;
     }
   }
@@ -221,14 +312,23 @@ export class Subscription implements AsyncIterable<Event> {
   private async *raw(): AsyncGenerator<SubscriptionMessage, void, undefined> {
     if (this.started) throw new Error("a Subscription can be iterated only once");
     this.started = true;
+    const deadlineMs = this.opts.deadlineMs;
+    if (deadlineMs !== undefined && !this.closed) {
+      this.deadlineTimer = setTimeout(() => {
+        this.expired = new PactlogError(Status.DEADLINE_EXCEEDED, `the subscription's deadline of ${deadlineMs} ms passed`);
+        this.close();
+      }, deadlineMs);
+    }
     try {
       yield* this.follow();
+      if (this.expired) throw this.expired;
     } finally {
       this.close();
     }
   }
 
   private async *follow(): AsyncGenerator<SubscriptionMessage, void, undefined> {
+    // Failures in a row since a stream last delivered a message.
     let failures = 0;
     while (!this.closed) {
       let call: ClientReadableStream<SubscribeResponse> | undefined;
@@ -254,7 +354,6 @@ export class Subscription implements AsyncIterable<Event> {
             this.advance(m.caughtUp.sequence);
             this.caughtUp = true;
             this.caughtUpSequence = m.caughtUp.sequence;
-            this.opts.onCaughtUp?.(m.caughtUp.sequence);
             yield { type: "caughtUp", sequence: m.caughtUp.sequence };
           } else if (m.progress) {
             this.advance(m.progress.lastExaminedSequence);
@@ -281,13 +380,23 @@ export class Subscription implements AsyncIterable<Event> {
       if (failures > this.resume.maxAttempts) throw error;
       this.caughtUp = false;
       this.reconnects++;
-      this.opts.onReconnect?.(error, failures, this.position);
-      yield { type: "reconnecting", error, attempt: failures, position: this.position };
+      const delayMs = cappedBackoffMs(this.resume, failures);
+      this.opts.onReconnect?.(error, failures, this.position, delayMs);
+      yield { type: "reconnecting", error, attempt: failures, position: this.position, delayMs };
       try {
-        await delay(backoffMs(this.resume, failures), this.abort.signal);
+        await delay(delayMs, this.abort.signal);
       } catch {
         return; // closed while waiting
       }
     }
   }
+}
+
+/** Whether a message read ahead tells the event iterator something: not a heartbeat, not an empty batch. */
+function informative(m: SubscriptionMessage): boolean {
+  return m.type === "caughtUp" || m.type === "reconnecting" || (m.type === "events" && m.events.length > 0);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

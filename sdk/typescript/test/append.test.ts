@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 
 import { Metadata } from "@grpc/grpc-js";
 
-import { PactlogClient, PactlogError, Status, moneyMinor, usd } from "@pactlog/client";
+import { Durability, Firmness, PactlogClient, PactlogError, Status, announceDeal, moneyMinor, usd } from "@pactlog/client";
 
 import { dealAnnouncement, freshDeal, lngProject, tariff, uniqueDealId } from "./fixtures";
 import { PactlogServer, freePort } from "./server";
@@ -58,6 +58,17 @@ describe("append", () => {
       page.events.map((e) => [e.sequence, e.data?.eventId, e.actor]),
       r.sequences.map((s, i) => [s, r.eventIds[i], "ts-sdk-test"]),
     );
+  });
+
+  it("records firmness reported when the builder is given none, and says how it was recorded", async () => {
+    const dealId = uniqueDealId();
+    const event = announceDeal({ title: "t", investorCountry: "JP", hostCountry: "US", ceiling: usd(1), source: "press" });
+    const r = await client.append(dealId, [event]);
+    assert.equal(r.attempts, 1);
+    assert.equal(r.durability, Durability.DURABILITY_SYNCED_LOCAL);
+    const page = await client.read({ filter: { dealIds: [dealId] }, limit: 1 });
+    assert.equal(page.events[0]?.data?.provenance?.firmness, Firmness.FIRMNESS_REPORTED);
+    assert.equal(page.events[0]?.actor, "ts-sdk-test");
   });
 
   it("answers a repeat of the same ids with the original result and writes nothing", async () => {
@@ -157,7 +168,13 @@ describe("append", () => {
     );
     assert.equal(stale.code, Status.ABORTED);
     assert.equal(stale.codeName, "ABORTED");
+    assert.equal(stale.attempts, 1);
     assert.match(stale.details, /\b2\b/, stale.details);
+    // As data, from the server's google.rpc.ErrorInfo.
+    assert.equal(stale.errorInfo?.reason, "EXPECTED_VERSION_MISMATCH");
+    assert.equal(stale.errorInfo?.domain, "pactlog.v1");
+    assert.equal(stale.errorInfo?.metadata["deal_id"], dealId);
+    assert.equal(stale.currentVersion, 2n);
     const exists = await rejection(client.append(dealId, [tariff(2500, "2026-01-01T00:00:00Z")], { expectedVersion: "no-deal" }));
     assert.equal(exists.code, Status.ABORTED);
     // Nothing was written by the refused calls; the right version works.
@@ -187,7 +204,8 @@ describe("append", () => {
     // Checked locally before anything is sent.
     const local = await rejection(client.append(uniqueDealId(), [dealAnnouncement()], { expectedVersion: -1 }));
     assert.equal(local.code, Status.INVALID_ARGUMENT);
-    assert.match(local.details, /expected_version/);
+    assert.match(local.details, /^expectedVersion: /);
+    assert.equal(local.attempts, 0);
   });
 
   it("gives the bad fields of a refused append as fieldViolations", async () => {
@@ -207,8 +225,9 @@ describe("append", () => {
     const unknown = await rejection(client.getDeal(uniqueDealId()));
     assert.equal(unknown.code, Status.NOT_FOUND, unknown.message);
     assert.deepEqual(unknown.fieldViolations, []);
+    // A local check names the option as TypeScript spells it.
     const local = await rejection(client.append(uniqueDealId(), [dealAnnouncement()], { expectedVersion: -1 }));
-    assert.deepEqual(local.fieldViolations, []);
+    assert.deepEqual(local.fieldViolations.map((v) => v.field), ["expectedVersion"]);
   });
 
   it("reads no violations from a malformed grpc-status-details-bin", () => {
@@ -226,6 +245,14 @@ describe("append", () => {
     const e = await rejection(client.append(dealId, [huge]));
     assert.equal(e.code, Status.FAILED_PRECONDITION, e.message);
     assert.match(e.details, /ceiling/);
+    // As data, from the server's google.rpc.ErrorInfo: the rule, what it
+    // found, and its numbers by name.
+    assert.equal(e.errorInfo?.reason, "RULE_BROKEN");
+    assert.ok(e.rule, "RULE_BROKEN without a rule");
+    assert.ok(e.details.includes(e.rule!), `${e.details} does not name ${e.rule}`);
+    assert.ok(e.ruleDetail, "RULE_BROKEN without a detail");
+    assert.ok(Object.keys(e.ruleNumbers).length > 0, `no numbers in ${JSON.stringify(e.ruleValues)}`);
+    assert.ok(Object.values(e.ruleNumbers).includes(60_000_000_000_000n), JSON.stringify(e.ruleValues));
     const unknown = await rejection(client.append(uniqueDealId(), [lngProject()]));
     assert.equal(unknown.code, Status.NOT_FOUND, unknown.message);
   });
@@ -239,6 +266,7 @@ describe("append", () => {
       );
       assert.equal(e.code, Status.UNAVAILABLE);
       assert.equal(attempts, 2);
+      assert.equal(e.attempts, 3);
     } finally {
       c.close();
     }

@@ -10,13 +10,14 @@ import {
   EventData,
   PactlogClient,
   PactlogError,
+  RESUME_DEFAULTS,
   Status,
   Subscription,
   SubscriptionMessage,
 } from "@pactlog/client";
 
 import { dealAnnouncement, tariff, uniqueDealId } from "./fixtures";
-import { Condition, PactlogServer } from "./server";
+import { Condition, PactlogServer, freePort } from "./server";
 
 /** n tariff changes with distinct effective days. */
 function tariffs(n: number, from = 0): EventData[] {
@@ -173,6 +174,49 @@ describe("event stream", () => {
     assert.equal(c.error, undefined);
   });
 
+  it("is caught up when the last history event is handed out, without markers", async () => {
+    for (const perMessage of [3, 7, 1000]) {
+      const dealId = uniqueDealId();
+      const written = (await client.append(dealId, [dealAnnouncement(), ...tariffs(6)])).sequences;
+      const head = (await client.read({ limit: 1 })).headSequence;
+      const calls: bigint[] = [];
+      const sub = client.subscribe({
+        filter: { dealIds: [dealId] },
+        maxEventsPerMessage: perMessage,
+        onCaughtUp: (s) => calls.push(s),
+      });
+      const flags: boolean[] = [];
+      const got: bigint[] = [];
+      let live: bigint[] = [];
+      for await (const e of sub) {
+        got.push(e.sequence);
+        flags.push(sub.caughtUp);
+        if (got.length === written.length) {
+          // Caught up before waiting for a live event: now add one.
+          assert.equal(sub.caughtUpSequence, head, `${perMessage} per message`);
+          live = (await client.append(dealId, tariffs(1, 50))).sequences;
+        }
+        if (got.length === written.length + 1) break;
+      }
+      assert.deepEqual(got, [...written, ...live]);
+      assert.deepEqual(calls, [head]);
+      assert.deepEqual(flags, [...written.map((_, i) => i === written.length - 1), true], `${perMessage} per message`);
+    }
+  });
+
+  it("ends at the deadline the caller set, with DEADLINE_EXCEEDED", async () => {
+    const sub = client.subscribe({ filter: { dealIds: [uniqueDealId("quiet")] }, deadlineMs: 300 });
+    const seen: bigint[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of sub) seen.push(e.sequence);
+      })(),
+      (e: unknown) => e instanceof PactlogError && e.code === Status.DEADLINE_EXCEEDED,
+    );
+    assert.deepEqual(seen, []);
+    assert.equal(sub.reconnects, 0);
+  });
+
   it("iterates events and resumes from the checkpoint it leaves", async () => {
     const dealId = uniqueDealId();
     const written = (await client.append(dealId, [dealAnnouncement(), ...tariffs(11)])).sequences;
@@ -263,6 +307,33 @@ describe("event stream", () => {
   });
 });
 
+describe("subscription without a server", () => {
+  it("never gives up on UNAVAILABLE, waiting 100 ms doubling to 1 s", async () => {
+    assert.deepEqual({ ...RESUME_DEFAULTS }, { maxAttempts: Infinity, initialBackoffMs: 100, maxBackoffMs: 1000 });
+    // Nothing listens there: every try fails UNAVAILABLE.
+    const client = new PactlogClient({ address: `127.0.0.1:${await freePort()}` });
+    const sub = client.subscribe();
+    const reconnects: Extract<SubscriptionMessage, { type: "reconnecting" }>[] = [];
+    try {
+      for await (const m of sub.messages()) {
+        assert.equal(m.type, "reconnecting");
+        if (m.type === "reconnecting") reconnects.push(m);
+        // Past the 10 tries after which the client once gave up.
+        if (reconnects.length === 12) break;
+      }
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(reconnects.map((m) => m.attempt), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(reconnects.map((m) => m.delayMs), [100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000]);
+    for (const m of reconnects) {
+      assert.equal(m.error.code, Status.UNAVAILABLE);
+      assert.equal(m.position, 0n);
+    }
+    assert.equal(sub.reconnects, 12);
+  });
+});
+
 describe("subscription across a server restart", () => {
   let server: PactlogServer;
 
@@ -276,11 +347,11 @@ describe("subscription across a server restart", () => {
   it("resumes after the last event with no gap and no duplicate", async () => {
     const client = server.client();
     const dealId = uniqueDealId();
-    const reconnects: { code: Status; position: bigint | undefined }[] = [];
+    const reconnects: { code: Status; attempt: number; position: bigint | undefined; delayMs: number }[] = [];
+    // Default resume options: never give up, 100 ms doubling to 1 s.
     const sub = client.subscribe({
       heartbeatIntervalMs: 200,
-      resume: { maxAttempts: 100, initialBackoffMs: 50, maxBackoffMs: 500 },
-      onReconnect: (error, _attempt, position) => reconnects.push({ code: error.code, position }),
+      onReconnect: (error, attempt, position, delayMs) => reconnects.push({ code: error.code, attempt, position, delayMs }),
     });
     const c = new Collector(sub);
     try {
@@ -290,11 +361,13 @@ describe("subscription across a server restart", () => {
       await c.until("live events", () => c.events.length >= history.length + live.length);
       const before = c.events.length;
 
-      // Graceful stop: the stream ends with UNAVAILABLE.
+      // Graceful stop: the stream ends with UNAVAILABLE; the tries while
+      // the server is away fail too, each waiting twice as long.
       await server.stop();
-      await c.until("the disconnect", () => c.count("reconnecting") > 0);
+      await c.until("three failed tries", () => c.count("reconnecting") >= 3);
       assert.equal(reconnects[0]?.code, Status.UNAVAILABLE);
       assert.equal(reconnects[0]?.position, live[live.length - 1]);
+      assert.deepEqual(reconnects.slice(0, 3).map((r) => [r.attempt, r.delayMs]), [[1, 100], [2, 200], [3, 400]]);
 
       // Same data directory and port. Events appended now are committed
       // before the subscription is back: it must replay them.
@@ -306,11 +379,22 @@ describe("subscription across a server restart", () => {
       const after = (await client.append(dealId, tariffs(2, 30))).sequences;
       await c.until("live events after the restart", () => c.events.length >= before + whileAway.length + after.length);
 
-      const expected = [...history, ...live, ...whileAway, ...after];
+      // A resumed stream that delivered resets the wait: the next break
+      // waits 100 ms again.
+      const broken = reconnects.length;
+      await server.stop();
+      await c.until("the second disconnect", () => reconnects.length > broken);
+      assert.deepEqual([reconnects[broken]!.attempt, reconnects[broken]!.delayMs], [1, 100]);
+      await server.launch();
+      await server.waitServing();
+      const last = (await client.append(dealId, tariffs(2, 40))).sequences;
+      await c.until("live events after the second restart", () => c.events.length >= before + whileAway.length + after.length + last.length);
+
+      const expected = [...history, ...live, ...whileAway, ...after, ...last];
       assert.deepEqual(seqs(c.events), expected);
       assert.deepEqual(expected, range(1n, BigInt(expected.length)));
       assert.ok(sub.reconnects >= 1);
-      assert.equal(sub.position, after[after.length - 1]);
+      assert.equal(sub.position, last[last.length - 1]);
       // Cross-check with the log itself.
       const log: Event[] = [];
       for await (const e of client.readAll()) log.push(e);

@@ -140,6 +140,41 @@ describe("transport security", () => {
     }
   });
 
+  it("takes the TLS roots from PACTLOG_TLS_CA and the token from PACTLOG_TOKEN", async () => {
+    const server = new RecordingServer(certs, false);
+    await server.start();
+    const saved = { ca: process.env.PACTLOG_TLS_CA, token: process.env.PACTLOG_TOKEN, address: process.env.PACTLOG_ADDRESS };
+    const restore = (name: string, value: string | undefined) => {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    };
+    process.env.PACTLOG_TLS_CA = path.join(certs, "ca.pem");
+    process.env.PACTLOG_TOKEN = "env-token";
+    process.env.PACTLOG_ADDRESS = `localhost:${server.port}`;
+    const fromEnv = new PactlogClient({ retry: { maxAttempts: 1 } });
+    // An empty variable counts as unset: plaintext, which the TLS server refuses.
+    process.env.PACTLOG_TLS_CA = "";
+    const plaintext = new PactlogClient({ retry: { maxAttempts: 1 }, deadlineMs: 5000 });
+    restore("PACTLOG_TLS_CA", saved.ca);
+    restore("PACTLOG_TOKEN", saved.token);
+    restore("PACTLOG_ADDRESS", saved.address);
+    try {
+      assert.equal(fromEnv.tls, true);
+      const { deal } = await fromEnv.getDeal("us-jp");
+      assert.equal(deal.dealId, "us-jp");
+      assert.equal(server.seen[server.seen.length - 1]?.authorization, "Bearer env-token");
+      const reached = server.seen.length;
+      assert.equal(plaintext.tls, false);
+      const e = await rejection(plaintext.getDeal("us-jp"));
+      assert.equal(e.code, Status.UNAVAILABLE, e.message);
+      assert.equal(server.seen.length, reached);
+    } finally {
+      fromEnv.close();
+      plaintext.close();
+      await server.stop();
+    }
+  });
+
   it("presents the client certificate for mutual TLS and fails without it", async () => {
     const server = new RecordingServer(certs, true);
     await server.start();
