@@ -25,7 +25,7 @@ const billion = 1_000_000_000
 //	grid-oh     a $1B energy project drawing on no allocation
 //
 // and a 25% all-goods rate in force from a month before the deal.
-func recordAllocations(ctx context.Context, t *testing.T, c *pactlog.Client, dealID string) *pactlogpb.AppendResponse {
+func recordAllocations(ctx context.Context, t *testing.T, c *pactlog.Client, dealID string) *pactlog.AppendResult {
 	t.Helper()
 	fact := pactlog.OfficiallyAnnounced("Commerce fact sheet")
 	resp, err := c.Append(ctx, dealID, events(

@@ -26,7 +26,7 @@ const (
 // the event ids of its events.
 type amendable struct {
 	dealID string
-	setup  *pactlogpb.AppendResponse
+	setup  *pactlog.AppendResult
 	// Event ids carry the deal id: an id is unique in the whole log.
 	deal, reactors, dataCenters, approval, t1 string
 }
@@ -71,7 +71,7 @@ func recordAmendable(ctx context.Context, t *testing.T, c *pactlog.Client, dealI
 	return d
 }
 
-func (d *amendable) append(ctx context.Context, t *testing.T, c *pactlog.Client, es ...*pactlogpb.EventData) *pactlogpb.AppendResponse {
+func (d *amendable) append(ctx context.Context, t *testing.T, c *pactlog.Client, es ...*pactlogpb.EventData) *pactlog.AppendResult {
 	t.Helper()
 	resp, err := c.Append(ctx, d.dealID, es, pactlog.AppendOptions{})
 	if err != nil {

@@ -40,8 +40,19 @@ func (v ExpectedVersion) proto() *pactlogpb.ExpectedVersion {
 type AppendOptions struct {
 	// ExpectedVersion: default AnyVersion.
 	ExpectedVersion ExpectedVersion
-	// Actor recorded on every event, 1..128 bytes. Default: WithActor's.
+	// Actor recorded on every event, 1..128 bytes. Default: the client's
+	// (Client.Actor: WithActor, else PACTLOG_ACTOR, else "<user>@<host>").
 	Actor string
+}
+
+// AppendResult is what an Append returns: the server's AppendResponse
+// (Sequences, EventIds, DealVersion, RecordedTime, Deduplicated,
+// Durability) and how many attempts the call took.
+type AppendResult struct {
+	*pactlogpb.AppendResponse
+	// Attempts is how many times the request was sent: 1 unless an attempt
+	// failed with UNAVAILABLE or DEADLINE_EXCEEDED and was retried.
+	Attempts int
 }
 
 // Append records events on one deal, all or none, durably: it returns only
@@ -60,11 +71,17 @@ type AppendOptions struct {
 // listing every malformed field, ABORTED when ExpectedVersion does not hold,
 // FAILED_PRECONDITION for a broken deal rule, NOT_FOUND, ALREADY_EXISTS for
 // an event id reused with other content, RESOURCE_EXHAUSTED over 1000 events,
-// UNAVAILABLE when every attempt failed.
-func (c *Client) Append(ctx context.Context, dealID string, events []*pactlogpb.EventData, opts AppendOptions) (*pactlogpb.AppendResponse, error) {
+// UNAVAILABLE when every attempt failed. The error's Attempts says how many
+// were made, like the result's.
+func (c *Client) Append(ctx context.Context, dealID string, events []*pactlogpb.EventData, opts AppendOptions) (*AppendResult, error) {
 	for i, e := range events {
 		if e == nil {
 			return nil, invalidArgument("events[%d]: nil event", i)
+		}
+	}
+	if opts.Actor != "" {
+		if err := checkActor("AppendOptions.Actor", opts.Actor); err != nil {
+			return nil, invalidArgument("%s", err)
 		}
 	}
 	for _, e := range events {
@@ -86,12 +103,12 @@ func (c *Client) Append(ctx context.Context, dealID string, events []*pactlogpb.
 		req.Actor = c.cfg.actor
 	}
 	var resp *pactlogpb.AppendResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	attempts, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.ledger.Append(ctx, req)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return &AppendResult{AppendResponse: resp, Attempts: attempts}, nil
 }

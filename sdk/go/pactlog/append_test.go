@@ -231,15 +231,15 @@ func TestAppendBadInputIsInvalidArgumentNamingTheField(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "events[1]") {
 		t.Errorf("nil event: %v, want INVALID_ARGUMENT naming events[1]", err)
 	}
-	// A missing actor is the server's to report.
-	c2, err := pactlog.Dial(ctx, srv.addr)
-	if err != nil {
-		t.Fatal(err)
+	// An actor over 128 bytes, named the Go way, before anything is sent.
+	long := strings.Repeat("a", 129)
+	_, err = c.Append(ctx, "us-japan", events(dealAnnounced()), pactlog.AppendOptions{Actor: long})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "AppendOptions.Actor") || !strings.Contains(err.Error(), "129 bytes") {
+		t.Errorf("129-byte actor: %v, want INVALID_ARGUMENT naming AppendOptions.Actor and 129 bytes", err)
 	}
-	defer c2.Close()
-	_, err = c2.Append(ctx, "us-japan", events(dealAnnounced()), pactlog.AppendOptions{})
-	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "actor") {
-		t.Errorf("no actor: %v, want INVALID_ARGUMENT naming actor", err)
+	var e *pactlog.Error
+	if errors.As(err, &e) && e.Attempts != 0 {
+		t.Errorf("a request refused before sending has %d attempts, want 0", e.Attempts)
 	}
 }
 

@@ -3,8 +3,11 @@ package pactlog
 import (
 	"context"
 	"math/rand"
+	"os"
+	"os/user"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -23,42 +26,53 @@ type Client struct {
 	query  pactlogpb.DealQueryClient
 	stream pactlogpb.EventStreamClient
 	cfg    config
+
+	address string
+	// sleep waits between attempts (a field so that tests can record the
+	// waits instead of sleeping).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Dial connects to the pactlogd at address ("host:port"). Without TLS
-// options the connection is plaintext. It returns at once (the connection is
-// made in the background) unless WithBlock is given, in which case ctx
-// bounds the wait.
+// Dial connects to the pactlogd at address ("host:port"); "" means
+// PACTLOG_ADDRESS, else DefaultAddress (127.0.0.1:50051). Options win over
+// the environment: without WithTLS / WithTLSConfig the connection is TLS
+// with the roots in PACTLOG_TLS_CA when that is set, else plaintext; without
+// WithBearerToken the token is PACTLOG_TOKEN's, if set; without WithActor
+// appends are recorded as PACTLOG_ACTOR, else "<user>@<host>". An empty
+// variable counts as unset. Dial returns at once (the connection is made in
+// the background) unless WithBlock is given, in which case ctx bounds the
+// wait.
 //
-// Errors: *Error with INVALID_ARGUMENT for a bad option (unreadable TLS
-// files, a token without TLS); with UNAVAILABLE or DEADLINE_EXCEEDED when
-// WithBlock could not connect in time.
+// Errors: *Error with INVALID_ARGUMENT for a bad option or variable
+// (unreadable TLS files, a token without TLS, an actor over 128 bytes),
+// naming it; with UNAVAILABLE or DEADLINE_EXCEEDED when WithBlock could not
+// connect in time.
 func Dial(ctx context.Context, address string, opts ...Option) (*Client, error) {
 	cfg := config{timeout: DefaultTimeout, retry: DefaultRetryPolicy}
 	for _, opt := range opts {
+		if opt == nil {
+			return nil, invalidArgument("Dial: nil Option")
+		}
 		if err := opt(&cfg); err != nil {
 			return nil, &Error{Code: codes.InvalidArgument, Message: err.Error(), cause: err}
 		}
 	}
+	if err := cfg.fromEnvironment(); err != nil {
+		return nil, &Error{Code: codes.InvalidArgument, Message: err.Error(), cause: err}
+	}
 	if address == "" {
-		return nil, invalidArgument("Dial: empty address")
+		address = getenv(EnvAddress)
+	}
+	if address == "" {
+		address = DefaultAddress
 	}
 	if cfg.token != "" && cfg.tls == nil {
-		return nil, invalidArgument("WithBearerToken needs TLS (WithTLS or WithTLSConfig): a token is never sent in the clear")
+		return nil, invalidArgument("%s needs TLS (WithTLS, WithTLSConfig or %s): a token is never sent in the clear",
+			cfg.tokenFrom, EnvTLSCA)
 	}
 
 	dialOpts := []grpc.DialOption{
-		// grpc-go's own default waits up to 2 minutes between reconnects;
-		// a server restart should be noticed within seconds.
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff: backoff.Config{
-				BaseDelay:  200 * time.Millisecond,
-				Multiplier: 1.6,
-				Jitter:     0.2,
-				MaxDelay:   5 * time.Second,
-			},
-			MinConnectTimeout: 5 * time.Second,
-		}),
+		grpc.WithConnectParams(connectParams()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(newProtoCodec())),
 	}
 	if cfg.tls != nil {
@@ -79,13 +93,96 @@ func Dial(ctx context.Context, address string, opts ...Option) (*Client, error) 
 		return nil, toError(err, 0)
 	}
 	return &Client{
-		conn:   conn,
-		ledger: pactlogpb.NewDealLedgerClient(conn),
-		query:  pactlogpb.NewDealQueryClient(conn),
-		stream: pactlogpb.NewEventStreamClient(conn),
-		cfg:    cfg,
+		conn:    conn,
+		ledger:  pactlogpb.NewDealLedgerClient(conn),
+		query:   pactlogpb.NewDealQueryClient(conn),
+		stream:  pactlogpb.NewEventStreamClient(conn),
+		cfg:     cfg,
+		address: address,
+		sleep:   sleep,
 	}, nil
 }
+
+// connectParams is the channel's reconnect schedule: grpc-go's own default
+// waits up to 2 minutes between reconnects, and a server restart should be
+// noticed within about a second. MinConnectTimeout bounds one connection
+// attempt (TCP and TLS handshake) to a host that does not answer.
+func connectParams() grpc.ConnectParams {
+	return grpc.ConnectParams{
+		Backoff: backoff.Config{
+			BaseDelay:  100 * time.Millisecond,
+			Multiplier: 1.6,
+			Jitter:     0.2,
+			MaxDelay:   MaxReconnectBackoff,
+		},
+		MinConnectTimeout: 5 * time.Second,
+	}
+}
+
+// getenv is the variable's value; empty counts as unset.
+func getenv(name string) string { return os.Getenv(name) }
+
+// fromEnvironment fills in what the options left unset.
+func (cfg *config) fromEnvironment() error {
+	if cfg.tls == nil {
+		if ca := getenv(EnvTLSCA); ca != "" {
+			t, err := tlsFromFiles(EnvTLSCA, TLSFiles{CAFile: ca})
+			if err != nil {
+				return err
+			}
+			cfg.tls = t
+		}
+	}
+	if cfg.token == "" {
+		if token := getenv(EnvToken); token != "" {
+			cfg.token, cfg.tokenFrom = token, EnvToken
+		}
+	}
+	if cfg.actor == "" {
+		if actor := getenv(EnvActor); actor != "" {
+			if err := checkActor(EnvActor, actor); err != nil {
+				return err
+			}
+			cfg.actor = actor
+		} else {
+			cfg.actor = defaultActor()
+		}
+	}
+	return nil
+}
+
+// defaultActor is "<user>@<host>": $USER, else the login name of the
+// process's user, else "unknown"; the host name, else "unknown". Cut to the
+// 128 bytes an actor may have.
+func defaultActor() string {
+	name := getenv("USER")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	actor := name + "@" + host
+	for len(actor) > 128 {
+		_, size := utf8.DecodeLastRuneInString(actor)
+		actor = actor[:len(actor)-size]
+	}
+	return actor
+}
+
+// Actor is the actor recorded on appends that do not set
+// AppendOptions.Actor: WithActor's, else PACTLOG_ACTOR, else
+// "<user>@<host>".
+func (c *Client) Actor() string { return c.cfg.actor }
+
+// Address is the server address the client dialed.
+func (c *Client) Address() string { return c.address }
 
 // Close closes the connection. Calls in flight and open subscriptions end
 // with CANCELED.
@@ -109,7 +206,9 @@ func (bearerToken) RequireTransportSecurity() bool { return true }
 // configured timeout (bounded by ctx). An attempt is retried when it failed
 // with UNAVAILABLE, or with DEADLINE_EXCEEDED while ctx itself is still live
 // (the attempt's own deadline fired). Callers make sure a repeat is safe.
-func (c *Client) invoke(ctx context.Context, attempt func(ctx context.Context) error) error {
+//
+// It returns how many attempts were made.
+func (c *Client) invoke(ctx context.Context, attempt func(ctx context.Context) error) (int, error) {
 	for n := 1; ; n++ {
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		if c.cfg.timeout > 0 {
@@ -118,15 +217,15 @@ func (c *Client) invoke(ctx context.Context, attempt func(ctx context.Context) e
 		err := attempt(actx)
 		cancel()
 		if err == nil {
-			return nil
+			return n, nil
 		}
 		if n >= c.cfg.retry.MaxAttempts || !retryable(ctx, err) {
-			return toError(err, n)
+			return n, toError(err, n)
 		}
-		if werr := sleep(ctx, backoffDelay(c.cfg.retry, n)); werr != nil {
+		if werr := c.sleep(ctx, backoffDelay(c.cfg.retry, n)); werr != nil {
 			e := toError(werr, n).(*Error)
 			e.Message += "; last attempt: " + toError(err, n).(*Error).Message
-			return e
+			return n, e
 		}
 	}
 }
@@ -136,6 +235,10 @@ func retryable(ctx context.Context, err error) bool {
 	case codes.Unavailable:
 		return ctx.Err() == nil
 	case codes.DeadlineExceeded:
+		return ctx.Err() == nil
+	case codes.Canceled:
+		// Not the caller's context: a server shutting down cancelled the
+		// call in flight (sdk/BEHAVIOUR.md).
 		return ctx.Err() == nil
 	}
 	return false

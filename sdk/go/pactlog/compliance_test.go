@@ -57,7 +57,7 @@ func funded(projectID string, at time.Time) *pactlogpb.EventData {
 //	b  disbursed $10 on 2026-03-01: 14 days late
 //	c  nothing disbursed
 //	d  announced only: never selected
-func recordCompliance(ctx context.Context, t *testing.T, c *pactlog.Client, dealID string) *pactlogpb.AppendResponse {
+func recordCompliance(ctx context.Context, t *testing.T, c *pactlog.Client, dealID string) *pactlog.AppendResult {
 	t.Helper()
 	es := events(dealAnnounced(), usTerms(sept2025), jpTerms(sept2025.Add(24*time.Hour)))
 	for _, id := range []string{"a", "b", "c", "d"} {

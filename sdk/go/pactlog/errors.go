@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -14,7 +15,9 @@ import (
 // Error is every error the client returns for a failed call: the gRPC status
 // code and the server's message, which names what was wrong and with which
 // value (e.g. "invalid request: events[0].approval.amount.minor_units: must
-// be > 0 (got 0)").
+// be > 0 (got 0)"), the number of attempts, and as data what the server
+// sent in the status details: the field violations (INVALID_ARGUMENT), the
+// deal's current version (ABORTED) or the broken rule (FAILED_PRECONDITION).
 //
 // status.Code(err) and status.Convert(err) work on it directly, and
 // errors.As(err, &e) with e of type *Error extracts it:
@@ -40,9 +43,39 @@ type Error struct {
 	// sent none, and for errors found before sending.
 	FieldViolations []FieldViolation
 
+	// Reason is the reason of the google.rpc.ErrorInfo the server sent in
+	// the status details, "" when it sent none: ReasonVersionMismatch with
+	// ABORTED (DealID, CurrentVersion), ReasonRuleBroken with
+	// FAILED_PRECONDITION (Rule, RuleDetail).
+	Reason string
+	// Metadata is that ErrorInfo's metadata as sent: deal_id and
+	// current_version, or rule, detail and the numbers the rule names, each
+	// by name. Nil without an ErrorInfo.
+	Metadata map[string]string
+	// DealID and CurrentVersion: the deal whose ExpectedVersion did not hold
+	// and its version when the append was refused (0: the deal does not
+	// exist). HasCurrentVersion tells whether the server said.
+	DealID            string
+	CurrentVersion    uint64
+	HasCurrentVersion bool
+	// Rule is the name of the deal rule the request broke (e.g.
+	// "deal-announced-once") and RuleDetail what the rule found.
+	Rule       string
+	RuleDetail string
+
 	status *status.Status // the server's, with its details; nil if none
 	cause  error
 }
+
+// The google.rpc.ErrorInfo reasons pactlogd sends.
+const (
+	// ReasonVersionMismatch: ABORTED, the append's ExpectedVersion did not
+	// hold; metadata deal_id and current_version.
+	ReasonVersionMismatch = "EXPECTED_VERSION_MISMATCH"
+	// ReasonRuleBroken: FAILED_PRECONDITION, the events break a deal rule;
+	// metadata rule, detail and the numbers the rule names.
+	ReasonRuleBroken = "RULE_BROKEN"
+)
 
 // FieldViolation is one bad field of a rejected request.
 type FieldViolation struct {
@@ -85,6 +118,33 @@ func violationsOf(s *status.Status) []FieldViolation {
 		}
 	}
 	return out
+}
+
+// withErrorInfo fills e's Reason, Metadata and what they name from the
+// first google.rpc.ErrorInfo in s's details.
+func (e *Error) withErrorInfo(s *status.Status) *Error {
+	for _, detail := range s.Details() {
+		info, ok := detail.(*errdetails.ErrorInfo)
+		if !ok {
+			continue
+		}
+		e.Reason = info.GetReason()
+		e.Metadata = map[string]string{}
+		for k, v := range info.GetMetadata() {
+			e.Metadata[k] = v
+		}
+		switch e.Reason {
+		case ReasonVersionMismatch:
+			e.DealID = e.Metadata["deal_id"]
+			if v, err := strconv.ParseUint(e.Metadata["current_version"], 10, 64); err == nil {
+				e.CurrentVersion, e.HasCurrentVersion = v, true
+			}
+		case ReasonRuleBroken:
+			e.Rule, e.RuleDetail = e.Metadata["rule"], e.Metadata["detail"]
+		}
+		break
+	}
+	return e
 }
 
 // Error implements error.
@@ -144,6 +204,7 @@ func toError(err error, attempts int) error {
 		return &Error{Code: codes.Unavailable, Message: "stream ended without a status", Attempts: attempts, cause: err}
 	}
 	s := status.Convert(err)
-	return &Error{Code: s.Code(), Message: s.Message(), Attempts: attempts,
+	e = &Error{Code: s.Code(), Message: s.Message(), Attempts: attempts,
 		FieldViolations: violationsOf(s), status: s}
+	return e.withErrorInfo(s)
 }

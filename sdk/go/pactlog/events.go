@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"pactlog.dev/sdk/go/pactlogpb"
@@ -33,6 +35,25 @@ func OfficiallyAnnounced(source string) *pactlogpb.Provenance {
 // Confirmed: see Reported.
 func Confirmed(source string) *pactlogpb.Provenance {
 	return &pactlogpb.Provenance{Source: source, Firmness: pactlogpb.Firmness_FIRMNESS_CONFIRMED}
+}
+
+// ParseFirmness reads a firmness in any of its spellings: "reported",
+// "REPORTED" or "FIRMNESS_REPORTED" (any case; "officially-announced" or
+// "officially_announced"). Anything else is an error naming the value.
+func ParseFirmness(s string) (pactlogpb.Firmness, error) {
+	name := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", "_"))
+	name = strings.TrimPrefix(name, "FIRMNESS_")
+	if v, ok := pactlogpb.Firmness_value["FIRMNESS_"+name]; ok && v != int32(pactlogpb.Firmness_FIRMNESS_UNSPECIFIED) {
+		return pactlogpb.Firmness(v), nil
+	}
+	return pactlogpb.Firmness_FIRMNESS_UNSPECIFIED, fmt.Errorf(
+		"firmness: unknown value %q; want reported, officially_announced or confirmed (or FIRMNESS_REPORTED, ...)", s)
+}
+
+// FirmnessName is f's name without its FIRMNESS_ prefix: "REPORTED",
+// "OFFICIALLY_ANNOUNCED", "CONFIRMED".
+func FirmnessName(f pactlogpb.Firmness) string {
+	return strings.TrimPrefix(f.String(), "FIRMNESS_")
 }
 
 // EventOption sets an optional part of an event made by one of the
@@ -78,7 +99,18 @@ func Restates(eventIDs ...string) EventOption {
 	return func(e *pactlogpb.EventData) { e.Restates = append([]string(nil), eventIDs...) }
 }
 
+// newEvent starts an event with its provenance. Without a firmness (a nil
+// provenance, or one with FIRMNESS_UNSPECIFIED) the event is reported, the
+// weakest claim: the event gets its own copy of the provenance with
+// FIRMNESS_REPORTED, and the caller's is left alone.
 func newEvent(prov *pactlogpb.Provenance, opts []EventOption) *pactlogpb.EventData {
+	switch {
+	case prov == nil:
+		prov = &pactlogpb.Provenance{Firmness: pactlogpb.Firmness_FIRMNESS_REPORTED}
+	case prov.Firmness == pactlogpb.Firmness_FIRMNESS_UNSPECIFIED:
+		prov = proto.Clone(prov).(*pactlogpb.Provenance)
+		prov.Firmness = pactlogpb.Firmness_FIRMNESS_REPORTED
+	}
 	e := &pactlogpb.EventData{Provenance: prov}
 	for _, opt := range opts {
 		opt(e)

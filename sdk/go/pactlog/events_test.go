@@ -2,6 +2,7 @@ package pactlog_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -294,3 +295,90 @@ func TestRestatesOnAnnouncements(t *testing.T) {
 }
 
 func press() *pactlogpb.Provenance { return pactlog.Reported("press") }
+
+// Firmness defaults to reported in every builder: with no provenance, or
+// one that names no firmness. The caller's provenance is left alone, and a
+// firmness given explicitly is kept.
+func TestEveryBuilderDefaultsFirmnessToReported(t *testing.T) {
+	money := usd(1)
+	builders := map[string]func(*pactlogpb.Provenance) *pactlogpb.EventData{
+		"DealAnnounced": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.DealAnnounced(&pactlogpb.DealAnnouncement{}, p)
+		},
+		"ProjectAnnounced": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.ProjectAnnounced(&pactlogpb.ProjectAnnouncement{}, p)
+		},
+		"ProjectSiteAnnounced": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.ProjectSiteAnnounced("p", "TX", p)
+		},
+		"AllocationAnnounced": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.AllocationAnnounced(&pactlogpb.AllocationAnnouncement{}, p)
+		},
+		"DealTermsAnnounced": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.DealTermsAnnounced(nil, p)
+		},
+		"ProjectApproved": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.ProjectApproved("p", money, "committee", p)
+		},
+		"Disbursed": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.Disbursed("p", money, pactlogpb.FundingSource_FUNDING_SOURCE_JBIC, "T1", p)
+		},
+		"TariffChanged": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.TariffChanged("autos", 1500, "EO", "", p)
+		},
+		"TariffChangedOn": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.TariffChangedOn([]string{"autos"}, 1500, "EO", "", p)
+		},
+		"Revised":   func(p *pactlogpb.Provenance) *pactlogpb.EventData { return pactlog.Revised("e", money, "", p) },
+		"Withdrawn": func(p *pactlogpb.Provenance) *pactlogpb.EventData { return pactlog.Withdrawn("e", "gone", p) },
+		"FirmnessRaised": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.FirmnessRaised("e", pactlogpb.Firmness_FIRMNESS_CONFIRMED, "", p)
+		},
+		"Retracted": func(p *pactlogpb.Provenance) *pactlogpb.EventData { return pactlog.Retracted("e", "false", p) },
+		"Corrected": func(p *pactlogpb.Provenance) *pactlogpb.EventData {
+			return pactlog.Corrected("e", pactlog.ProjectApproved("p", money, "committee", p), "typo")
+		},
+	}
+	for name, build := range builders {
+		if got := build(nil).GetProvenance().GetFirmness(); got != pactlogpb.Firmness_FIRMNESS_REPORTED {
+			t.Errorf("%s with no provenance: firmness %v, want FIRMNESS_REPORTED", name, got)
+		}
+		mine := &pactlogpb.Provenance{Source: "a newspaper", AssertedBy: "JP"}
+		e := build(mine)
+		if p := e.GetProvenance(); p.GetFirmness() != pactlogpb.Firmness_FIRMNESS_REPORTED || p.GetSource() != "a newspaper" || p.GetAssertedBy() != "JP" {
+			t.Errorf("%s with a provenance without firmness: %v, want it reported, source and party kept", name, p)
+		}
+		if mine.Firmness != pactlogpb.Firmness_FIRMNESS_UNSPECIFIED {
+			t.Errorf("%s changed the caller's provenance: %v", name, mine)
+		}
+		if got := build(pactlog.Confirmed("minutes")).GetProvenance().GetFirmness(); got != pactlogpb.Firmness_FIRMNESS_CONFIRMED {
+			t.Errorf("%s with Confirmed: firmness %v, want FIRMNESS_CONFIRMED", name, got)
+		}
+	}
+}
+
+func TestParseFirmnessTakesEverySpelling(t *testing.T) {
+	for in, want := range map[string]pactlogpb.Firmness{
+		"reported":                      pactlogpb.Firmness_FIRMNESS_REPORTED,
+		"REPORTED":                      pactlogpb.Firmness_FIRMNESS_REPORTED,
+		"FIRMNESS_REPORTED":             pactlogpb.Firmness_FIRMNESS_REPORTED,
+		"officially_announced":          pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED,
+		"officially-announced":          pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED,
+		"FIRMNESS_OFFICIALLY_ANNOUNCED": pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED,
+		"Confirmed":                     pactlogpb.Firmness_FIRMNESS_CONFIRMED,
+		"firmness_confirmed":            pactlogpb.Firmness_FIRMNESS_CONFIRMED,
+	} {
+		got, err := pactlog.ParseFirmness(in)
+		if err != nil || got != want {
+			t.Errorf("ParseFirmness(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "unspecified", "FIRMNESS_UNSPECIFIED", "sure", "FIRMNESS_"} {
+		if got, err := pactlog.ParseFirmness(bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
+			t.Errorf("ParseFirmness(%q) = %v, %v; want an error naming the value", bad, got, err)
+		}
+	}
+	if got := pactlog.FirmnessName(pactlogpb.Firmness_FIRMNESS_OFFICIALLY_ANNOUNCED); got != "OFFICIALLY_ANNOUNCED" {
+		t.Errorf("FirmnessName = %q, want OFFICIALLY_ANNOUNCED", got)
+	}
+}

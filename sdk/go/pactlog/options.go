@@ -43,10 +43,35 @@ type RetryPolicy struct {
 	MaxBackoff     time.Duration
 }
 
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: up to 5
-// attempts over roughly 1.5 s of backoff, enough to ride over a server
-// restart's start-up replay of a small log.
+// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise: 5
+// attempts in all, waiting 100 ms doubling to at most 2 s (jittered) between
+// them, roughly 1.5 s of backoff: enough to ride over a server restart's
+// start-up replay of a small log.
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second}
+
+// DefaultAddress is the server Dial connects to when its address is "" and
+// PACTLOG_ADDRESS is unset or empty.
+const DefaultAddress = "127.0.0.1:50051"
+
+// The environment variables Dial reads for what its arguments and options
+// leave unset (an empty variable counts as unset).
+const (
+	// EnvAddress: the server's "host:port", when Dial's address is "".
+	EnvAddress = "PACTLOG_ADDRESS"
+	// EnvToken: the bearer token, without WithBearerToken. Needs TLS.
+	EnvToken = "PACTLOG_TOKEN"
+	// EnvTLSCA: a PEM file of the roots that may sign the server's
+	// certificate, without WithTLS / WithTLSConfig; implies TLS.
+	EnvTLSCA = "PACTLOG_TLS_CA"
+	// EnvActor: the actor of appends, without WithActor.
+	EnvActor = "PACTLOG_ACTOR"
+)
+
+// MaxReconnectBackoff caps the wait between the connection's attempts to
+// reconnect to a server that went away (gRPC's own default grows to
+// 120 s), so a client is connected again within about a second of the
+// server serving again (gRPC adds up to 20 % of jitter).
+const MaxReconnectBackoff = time.Second
 
 // DefaultTimeout is each attempt's deadline unless WithTimeout says
 // otherwise.
@@ -55,6 +80,7 @@ const DefaultTimeout = 10 * time.Second
 type config struct {
 	tls         *tls.Config
 	token       string
+	tokenFrom   string // the option or variable that gave the token
 	timeout     time.Duration
 	retry       RetryPolicy
 	actor       string
@@ -62,31 +88,43 @@ type config struct {
 	dialOptions []grpc.DialOption
 }
 
+// tlsFromFiles builds a tls.Config from PEM files; what names the option
+// (or variable) in errors.
+func tlsFromFiles(what string, files TLSFiles) (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: files.ServerName, MinVersion: tls.VersionTLS12}
+	if files.CAFile != "" {
+		pem, err := os.ReadFile(files.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: CA file: %w", what, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: CA file %q: no PEM certificate in it", what, files.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if (files.CertFile == "") != (files.KeyFile == "") {
+		return nil, fmt.Errorf("%s: CertFile and KeyFile must be given together, got CertFile %q and KeyFile %q",
+			what, files.CertFile, files.KeyFile)
+	}
+	if files.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(files.CertFile, files.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: client certificate %q / key %q: %w", what, files.CertFile, files.KeyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
 // WithTLS connects over TLS with certificates read from PEM files. Without
-// it (or WithTLSConfig) the connection is plaintext.
+// it (or WithTLSConfig) the connection uses TLS with the roots in the file
+// PACTLOG_TLS_CA when that is set, else plaintext.
 func WithTLS(files TLSFiles) Option {
 	return func(c *config) error {
-		cfg := &tls.Config{ServerName: files.ServerName, MinVersion: tls.VersionTLS12}
-		if files.CAFile != "" {
-			pem, err := os.ReadFile(files.CAFile)
-			if err != nil {
-				return fmt.Errorf("TLS CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return fmt.Errorf("TLS CA file %q: no PEM certificate in it", files.CAFile)
-			}
-			cfg.RootCAs = pool
-		}
-		if (files.CertFile == "") != (files.KeyFile == "") {
-			return errors.New("TLS client certificate: CertFile and KeyFile must be given together")
-		}
-		if files.CertFile != "" {
-			cert, err := tls.LoadX509KeyPair(files.CertFile, files.KeyFile)
-			if err != nil {
-				return fmt.Errorf("TLS client certificate %q / key %q: %w", files.CertFile, files.KeyFile, err)
-			}
-			cfg.Certificates = []tls.Certificate{cert}
+		cfg, err := tlsFromFiles("WithTLS", files)
+		if err != nil {
+			return err
 		}
 		c.tls = cfg
 		return nil
@@ -105,14 +143,14 @@ func WithTLSConfig(cfg *tls.Config) Option {
 }
 
 // WithBearerToken sends "authorization: Bearer <token>" with every call.
-// It requires TLS (WithTLS or WithTLSConfig): a token is never sent in the
-// clear.
+// It requires TLS (WithTLS, WithTLSConfig or PACTLOG_TLS_CA): a token is
+// never sent in the clear. Without it the token is PACTLOG_TOKEN's, if set.
 func WithBearerToken(token string) Option {
 	return func(c *config) error {
 		if token == "" {
-			return errors.New("WithBearerToken: empty token")
+			return errors.New(`WithBearerToken: empty token ""`)
 		}
-		c.token = token
+		c.token, c.tokenFrom = token, "WithBearerToken"
 		return nil
 	}
 }
@@ -147,13 +185,25 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
-// WithActor sets the actor recorded on appended events when
-// AppendOptions.Actor is empty.
+// WithActor sets the actor recorded on appended events (1..128 bytes) when
+// AppendOptions.Actor is empty. Without it: PACTLOG_ACTOR, else
+// "<user>@<host>" ($USER, else the login name, else "unknown"; the host
+// name, else "unknown"). Client.Actor says which.
 func WithActor(actor string) Option {
 	return func(c *config) error {
+		if err := checkActor("WithActor", actor); err != nil {
+			return err
+		}
 		c.actor = actor
 		return nil
 	}
+}
+
+func checkActor(what, actor string) error {
+	if len(actor) < 1 || len(actor) > 128 {
+		return fmt.Errorf("%s: actor must be 1..128 bytes, got %d bytes (%q)", what, len(actor), actor)
+	}
+	return nil
 }
 
 // WithBlock makes Dial wait until the connection is up, or the context

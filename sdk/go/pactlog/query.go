@@ -79,18 +79,23 @@ type ProjectFilter struct {
 func (c *Client) GetDeal(ctx context.Context, dealID string, opts ...QueryOption) (*pactlogpb.GetDealResponse, error) {
 	req := &pactlogpb.GetDealRequest{DealId: dealID, Options: readOptions(opts)}
 	var resp *pactlogpb.GetDealResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.GetDeal(ctx, req)
 		return err
 	})
 	return resp, err
 }
 
-// ListDeals returns one page of deals, ordered by id.
+// ListDeals returns one page of deals, ordered by id, with the token of the
+// next (NextPageToken, "" on the last page);
+// ListAllDeals iterates over all pages.
 func (c *Client) ListDeals(ctx context.Context, page Page, opts ...QueryOption) (*pactlogpb.ListDealsResponse, error) {
+	if err := checkPageSize("Page.Size", page.Size); err != nil {
+		return nil, err
+	}
 	req := &pactlogpb.ListDealsRequest{Options: readOptions(opts), PageSize: page.Size, PageToken: page.Token}
 	var resp *pactlogpb.ListDealsResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.ListDeals(ctx, req)
 		return err
 	})
@@ -102,15 +107,19 @@ func (c *Client) ListDeals(ctx context.Context, page Page, opts ...QueryOption) 
 func (c *Client) GetProject(ctx context.Context, dealID, projectID string, opts ...QueryOption) (*pactlogpb.GetProjectResponse, error) {
 	req := &pactlogpb.GetProjectRequest{DealId: dealID, ProjectId: projectID, Options: readOptions(opts)}
 	var resp *pactlogpb.GetProjectResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.GetProject(ctx, req)
 		return err
 	})
 	return resp, err
 }
 
-// ListProjects returns one page of a deal's projects, ordered by id.
+// ListProjects returns one page of a deal's projects, ordered by id;
+// ListAllProjects iterates over all pages.
 func (c *Client) ListProjects(ctx context.Context, dealID string, filter ProjectFilter, page Page, opts ...QueryOption) (*pactlogpb.ListProjectsResponse, error) {
+	if err := checkPageSize("Page.Size", page.Size); err != nil {
+		return nil, err
+	}
 	req := &pactlogpb.ListProjectsRequest{
 		DealId:       dealID,
 		Options:      readOptions(opts),
@@ -122,7 +131,7 @@ func (c *Client) ListProjects(ctx context.Context, dealID string, filter Project
 		AllocationId: filter.AllocationID,
 	}
 	var resp *pactlogpb.ListProjectsResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.ListProjects(ctx, req)
 		return err
 	})
@@ -135,7 +144,7 @@ func (c *Client) ListProjects(ctx context.Context, dealID string, filter Project
 func (c *Client) GetTariffs(ctx context.Context, dealID, productCategory string, opts ...QueryOption) (*pactlogpb.GetTariffsResponse, error) {
 	req := &pactlogpb.GetTariffsRequest{DealId: dealID, ProductCategory: productCategory, Options: readOptions(opts)}
 	var resp *pactlogpb.GetTariffsResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.GetTariffs(ctx, req)
 		return err
 	})
@@ -152,7 +161,7 @@ func (c *Client) GetTariffs(ctx context.Context, dealID, productCategory string,
 func (c *Client) GetCompliance(ctx context.Context, dealID, reading string, opts ...QueryOption) (*pactlogpb.GetComplianceResponse, error) {
 	req := &pactlogpb.GetComplianceRequest{DealId: dealID, Reading: reading, Options: readOptions(opts)}
 	var resp *pactlogpb.GetComplianceResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.GetCompliance(ctx, req)
 		return err
 	})
@@ -177,8 +186,12 @@ type LineageSubject struct {
 // that change no figure (a site, a firmness raise) are entries too. Pages
 // are not pinned: to read several as one snapshot, pass
 // AsOfSequence(first.LogSequence) with the later ones. NOT_FOUND for an
-// unknown deal, or a subject unknown at the as-of point.
+// unknown deal, or a subject unknown at the as-of point. GetAllLineage
+// iterates over the entries of all pages.
 func (c *Client) GetLineage(ctx context.Context, dealID string, subject LineageSubject, page Page, opts ...QueryOption) (*pactlogpb.GetLineageResponse, error) {
+	if err := checkPageSize("Page.Size", page.Size); err != nil {
+		return nil, err
+	}
 	req := &pactlogpb.GetLineageRequest{
 		DealId:       dealID,
 		Options:      readOptions(opts),
@@ -188,7 +201,7 @@ func (c *Client) GetLineage(ctx context.Context, dealID string, subject LineageS
 		PageToken:    page.Token,
 	}
 	var resp *pactlogpb.GetLineageResponse
-	err := c.invoke(ctx, func(ctx context.Context) (err error) {
+	_, err := c.invoke(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.query.GetLineage(ctx, req)
 		return err
 	})

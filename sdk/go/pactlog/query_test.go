@@ -15,7 +15,7 @@ import (
 // recordFramework records two deals: us-japan with two projects (one
 // approved) and the 25% -> 15% tariff history, and us-korea. It returns the
 // first batch's response.
-func recordFramework(ctx context.Context, t *testing.T, c *pactlog.Client) *pactlogpb.AppendResponse {
+func recordFramework(ctx context.Context, t *testing.T, c *pactlog.Client) *pactlog.AppendResult {
 	t.Helper()
 	first, err := c.Append(ctx, "us-japan", events(
 		dealAnnounced(),

@@ -158,6 +158,12 @@ type gateway struct {
 
 func startGateway(t *testing.T, p *pki, backendAddr, token string) *gateway {
 	t.Helper()
+	return startGatewayWith(t, p, backendAddr, token, tls.RequireAndVerifyClientCert)
+}
+
+// startGatewayWith is startGateway with another client certificate policy.
+func startGatewayWith(t *testing.T, p *pki, backendAddr, token string, clientAuth tls.ClientAuthType) *gateway {
+	t.Helper()
 	backend, err := grpc.Dial(backendAddr, grpc.WithInsecure())
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +177,7 @@ func startGateway(t *testing.T, p *pki, backendAddr, token string) *gateway {
 	srv := grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(&tls.Config{
 			Certificates: []tls.Certificate{p.serverCert},
-			ClientAuth:   tls.RequireAndVerifyClientCert,
+			ClientAuth:   clientAuth,
 			ClientCAs:    p.caPool,
 		})),
 		grpc.CustomCodec(rawCodec{}), //nolint:staticcheck // the only raw codec hook in grpc-go 1.33
@@ -318,5 +324,36 @@ func TestTLSFailures(t *testing.T) {
 	_, err := pactlog.Dial(ctx, gw.addr, pactlog.WithTLS(pactlog.TLSFiles{CAFile: filepath.Join(p.dir, "nope.pem")}))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing CA file: %v does not unwrap to fs.ErrNotExist", err)
+	}
+}
+
+// PACTLOG_TLS_CA and PACTLOG_TOKEN, without options: TLS with those roots
+// and the token on every call; an option wins over each.
+func TestTLSAndTokenFromTheEnvironment(t *testing.T) {
+	srv := startServer(t)
+	p := newPKI(t)
+	gw := startGatewayWith(t, p, srv.addr, "s3cret", tls.NoClientCert)
+	ctx := testContext(t)
+	clearSettings(t)
+	t.Setenv("PACTLOG_TLS_CA", p.caFile)
+	t.Setenv("PACTLOG_TOKEN", "s3cret")
+
+	c := dial(t, gw.addr)
+	if _, err := c.Append(ctx, "us-japan", events(dealAnnounced()), pactlog.AppendOptions{}); err != nil {
+		t.Fatalf("Append through the TLS gateway with PACTLOG_TLS_CA and PACTLOG_TOKEN: %v", err)
+	}
+	auth, _ := gw.seen()
+	if len(auth) == 0 || auth[len(auth)-1] != "Bearer s3cret" {
+		t.Errorf("gateway saw authorization %q, want the last to be PACTLOG_TOKEN's", auth)
+	}
+
+	once := pactlog.WithRetryPolicy(pactlog.RetryPolicy{MaxAttempts: 1})
+	wrongToken := dial(t, gw.addr, pactlog.WithBearerToken("guess"), once)
+	if _, err := wrongToken.GetDeal(ctx, "us-japan"); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("WithBearerToken over PACTLOG_TOKEN: %v, want the option's token (UNAUTHENTICATED)", err)
+	}
+	wrongCA := dial(t, gw.addr, pactlog.WithTLS(pactlog.TLSFiles{CAFile: p.otherCAFile}), once)
+	if _, err := wrongCA.GetDeal(ctx, "us-japan"); status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("WithTLS over PACTLOG_TLS_CA: %v, want the option's CA (UNAVAILABLE about the certificate)", err)
 	}
 }

@@ -1,9 +1,12 @@
 // Command record_and_tail records the US-Japan framework and one of its
 // projects in a pactlogd, then tails the log: the whole history, then every
 // new event as it is committed, until Ctrl-C (or, with -follow=false, until
-// it has caught up).
+// it has caught up). From a module that requires the SDK (sdk/go/README.md,
+// "Install"):
 //
 //	go run pactlog.dev/sdk/go/examples/record_and_tail -addr 127.0.0.1:50051
+//
+// Without -addr it connects to PACTLOG_ADDRESS, else 127.0.0.1:50051.
 //
 // Running it again records nothing new: the events carry fixed ids, so the
 // server recognises the repeat and answers with the original sequences.
@@ -24,7 +27,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:50051", "pactlogd address (host:port)")
+	addr := flag.String("addr", "", "pactlogd address (host:port; default PACTLOG_ADDRESS, else "+pactlog.DefaultAddress+")")
 	deal := flag.String("deal", "us-japan-2025", "deal id to record")
 	follow := flag.Bool("follow", true, "keep tailing after catching up (until Ctrl-C)")
 	flag.Parse()
@@ -108,20 +111,22 @@ func tail(ctx context.Context, c *pactlog.Client, follow bool) error {
 		return err
 	}
 	defer sub.Close()
+	reported := false
 	for {
-		m, err := sub.Recv()
-		if err != nil {
-			return err
-		}
-		for _, e := range m.Events {
-			fmt.Printf("#%d %s v%d %s\n", e.Sequence, e.DealId, e.DealVersion, describe(e.Data))
-		}
-		if m.CaughtUp {
-			fmt.Printf("caught up at #%d\n", m.Position)
+		// CaughtUp is true once the history is handed over, before Next
+		// waits for a live event.
+		if sub.CaughtUp() && !reported {
+			fmt.Printf("caught up at #%d\n", sub.CaughtUpSequence())
+			reported = true
 			if !follow {
 				return nil
 			}
 		}
+		e, err := sub.Next()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("#%d %s v%d %s\n", e.Sequence, e.DealId, e.DealVersion, describe(e.Data))
 	}
 }
 
