@@ -25,6 +25,8 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -143,6 +145,11 @@ class NatsRecordLog final : public RecordLog {
       const NatsRecordLogOptions& options);
 
   ~NatsRecordLog() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    if (monitor_.joinable()) monitor_.join();
     // Closing first: no ack handler runs once it returns.
     if (nc_ != nullptr) natsConnection_Close(nc_);
     if (js_ != nullptr) jsCtx_Destroy(js_);
@@ -189,6 +196,9 @@ class NatsRecordLog final : public RecordLog {
   absl::Status Connect();
   absl::Status EnsureStream();
   void SetIdentity(const jsStreamInfo& info);
+  // Checks the stream's replicas every replica_check_interval until the log
+  // is destroyed, warning of each change of a server's state.
+  void MonitorReplicas();
   absl::Status CheckStream(const jsStreamConfig& config) const;
   std::string Subject(std::string_view deal_id) const {
     return absl::StrCat(options_.subject_prefix, ".",
@@ -214,6 +224,8 @@ class NatsRecordLog final : public RecordLog {
   absl::Mutex mu_;
   // Messages in flight, by the message the library hands back.
   absl::flat_hash_map<const natsMsg*, Slot> in_flight_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread monitor_;
 };
 
 absl::Status NatsRecordLog::CheckServerVersions() {
@@ -417,7 +429,72 @@ absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
   RETURN_IF_ERROR(log->CheckServerVersions());
   RETURN_IF_ERROR(log->Connect());
   RETURN_IF_ERROR(log->EnsureStream());
+  if (options.replica_check_interval > absl::ZeroDuration()) {
+    log->monitor_ = std::thread(&NatsRecordLog::MonitorReplicas, log.get());
+  }
   return std::unique_ptr<RecordLog>(std::move(log));
+}
+
+void NatsRecordLog::MonitorReplicas() {
+  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_;
+  };
+  // The last state reported of each server ("current" unless told).
+  absl::flat_hash_map<std::string, std::string> reported;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping),
+                               options_.replica_check_interval)) {
+        return;
+      }
+    }
+    jsStreamInfo* raw = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    if (js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr) !=
+        NATS_OK) {
+      continue;  // no leader to ask now; the publishes say so
+    }
+    StreamInfoPtr info(raw);
+    if (info->Cluster == nullptr) continue;
+    // Each server's state: "current", "offline" or "behind", and its lag.
+    absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> now;
+    for (int i = 0; i < info->Cluster->ReplicasLen; ++i) {
+      const jsPeerInfo* peer = info->Cluster->Replicas[i];
+      if (peer == nullptr || peer->Name == nullptr) continue;
+      now[peer->Name] = {peer->Offline    ? "offline"
+                         : !peer->Current ? "behind"
+                                          : "current",
+                         peer->Lag};
+    }
+    // The leader is current by definition.
+    if (info->Cluster->Leader != nullptr) {
+      now[info->Cluster->Leader] = {"current", 0};
+    }
+    for (const auto& [name, state] : now) {
+      auto it = reported.try_emplace(name, "current").first;
+      if (it->second == state.first) continue;
+      it->second = state.first;
+      if (!options_.warn) continue;
+      if (state.first == "current") {
+        options_.warn(absl::StrCat("NATS server ", name,
+                                   " holds a current replica of stream ",
+                                   options_.stream, " again"));
+      } else if (state.first == "offline") {
+        options_.warn(absl::StrCat(
+            "NATS server ", name, " holds a replica of stream ",
+            options_.stream,
+            " and is offline: the record rests on the other servers until "
+            "it is back"));
+      } else {
+        options_.warn(absl::StrCat(
+            "NATS server ", name, " holds a replica of stream ",
+            options_.stream, " that is behind by ", state.second,
+            " entries: it is catching up, or repairing stream files it found "
+            "damaged from the other servers"));
+      }
+    }
+  }
 }
 
 void NatsRecordLog::Send(Job& job, size_t index, absl::Time deadline) {

@@ -39,6 +39,11 @@ struct NatsRecordLogOptions {
   // servers fsync on their timer, and an acknowledgement means committed on
   // a majority only. The client protocol does not tell; the operator does.
   bool servers_sync_always = true;
+  // How often the stream's replicas are checked: each server whose replica
+  // goes offline or falls behind (down, or repairing stream files it found
+  // damaged from the others) is named through `warn`, and again once it is
+  // current (0: never checked).
+  absl::Duration replica_check_interval = absl::Seconds(2);
   // Accept servers older than kMinNatsServerVersion (storage/
   // nats_server_info.h). Their acknowledgements then count as committed on
   // a majority only, whatever servers_sync_always says.

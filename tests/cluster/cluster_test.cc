@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -527,6 +528,94 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
   ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
   // SERVING only once it has applied the whole stream: its chain already
   // holds every acknowledged event, with no min_sequence to wait for.
+  std::unique_ptr<client::Client> rebuilt = Connect(1);
+  ASSERT_NE(rebuilt, nullptr);
+  auto chain = rebuilt->VerifyChain();
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_EQ(chain->verified_through(), load.acks().size());
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+}
+
+// One server's copy of the stream damaged while it is down: a byte flipped
+// in the middle of each of its message blocks and the last one cut short.
+// The record stays whole through the other two; pactlogd names the server
+// while it is out and once its replica is current again; and the repaired
+// copy then carries the record with another server down.
+TEST_F(ClusterTest, OneServersDamagedStreamFilesLeaveTheRecordWhole) {
+  Load load({replicas_[0]->address()}, 2);
+  ASSERT_NO_FATAL_FAILURE(load.Start());
+  ASSERT_TRUE(
+      PollUntil([&] { return load.acked() >= 100; }, absl::Seconds(120)));
+  absl::StatusOr<int> leader = nats_->StreamLeader(kStream);
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  // A follower, so that appends go on without an election.
+  const int damaged = (*leader + 1) % nats_->size();
+  const std::string& name = nats_->name(damaged);
+  nats_->Stop(damaged);
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return absl::StrContains(
+            replicas_[0]->log(),
+            absl::StrCat("NATS server ", name, " holds a replica of stream ",
+                         kStream, " and is offline"));
+      },
+      absl::Seconds(60)))
+      << replicas_[0]->log();
+
+  std::vector<std::filesystem::path> blocks;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           nats_->store_dir(damaged))) {
+    if (entry.is_regular_file() && entry.path().extension() == ".blk" &&
+        entry.path().parent_path().filename() == "msgs" &&
+        absl::StrContains(entry.path().string(), kStream)) {
+      blocks.push_back(entry.path());
+    }
+  }
+  ASSERT_FALSE(blocks.empty()) << "no message blocks of " << kStream
+                               << " under " << nats_->store_dir(damaged);
+  std::sort(blocks.begin(), blocks.end());
+  for (const std::filesystem::path& block : blocks) {
+    const auto size = std::filesystem::file_size(block);
+    ASSERT_GT(size, 2u) << block;
+    std::fstream file(block, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(size / 2));
+    char byte = 0;
+    file.read(&byte, 1);
+    file.seekp(static_cast<std::streamoff>(size / 2));
+    byte = static_cast<char>(byte ^ 0x5a);
+    file.write(&byte, 1);
+    ASSERT_TRUE(file.good()) << block;
+  }
+  std::filesystem::resize_file(
+      blocks.back(), std::filesystem::file_size(blocks.back()) * 3 / 4);
+
+  const size_t while_down = load.acked();
+  ASSERT_TRUE(PollUntil([&] { return load.acked() >= while_down + 100; },
+                        absl::Seconds(120)));
+  ASSERT_TRUE(nats_->Restart(damaged).ok()) << nats_->Log(damaged);
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return absl::StrContains(
+            replicas_[0]->log(),
+            absl::StrCat("NATS server ", name,
+                         " holds a current replica of stream ", kStream,
+                         " again"));
+      },
+      absl::Seconds(120)))
+      << replicas_[0]->log() << nats_->Log(damaged);
+  load.Stop();
+  EXPECT_TRUE(load.failures().empty()) << load.failures().front();
+  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+
+  // The repaired server and one other are now the majority: replica 1
+  // rebuilt from nothing holds every acknowledged event.
+  nats_->Stop((damaged + 1) % nats_->size());
+  ASSERT_TRUE(replicas_[1]->Stop().ok());
+  for (const auto& entry :
+       std::filesystem::directory_iterator(replicas_[1]->data_dir())) {
+    std::filesystem::remove_all(entry.path());
+  }
+  ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
   std::unique_ptr<client::Client> rebuilt = Connect(1);
   ASSERT_NE(rebuilt, nullptr);
   auto chain = rebuilt->VerifyChain();
