@@ -85,6 +85,8 @@ struct Settings {
   // Only the echo and etcd baselines, the appends and the per-kind phases
   // (--kinds-only): the history-growth figures in minutes.
   bool kinds_only = false;
+  // Only the append phases: RocksDB mode, then --log's.
+  bool appends_only = false;
   // Only the history load, catch-up, the subscribe phase and the fan-out
   // sweep, each with its baseline (--fanout-only).
   bool fanout_only = false;
@@ -265,6 +267,13 @@ void Bench::Run() {
   MeasureBaselines();
   StartServer(dir_ + "/pactlog");
   MeasureAppends();
+  if (settings_.appends_only) {
+    if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
+      Fail(absl::StrCat("pactlogd did not stop cleanly: ", stopped.ToString()));
+    }
+    if (!settings_.log_url.empty()) MeasureNatsAppends();
+    return;
+  }
   if (settings_.kinds_only) {
     MeasureKinds();
     if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
@@ -1089,6 +1098,9 @@ int main(int argc, char** argv) {
                  "nats://h1:4222,h2:4222,h3:4222: also measure appends with "
                  "this JetStream cluster as the log of record (metrics "
                  "nats_*, their ratio to RocksDB mode's)");
+  app.add_flag("--appends-only", settings.appends_only,
+               "only the one-event and 64-event append phases, in RocksDB "
+               "mode and then with --log's record (medians of runs by hand)");
   app.add_flag("--kinds-only", settings.kinds_only,
                "only the baselines, the appends and the per-kind phases");
   app.add_option("--fanout-points", settings.fanout_points,

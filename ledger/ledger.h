@@ -86,7 +86,7 @@ struct LedgerOptions {
   std::function<void(std::string_view)> warn;
   // Replicated mode: how many groups of requests are published and not
   // yet answered at once (each group is one entry of the log of record;
-  // a deal is in one group at a time).
+  // a deal is in one group being published at a time).
   int max_groups_in_flight = 4;
   // Replicated mode: how long the writer waits for its published entries
   // to be applied locally before answering UNAVAILABLE.

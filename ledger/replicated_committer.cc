@@ -184,10 +184,16 @@ void ReplicatedCommitter::GroupLoop() {
     for (const PendingAppend& append : group) {
       deals.push_back(append.request->deal_id());
     }
-    CommitGroup(group);
-    absl::MutexLock lock(&queue_mu_);
-    for (const std::string& deal : deals) held_deals_.erase(deal);
+    CommitGroup(group, &deals);
+    ReleaseDeals(deals);
   }
+}
+
+void ReplicatedCommitter::ReleaseDeals(std::vector<std::string>& deals) {
+  if (deals.empty()) return;
+  absl::MutexLock lock(&queue_mu_);
+  for (const std::string& deal : deals) held_deals_.erase(deal);
+  deals.clear();
 }
 
 void ReplicatedCommitter::TakeGroupLocked(std::vector<PendingAppend>* group) {
@@ -239,7 +245,8 @@ absl::Status ReplicatedCommitter::AnswerRepeat(
   return status;
 }
 
-void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group) {
+void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
+                                      std::vector<std::string>* held) {
   std::vector<absl::Status> results(group.size());
   const absl::Time now = context_.clock->Now();
   absl::BitGen gen;
@@ -274,10 +281,13 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group) {
     for (PendingAppend& append : group) {
       std::vector<PendingAppend> one;
       one.push_back(std::move(append));
-      CommitGroup(one);
+      CommitGroup(one, nullptr);
     }
     return;
   }
+  // Stored (or not) in the record's order: a later group of these deals
+  // may go out now, and lands after this one.
+  if (held != nullptr) ReleaseDeals(*held);
   if (!stored.status.ok()) {
     absl::Status failed = stored.status;
     if (absl::IsResourceExhausted(failed) && group.size() == 1) {

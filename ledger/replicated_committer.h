@@ -7,8 +7,9 @@
 // order, and publish them as one entry of the record: a group, filed
 // under storage::kGroupDealId, unconditional. While one group waits for
 // its acknowledgement and to be applied, the next is already published
-// (the pipeline); a deal is in one group at a time, so its requests are
-// recorded in the order they came.
+// (the pipeline); a deal is in one group being published at a time (until
+// the record acknowledged it), so its requests are recorded in the order
+// they came.
 //
 // An applier thread reads the record in order and applies every entry,
 // whichever replica published it, with the same deterministic rules
@@ -83,8 +84,13 @@ class ReplicatedCommitter final : public Committer {
   // deals held. Empty when there is none.
   void TakeGroupLocked(std::vector<PendingAppend>* group)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
-  // Publishes `group`, waits until it is applied, answers every request.
-  void CommitGroup(std::vector<PendingAppend>& group);
+  // Publishes `group`, releases its `held` deals (may be null) once the
+  // record has answered the publish, waits until the group is applied and
+  // answers every request.
+  void CommitGroup(std::vector<PendingAppend>& group,
+                   std::vector<std::string>* held);
+  // Lets other groups take `deals` again; clears it.
+  void ReleaseDeals(std::vector<std::string>& deals);
   // The answer to `request` whose entry the record stored earlier under
   // the same content id, once applied.
   [[nodiscard]] absl::Status AnswerRepeat(
@@ -111,7 +117,8 @@ class ReplicatedCommitter final : public Committer {
   // The queue between the writer and the group workers.
   absl::Mutex queue_mu_;
   std::deque<PendingAppend> queued_ ABSL_GUARDED_BY(queue_mu_);
-  // Deals of the groups in flight.
+  // Deals of the groups being published (held until the record answered,
+  // so that a deal's requests are recorded in the order they came).
   absl::flat_hash_set<std::string> held_deals_ ABSL_GUARDED_BY(queue_mu_);
   bool workers_stop_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::vector<std::thread> workers_;

@@ -319,6 +319,24 @@ class ClusterTest : public ::testing::Test {
     return PactlogdProcess::Start(options);
   }
 
+  // Replica i stopped, its local data deleted and started again: SERVING
+  // only once it has applied the whole stream, its chain already holds
+  // every event `load` had acknowledged, with no min_sequence to wait for.
+  void ExpectRebuiltFromTheStream(int i, const Load& load) {
+    ASSERT_TRUE(replicas_[i]->Stop().ok());
+    for (const auto& entry :
+         std::filesystem::directory_iterator(replicas_[i]->data_dir())) {
+      std::filesystem::remove_all(entry.path());
+    }
+    ASSERT_TRUE(replicas_[i]->Restart().ok()) << replicas_[i]->log();
+    std::unique_ptr<client::Client> rebuilt = Connect(i);
+    ASSERT_NE(rebuilt, nullptr);
+    auto chain = rebuilt->VerifyChain();
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    EXPECT_EQ(chain->verified_through(), load.acks().size());
+    ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+  }
+
   std::vector<std::string> Addresses() const {
     std::vector<std::string> out;
     for (const auto& replica : replicas_) out.push_back(replica->address());
@@ -520,20 +538,7 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
   ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
 
   // Its local data deleted: it rebuilds everything from the stream.
-  ASSERT_TRUE(replicas_[1]->Stop().ok());
-  for (const auto& entry :
-       std::filesystem::directory_iterator(replicas_[1]->data_dir())) {
-    std::filesystem::remove_all(entry.path());
-  }
-  ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
-  // SERVING only once it has applied the whole stream: its chain already
-  // holds every acknowledged event, with no min_sequence to wait for.
-  std::unique_ptr<client::Client> rebuilt = Connect(1);
-  ASSERT_NE(rebuilt, nullptr);
-  auto chain = rebuilt->VerifyChain();
-  ASSERT_TRUE(chain.ok()) << chain.status();
-  EXPECT_EQ(chain->verified_through(), load.acks().size());
-  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+  ASSERT_NO_FATAL_FAILURE(ExpectRebuiltFromTheStream(1, load));
 }
 
 // One server's copy of the stream damaged while it is down: a byte flipped
@@ -610,18 +615,7 @@ TEST_F(ClusterTest, OneServersDamagedStreamFilesLeaveTheRecordWhole) {
   // The repaired server and one other are now the majority: replica 1
   // rebuilt from nothing holds every acknowledged event.
   nats_->Stop((damaged + 1) % nats_->size());
-  ASSERT_TRUE(replicas_[1]->Stop().ok());
-  for (const auto& entry :
-       std::filesystem::directory_iterator(replicas_[1]->data_dir())) {
-    std::filesystem::remove_all(entry.path());
-  }
-  ASSERT_TRUE(replicas_[1]->Restart().ok()) << replicas_[1]->log();
-  std::unique_ptr<client::Client> rebuilt = Connect(1);
-  ASSERT_NE(rebuilt, nullptr);
-  auto chain = rebuilt->VerifyChain();
-  ASSERT_TRUE(chain.ok()) << chain.status();
-  EXPECT_EQ(chain->verified_through(), load.acks().size());
-  ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+  ASSERT_NO_FATAL_FAILURE(ExpectRebuiltFromTheStream(1, load));
 }
 
 TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
