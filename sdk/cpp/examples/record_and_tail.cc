@@ -4,35 +4,30 @@
 //   pactlog_record_and_tail [HOST:PORT] [FOLLOW_SECONDS]
 //
 // Connects to HOST:PORT (default: env PACTLOG_ADDRESS, else
-// 127.0.0.1:50051), appends two events with fixed event ids (running it
+// 127.0.0.1:50051), appends two events made with the event builders, with
+// fixed event ids (running it
 // twice records them once: the second append is deduplicated), then
 // subscribes to the deal from the start of the log, prints its history and
 // follows it live for FOLLOW_SECONDS (default 0: stop when caught up).
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "pactlog/client/client.h"
+#include "pactlog/client/events.h"
+#include "pactlog/client/money.h"
 
 namespace v1 = ::pactlog::v1;
+namespace pc = ::pactlog::client;
 using pactlog::client::Client;
 
 namespace {
 
-v1::Money Usd(int64_t dollars) {
-  v1::Money money;
-  money.set_currency_code("USD");
-  money.set_minor_units(dollars * 100);
-  return money;
-}
-
-void SetDate(int year, int month, int day, google::protobuf::Timestamp* out) {
-  absl::Time time =
-      absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
-  out->set_seconds(absl::ToUnixSeconds(time));
+absl::Time Date(int year, int month, int day) {
+  return absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone());
 }
 
 std::string Describe(const v1::Event& event) {
@@ -60,56 +55,37 @@ std::string Describe(const v1::Event& event) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* env = std::getenv("PACTLOG_ADDRESS");
-  std::string address = argc > 1         ? argv[1]
-                        : env != nullptr ? env
-                                         : "127.0.0.1:50051";
+  pc::ClientOptions client_options;
+  if (argc > 1) client_options.address = argv[1];  // else PACTLOG_ADDRESS...
+  client_options.actor = "example";
   int follow_seconds = 0;
   if (argc > 2 && !absl::SimpleAtoi(argv[2], &follow_seconds)) {
     std::cerr << "FOLLOW_SECONDS must be a number, got " << argv[2] << "\n";
     return 2;
   }
 
-  auto client = Client::Connect(address);
+  auto client = Client::Connect(client_options);
   if (!client.ok()) {
     std::cerr << client.status() << "\n";
     return 2;
   }
 
   // Fixed ids make the example idempotent.
-  v1::EventData deal;
-  deal.set_event_id("example.record-and-tail.deal");
-  SetDate(2025, 7, 22, deal.mutable_effective_time());
-  deal.mutable_provenance()->set_source("pactlog example");
-  deal.mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
-  v1::DealAnnouncement* announcement =
-      deal.mutable_announcement()->mutable_deal();
-  announcement->set_title("Example investment-for-tariffs deal");
-  announcement->set_investor_country("JP");
-  announcement->set_host_country("US");
-  *announcement->mutable_commitment_ceiling() = Usd(1'000'000'000);
-  v1::TariffCap* cap = announcement->add_tariff_caps();
-  cap->set_product_category("all-goods");
-  cap->set_max_rate_bps(1500);
-
-  v1::EventData project;
-  project.set_event_id("example.record-and-tail.project");
-  SetDate(2026, 2, 18, project.mutable_effective_time());
-  project.mutable_provenance()->set_source("pactlog example");
-  project.mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
-  v1::ProjectAnnouncement* p =
-      project.mutable_announcement()->mutable_project();
-  p->set_project_id("example-plant");
-  p->set_name("Example power plant");
-  p->set_sector(v1::SECTOR_ENERGY);
-  p->set_us_state("OH");
-  p->add_sponsors("Example Co.");
-  *p->mutable_pledged() = Usd(250'000'000);
-
-  pactlog::client::AppendOptions append_options;
-  append_options.actor = "example";
-  auto appended =
-      (*client)->Append("example-deal", {deal, project}, append_options);
+  auto ceiling = pc::ParseMoney("USD", "1_000_000_000");
+  auto pledge = pc::ParseMoney("USD", "250_000_000");
+  if (!ceiling.ok() || !pledge.ok()) return 2;
+  auto appended = (*client)->Append(
+      "example-deal",
+      {pc::AnnounceDeal("Example investment-for-tariffs deal", "JP", "US",
+                        *ceiling, {{"all-goods", 1500}})
+           .Source("pactlog example")
+           .EffectiveTime(Date(2025, 7, 22))
+           .EventId("example.record-and-tail.deal"),
+       pc::AnnounceProject("example-plant", "Example power plant",
+                           v1::SECTOR_ENERGY, "OH", *pledge, {"Example Co."})
+           .Source("pactlog example")
+           .EffectiveTime(Date(2026, 2, 18))
+           .EventId("example.record-and-tail.project")});
   if (!appended.ok()) {
     std::cerr << "append failed: " << appended.status() << "\n";
     return 1;

@@ -18,7 +18,9 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/status.pb.h"
+#include "pactlog/client/error.h"
 #include "src/connection.h"
+#include "src/settings.h"
 
 namespace pactlog::client {
 
@@ -64,9 +66,11 @@ namespace {
 using internal::Connection;
 using internal::ToStatus;
 
-// UNAVAILABLE and DEADLINE_EXCEEDED, and CANCELLED: the client never
-// cancels a unary call itself, so a CANCELLED comes from a server shutting
-// down with the call in flight.
+// The transient failures of sdk/BEHAVIOUR.md, UNAVAILABLE and
+// DEADLINE_EXCEEDED, and CANCELLED: the client never cancels a unary call
+// itself, so a CANCELLED comes from a server shutting down with the call in
+// flight (a restart), which a retry with the same event ids survives.
+// Every other code is final.
 bool IsRetryable(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNAVAILABLE ||
          code == grpc::StatusCode::DEADLINE_EXCEEDED ||
@@ -74,10 +78,13 @@ bool IsRetryable(grpc::StatusCode code) {
 }
 
 // Runs `call(context)` with a fresh context per attempt, retrying the
-// transient failures with exponential backoff. Only idempotent calls come
-// here: queries, and appends whose event ids are all set.
+// transient failures with exponential backoff, and answers the last
+// attempt's status with the attempts made (error.h); *attempts_out, when
+// not null, receives them too. Only idempotent calls come here: queries,
+// and appends whose event ids are all set.
 template <typename Call>
-grpc::Status WithRetries(const Connection& connection, Call call) {
+absl::Status WithRetries(const Connection& connection, Call call,
+                         int* attempts_out = nullptr) {
   const RetryPolicy& policy = connection.options.retry;
   absl::Duration backoff = policy.initial_backoff;
   absl::BitGen random;
@@ -87,9 +94,12 @@ grpc::Status WithRetries(const Connection& connection, Call call) {
     grpc::Status status = call(&context);
     if (status.ok() || !IsRetryable(status.error_code()) ||
         attempt >= policy.max_attempts) {
-      return status;
+      if (attempts_out != nullptr) *attempts_out = attempt;
+      return WithAttempts(ToStatus(status), attempt);
     }
-    absl::SleepFor(backoff * absl::Uniform(random, 0.8, 1.2));
+    // Jitter spreads clients out; the wait stays within max_backoff.
+    absl::SleepFor(std::min(backoff * absl::Uniform(random, 0.8, 1.2),
+                            policy.max_backoff));
     backoff = std::min(backoff * 2, policy.max_backoff);
   }
 }
@@ -169,15 +179,30 @@ std::string_view ServingStatusName(ServingStatus status) {
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     std::string_view address, ClientOptions options) {
-  if (absl::Status valid = ValidateOptions(address, options); !valid.ok()) {
+  if (address.empty()) {
+    return absl::InvalidArgumentError("address is empty; want host:port");
+  }
+  options.address = std::string(address);
+  return Connect(std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
+  absl::StatusOr<ClientOptions> resolved = internal::ResolveOptions(
+      std::move(options), internal::Environment::Process());
+  if (!resolved.ok()) return resolved.status();
+  options = *std::move(resolved);
+  if (absl::Status valid = ValidateOptions(options.address, options);
+      !valid.ok()) {
     return valid;
   }
   grpc::ChannelArguments args;
   // gRPC's default reconnect backoff grows to two minutes; a client that
-  // follows a server through restarts wants to find it again within
-  // seconds.
+  // follows a server through restarts finds it again within about a second
+  // (sdk/BEHAVIOUR.md). The minimum is also the shortest time a connection
+  // attempt may take before it is given up and tried again.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(
       GRPC_ARG_KEEPALIVE_TIME_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
@@ -199,7 +224,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     credentials = grpc::InsecureChannelCredentials();
   }
   auto connection = std::make_shared<Connection>();
-  connection->address = std::string(address);
+  connection->address = options.address;
   connection->options = std::move(options);
   connection->channel =
       grpc::CreateCustomChannel(connection->address, credentials, args);
@@ -219,6 +244,8 @@ Client::~Client() = default;
 
 const std::string& Client::address() const { return connection_->address; }
 
+const ClientOptions& Client::options() const { return connection_->options; }
+
 absl::StatusOr<v1::AppendResponse> Client::Append(
     std::string_view deal_id, std::vector<v1::EventData> events,
     const AppendOptions& options) {
@@ -231,10 +258,15 @@ absl::StatusOr<v1::AppendResponse> Client::Append(
   for (v1::EventData& event : events) {
     *request.add_events() = std::move(event);
   }
-  return Append(std::move(request));
+  return AppendCounted(std::move(request), options.attempts);
 }
 
 absl::StatusOr<v1::AppendResponse> Client::Append(v1::AppendRequest request) {
+  return AppendCounted(std::move(request), nullptr);
+}
+
+absl::StatusOr<v1::AppendResponse> Client::AppendCounted(
+    v1::AppendRequest request, int* attempts) {
   if (request.actor().empty()) request.set_actor(connection_->options.actor);
   // Ids first: from here on every attempt sends the same events, so the
   // server recognises a retry of an append that was recorded but whose
@@ -243,12 +275,14 @@ absl::StatusOr<v1::AppendResponse> Client::Append(v1::AppendRequest request) {
     if (event.event_id().empty()) event.set_event_id(RandomUuid());
   }
   v1::AppendResponse response;
-  grpc::Status status =
-      WithRetries(*connection_, [&](grpc::ClientContext* context) {
+  absl::Status status = WithRetries(
+      *connection_,
+      [&](grpc::ClientContext* context) {
         response.Clear();
         return connection_->ledger->Append(context, request, &response);
-      });
-  if (!status.ok()) return ToStatus(status);
+      },
+      attempts);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -258,11 +292,11 @@ absl::StatusOr<v1::GetDealResponse> Client::GetDeal(
   request.set_deal_id(std::string(deal_id));
   SetReadOptions(options, request.mutable_options());
   v1::GetDealResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->GetDeal(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -273,12 +307,34 @@ absl::StatusOr<v1::ListDealsResponse> Client::ListDeals(
   request.set_page_size(page.page_size);
   request.set_page_token(page.page_token);
   v1::ListDealsResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->ListDeals(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
+}
+
+Listing<v1::DealState> Client::ListAllDeals(const QueryOptions& options,
+                                            int page_size) {
+  // The first page's log_sequence pins the later ones (see client.h).
+  auto pinned = std::make_shared<QueryOptions>(options);
+  return Listing<v1::DealState>([this, pinned, page_size](
+                                    const std::string& token,
+                                    std::vector<v1::DealState>* items,
+                                    std::string* next_token) -> absl::Status {
+    PageOptions page;
+    page.page_size = page_size;
+    page.page_token = token;
+    absl::StatusOr<v1::ListDealsResponse> response = ListDeals(*pinned, page);
+    if (!response.ok()) return response.status();
+    if (pinned->as_of.sequence == 0) {
+      pinned->as_of.sequence = response->log_sequence();
+    }
+    items->assign(response->deals().begin(), response->deals().end());
+    *next_token = response->next_page_token();
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<v1::GetProjectResponse> Client::GetProject(
@@ -289,11 +345,11 @@ absl::StatusOr<v1::GetProjectResponse> Client::GetProject(
   request.set_project_id(std::string(project_id));
   SetReadOptions(options, request.mutable_options());
   v1::GetProjectResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->GetProject(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -310,12 +366,36 @@ absl::StatusOr<v1::ListProjectsResponse> Client::ListProjects(
   request.set_page_size(page.page_size);
   request.set_page_token(page.page_token);
   v1::ListProjectsResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->ListProjects(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
+}
+
+Listing<v1::ProjectState> Client::ListAllProjects(std::string_view deal_id,
+                                                  const ProjectFilter& filter,
+                                                  const QueryOptions& options,
+                                                  int page_size) {
+  auto pinned = std::make_shared<QueryOptions>(options);
+  return Listing<v1::ProjectState>(
+      [this, pinned, page_size, deal = std::string(deal_id), filter](
+          const std::string& token, std::vector<v1::ProjectState>* items,
+          std::string* next_token) -> absl::Status {
+        PageOptions page;
+        page.page_size = page_size;
+        page.page_token = token;
+        absl::StatusOr<v1::ListProjectsResponse> response =
+            ListProjects(deal, filter, *pinned, page);
+        if (!response.ok()) return response.status();
+        if (pinned->as_of.sequence == 0) {
+          pinned->as_of.sequence = response->log_sequence();
+        }
+        items->assign(response->projects().begin(), response->projects().end());
+        *next_token = response->next_page_token();
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::GetTariffsResponse> Client::GetTariffs(
@@ -326,11 +406,11 @@ absl::StatusOr<v1::GetTariffsResponse> Client::GetTariffs(
   SetReadOptions(options, request.mutable_options());
   request.set_product_category(std::string(product_category));
   v1::GetTariffsResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->GetTariffs(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -342,11 +422,11 @@ absl::StatusOr<v1::GetComplianceResponse> Client::GetCompliance(
   SetReadOptions(options, request.mutable_options());
   request.set_reading(std::string(reading));
   v1::GetComplianceResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->GetCompliance(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -361,11 +441,11 @@ absl::StatusOr<v1::GetLineageResponse> Client::GetLineage(
   request.set_page_size(page.page_size);
   request.set_page_token(page.page_token);
   v1::GetLineageResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->query->GetLineage(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -377,11 +457,11 @@ absl::StatusOr<v1::ReadResponse> Client::Read(uint64_t after_sequence,
   *request.mutable_filter() = filter;
   request.set_limit(limit);
   v1::ReadResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->stream->Read(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 
@@ -391,11 +471,11 @@ absl::StatusOr<v1::VerifyChainResponse> Client::VerifyChain(
   request.set_after_sequence(after_sequence);
   request.set_trusted_hash(std::string(trusted_hash));
   v1::VerifyChainResponse response;
-  grpc::Status status =
+  absl::Status status =
       WithRetries(*connection_, [&](grpc::ClientContext* context) {
         return connection_->admin->VerifyChain(context, request, &response);
       });
-  if (!status.ok()) return ToStatus(status);
+  if (!status.ok()) return status;
   return response;
 }
 

@@ -48,10 +48,12 @@ namespace {
 constexpr size_t kInboxLimit = 8;
 
 bool IsResubscribable(absl::StatusCode code) {
-  // UNAVAILABLE: the server stopped or the connection broke. OK and
+  // UNAVAILABLE: the server stopped or the connection broke.
+  // DEADLINE_EXCEEDED: not this side's (a stream has no deadline). OK and
   // CANCELLED (when this side did not cancel): the stream ended early
   // without an error of the request itself.
   return code == absl::StatusCode::kUnavailable ||
+         code == absl::StatusCode::kDeadlineExceeded ||
          code == absl::StatusCode::kOk || code == absl::StatusCode::kCancelled;
 }
 
@@ -360,19 +362,16 @@ absl::Status Subscription::OnStreamEnded(absl::Status status) {
         " attempts; last error: ", status.ToString()));
     return final_status_;
   }
-  // The first attempt goes at once (a stream ended by a server restart
-  // usually finds the new server up); later ones back off, with jitter.
-  absl::Duration backoff = absl::ZeroDuration();
-  if (attempts_in_outage_ > 0) {
-    backoff = options.initial_backoff;
-    for (int i = 1; i < attempts_in_outage_ && backoff < options.max_backoff;
-         ++i) {
-      backoff *= 2;
-    }
-    backoff = std::min(backoff, options.max_backoff);
-    thread_local absl::BitGen random;
-    backoff = backoff * absl::Uniform(random, 0.8, 1.2);
+  // initial_backoff before the first attempt, doubling to max_backoff,
+  // with jitter below the nominal wait (so that max_backoff is a cap).
+  absl::Duration backoff = options.initial_backoff;
+  for (int i = 0; i < attempts_in_outage_ && backoff < options.max_backoff;
+       ++i) {
+    backoff *= 2;
   }
+  backoff = std::min(backoff, options.max_backoff);
+  thread_local absl::BitGen random;
+  backoff = backoff * absl::Uniform(random, 0.8, 1.0);
   ++attempts_in_outage_;
   resubscribe_at_ = now + backoff;
   return absl::OkStatus();
@@ -474,8 +473,24 @@ absl::StatusOr<v1::Event> Subscription::Next(absl::Duration timeout) {
   if (!status.ok()) return status;
   v1::Event event = std::move(pending_.front());
   pending_.pop_front();
-  absl::MutexLock lock(&state_->mu);
-  state_->progress.last_sequence = event.sequence();
+  bool history = false;
+  {
+    absl::MutexLock lock(&state_->mu);
+    state_->progress.last_sequence = event.sequence();
+    history = !state_->progress.caught_up;
+  }
+  if (history && pending_.empty()) {
+    // This may be the last event of the history: take in the stream's next
+    // message, which the server sends at once while catching up, so that a
+    // CaughtUp after it is seen before the caller asks. Stops at the next
+    // events, at the end of the stream, or at the caller's deadline; any
+    // error resurfaces on the next call.
+    Pump(deadline, [this] {
+      absl::MutexLock lock(&state_->mu);
+      return state_->progress.caught_up || !pending_.empty() ||
+             stream_ == nullptr;
+    }).IgnoreError();
+  }
   return event;
 }
 

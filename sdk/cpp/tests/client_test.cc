@@ -11,7 +11,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "pactlog/client/error.h"
+#include "pactlog/client/events.h"
 #include "pactlog/client/field_violations.h"
+#include "pactlog/client/money.h"
 #include "pactlog/v1/ledger.grpc.pb.h"
 #include "sdk/cpp/tests/pactlogd_process.h"
 #include "sdk/cpp/tests/tcp_proxy.h"
@@ -23,6 +26,7 @@ namespace {
 using ::pactlog::client::AppendOptions;
 using ::pactlog::client::Client;
 using ::pactlog::client::ClientOptions;
+using ::pactlog::client::Error;
 using ::pactlog::client::FieldViolation;
 using ::pactlog::client::FieldViolations;
 using ::pactlog::client::QueryOptions;
@@ -582,6 +586,154 @@ TEST(RandomUuidTest, IsVersionFourAndUnique) {
       *ids.begin(),
       MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{"
                    "3}-[0-9a-f]{12}"));
+}
+
+}  // namespace
+}  // namespace pactlog::testing
+
+namespace pactlog::testing {
+namespace {
+
+using ::pactlog::client::AppendOptions;
+using ::pactlog::client::Client;
+using ::pactlog::client::ClientOptions;
+using ::pactlog::client::Error;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace pc = ::pactlog::client;
+
+// The behaviour rules of sdk/BEHAVIOUR.md that need a server.
+class ClientBehaviourTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = PactlogdProcess::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    auto client = Client::Connect(server_->address());
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+  }
+
+  static v1::EventData Announcement(const std::string& title) {
+    return pc::AnnounceDeal(title, "JP", "US",
+                            pc::MoneyFromMinorUnits("USD", 100'000),
+                            {{"all-goods", 1500}})
+        .Source("client_test");
+  }
+
+  std::unique_ptr<PactlogdProcess> server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(ClientBehaviourTest, BuiltEventsAreRecordedAsReportedByTheDefaultActor) {
+  int attempts = 0;
+  AppendOptions options;
+  options.attempts = &attempts;
+  auto appended = client_->Append("d", {Announcement("deal")}, options);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(attempts, 1);
+  auto read = client_->Read(0);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->events_size(), 1);
+  EXPECT_EQ(read->events(0).data().provenance().firmness(),
+            v1::FIRMNESS_REPORTED);
+  // The client's resolved actor (PACTLOG_ACTOR, else user@host) is the one
+  // recorded.
+  EXPECT_FALSE(client_->options().actor.empty());
+  EXPECT_EQ(read->events(0).actor(), client_->options().actor);
+}
+
+TEST_F(ClientBehaviourTest, StaleExpectedVersionCarriesTheCurrentVersion) {
+  ASSERT_TRUE(client_->Append("d", {Announcement("deal")}).ok());
+  AppendOptions expect_new;
+  expect_new.expected_version = 0;
+  auto again = client_->Append("d", {Announcement("again")}, expect_new);
+  Error error(again.status());
+  EXPECT_EQ(error.code, absl::StatusCode::kAborted);
+  EXPECT_EQ(error.reason, pc::kExpectedVersionMismatch);
+  EXPECT_EQ(error.deal_id, "d");
+  EXPECT_EQ(error.current_version, 1u);
+  EXPECT_EQ(error.attempts, 1);
+}
+
+TEST_F(ClientBehaviourTest, BrokenRuleCarriesTheRuleName) {
+  ASSERT_TRUE(client_->Append("d", {Announcement("deal")}).ok());
+  Error error(client_->Append("d", {Announcement("twice")}).status());
+  EXPECT_EQ(error.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(error.reason, pc::kRuleBroken);
+  EXPECT_EQ(error.rule, "deal-announced-once");
+  EXPECT_FALSE(error.rule_detail.empty());
+}
+
+TEST_F(ClientBehaviourTest, BadDealIdCarriesItsFieldViolation) {
+  Error error(client_->Append("Bad Deal!", {Announcement("bad")}).status());
+  EXPECT_EQ(error.code, absl::StatusCode::kInvalidArgument);
+  ASSERT_FALSE(error.field_violations.empty());
+  EXPECT_EQ(error.field_violations[0].field, "deal_id");
+}
+
+TEST_F(ClientBehaviourTest, AnUnreachableServerIsTriedFiveTimesInAll) {
+  ASSERT_TRUE(server_->Stop().ok());
+  ClientOptions options;
+  options.retry.max_backoff = absl::Milliseconds(20);
+  options.retry.initial_backoff = absl::Milliseconds(10);
+  EXPECT_EQ(options.retry.max_attempts, 5);
+  auto client = Client::Connect(server_->address(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  int attempts = 0;
+  AppendOptions counted;
+  counted.attempts = &attempts;
+  auto appended = (*client)->Append("d", {Announcement("deal")}, counted);
+  Error error(appended.status());
+  EXPECT_EQ(error.code, absl::StatusCode::kUnavailable);
+  EXPECT_EQ(error.attempts, 5);
+  EXPECT_EQ(attempts, 5);
+}
+
+TEST_F(ClientBehaviourTest, ListAllDealsWalksEveryPageLazily) {
+  for (const char* deal : {"a", "b", "c"}) {
+    ASSERT_TRUE(client_->Append(deal, {Announcement(deal)}).ok());
+  }
+  client::PageOptions one;
+  one.page_size = 1;
+  auto page = client_->ListDeals({}, one);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->deals_size(), 1);
+  EXPECT_FALSE(page->next_page_token().empty());
+
+  auto deals = client_->ListAllDeals({}, 1);
+  EXPECT_EQ(deals.pages(), 0);
+  ASSERT_TRUE(deals.Next());
+  EXPECT_EQ(deals.pages(), 1);
+  std::vector<std::string> ids = {deals.value().deal_id()};
+  // A deal recorded after the first page is not in this listing: the later
+  // pages are read as of the first.
+  ASSERT_TRUE(client_->Append("d", {Announcement("late")}).ok());
+  while (deals.Next()) ids.push_back(deals.value().deal_id());
+  EXPECT_TRUE(deals.status().ok()) << deals.status();
+  EXPECT_THAT(ids, ElementsAre("a", "b", "c"));
+}
+
+TEST_F(ClientBehaviourTest, ListAllProjectsWalksEveryPage) {
+  ASSERT_TRUE(client_->Append("d", {Announcement("deal")}).ok());
+  std::vector<v1::EventData> projects;
+  for (const char* id : {"p1", "p2", "p3"}) {
+    projects.push_back(pc::AnnounceProject(id, id, v1::SECTOR_ENERGY, "OH",
+                                           pc::MoneyFromMinorUnits("USD", 10))
+                           .Source("client_test"));
+  }
+  ASSERT_TRUE(client_->Append("d", projects).ok());
+  auto listing = client_->ListAllProjects("d", {}, {}, 2);
+  std::vector<std::string> ids;
+  while (listing.Next()) ids.push_back(listing.value().project_id());
+  EXPECT_TRUE(listing.status().ok()) << listing.status();
+  EXPECT_THAT(ids, ElementsAre("p1", "p2", "p3"));
+  EXPECT_EQ(listing.pages(), 2);
+
+  auto unknown = client_->ListAllProjects("nope");
+  EXPECT_FALSE(unknown.Next());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -73,6 +73,27 @@ class SubscriptionTest : public ::testing::Test {
   std::unique_ptr<Client> client_;
 };
 
+TEST_F(SubscriptionTest, CaughtUpIsSetWhenTheLastHistoryEventIsHandedOver) {
+  for (int i = 0; i < 3; ++i) AppendTariff("us-japan", i);  // sequences 3..5
+  auto subscription = Subscribe();
+  for (uint64_t expected = 1; expected <= 5; ++expected) {
+    EXPECT_FALSE(subscription->progress().caught_up) << expected;
+    auto event = subscription->Next(kWait);
+    ASSERT_TRUE(event.ok()) << event.status();
+    EXPECT_EQ(event->sequence(), expected);
+  }
+  // Without waiting for anything more.
+  EXPECT_TRUE(subscription->progress().caught_up);
+  EXPECT_EQ(subscription->progress().caught_up_sequence, 5u);
+}
+
+TEST_F(SubscriptionTest, DefaultsFollowTheBehaviourRules) {
+  SubscribeOptions options;
+  EXPECT_EQ(options.initial_backoff, absl::Milliseconds(100));
+  EXPECT_EQ(options.max_backoff, absl::Seconds(1));
+  EXPECT_EQ(options.reconnect_timeout, absl::InfiniteDuration());
+}
+
 TEST_F(SubscriptionTest, CatchesUpThenFollowsLive) {
   for (int i = 0; i < 5; ++i) AppendTariff("us-japan", i);  // sequences 3..7
   auto subscription = Subscribe();

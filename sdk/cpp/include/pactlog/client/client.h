@@ -6,9 +6,14 @@
 // the deadline of ClientOptions. Errors come back as absl::Status whose code
 // is the gRPC code (Abseil's codes are gRPC's) and whose message is the
 // server's message unchanged, e.g. ABORTED "deal \"us-japan\" is at version
-// 4; expected_version.exact is 3".
+// 4; expected_version.exact is 3"; pactlog::client::Error (error.h) reads
+// what else they carry (field violations, the current version, the rule
+// broken, the attempts made).
 //
-//   auto client = pactlog::client::Client::Connect("127.0.0.1:50051");
+// Settings not given as options come from the environment (sdk/BEHAVIOUR.md):
+// PACTLOG_ADDRESS, PACTLOG_TOKEN, PACTLOG_TLS_CA, PACTLOG_ACTOR.
+//
+//   auto client = pactlog::client::Client::Connect();  // PACTLOG_ADDRESS...
 //   if (!client.ok()) return client.status();
 //   auto deal = (*client)->GetDeal("us-japan-2025");
 #ifndef PACTLOG_CLIENT_CLIENT_H_
@@ -24,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "pactlog/client/listing.h"
 #include "pactlog/client/subscription.h"
 #include "pactlog/v1/admin.pb.h"
 #include "pactlog/v1/events.pb.h"
@@ -54,32 +60,44 @@ struct TlsOptions {
   std::string server_name_override;
 };
 
-// How unary calls are retried after UNAVAILABLE, DEADLINE_EXCEEDED or
-// CANCELLED (which the client never causes itself: a server shutting down
-// cancels the calls in flight).
+// How unary calls are retried after UNAVAILABLE or DEADLINE_EXCEEDED, and
+// after CANCELLED, which the client never causes itself (a server shutting
+// down cancels the calls in flight); every other code is returned at once.
 // Retrying an Append is safe because Append gives every event an id before
 // the first attempt: a retry of a request that was recorded returns the
 // original result (deduplicated) instead of recording it twice.
 struct RetryPolicy {
   // Attempts in all, including the first; 1 disables retries.
-  int max_attempts = 4;
+  int max_attempts = 5;
   // Pause before the second attempt; doubles up to max_backoff, with up to
   // 20% random jitter so that many clients do not retry in step.
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
 };
 
+// Every setting left empty here is taken from the environment when
+// use_environment is true (an empty variable counts as unset), else from
+// its default.
 struct ClientOptions {
+  // host:port of the server, for Connect(options); Connect(address, ...)
+  // ignores it. Empty: PACTLOG_ADDRESS, else "127.0.0.1:50051".
+  std::string address;
   // Deadline of each unary call attempt.
   absl::Duration deadline = absl::Seconds(10);
-  // Plaintext when empty.
+  // Empty: TLS with the roots of the PEM file PACTLOG_TLS_CA names when it
+  // is set, else plaintext.
   std::optional<TlsOptions> tls;
   // Sent on every call as the metadata "authorization: Bearer <token>" when
   // not empty. Printable ASCII only. Over a plaintext channel anyone on the
-  // path can read it: use TLS beyond a trusted network.
+  // path can read it: use TLS beyond a trusted network. Empty:
+  // PACTLOG_TOKEN, else none.
   std::string bearer_token;
   // The actor of appends whose AppendOptions / AppendRequest name none.
-  std::string actor = "pactlog-cpp-client";
+  // Empty: PACTLOG_ACTOR, else "<user>@<host>" ($USER, else the login name,
+  // else "unknown"; the host name).
+  std::string actor;
+  // False: the PACTLOG_* variables are not read (the defaults apply).
+  bool use_environment = true;
   RetryPolicy retry;
   // While a call is open (a subscription), ping the server this often and
   // drop the connection when a ping is not answered within
@@ -139,6 +157,9 @@ struct AppendOptions {
   std::optional<uint64_t> expected_version;
   // Who records the events; empty: ClientOptions::actor.
   std::string actor;
+  // When not null, receives the number of attempts the append made (1
+  // without retries), on success and on error alike.
+  int* attempts = nullptr;
 };
 
 // The standard gRPC health service's answer.
@@ -147,12 +168,20 @@ std::string_view ServingStatusName(ServingStatus status);
 
 class Client {
  public:
-  // Creates a channel to `address` (host:port). Does not wait for the
-  // server: the first call connects. Errors: INVALID_ARGUMENT for an empty
-  // address, a non-positive deadline, a token that is not printable ASCII,
-  // a client certificate without its key or the reverse.
+  // Creates a channel to `address` (host:port), the other settings from
+  // `options` and the environment. Does not wait for the server: the first
+  // call connects. The channel's reconnect backoff is capped at 1 s, so a
+  // client finds a restarted server within about a second. Errors:
+  // INVALID_ARGUMENT for an empty address, a non-positive deadline, a token
+  // that is not printable ASCII, a client certificate without its key or
+  // the reverse; NOT_FOUND / PERMISSION_DENIED when PACTLOG_TLS_CA names a
+  // file that cannot be read.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Client>> Connect(
       std::string_view address, ClientOptions options = {});
+  // The same with the address of options.address, else PACTLOG_ADDRESS,
+  // else 127.0.0.1:50051.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      ClientOptions options = {});
 
   ~Client();
   Client(const Client&) = delete;
@@ -179,12 +208,22 @@ class Client {
       std::string_view deal_id, const QueryOptions& options = {});
   [[nodiscard]] absl::StatusOr<v1::ListDealsResponse> ListDeals(
       const QueryOptions& options = {}, const PageOptions& page = {});
+  // Every deal, page by page (`page_size` as PageOptions), fetched as the
+  // caller advances. Unless options.as_of.sequence is set, the later pages
+  // are read as of the first page's log_sequence, so the listing is one
+  // snapshot. Errors as ListDeals, from status().
+  [[nodiscard]] Listing<v1::DealState> ListAllDeals(
+      const QueryOptions& options = {}, int page_size = 0);
   [[nodiscard]] absl::StatusOr<v1::GetProjectResponse> GetProject(
       std::string_view deal_id, std::string_view project_id,
       const QueryOptions& options = {});
   [[nodiscard]] absl::StatusOr<v1::ListProjectsResponse> ListProjects(
       std::string_view deal_id, const ProjectFilter& filter = {},
       const QueryOptions& options = {}, const PageOptions& page = {});
+  // Every project of the deal that `filter` matches, as ListAllDeals.
+  [[nodiscard]] Listing<v1::ProjectState> ListAllProjects(
+      std::string_view deal_id, const ProjectFilter& filter = {},
+      const QueryOptions& options = {}, int page_size = 0);
   // `product_category` empty: every category.
   [[nodiscard]] absl::StatusOr<v1::GetTariffsResponse> GetTariffs(
       std::string_view deal_id, const QueryOptions& options = {},
@@ -245,9 +284,15 @@ class Client {
       std::string_view service = {});
 
   const std::string& address() const;
+  // The options in effect: those given, completed from the environment and
+  // the defaults.
+  const ClientOptions& options() const;
 
  private:
   explicit Client(std::shared_ptr<internal::Connection> connection);
+  // Append(request), reporting the attempts made to *attempts when not null.
+  [[nodiscard]] absl::StatusOr<v1::AppendResponse> AppendCounted(
+      v1::AppendRequest request, int* attempts);
 
   std::shared_ptr<internal::Connection> connection_;
 };

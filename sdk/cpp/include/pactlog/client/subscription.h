@@ -4,10 +4,16 @@
 //
 // The subscription remembers how far it has received (the last event's
 // sequence, or the last position the server reported examining, whichever
-// is larger). When the stream ends with UNAVAILABLE (the server stopped or
-// restarted, the network failed) or stays silent for `missed_heartbeats`
-// heartbeat intervals, it resubscribes after that position with backoff,
-// so the events Next() returns have no gap and no duplicate.
+// is larger). When the stream ends with UNAVAILABLE or DEADLINE_EXCEEDED
+// (the server stopped or restarted, the network failed) or stays silent for
+// `missed_heartbeats` heartbeat intervals, it resubscribes after that
+// position, waiting 100 ms doubling to 1 s between tries (reset once a
+// resumed stream delivers a message), and by default never gives up; so
+// the events Next() returns have no gap and no duplicate.
+//
+// Caught up: once Next() has handed over the last event of the history that
+// existed when the (current) stream started, progress().caught_up is
+// already true, before the caller waits for the first live event.
 //
 // Thread-safety: Next() and WaitCaughtUp() are called from one thread at a
 // time (the consumer). Cancel() and progress() may be called from any
@@ -55,11 +61,13 @@ struct SubscribeOptions {
   // channel's keepalive (ClientOptions) replaces the dead connection.
   int missed_heartbeats = 3;
   // How long to keep trying to resubscribe before Next() gives up with
-  // UNAVAILABLE. The clock restarts whenever a message arrives.
+  // UNAVAILABLE; by default never. The clock restarts whenever a message
+  // arrives.
   absl::Duration reconnect_timeout = absl::InfiniteDuration();
-  // Backoff between resubscription attempts: doubles from initial to max.
+  // Wait before each resubscription attempt: doubles from initial to max,
+  // with jitter.
   absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(5);
+  absl::Duration max_backoff = absl::Seconds(1);
 };
 
 // Where a subscription stands.
