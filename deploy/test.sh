@@ -17,6 +17,9 @@ for suite in "$PACTLOG_ROOT"/sdk/*/test.sh; do
   pactlog_log "running ${suite#$PACTLOG_ROOT/}"
   "$suite"
 done
+# One scenario in all four SDKs against one pactlogd: they must report alike.
+pactlog_log "running tests/sdk_alike/run.sh (the SDKs behave alike)"
+"$PACTLOG_ROOT/tests/sdk_alike/run.sh"
 
 # The web page, built as deploy/run.sh --demo serves it, in headless
 # Chromium against the real pactlogd with the demo record.
