@@ -25,6 +25,7 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -72,11 +73,23 @@ struct StreamInfoDeleter {
 };
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, StreamInfoDeleter>;
 
+// Reads through an ordered consumer, which may live on any server of the
+// stream. A server whose copy lost messages (damaged stream files it
+// rebuilt from what was left) delivers the rest with positions missing:
+// the stream denies deletes and purges, so positions are contiguous, and a
+// jump is filled from the stream's leader (js_GetMsg) and named in a
+// warning, so that nothing is skipped.
 class NatsRecordReader final : public RecordReader {
  public:
-  NatsRecordReader(natsSubscription* sub, std::string subject_prefix,
-                   uint64_t after)
-      : sub_(sub), prefix_(std::move(subject_prefix)), last_(after) {}
+  NatsRecordReader(natsSubscription* sub, jsCtx* js, std::string stream,
+                   std::string subject_prefix, uint64_t after,
+                   std::function<void(std::string_view)> warn)
+      : sub_(sub),
+        js_(js),
+        stream_(std::move(stream)),
+        prefix_(std::move(subject_prefix)),
+        last_(after),
+        warn_(std::move(warn)) {}
   ~NatsRecordReader() override {
     natsSubscription_Unsubscribe(sub_);
     natsSubscription_Destroy(sub_);
@@ -105,22 +118,13 @@ class NatsRecordReader final : public RecordReader {
       const uint64_t position = meta->Sequence.Stream;
       jsMsgMetaData_Destroy(meta);
       if (position <= last_) continue;  // redelivered after a reset
-      last_ = position;
-      RecordEntry entry;
-      entry.position = position;
-      absl::string_view subject = natsMsg_GetSubject(msg.get());
-      // Outside the prefix (never in a stream set up here): filed under
-      // the whole subject, which names no deal and no group.
-      entry.deal_id = std::string(subject);
-      if (absl::ConsumePrefix(&subject, prefix_) &&
-          absl::ConsumePrefix(&subject, ".")) {
-        entry.deal_id = DealIdFromSubjectToken(
-            std::string_view(subject.data(), subject.size()));
+      if (position > last_ + 1) {
+        const uint64_t missing = position - 1 - last_;
+        RETURN_IF_ERROR(FillGap(position, out));
+        added += missing;
       }
-      const char* data = natsMsg_GetData(msg.get());
-      entry.payload.assign(data != nullptr ? data : "",
-                           natsMsg_GetDataLength(msg.get()));
-      out->push_back(std::move(entry));
+      out->push_back(ToEntry(*msg, position));
+      last_ = position;
       ++added;
       // Take what has already arrived, without waiting again.
       int pending = 0;
@@ -134,9 +138,69 @@ class NatsRecordReader final : public RecordReader {
   }
 
  private:
+  RecordEntry ToEntry(natsMsg& msg, uint64_t position) const {
+    RecordEntry entry;
+    entry.position = position;
+    absl::string_view subject = natsMsg_GetSubject(&msg);
+    // Outside the prefix (never in a stream set up here): filed under the
+    // whole subject, which names no deal and no group.
+    entry.deal_id = std::string(subject);
+    if (absl::ConsumePrefix(&subject, prefix_) &&
+        absl::ConsumePrefix(&subject, ".")) {
+      entry.deal_id = DealIdFromSubjectToken(
+          std::string_view(subject.data(), subject.size()));
+    }
+    const char* data = natsMsg_GetData(&msg);
+    entry.payload.assign(data != nullptr ? data : "",
+                         natsMsg_GetDataLength(&msg));
+    return entry;
+  }
+
+  // Positions last_ + 1 .. before - 1, from the stream's leader.
+  absl::Status FillGap(uint64_t before, std::vector<RecordEntry>* out) {
+    if (warn_) {
+      std::string server = "a NATS server";
+      jsConsumerInfo* info = nullptr;
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      if (natsSubscription_GetConsumerInfo(&info, sub_, nullptr, &jerr) ==
+              NATS_OK &&
+          info != nullptr) {
+        if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+          server = absl::StrCat("NATS server ", info->Cluster->Leader);
+        }
+        jsConsumerInfo_Destroy(info);
+      }
+      warn_(absl::StrCat(
+          server, " delivered stream ", stream_, " without positions ",
+          last_ + 1, "..", before - 1,
+          ": its copy of the stream is damaged (remove its replica so that "
+          "it copies the stream again); read them from the stream's leader"));
+    }
+    for (uint64_t position = last_ + 1; position < before; ++position) {
+      natsMsg* raw = nullptr;
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      const natsStatus s =
+          js_GetMsg(&raw, js_, stream_.c_str(), position, nullptr, &jerr);
+      MsgPtr msg(raw);
+      if (s != NATS_OK) {
+        return FromNats(s, jerr,
+                        absl::StrCat("position ", position, " of stream ",
+                                     stream_,
+                                     " is missing where it was read, and "
+                                     "the stream's leader did not give it"));
+      }
+      out->push_back(ToEntry(*msg, position));
+      last_ = position;
+    }
+    return absl::OkStatus();
+  }
+
   natsSubscription* const sub_;
+  jsCtx* const js_;
+  const std::string stream_;
   const std::string prefix_;
   uint64_t last_;
+  const std::function<void(std::string_view)> warn_;
 };
 
 class NatsRecordLog final : public RecordLog {
@@ -693,7 +757,7 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
   sub_options.Ordered = true;
   sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_options.Config.OptStartSeq = after_position + 1;
-  // The consumer lives on the stream's leader. When that server dies, the
+  // The consumer lives on one server of the stream. When that server dies, the
   // missing heartbeats are how the ordered consumer notices and re-creates
   // itself from the last position delivered: a short interval keeps the
   // pause in applying (and so in acknowledging appends) short.
@@ -707,7 +771,8 @@ absl::StatusOr<std::unique_ptr<RecordReader>> NatsRecordLog::Read(
                            absl::StrCat("cannot read ", Describe(),
                                         " after position ", after_position)));
   return std::unique_ptr<RecordReader>(std::make_unique<NatsRecordReader>(
-      sub, options_.subject_prefix, after_position));
+      sub, js_, options_.stream, options_.subject_prefix, after_position,
+      options_.warn));
 }
 
 }  // namespace

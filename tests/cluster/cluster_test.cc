@@ -544,8 +544,9 @@ TEST_F(ClusterTest, AReplicaKilledOrWipedCatchesUpFromTheStream) {
 // One server's copy of the stream damaged while it is down: a byte flipped
 // in the middle of each of its message blocks and the last one cut short.
 // The record stays whole through the other two; pactlogd names the server
-// while it is out and once its replica is current again; and the repaired
-// copy then carries the record with another server down.
+// while it is out and once its replica is current again; and with another
+// server down, a replica rebuilt from nothing holds every acknowledged
+// event even where the repaired copy lacks some.
 TEST_F(ClusterTest, OneServersDamagedStreamFilesLeaveTheRecordWhole) {
   Load load({replicas_[0]->address()}, 2);
   ASSERT_NO_FATAL_FAILURE(load.Start());
@@ -616,6 +617,18 @@ TEST_F(ClusterTest, OneServersDamagedStreamFilesLeaveTheRecordWhole) {
   // rebuilt from nothing holds every acknowledged event.
   nats_->Stop((damaged + 1) % nats_->size());
   ASSERT_NO_FATAL_FAILURE(ExpectRebuiltFromTheStream(1, load));
+  // nats-server 2.10.27 rebuilds the damaged copy from what was left and
+  // counts it current, with the messages of the damaged block missing. The
+  // rebuilt replica's reader, when it lands on that server, sees positions
+  // jump, reads them from the stream's leader and names the server (where
+  // the reader lands is the servers' choice, so only when it did).
+  const std::string rebuilt_log = replicas_[1]->log();
+  if (absl::StrContains(rebuilt_log, "without positions")) {
+    EXPECT_TRUE(absl::StrContains(
+        rebuilt_log, absl::StrCat("NATS server ", name, " delivered stream ",
+                                  kStream, " without positions")))
+        << rebuilt_log;
+  }
 }
 
 TEST_F(ClusterTest, LocalDataAheadOfTheRecordIsRefusedAtStartUp) {
