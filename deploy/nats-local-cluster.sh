@@ -42,12 +42,16 @@ case "$action" in
     fi
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
-    routes=""
-    for i in 0 1 2; do
-      routes+="${routes:+, }nats://127.0.0.1:$((base + 2000 + i))"
-    done
     for i in 0 1 2; do
       name="n$((i + 1))"
+      # The other two servers' routes: a server routed to itself sees
+      # "Duplicate Route" churn, and 2.10 can then leave it out of the
+      # JetStream meta group.
+      routes=""
+      for j in 0 1 2; do
+        [ "$j" -eq "$i" ] && continue
+        routes+="${routes:+, }nats://127.0.0.1:$((base + 2000 + j))"
+      done
       cat >"$dir/$name.conf" <<CONF
 server_name: $name
 listen: 127.0.0.1:$((base + i))

@@ -81,10 +81,10 @@ class NatsCluster {
   // context; the first failure's status.
   natsStatus WithJetStream(const std::function<natsStatus(jsCtx*)>& call);
   [[nodiscard]] absl::Status WaitHealthy(int i);
-  // Waits until server 0 reports a meta leader and every other server
-  // current in the JetStream meta group (UNAVAILABLE with the servers' logs
-  // after 60 s).
-  [[nodiscard]] absl::Status WaitMetaGroup();
+  // Waits until a server (the meta leader) lists every other server current
+  // in the JetStream meta group (UNAVAILABLE with the servers' logs after
+  // `timeout`).
+  [[nodiscard]] absl::Status WaitMetaGroup(absl::Duration timeout);
 
   std::string dir_;
   bool sync_always_ = true;
