@@ -6,16 +6,20 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "pactlog/client/field_violations.h"
 #include "sdk/pactctl/format.h"
 #include "sdk/pactctl/json_input.h"
+#include "sdk/pactctl/json_rewrite.h"
 
 namespace pactlog::pactctl {
 namespace {
@@ -57,11 +61,42 @@ std::string ToJsonLine(const google::protobuf::Message& message) {
   std::string json;
   // Printing a valid message cannot fail.
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
+  // Protobuf prints bytes in base64; pactlog's bytes are hashes, which
+  // pactctl prints (and `verify --trusted-hash` takes) in hex.
+  auto hex = RewriteJsonStrings(
+      json, *message.GetDescriptor(),
+      [](const google::protobuf::FieldDescriptor& field,
+         absl::string_view value) -> std::optional<std::string> {
+        std::string bytes;
+        if (field.type() != google::protobuf::FieldDescriptor::TYPE_BYTES ||
+            !absl::Base64Unescape(value, &bytes)) {
+          return std::nullopt;
+        }
+        return absl::BytesToHexString(bytes);
+      });
+  // What Protobuf printed is JSON, so the rewrite cannot fail.
+  return hex.ok() ? *std::move(hex) : json;
+}
+
+void JsonItems::Add(const google::protobuf::Message& item) {
+  if (output_.json_lines) {
+    output_.out << ToJsonLine(item) << "\n";
+  } else {
+    items_.push_back(ToJsonLine(item));
+  }
+}
+
+void JsonItems::Finish() {
+  if (output_.json_lines) return;
+  if (items_.empty()) {
+    output_.out << "[]\n";
+    return;
+  }
+  output_.out << "[\n" << absl::StrJoin(items_, ",\n") << "\n]\n";
 }
 
 absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
-    absl::string_view json) {
+    absl::string_view json, v1::Firmness default_firmness) {
   absl::string_view trimmed = absl::StripAsciiWhitespace(json);
   std::string wrapped;
   if (absl::StartsWith(trimmed, "[")) {
@@ -82,7 +117,8 @@ absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
     return keys;
   }
   v1::AppendRequest request;
-  auto parsed = google::protobuf::util::JsonStringToMessage(wrapped, &request);
+  auto parsed = google::protobuf::util::JsonStringToMessage(
+      NormalizeEnumNames(wrapped, *v1::AppendRequest::descriptor()), &request);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--events is not valid pactlog.v1.EventData JSON: ",
@@ -91,6 +127,11 @@ absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
   if (request.events_size() == 0) {
     return absl::InvalidArgumentError("--events holds no event");
   }
+  for (v1::EventData& event : *request.mutable_events()) {
+    if (event.provenance().firmness() == v1::FIRMNESS_UNSPECIFIED) {
+      event.mutable_provenance()->set_firmness(default_firmness);
+    }
+  }
   return std::vector<v1::EventData>(request.events().begin(),
                                     request.events().end());
 }
@@ -98,8 +139,8 @@ absl::StatusOr<std::vector<v1::EventData>> ParseEventsJson(
 int RunAppend(Client& client, const Output& output, const std::string& deal_id,
               const std::string& events_json,
               std::optional<uint64_t> expected_version,
-              const std::string& actor) {
-  auto events = ParseEventsJson(events_json);
+              const std::string& actor, v1::Firmness default_firmness) {
+  auto events = ParseEventsJson(events_json, default_firmness);
   if (!events.ok()) return ReportUsage(events.status().message(), output);
   size_t count = events->size();
   auto response =
@@ -195,22 +236,48 @@ int RunHealth(Client& client, const Output& output) {
 }
 
 int RunTail(Client& client, const Output& output,
-            const client::SubscribeOptions& options, int64_t limit,
+            const client::SubscribeOptions& options, const TailLimits& limits,
             const std::function<void(client::Subscription*)>& on_subscribed) {
+  const bool json_array = output.json && !output.json_lines;
+  if (json_array && !limits.bounded()) {
+    return ReportUsage(
+        "tail --json prints one JSON array of the events when the tail stops, "
+        "so it needs --limit, --until-caught-up or --timeout; --json-lines "
+        "prints each event as it comes",
+        output);
+  }
   auto subscription = client.Subscribe(options);
-  if (!subscription.ok())
+  if (!subscription.ok()) {
     return ReportUsage(subscription.status().message(), output);
-  on_subscribed(subscription->get());
+  }
+  client::Subscription& events = **subscription;
+  on_subscribed(&events);
+  const absl::Time stop_at = limits.timeout.has_value()
+                                 ? absl::Now() + *limits.timeout
+                                 : absl::InfiniteFuture();
+  JsonItems json(output);
   int64_t printed = 0;
   bool announced_caught_up = false;
+  // Whether the server has answered at all, for the exit code at --timeout.
+  bool reached = false;
+  bool timed_out = false;
   int exit_code = kExitOk;
-  while (limit == 0 || printed < limit) {
+  while (limits.limit == 0 || printed < limits.limit) {
+    // The SDK reports caught up as soon as the last event of the history
+    // has been handed over, before waiting for a live one.
+    if (limits.until_caught_up && events.progress().caught_up) break;
+    const absl::Time now = absl::Now();
+    if (now >= stop_at) {
+      timed_out = true;
+      break;
+    }
     // Wake up now and then to say when the history is done.
-    auto event = (*subscription)->Next(absl::Milliseconds(250));
-    if (!announced_caught_up && (*subscription)->progress().caught_up &&
-        !output.json) {
-      output.err << "-- caught up at sequence "
-                 << (*subscription)->progress().caught_up_sequence
+    auto event = events.Next(std::min(absl::Milliseconds(250), stop_at - now));
+    const client::SubscriptionProgress progress = events.progress();
+    reached = reached || progress.caught_up || progress.head_sequence > 0;
+    if (!announced_caught_up && progress.caught_up && !output.json &&
+        !limits.until_caught_up) {
+      output.err << "-- caught up at sequence " << progress.caught_up_sequence
                  << "; following live (Ctrl-C to stop) --\n";
       announced_caught_up = true;
     }
@@ -220,8 +287,15 @@ int RunTail(Client& client, const Output& output,
       exit_code = ReportError(event.status(), output);
       break;
     }
+    reached = true;
+    // A live event that arrived in the same wait as the caught-up mark is
+    // not history.
+    if (limits.until_caught_up && progress.caught_up &&
+        event->sequence() > progress.caught_up_sequence) {
+      break;
+    }
     if (output.json) {
-      output.out << ToJsonLine(*event) << "\n";
+      json.Add(*event);
     } else {
       output.out << "#" << event->sequence() << "  " << event->deal_id() << " v"
                  << event->deal_version() << "  "
@@ -235,6 +309,13 @@ int RunTail(Client& client, const Output& output,
     ++printed;
   }
   on_subscribed(nullptr);
+  if (timed_out && !reached) {
+    output.err << "pactctl: UNAVAILABLE: no answer from the server at "
+               << client.address() << " within the --timeout of "
+               << absl::FormatDuration(*limits.timeout) << "\n";
+    exit_code = kExitUnavailable;
+  }
+  if (exit_code == kExitOk && json_array) json.Finish();
   return exit_code;
 }
 

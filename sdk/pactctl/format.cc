@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "pactlog/client/events.h"
 
 namespace pactlog::pactctl {
 
@@ -49,10 +52,38 @@ std::string EnumPrefix(const google::protobuf::EnumDescriptor* type) {
   return "";
 }
 
+// As the SDK's parsers read a name: any case, '-' or ' ' for '_'.
 std::string Normalize(absl::string_view text) {
-  std::string out = absl::AsciiStrToUpper(text);
+  std::string out = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
   std::replace(out.begin(), out.end(), '-', '_');
+  std::replace(out.begin(), out.end(), ' ', '_');
   return out;
+}
+
+template <typename Enum>
+absl::StatusOr<int> AsNumber(absl::StatusOr<Enum> parsed) {
+  if (!parsed.ok()) return parsed.status();
+  return static_cast<int>(*parsed);
+}
+
+// `text` parsed by the C++ SDK's parser of `type` (events.h); nullopt for
+// an enum it has none for.
+std::optional<absl::StatusOr<int>> ParseWithSdk(
+    const google::protobuf::EnumDescriptor* type, absl::string_view text) {
+  const std::string_view name(text.data(), text.size());
+  if (type == v1::Firmness_descriptor()) {
+    return AsNumber(client::ParseFirmness(name));
+  }
+  if (type == v1::Sector_descriptor()) {
+    return AsNumber(client::ParseSector(name));
+  }
+  if (type == v1::FundingSource_descriptor()) {
+    return AsNumber(client::ParseFundingSource(name));
+  }
+  if (type == v1::AllocationBasis_descriptor()) {
+    return AsNumber(client::ParseAllocationBasis(name));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -115,15 +146,27 @@ std::string EnumName(const google::protobuf::EnumDescriptor* type, int value) {
 
 absl::StatusOr<int> ParseEnum(const google::protobuf::EnumDescriptor* type,
                               absl::string_view text, absl::string_view what) {
-  std::string wanted = Normalize(text);
-  std::string prefix = EnumPrefix(type);
+  // The SDK's parsers where it has one, so that pactctl takes exactly the
+  // spellings every SDK takes; the same rules for the other enums.
+  if (std::optional<absl::StatusOr<int>> parsed = ParseWithSdk(type, text)) {
+    if (parsed->ok()) return **parsed;
+  } else {
+    std::string wanted = Normalize(text);
+    std::string prefix = EnumPrefix(type);
+    for (int i = 0; i < type->value_count(); ++i) {
+      const google::protobuf::EnumValueDescriptor* value = type->value(i);
+      if (value->number() == 0) continue;  // UNSPECIFIED
+      absl::string_view short_name = value->name();
+      absl::ConsumePrefix(&short_name, prefix);
+      if (wanted == value->name() || wanted == short_name) {
+        return value->number();
+      }
+    }
+  }
   std::vector<std::string> valid;
-  for (int i = 1; i < type->value_count(); ++i) {  // 0 is UNSPECIFIED
-    const google::protobuf::EnumValueDescriptor* value = type->value(i);
-    absl::string_view short_name = value->name();
-    absl::ConsumePrefix(&short_name, prefix);
-    if (wanted == value->name() || wanted == short_name) return value->number();
-    valid.push_back(EnumName(type, value->number()));
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;
+    valid.push_back(EnumName(type, type->value(i)->number()));
   }
   return absl::InvalidArgumentError(
       absl::StrCat(what, ": unknown value \"", text,

@@ -33,9 +33,13 @@ absl::Time ToTime(const google::protobuf::Timestamp& time);
 // An enum value's name without its type prefix, in lower case with '-':
 // SECTOR_OIL_AND_GAS -> "oil-and-gas".
 std::string EnumName(const google::protobuf::EnumDescriptor* type, int value);
-// The reverse: accepts "oil-and-gas", "oil_and_gas", "OIL_AND_GAS" and the
-// full "SECTOR_OIL_AND_GAS". INVALID_ARGUMENT listing the valid names, for
-// `what` (e.g. "--sector").
+// The reverse, in any case, with or without the prefix, with '-' or ' '
+// for '_': "oil-and-gas", "oil_and_gas", "OIL_AND_GAS" and the full
+// "SECTOR_OIL_AND_GAS" all name SECTOR_OIL_AND_GAS. The C++ SDK's parsers
+// (pactlog/client/events.h) read Firmness, Sector, FundingSource and
+// AllocationBasis; the other enums follow the same rules. The UNSPECIFIED
+// value is no answer. INVALID_ARGUMENT listing the valid names as EnumName
+// spells them, for `what` (e.g. "--sector").
 [[nodiscard]] absl::StatusOr<int> ParseEnum(
     const google::protobuf::EnumDescriptor* type, absl::string_view text,
     absl::string_view what);

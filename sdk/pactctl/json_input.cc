@@ -1,6 +1,8 @@
 #include "sdk/pactctl/json_input.h"
 
 #include "absl/strings/str_cat.h"
+#include "sdk/pactctl/format.h"
+#include "sdk/pactctl/json_rewrite.h"
 
 namespace pactlog::pactctl {
 
@@ -41,6 +43,22 @@ absl::Status CheckNoEmptyJsonKey(absl::string_view json, absl::string_view what,
   return absl::InvalidArgumentError(
       absl::StrCat(what, " has an empty key (\"\") at byte ", *at,
                    ": every key must name a field of ", type));
+}
+
+std::string NormalizeEnumNames(absl::string_view json,
+                               const google::protobuf::Descriptor& type) {
+  auto rewritten = RewriteJsonStrings(
+      json, type,
+      [](const google::protobuf::FieldDescriptor& field,
+         absl::string_view value) -> std::optional<std::string> {
+        if (field.type() != google::protobuf::FieldDescriptor::TYPE_ENUM) {
+          return std::nullopt;
+        }
+        auto number = ParseEnum(field.enum_type(), value, field.name());
+        if (!number.ok()) return std::nullopt;
+        return field.enum_type()->FindValueByNumber(*number)->name();
+      });
+  return rewritten.ok() ? *std::move(rewritten) : std::string(json);
 }
 
 }  // namespace pactlog::pactctl

@@ -1,14 +1,16 @@
 // JSON that a user hands pactctl (`append --events`, the lines of a `load`
-// file), parsed into a pactlog.v1 message with Protobuf's JSON mapping.
-// Pure functions; thread-safe.
+// file), parsed into a pactlog.v1 message with Protobuf's JSON mapping, and
+// enum values in any spelling. Pure functions; thread-safe.
 #ifndef PACTLOG_SDK_PACTCTL_JSON_INPUT_H_
 #define PACTLOG_SDK_PACTCTL_JSON_INPUT_H_
 
 #include <cstddef>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
 
 namespace pactlog::pactctl {
 
@@ -30,6 +32,15 @@ std::optional<size_t> FindEmptyJsonKey(absl::string_view json);
 [[nodiscard]] absl::Status CheckNoEmptyJsonKey(absl::string_view json,
                                                absl::string_view what,
                                                absl::string_view type);
+
+// `json`, the JSON of a message of `type`, with each enum value written as
+// a string in a spelling ParseEnum (format.h) takes ("reported",
+// "REPORTED", "FIRMNESS_REPORTED"; "oil-and-gas") replaced by the value's
+// full name, the only one Protobuf's parser takes. Names that are no value
+// of the field's enum are kept, for the parser to reject by name; `json`
+// comes back unchanged when it is not JSON.
+std::string NormalizeEnumNames(absl::string_view json,
+                               const google::protobuf::Descriptor& type);
 
 }  // namespace pactlog::pactctl
 

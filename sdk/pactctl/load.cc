@@ -210,7 +210,7 @@ absl::Status ParseLoadLine(absl::string_view line, v1::AppendRequest* request) {
   }
   google::protobuf::util::JsonParseOptions options;
   auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(line.data(), line.size()), request,
+      NormalizeEnumNames(line, *v1::AppendRequest::descriptor()), request,
       options);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
@@ -221,7 +221,11 @@ absl::Status ParseLoadLine(absl::string_view line, v1::AppendRequest* request) {
     return absl::InvalidArgumentError("the request holds no events");
   }
   for (int i = 0; i < request->events_size(); ++i) {
-    if (request->events(i).event_id().empty()) {
+    v1::EventData& event = *request->mutable_events(i);
+    if (event.provenance().firmness() == v1::FIRMNESS_UNSPECIFIED) {
+      event.mutable_provenance()->set_firmness(v1::FIRMNESS_REPORTED);
+    }
+    if (event.event_id().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "events[", i,
           "].event_id is empty: load needs every event to carry its own id, "

@@ -18,9 +18,10 @@
 
 namespace pactlog::pactctl {
 
-// Parses one line of a load file into *request: INVALID_ARGUMENT naming the
-// problem if it is not an AppendRequest in JSON, holds no event, or an
-// event lacks its event_id.
+// Parses one line of a load file into *request, enum values in any
+// spelling as ParseEventsJson, an event that names no firmness reported:
+// INVALID_ARGUMENT naming the problem if it is not an AppendRequest in
+// JSON, holds no event, or an event lacks its event_id.
 [[nodiscard]] absl::Status ParseLoadLine(absl::string_view line,
                                          v1::AppendRequest* request);
 

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "pactlog/client/client.h"
 #include "sdk/pactctl/commands.h"
+#include "sdk/pactctl/completion.h"
 #include "sdk/pactctl/format.h"
 #include "sdk/pactctl/load.h"
 
@@ -31,6 +32,31 @@ constexpr char kExitCodes[] =
     "code and message are printed); 2 usage (bad flags or input, e.g. "
     "malformed JSON); 3 unavailable (server unreachable, starting or "
     "stopping; health not SERVING); 4 verify found the hash chain broken.";
+
+// The example of `append --help`; the tests run it.
+constexpr char kAppendExample[] =
+    "Example: the tariff on Japanese cars lowered to 15% (enum values in any "
+    "spelling: \"confirmed\", \"CONFIRMED\", \"FIRMNESS_CONFIRMED\"; an "
+    "event naming no firmness gets --firmness):\n"
+    "  pactctl append us-japan-2025 --events '{\"event_id\": "
+    "\"us-japan-2025/autos-15\", \"effective_time\": "
+    "\"2025-09-16T04:01:00Z\", \"provenance\": {\"source\": "
+    "\"https://www.automotiveworld.com/articles/"
+    "us-lowers-japan-auto-tariffs-to-15-under-july-deal/\", \"firmness\": "
+    "\"confirmed\"}, \"tariff_change\": {\"product_category\": \"autos\", "
+    "\"rate_bps\": 1500, \"legal_instrument\": \"Executive Order 14345\"}}'";
+
+// The names of an enum's values as pactctl prints them ("oil-and-gas"), for
+// completion and help.
+std::vector<std::string> EnumNames(
+    const google::protobuf::EnumDescriptor* type) {
+  std::vector<std::string> names;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;  // UNSPECIFIED
+    names.push_back(EnumName(type, type->value(i)->number()));
+  }
+  return names;
+}
 
 struct AsOfFlags {
   uint64_t sequence = 0;
@@ -110,13 +136,14 @@ class StopSignals {
 
 // Every flag and argument of every command, as parsed.
 struct Flags {
-  // Of every command.
-  std::string address = "127.0.0.1:50051";
+  // Of every command. Empty address, token and actor: the SDK's settings
+  // rule (the PACTLOG_* variable, else the default).
+  std::string address;
   std::string token, tls_ca, tls_cert, tls_key, tls_server_name;
-  bool tls = false, json = false;
+  bool tls = false, json = false, json_lines = false;
   double timeout_seconds = 10;
   // append
-  std::string append_deal, events_json, actor;
+  std::string append_deal, events_json, actor, firmness = "reported";
   uint64_t expect_version = 0;
   CLI::Option* expect_version_option = nullptr;
   // deal, deals, project, projects, tariffs, allocations, compliance,
@@ -134,6 +161,9 @@ struct Flags {
   uint64_t after = 0;
   bool from_end = false;
   int64_t limit = 0;
+  bool until_caught_up = false;
+  double tail_timeout_seconds = 0;
+  CLI::Option* tail_timeout_option = nullptr;
   std::vector<std::string> tail_deals, kinds, sectors, categories;
   // load
   std::string load_path;
@@ -143,6 +173,8 @@ struct Flags {
   // verify
   uint64_t verify_after = 0;
   std::string trusted_hash;
+  // completion
+  std::string shell;
 };
 
 // The subcommands, to tell which one was given.
@@ -161,34 +193,44 @@ struct Commands {
   CLI::App* health = nullptr;
   CLI::App* backup = nullptr;
   CLI::App* verify = nullptr;
+  CLI::App* completion = nullptr;
 };
 
-void AddConnectionFlags(CLI::App& app, Flags* f) {
-  app.add_option("--address", f->address, "pactlogd's host:port")
-      ->envname("PACTLOG_ADDRESS")
-      ->capture_default_str();
+void AddConnectionFlags(CLI::App& app, Flags* f, CompletionHints* hints) {
+  app.add_option("--address", f->address,
+                 "pactlogd's host:port; default: $PACTLOG_ADDRESS, else "
+                 "127.0.0.1:50051");
   app.add_option("--token", f->token,
-                 "bearer token, sent as 'authorization: Bearer <token>'")
-      ->envname("PACTLOG_TOKEN");
+                 "bearer token, sent as 'authorization: Bearer <token>'; "
+                 "default: $PACTLOG_TOKEN");
   app.add_flag("--tls", f->tls, "use TLS with the system's root certificates");
-  app.add_option("--tls-ca", f->tls_ca,
-                 "PEM file of the root certificates to verify the server "
-                 "with (implies --tls)");
-  app.add_option("--tls-cert", f->tls_cert,
-                 "PEM file of the client certificate, for mutual TLS");
-  app.add_option("--tls-key", f->tls_key,
-                 "PEM file of the client's private key");
+  hints->files.insert(app.add_option(
+      "--tls-ca", f->tls_ca,
+      "PEM file of the root certificates to verify the server with (implies "
+      "--tls); default: $PACTLOG_TLS_CA"));
+  hints->files.insert(
+      app.add_option("--tls-cert", f->tls_cert,
+                     "PEM file of the client certificate, for mutual TLS"));
+  hints->files.insert(app.add_option("--tls-key", f->tls_key,
+                                     "PEM file of the client's private key"));
   app.add_option("--tls-server-name", f->tls_server_name,
                  "name to verify the server's certificate against");
   app.add_option("--timeout", f->timeout_seconds,
-                 "deadline of each call, seconds")
+                 "deadline of each call, seconds (`tail --timeout` is how "
+                 "long tail runs)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_flag("--json", f->json,
-               "one JSON object per line (Protobuf's JSON mapping)");
+  auto* json = app.add_flag(
+      "--json", f->json,
+      "print one JSON document (Protobuf's JSON mapping, hashes in hex): "
+      "list commands and a bounded tail print a JSON array");
+  app.add_flag("--json-lines", f->json_lines,
+               "print JSON one object per line: each item of a list, each "
+               "event of tail as it comes")
+      ->excludes(json);
 }
 
-CLI::App* AddAppend(CLI::App& app, Flags* f) {
+CLI::App* AddAppend(CLI::App& app, Flags* f, CompletionHints* hints) {
   CLI::App* append =
       app.add_subcommand("append", "append events to a deal (all or none)");
   append->add_option("DEAL", f->append_deal, "deal id")->required();
@@ -200,12 +242,21 @@ CLI::App* AddAppend(CLI::App& app, Flags* f) {
   f->expect_version_option = append->add_option(
       "--expect-version", f->expect_version,
       "the deal must be at this version (0: must not exist yet)");
-  append->add_option("--actor", f->actor, "who records the events")
-      ->default_str("$USER or pactctl");
+  hints->values[append
+                    ->add_option("--firmness", f->firmness,
+                                 "firmness of the events whose JSON names "
+                                 "none, in any spelling (reported, "
+                                 "REPORTED, FIRMNESS_REPORTED)")
+                    ->capture_default_str()] =
+      EnumNames(v1::Firmness_descriptor());
+  append->add_option("--actor", f->actor,
+                     "who records the events; default: $PACTLOG_ACTOR, else "
+                     "<user>@<host>");
+  append->footer(kAppendExample);
   return append;
 }
 
-void AddQueries(CLI::App& app, Flags* f, Commands* c) {
+void AddQueries(CLI::App& app, Flags* f, Commands* c, CompletionHints* hints) {
   c->deal = app.add_subcommand("deal", "a deal's state");
   c->deal->add_option("DEAL", f->deal_id, "deal id")->required();
   AddAsOf(c->deal, &f->as_of);
@@ -220,15 +271,17 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
 
   c->projects = app.add_subcommand("projects", "a deal's projects, by id");
   c->projects->add_option("DEAL", f->projects_deal, "deal id")->required();
-  c->projects->add_option("--sector", f->sector,
-                          "only this sector, e.g. energy");
+  hints->values[c->projects->add_option("--sector", f->sector,
+                                        "only this sector, e.g. energy")] =
+      EnumNames(v1::Sector_descriptor());
   c->projects->add_option("--state", f->state, "only this US state, e.g. TX");
   c->projects->add_option("--allocation", f->allocation,
                           "only projects drawing on this allocation or an "
                           "earmark of it");
-  c->projects->add_option("--status", f->status,
-                          "only this status: announced, approved, funding, "
-                          "fully-disbursed");
+  hints->values[c->projects->add_option(
+      "--status", f->status,
+      "only this status: announced, approved, funding, fully-disbursed")] =
+      EnumNames(v1::ProjectStatus_descriptor());
   AddAsOf(c->projects, &f->as_of);
 
   c->tariffs = app.add_subcommand(
@@ -273,32 +326,49 @@ void AddQueries(CLI::App& app, Flags* f, Commands* c) {
   AddAsOf(c->lineage, &f->as_of);
 }
 
-CLI::App* AddTail(CLI::App& app, Flags* f) {
+CLI::App* AddTail(CLI::App& app, Flags* f, CompletionHints* hints) {
   CLI::App* tail = app.add_subcommand(
-      "tail", "follow the log: history, then live events until Ctrl-C");
+      "tail",
+      "follow the log: history, then live events until Ctrl-C (or a limit); "
+      "with --json one JSON array when it stops, which needs a limit");
   auto* after_option =
       tail->add_option("--after", f->after, "start after this sequence");
   tail->add_flag("--from-end", f->from_end, "only events committed from now on")
       ->excludes(after_option);
   tail->add_option("--deal", f->tail_deals, "only these deals (repeatable)");
-  tail->add_option("--kind", f->kinds,
-                   "only these kinds: announcement, approval, disbursement, "
-                   "tariff-change, amendment (repeatable)");
-  tail->add_option("--sector", f->sectors,
-                   "only project events of these sectors (repeatable)");
+  hints->values[tail->add_option(
+      "--kind", f->kinds,
+      "only these kinds: announcement, approval, disbursement, "
+      "tariff-change, amendment (repeatable)")] =
+      EnumNames(v1::EventKind_descriptor());
+  hints->values[tail->add_option(
+      "--sector", f->sectors,
+      "only project events of these sectors (repeatable)")] =
+      EnumNames(v1::Sector_descriptor());
   tail->add_option("--category", f->categories,
                    "only tariff changes of these categories (repeatable)");
   tail->add_option("--limit", f->limit, "stop after this many events")
       ->check(CLI::NonNegativeNumber);
+  tail->add_flag("--until-caught-up", f->until_caught_up,
+                 "stop (exit 0) once the history that existed at the start "
+                 "has been printed");
+  f->tail_timeout_option =
+      tail->add_option("--timeout", f->tail_timeout_seconds,
+                       "stop after this many seconds (exit 0; 3 if the "
+                       "server never answered)")
+          ->check(CLI::PositiveNumber);
   return tail;
 }
 
 // load, health, backup, verify
-void AddOperations(CLI::App& app, Flags* f, Commands* c) {
+void AddOperations(CLI::App& app, Flags* f, Commands* c,
+                   CompletionHints* hints) {
   c->load = app.add_subcommand(
       "load", "record a JSON-lines file of pactlog.v1.AppendRequest");
-  c->load->add_option("FILE", f->load_path, "the file, one request per line")
-      ->required();
+  hints->files.insert(
+      c->load
+          ->add_option("FILE", f->load_path, "the file, one request per line")
+          ->required());
   c->load
       ->add_option("--parallel", f->parallel,
                    "appends in flight (each deal's in file order; 1: the "
@@ -320,22 +390,36 @@ void AddOperations(CLI::App& app, Flags* f, Commands* c) {
                         "start after this sequence (its hash is trusted)");
   c->verify->add_option("--trusted-hash", f->trusted_hash,
                         "the hash (64 hex digits) you pinned at --after, e.g. "
-                        "a deal's chain_head");
+                        "a deal's chain head");
+  c->completion = app.add_subcommand(
+      "completion",
+      "print a shell completion script: source <(pactctl completion bash)");
+  hints->values[c->completion->add_option("SHELL", f->shell, "bash or zsh")
+                    ->required()
+                    ->check(CLI::IsMember({"bash", "zsh"}))] = {"bash", "zsh"};
 }
 
+// The settings of sdk/BEHAVIOUR.md: a flag wins, then the PACTLOG_*
+// variable, then the default. The SDK resolves the address, the token and
+// the actor left empty here; pactctl reads PACTLOG_TLS_CA itself because
+// the CA combines with the other TLS flags (the SDK reads the variable only
+// when it is given no TLS options at all).
 absl::StatusOr<client::ClientOptions> MakeClientOptions(const Flags& f) {
   client::ClientOptions options;
+  options.address = f.address;
   options.deadline = absl::Milliseconds(f.timeout_seconds * 1000);
   options.bearer_token = f.token;
-  const char* user = std::getenv("USER");
-  options.actor = !f.actor.empty()                   ? f.actor
-                  : user != nullptr && *user != '\0' ? user
-                                                     : "pactctl";
-  if (f.tls || !f.tls_ca.empty() || !f.tls_cert.empty() || !f.tls_key.empty()) {
+  options.actor = f.actor;
+  const char* env_ca = std::getenv("PACTLOG_TLS_CA");
+  const bool ca_from_env =
+      f.tls_ca.empty() && env_ca != nullptr && *env_ca != '\0';
+  const std::string tls_ca = ca_from_env ? std::string(env_ca) : f.tls_ca;
+  const char* tls_ca_source = ca_from_env ? "PACTLOG_TLS_CA" : "--tls-ca";
+  if (f.tls || !tls_ca.empty() || !f.tls_cert.empty() || !f.tls_key.empty()) {
     client::TlsOptions tls_options;
     tls_options.server_name_override = f.tls_server_name;
     for (auto [file, pem, flag] :
-         {std::tuple{&f.tls_ca, &tls_options.root_certs_pem, "--tls-ca"},
+         {std::tuple{&tls_ca, &tls_options.root_certs_pem, tls_ca_source},
           std::tuple{&f.tls_cert, &tls_options.client_cert_pem, "--tls-cert"},
           std::tuple{&f.tls_key, &tls_options.client_key_pem, "--tls-key"}}) {
       if (file->empty()) continue;
@@ -390,12 +474,15 @@ absl::StatusOr<client::ProjectFilter> MakeProjectFilter(const Flags& f) {
   return filter;
 }
 
-// Runs `command` (one of `c`) against `client`. `actor` is the one the
-// client was given; `stop_signals` is set for `tail`.
+// Runs `command` (one of `c`) against `client`; `stop_signals` is set for
+// `tail`.
 int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
                client::Client& client, const Output& output,
-               const std::string& actor, StopSignals* stop_signals) {
+               StopSignals* stop_signals) {
   if (command == c.append) {
+    auto firmness =
+        ParseEnum(v1::Firmness_descriptor(), f.firmness, "--firmness");
+    if (!firmness.ok()) return ReportUsage(firmness.status().message(), output);
     if (f.events_json == "-") {
       f.events_json.assign(std::istreambuf_iterator<char>(std::cin),
                            std::istreambuf_iterator<char>());
@@ -403,7 +490,7 @@ int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
     std::optional<uint64_t> expected;
     if (f.expect_version_option->count() > 0) expected = f.expect_version;
     return RunAppend(client, output, f.append_deal, f.events_json, expected,
-                     actor);
+                     f.actor, static_cast<v1::Firmness>(*firmness));
   }
   if (command == c.load) {
     return RunLoad(client, output, f.load_path, isatty(STDERR_FILENO) == 1,
@@ -414,7 +501,13 @@ int RunCommand(const CLI::App* command, const Commands& c, Flags& f,
     if (!subscribe.ok()) {
       return ReportUsage(subscribe.status().message(), output);
     }
-    return RunTail(client, output, *subscribe, f.limit,
+    TailLimits limits;
+    limits.limit = f.limit;
+    limits.until_caught_up = f.until_caught_up;
+    if (f.tail_timeout_option->count() > 0) {
+      limits.timeout = absl::Milliseconds(f.tail_timeout_seconds * 1000);
+    }
+    return RunTail(client, output, *subscribe, limits,
                    [&](client::Subscription* s) { stop_signals->Watch(s); });
   }
   if (command == c.health) return RunHealth(client, output);
@@ -463,12 +556,13 @@ int Main(int argc, char** argv) {
   app.fallthrough();
 
   Flags f;
-  AddConnectionFlags(app, &f);
+  CompletionHints hints;
+  AddConnectionFlags(app, &f, &hints);
   Commands c;
-  c.append = AddAppend(app, &f);
-  AddQueries(app, &f, &c);
-  c.tail = AddTail(app, &f);
-  AddOperations(app, &f, &c);
+  c.append = AddAppend(app, &f, &hints);
+  AddQueries(app, &f, &c, &hints);
+  c.tail = AddTail(app, &f, &hints);
+  AddOperations(app, &f, &c, &hints);
 
   try {
     app.parse(argc, argv);
@@ -483,8 +577,13 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  Output output{std::cout, std::cerr, f.json};
+  Output output{std::cout, std::cerr, f.json || f.json_lines, f.json_lines};
   CLI::App* command = app.get_subcommands().front();
+  if (command == c.completion) {
+    std::cout << (f.shell == "zsh" ? ZshCompletion(app, hints, "pactctl")
+                                   : BashCompletion(app, hints, "pactctl"));
+    return kExitOk;
+  }
 
   // Block the stop signals before gRPC starts any thread.
   std::optional<StopSignals> stop_signals;
@@ -492,9 +591,9 @@ int Main(int argc, char** argv) {
 
   auto options = MakeClientOptions(f);
   if (!options.ok()) return ReportUsage(options.status().message(), output);
-  auto connected = client::Client::Connect(f.address, *options);
+  auto connected = client::Client::Connect(*options);
   if (!connected.ok()) return ReportUsage(connected.status().message(), output);
-  return RunCommand(command, c, f, **connected, output, options->actor,
+  return RunCommand(command, c, f, **connected, output,
                     stop_signals.has_value() ? &*stop_signals : nullptr);
 }
 

@@ -1,10 +1,11 @@
 // pactctl's read-only query subcommands (sdk/pactctl/commands.h): deal,
 // deals, project, projects, allocations, compliance, tariffs and lineage,
-// as tables or JSON lines.
+// as tables or JSON (commands.h's Output).
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/pactctl/commands.h"
@@ -108,7 +109,7 @@ void PrintTotalsTable(
 }
 
 void PrintDeal(const Output& output, const v1::DealState& deal,
-               uint64_t log_sequence) {
+               uint64_t log_sequence, const std::string& chain_head) {
   const v1::Totals& totals = deal.totals();
   std::vector<std::string> caps;
   for (const v1::TariffCap& cap : deal.tariff_caps()) {
@@ -155,6 +156,10 @@ void PrintDeal(const Output& output, const v1::DealState& deal,
   block.AddRow({"version", absl::StrCat(deal.version(), " (last sequence ",
                                         deal.last_sequence(), ", log at ",
                                         log_sequence, ")")});
+  // In hex, as `verify --trusted-hash` takes it.
+  block.AddRow(
+      {"chain head", absl::StrCat(absl::BytesToHexString(chain_head),
+                                  " (at sequence ", log_sequence, ")")});
   // The block without its header row.
   std::string text = block.ToString();
   output.out << text.substr(text.find('\n') + 1);
@@ -217,7 +222,8 @@ int RunDeal(Client& client, const Output& output, const std::string& deal_id,
   if (output.json) {
     output.out << ToJsonLine(*response) << "\n";
   } else {
-    PrintDeal(output, response->deal(), response->log_sequence());
+    PrintDeal(output, response->deal(), response->log_sequence(),
+              response->chain_head());
   }
   return kExitOk;
 }
@@ -227,6 +233,7 @@ int RunDeals(Client& client, const Output& output,
   Table table({"DEAL", "TITLE", "PARTIES", "CEILING", "PLEDGED", "APPROVED",
                "DISBURSED", "PROJECTS", "VERSION"},
               {false, false, false, true, true, true, true, true, true});
+  JsonItems json(output);
   absl::Status status = ForEachPage(
       options,
       [&](const QueryOptions& o, const client::PageOptions& page) {
@@ -235,7 +242,7 @@ int RunDeals(Client& client, const Output& output,
       [&](const v1::ListDealsResponse& response) {
         for (const v1::DealState& deal : response.deals()) {
           if (output.json) {
-            output.out << ToJsonLine(deal) << "\n";
+            json.Add(deal);
             continue;
           }
           table.AddRow(
@@ -250,7 +257,9 @@ int RunDeals(Client& client, const Output& output,
         }
       });
   if (!status.ok()) return ReportError(status, output);
-  if (!output.json) {
+  if (output.json) {
+    json.Finish();
+  } else {
     if (table.empty()) {
       output.out << "no deals\n";
     } else {
@@ -336,6 +345,7 @@ int RunProjects(Client& client, const Output& output,
   Table table({"PROJECT", "NAME", "SECTOR", "STATE", "STATUS", "PLEDGED",
                "APPROVED", "DISBURSED", "SPONSORS"},
               {false, false, false, false, false, true, true, true, false});
+  JsonItems json(output);
   absl::Status status = ForEachPage(
       options,
       [&](const QueryOptions& o, const client::PageOptions& page) {
@@ -344,7 +354,7 @@ int RunProjects(Client& client, const Output& output,
       [&](const v1::ListProjectsResponse& response) {
         for (const v1::ProjectState& project : response.projects()) {
           if (output.json) {
-            output.out << ToJsonLine(project) << "\n";
+            json.Add(project);
             continue;
           }
           table.AddRow(
@@ -358,7 +368,9 @@ int RunProjects(Client& client, const Output& output,
         }
       });
   if (!status.ok()) return ReportError(status, output);
-  if (!output.json) {
+  if (output.json) {
+    json.Finish();
+  } else {
     if (table.empty()) {
       output.out << "no projects match\n";
     } else {
@@ -374,9 +386,11 @@ int RunAllocations(Client& client, const Output& output,
   if (!response.ok()) return ReportError(response.status(), output);
   const v1::DealState& deal = response->deal();
   if (output.json) {
+    JsonItems json(output);
     for (const v1::AllocationState& allocation : deal.allocations()) {
-      output.out << ToJsonLine(allocation) << "\n";
+      json.Add(allocation);
     }
+    json.Finish();
     return kExitOk;
   }
   if (deal.allocations_size() == 0) {

@@ -104,9 +104,9 @@ TEST_F(DemoTest, ProjectsCarryTheirStatesAndSectors) {
   Result texas =
       Pactl({"--json", "projects", "us-japan-2025", "--state", "TX"});
   ASSERT_EQ(texas.exit_code, 0) << texas.err;
-  auto lines = Lines(texas.out);
-  ASSERT_EQ(lines.size(), 1u);
-  auto project = Parse<v1::ProjectState>(lines[0]);
+  auto items = JsonArray(texas.out);
+  ASSERT_EQ(items.size(), 1u);
+  auto project = Parse<v1::ProjectState>(items[0]);
   EXPECT_EQ(project.sector(), v1::SECTOR_OIL_AND_GAS);
   EXPECT_EQ(project.status(), v1::PROJECT_STATUS_APPROVED);
 }

@@ -1,5 +1,6 @@
-// What pactctl makes of the JSON a user types: `append --events` and the
-// lines of a `load` file. The inputs the fuzzer found are pinned here.
+// What pactctl makes of the JSON a user types (`append --events` and the
+// lines of a `load` file) and how it prints bytes. The inputs the fuzzer
+// found are pinned here.
 #include "sdk/pactctl/json_input.h"
 
 #include <string>
@@ -8,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pactlog/v1/ledger.pb.h"
+#include "pactlog/v1/query.pb.h"
 #include "sdk/pactctl/commands.h"
 #include "sdk/pactctl/load.h"
 
@@ -63,6 +65,63 @@ TEST(ParseLoadLineTest, EmptyKeyInsideAnEventIsInvalidArgument) {
   EXPECT_THAT(status.message(),
               HasSubstr("the request has an empty key (\"\") at byte 26"));
   EXPECT_EQ(request.events_size(), 0);
+}
+
+TEST(NormalizeEnumNamesTest, GivesEveryEnumValueItsFullName) {
+  const auto& type = *v1::AppendRequest::descriptor();
+  // Proto and lowerCamel keys, single quotes, repeated enums, any depth;
+  // everything else, numbers beyond a double's precision included, as is.
+  EXPECT_EQ(NormalizeEnumNames(
+                R"({"events": [{"provenance": {"firmness": "reported"},
+              "announcement": {'terms': {"fundingChannels": ["jbic", 'NEXI']}},
+              "minor": 9007199254740993}]})",
+                type),
+            R"({"events": [{"provenance": {"firmness": "FIRMNESS_REPORTED"},
+              "announcement": {'terms': {"fundingChannels": ["FUNDING_SOURCE_JBIC", "FUNDING_SOURCE_NEXI"]}},
+              "minor": 9007199254740993}]})");
+}
+
+TEST(NormalizeEnumNamesTest, LeavesWhatItCannotNameAlone) {
+  const auto& type = *v1::AppendRequest::descriptor();
+  // Unknown values (for the parser to reject by name), strings of other
+  // fields, escaped strings, unknown fields.
+  for (const char* json :
+       {R"({"events": [{"provenance": {"firmness": "roughly"}}]})",
+        R"({"events": [{"provenance": {"source": "reported"}}]})",
+        R"({"events": [{"provenance": {"firmness": "reporte\u0064"}}]})",
+        R"({"evnts": [{"provenance": {"firmness": "reported"}}]})",
+        R"({"events": [{"provenance": {"firmness": "reported"})"}) {
+    EXPECT_EQ(NormalizeEnumNames(json, type), json);
+  }
+}
+
+TEST(ParseEventsJsonTest, LowerCaseEnumsAndDefaultFirmness) {
+  auto events = ParseEventsJson(
+      R"([{"provenance": {"firmness": "officially-announced"},
+           "announcement": {"project": {"sector": "oil and gas"}}},
+          {"provenance": {"source": "s"}}])",
+      v1::FIRMNESS_CONFIRMED);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].provenance().firmness(),
+            v1::FIRMNESS_OFFICIALLY_ANNOUNCED);
+  EXPECT_EQ((*events)[0].announcement().project().sector(),
+            v1::SECTOR_OIL_AND_GAS);
+  EXPECT_EQ((*events)[1].provenance().firmness(), v1::FIRMNESS_CONFIRMED);
+  EXPECT_EQ(
+      ParseEventsJson(R"({"provenance": {}})")->front().provenance().firmness(),
+      v1::FIRMNESS_REPORTED);
+  auto unknown = ParseEventsJson(R"({"provenance": {"firmness": "roughly"}})");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("roughly"));
+}
+
+TEST(ToJsonLineTest, PrintsBytesInHex) {
+  v1::GetDealResponse response;
+  response.set_log_sequence(3);
+  response.set_chain_head(std::string("\x01\xab\xff", 3));
+  EXPECT_EQ(ToJsonLine(response),
+            R"({"log_sequence":"3","chain_head":"01abff"})");
 }
 
 }  // namespace

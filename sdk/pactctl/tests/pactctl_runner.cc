@@ -1,14 +1,17 @@
 #include "sdk/pactctl/tests/pactctl_runner.h"
 
 #include <fcntl.h>
+#include <google/protobuf/struct.pb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -29,22 +32,56 @@ std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 
+std::vector<std::string> JsonArray(const std::string& json) {
+  google::protobuf::ListValue list;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &list);
+  EXPECT_TRUE(status.ok()) << status << " in " << json;
+  std::vector<std::string> items;
+  for (const google::protobuf::Value& value : list.values()) {
+    std::string item;
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(value, &item).ok());
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
 Pactctl::Pactctl(const std::string& dir, std::vector<std::string> args,
                  const std::string& input, std::vector<std::string> env) {
+  args.insert(args.begin(), PACTCTL_PATH);
+  Start(dir, std::move(args), input, std::move(env));
+}
+
+Pactctl Pactctl::Program(const std::string& dir, std::vector<std::string> argv,
+                         const std::string& input,
+                         std::vector<std::string> env) {
+  Pactctl process;
+  process.Start(dir, std::move(argv), input, std::move(env));
+  return process;
+}
+
+void Pactctl::Start(const std::string& dir, std::vector<std::string> args,
+                    const std::string& input, std::vector<std::string> env) {
   static int counter = 0;
   std::string base = absl::StrCat(dir, "/pactctl-", ++counter);
   out_path_ = base + ".out";
   err_path_ = base + ".err";
   std::string in_path = base + ".in";
   std::ofstream(in_path) << input;
-  args.insert(args.begin(), PACTCTL_PATH);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   // Everything the child needs is prepared before fork: after it, only
   // async-signal-safe calls.
   std::vector<char*> envp;
-  for (char** var = environ; *var != nullptr; ++var) envp.push_back(*var);
+  for (char** var = environ; *var != nullptr; ++var) {
+    const absl::string_view name =
+        absl::string_view(*var).substr(0, absl::string_view(*var).find('='));
+    const bool replaced =
+        std::any_of(env.begin(), env.end(), [&](const std::string& given) {
+          return absl::StartsWith(given, absl::StrCat(name, "="));
+        });
+    if (!replaced) envp.push_back(*var);
+  }
   for (std::string& var : env) envp.push_back(var.data());
   envp.push_back(nullptr);
   pid_ = fork();

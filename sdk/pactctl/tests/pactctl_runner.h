@@ -22,9 +22,14 @@ struct Result {
 class Pactctl {
  public:
   // Starts `pactctl args...` with `input` on stdin and `env` ("NAME=value")
-  // added to the environment; its files go under `dir`.
+  // set in the environment (replacing the test's own value of NAME); its
+  // files go under `dir`.
   Pactctl(const std::string& dir, std::vector<std::string> args,
           const std::string& input = "", std::vector<std::string> env = {});
+  // The same for another program: argv[0] is its path.
+  static Pactctl Program(const std::string& dir, std::vector<std::string> argv,
+                         const std::string& input = "",
+                         std::vector<std::string> env = {});
   // Waits for the exit; the exit code is 128 + signal when killed.
   Result Wait();
   std::string out() const;
@@ -32,12 +37,19 @@ class Pactctl {
   void Signal(int signal);
 
  private:
+  Pactctl() = default;
+  void Start(const std::string& dir, std::vector<std::string> argv,
+             const std::string& input, std::vector<std::string> env);
+
   pid_t pid_ = -1;
   std::string out_path_, err_path_;
 };
 
 std::string ReadAll(const std::string& path);
 std::vector<std::string> Lines(const std::string& text);
+// The elements of `json`, which must be one JSON array, each printed back
+// as JSON (a failure of the test otherwise).
+std::vector<std::string> JsonArray(const std::string& json);
 
 template <typename Message>
 Message Parse(const std::string& json) {

@@ -4,11 +4,14 @@
 #include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pactlog/v1/admin.pb.h"
@@ -159,12 +162,28 @@ TEST_F(PactctlTest, HealthIsServing) {
 TEST_F(PactctlTest, VerifyChecksTheChainFromAPinnedHash) {
   Result deal = Pactl({"append", "us-japan", "--events", kJapanDeal});
   ASSERT_EQ(deal.exit_code, 0) << deal.err;
-  // An auditor pins the chain head they were shown at sequence 3.
+  // An auditor pins the chain head they were shown at sequence 3, printed
+  // in hex as --trusted-hash takes it.
   Result shown = Pactl({"--json", "deal", "us-japan"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  const std::string pinned = absl::BytesToHexString(
-      Parse<v1::GetDealResponse>(shown.out).chain_head());
-  ASSERT_EQ(pinned.size(), 64u);
+  const std::string pinned = Parse<google::protobuf::Struct>(shown.out)
+                                 .fields()
+                                 .at("chain_head")
+                                 .string_value();
+  ASSERT_THAT(pinned, ::testing::MatchesRegex("[0-9a-f]{64}"));
+  Result table = Pactl({"deal", "us-japan"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, ContainsRegex(absl::StrCat("\nchain head +", pinned,
+                                                    " \\(at sequence 3\\)\n")));
+  // The event's own hash, in tail's JSON, is the same hex.
+  Result third =
+      Pactl({"--json-lines", "tail", "--after", "2", "--limit", "1"});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(Parse<google::protobuf::Struct>(third.out)
+                .fields()
+                .at("hash")
+                .string_value(),
+            pinned);
   Result projects = Pactl({"append", "us-japan", "--events", "-"}, kProjects);
   ASSERT_EQ(projects.exit_code, 0) << projects.err;
 
@@ -175,9 +194,17 @@ TEST_F(PactctlTest, VerifyChecksTheChainFromAPinnedHash) {
   Result from_pin =
       Pactl({"--json", "verify", "--after", "3", "--trusted-hash", pinned});
   EXPECT_EQ(from_pin.exit_code, 0) << from_pin.err;
-  auto response = Parse<v1::VerifyChainResponse>(from_pin.out);
-  EXPECT_EQ(response.verified_through(), 6u);
-  EXPECT_EQ(response.first_broken_sequence(), 0u);
+  auto response = Parse<google::protobuf::Struct>(from_pin.out).fields();
+  EXPECT_EQ(response.at("verified_through").string_value(), "6");
+  EXPECT_EQ(response.at("first_broken_sequence").string_value(), "0");
+  // The head hash, in hex as the deal's chain head at sequence 6.
+  Result head = Pactl({"--json", "deal", "us-japan"});
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  EXPECT_EQ(response.at("head_hash").string_value(),
+            Parse<google::protobuf::Struct>(head.out)
+                .fields()
+                .at("chain_head")
+                .string_value());
 
   // A pin that does not match what the log holds: broken there, exit 4.
   std::string wrong = pinned;
@@ -278,7 +305,7 @@ TEST_F(PactctlTest, MalformedJsonExitsTwoNamingTheProblem) {
   EXPECT_EQ(not_json.exit_code, 2);
   // Nothing reached the server.
   Result deals = Pactl({"--json", "deals"});
-  EXPECT_EQ(deals.out, "");
+  EXPECT_EQ(deals.out, "[]\n");
 }
 
 TEST_F(PactctlTest, ServerRejectionsExitOneWithCodeAndMessage) {
@@ -375,7 +402,7 @@ TEST_F(PactctlTest, DealShowsStateNowAndAsOf) {
   EXPECT_THAT(ahead.err, HasSubstr("OUT_OF_RANGE"));
 }
 
-TEST_F(PactctlTest, DealsListsOneObjectPerLine) {
+TEST_F(PactctlTest, DealsPrintsOneJsonArrayOrOneObjectPerLine) {
   AppendJapan();
   Result korea = Pactl(
       {"append", "us-korea", "--events",
@@ -385,13 +412,22 @@ TEST_F(PactctlTest, DealsListsOneObjectPerLine) {
              "host_country": "US",
              "commitment_ceiling": {"currency_code": "USD", "minor_units": "35000000000000"}}}})"});
   ASSERT_EQ(korea.exit_code, 0) << korea.err;
+  // --json: one document, a JSON array of every deal.
   Result json = Pactl({"--json", "deals"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  auto lines = Lines(json.out);
+  auto items = JsonArray(json.out);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(Parse<v1::DealState>(items[0]).deal_id(), "us-japan");
+  EXPECT_EQ(Parse<v1::DealState>(items[1]).commitment_ceiling().minor_units(),
+            35'000'000'000'000);
+  // --json-lines: one deal a line, as they are fetched.
+  Result lines_run = Pactl({"--json-lines", "deals", "--as-of-sequence", "7"});
+  ASSERT_EQ(lines_run.exit_code, 0) << lines_run.err;
+  auto lines = Lines(lines_run.out);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(Parse<v1::DealState>(lines[0]).deal_id(), "us-japan");
-  EXPECT_EQ(Parse<v1::DealState>(lines[1]).commitment_ceiling().minor_units(),
-            35'000'000'000'000);
+  EXPECT_EQ(Parse<v1::DealState>(lines[1]).deal_id(), "us-korea");
+  EXPECT_EQ(Pactl({"--json", "--json-lines", "deals"}).exit_code, 2);
   Result human = Pactl({"deals"});
   ASSERT_EQ(human.exit_code, 0);
   EXPECT_THAT(human.out, HasSubstr("KR->US"));
@@ -403,17 +439,20 @@ TEST_F(PactctlTest, ProjectsFilterAndProjectShowsOne) {
   Result energy =
       Pactl({"--json", "projects", "us-japan", "--sector", "energy"});
   ASSERT_EQ(energy.exit_code, 0) << energy.err;
-  auto lines = Lines(energy.out);
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(Parse<v1::ProjectState>(lines[0]).project_id(), "ohio-power");
+  auto items = JsonArray(energy.out);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(Parse<v1::ProjectState>(items[0]).project_id(), "ohio-power");
   Result texas = Pactl({"projects", "us-japan", "--state", "TX"});
   ASSERT_EQ(texas.exit_code, 0);
   EXPECT_THAT(texas.out, HasSubstr("texas-crude"));
   EXPECT_THAT(texas.out, Not(HasSubstr("ohio-power")));
   Result approved =
-      Pactl({"--json", "projects", "us-japan", "--status", "approved"});
+      Pactl({"--json-lines", "projects", "us-japan", "--status", "approved"});
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_EQ(Lines(approved.out).size(), 1u);
+  Result none = Pactl({"--json", "projects", "us-japan", "--state", "AK"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "[]\n");
   Result one = Pactl({"project", "us-japan", "ohio-power"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_THAT(one.out, HasSubstr("US Investment Committee"));
@@ -458,11 +497,13 @@ TEST_F(PactctlTest, AllocationsShowCapsEarmarksAndTheirProjects) {
   EXPECT_THAT(view.out, HasSubstr("cooling: cooling infrastructure"));
   Result json = Pactl({"--json", "allocations", "us-japan"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  auto lines = Lines(json.out);
-  ASSERT_EQ(lines.size(), 2u);
+  auto items = JsonArray(json.out);
+  ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(
-      Parse<v1::AllocationState>(lines[0]).totals().pledged().minor_units(),
+      Parse<v1::AllocationState>(items[0]).totals().pledged().minor_units(),
       500000000000);
+  EXPECT_EQ(
+      Lines(Pactl({"--json-lines", "allocations", "us-japan"}).out).size(), 2u);
 
   Result drawing = Pactl({"projects", "us-japan", "--allocation", "energy"});
   ASSERT_EQ(drawing.exit_code, 0) << drawing.err;
@@ -657,7 +698,7 @@ TEST_F(PactctlTest, LineageTracesAProjectThroughItsAmendments) {
 
 TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {
   AppendJapan();
-  Result all = Pactl({"--json", "tail", "--limit", "6"});
+  Result all = Pactl({"--json-lines", "tail", "--limit", "6"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
   auto lines = Lines(all.out);
   ASSERT_EQ(lines.size(), 6u);
@@ -667,7 +708,9 @@ TEST_F(PactctlTest, TailPrintsEventsInOrderAndFilters) {
   Result tariffs = Pactl({"--json", "tail", "--kind", "tariff-change",
                           "--after", "2", "--limit", "1"});
   ASSERT_EQ(tariffs.exit_code, 0) << tariffs.err;
-  EXPECT_EQ(Parse<v1::Event>(tariffs.out).sequence(), 3u);
+  auto items = JsonArray(tariffs.out);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(Parse<v1::Event>(items[0]).sequence(), 3u);
   Result human = Pactl({"tail", "--sector", "oil-and-gas", "--limit", "1"});
   ASSERT_EQ(human.exit_code, 0) << human.err;
   EXPECT_THAT(human.out, HasSubstr("#5  us-japan v5"));
@@ -733,9 +776,9 @@ TEST_F(PactctlTest, LoadTwiceRecordsNothingTheSecondTime) {
   Result human = Pactl({"load", path});
   EXPECT_THAT(human.out, HasSubstr("3 events: 0 recorded, 3 already recorded"));
   Result read = Pactl({"--json", "tail", "--limit", "3"});
-  auto lines = Lines(read.out);
-  ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(Parse<v1::Event>(lines[0]).actor(), "loader");
+  auto items = JsonArray(read.out);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(Parse<v1::Event>(items[0]).actor(), "loader");
 }
 
 TEST_F(PactctlTest, LoadChecksTheWholeFileFirst) {
@@ -746,7 +789,7 @@ TEST_F(PactctlTest, LoadChecksTheWholeFileFirst) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("bad.jsonl:4:"));
   Result deals = Pactl({"--json", "deals"});
-  EXPECT_EQ(deals.out, "");  // nothing was recorded
+  EXPECT_EQ(deals.out, "[]\n");  // nothing was recorded
   std::string no_id = WriteFile(
       "no-id.jsonl",
       R"({"deal_id": "x", "events": [{"provenance": {"source": "s", "firmness": "FIRMNESS_REPORTED"}}]})");
@@ -795,7 +838,7 @@ TEST_F(PactctlTest, ParallelLoadKeepsEachDealsOrder) {
   for (const char* deal : {"deal-a", "deal-b"}) {
     Result tail = Pactl({"--json", "tail", "--deal", deal, "--limit", "41"});
     ASSERT_EQ(tail.exit_code, 0) << tail.err;
-    auto events = Lines(tail.out);
+    auto events = JsonArray(tail.out);
     ASSERT_EQ(events.size(), 41u);
     for (int i = 0; i <= 40; ++i) {
       auto event = Parse<v1::Event>(events[i]);
@@ -831,13 +874,348 @@ TEST_F(PactctlTest, LoadWithOneInFlightKeepsFileOrder) {
   std::string path = WriteFile("ordered.jsonl", lines);
   Result load = Pactl({"load", "--parallel", "1", path});
   ASSERT_EQ(load.exit_code, 0) << load.err;
-  Result tail = Pactl({"--json", "tail", "--limit", "22"});
+  Result tail = Pactl({"--json-lines", "tail", "--limit", "22"});
   ASSERT_EQ(tail.exit_code, 0) << tail.err;
   auto events = Lines(tail.out);
   ASSERT_EQ(events.size(), ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     EXPECT_EQ(Parse<v1::Event>(events[i]).data().event_id(), ids[i]);
   }
+}
+
+TEST_F(PactctlTest, TailJsonIsOneArrayAndNeedsABound) {
+  AppendJapan();
+  // Unbounded, --json would print nothing until Ctrl-C: refused.
+  Result unbounded = Pactl({"--json", "tail"});
+  EXPECT_EQ(unbounded.exit_code, 2);
+  EXPECT_THAT(unbounded.err, HasSubstr("--json-lines"));
+  EXPECT_EQ(unbounded.out, "");
+  Result lines = Pactl({"--json-lines", "tail", "--limit", "2"});
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  EXPECT_EQ(Lines(lines.out).size(), 2u);
+  Result array = Pactl({"--json", "tail", "--until-caught-up"});
+  ASSERT_EQ(array.exit_code, 0) << array.err;
+  EXPECT_EQ(JsonArray(array.out).size(), 6u);
+}
+
+TEST_F(PactctlTest, TailUntilCaughtUpPrintsTheHistoryAndExits) {
+  AppendJapan();
+  Result history = Pactl({"tail", "--until-caught-up"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  auto lines = Lines(history.out);
+  ASSERT_EQ(lines.size(), 6u) << history.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_THAT(lines[i], ::testing::StartsWith(absl::StrCat("#", i + 1, " ")));
+  }
+  Result tariffs =
+      Pactl({"--json", "tail", "--until-caught-up", "--kind", "tariff-change"});
+  ASSERT_EQ(tariffs.exit_code, 0) << tariffs.err;
+  auto items = JsonArray(tariffs.out);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(Parse<v1::Event>(items[0]).sequence(), 2u);
+  EXPECT_EQ(Parse<v1::Event>(items[1]).sequence(), 3u);
+  // --limit still applies.
+  Result limited = Pactl({"tail", "--until-caught-up", "--limit", "4"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_EQ(Lines(limited.out).size(), 4u);
+  // A history with nothing to show ends at once, as does one from the end.
+  Result nothing = Pactl({"tail", "--until-caught-up", "--deal", "nobody"});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_EQ(nothing.out, "");
+  Result from_end =
+      Pactl({"--json", "tail", "--from-end", "--until-caught-up"});
+  EXPECT_EQ(from_end.exit_code, 0) << from_end.err;
+  EXPECT_EQ(from_end.out, "[]\n");
+}
+
+TEST_F(PactctlTest, TailTimeoutStopsAfterThatLong) {
+  AppendJapan();
+  const absl::Time start = absl::Now();
+  Result run = Pactl({"tail", "--timeout", "0.5"});
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(500));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Lines(run.out).size(), 6u);
+  EXPECT_THAT(run.err, HasSubstr("caught up at sequence 6"));
+  Result json = Pactl({"--json", "tail", "--timeout", "0.5", "--after", "4"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(JsonArray(json.out).size(), 2u);
+  // The top-level --timeout (of each call) is another option.
+  Result both = Pactl({"--timeout", "5", "tail", "--timeout", "0.2"});
+  EXPECT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(Pactl({"tail", "--timeout", "0"}).exit_code, 2);
+
+  // A server that never answers: the timeout ends it as unavailable.
+  ASSERT_TRUE(server_->Stop().ok());
+  Result unreachable = Pactl({"--json", "tail", "--timeout", "0.5"});
+  EXPECT_EQ(unreachable.exit_code, 3) << unreachable.err;
+  EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
+  EXPECT_EQ(unreachable.out, "");
+}
+
+// The example in `append --help` is a working command: run as printed.
+TEST_F(PactctlTest, AppendHelpExampleRecordsATariffChange) {
+  Result help = Pactl({"append", "--help"});
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  std::string example;
+  for (const std::string& line : Lines(help.out)) {
+    if (absl::StartsWith(line, "  pactctl append ")) example = line;
+  }
+  ASSERT_FALSE(example.empty()) << help.out;
+  // "  pactctl append DEAL --events 'JSON'"
+  const size_t open = example.find(" --events '");
+  ASSERT_NE(open, std::string::npos) << example;
+  ASSERT_TRUE(absl::EndsWith(example, "'")) << example;
+  const std::string deal = example.substr(17, open - 17);
+  const size_t json_start = open + std::string(" --events '").size();
+  const std::string json =
+      example.substr(json_start, example.size() - 1 - json_start);
+  ASSERT_EQ(json.find('\''), std::string::npos) << json;
+
+  Result announce = Pactl({"append", deal, "--events", kJapanDeal});
+  ASSERT_EQ(announce.exit_code, 0) << announce.err;
+  Result run = Pactl({"append", deal, "--events", json});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("recorded 1 event in " + deal));
+  Result recorded =
+      Pactl({"--json", "tail", "--after", "3", "--until-caught-up"});
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.err;
+  auto items = JsonArray(recorded.out);
+  ASSERT_EQ(items.size(), 1u);
+  auto event = Parse<v1::Event>(items[0]);
+  EXPECT_EQ(event.deal_id(), deal);
+  ASSERT_TRUE(event.data().has_tariff_change());
+  EXPECT_EQ(event.data().tariff_change().rate_bps(), 1500);
+  EXPECT_EQ(event.data().provenance().firmness(), v1::FIRMNESS_CONFIRMED);
+}
+
+TEST_F(PactctlTest, EnumsAreTakenInEverySpelling) {
+  // Lower case, short, with '-' or '_', in JSON and in flags.
+  Result deal = Pactl({"append", "us-japan", "--events", R"({
+    "event_id": "e.deal", "effective_time": "2025-07-22T00:00:00Z",
+    "provenance": {"source": "s", "firmness": "officially-announced"},
+    "announcement": {"deal": {"title": "t", "investor_country": "JP",
+      "host_country": "US",
+      "commitment_ceiling": {"currency_code": "USD", "minor_units": "100000"}}}})"});
+  ASSERT_EQ(deal.exit_code, 0) << deal.err;
+  Result projects = Pactl({"append", "us-japan", "--events", R"([
+    {"event_id": "e.alloc", "provenance": {"source": "s", "firmness": "Reported"},
+     "announcement": {"allocation": {"allocation_id": "oil", "name": "Oil",
+       "basis": "sector", "sector": "oil_and_gas"}}},
+    {"event_id": "e.p", "provenance": {"source": "s", "firmness": "FIRMNESS_CONFIRMED"},
+     "announcement": {"project": {"project_id": "p", "name": "P",
+       "sector": "oil-and-gas", "us_state": "TX",
+       "pledged": {"currency_code": "USD", "minor_units": "100"}}}},
+    {"event_id": "e.approve", "provenance": {"source": "s"},
+     "approval": {"project_id": "p", "approving_body": "B",
+       "amount": {"currency_code": "USD", "minor_units": "100"}}},
+    {"event_id": "e.money", "provenance": {"source": "s"},
+     "disbursement": {"project_id": "p", "funding_source": "jbic",
+       "amount": {"currency_code": "USD", "minor_units": "10"}}}])",
+                           "--firmness", "confirmed"});
+  ASSERT_EQ(projects.exit_code, 0) << projects.err;
+  Result events = Pactl({"--json", "tail", "--until-caught-up"});
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  auto items = JsonArray(events.out);
+  ASSERT_EQ(items.size(), 5u);
+  std::vector<v1::Firmness> firmness;
+  for (const std::string& item : items) {
+    firmness.push_back(Parse<v1::Event>(item).data().provenance().firmness());
+  }
+  // The last two named none: --firmness.
+  EXPECT_THAT(firmness,
+              ElementsAre(v1::FIRMNESS_OFFICIALLY_ANNOUNCED,
+                          v1::FIRMNESS_REPORTED, v1::FIRMNESS_CONFIRMED,
+                          v1::FIRMNESS_CONFIRMED, v1::FIRMNESS_CONFIRMED));
+  auto allocation =
+      Parse<v1::Event>(items[1]).data().announcement().allocation();
+  EXPECT_EQ(allocation.basis(), v1::ALLOCATION_BASIS_SECTOR);
+  EXPECT_EQ(allocation.sector(), v1::SECTOR_OIL_AND_GAS);
+  EXPECT_EQ(Parse<v1::Event>(items[4]).data().disbursement().funding_source(),
+            v1::FUNDING_SOURCE_JBIC);
+
+  // Without --firmness, an event that names none is reported.
+  Result plain = Pactl({"append", "us-japan", "--events", R"({
+    "event_id": "e.t", "effective_time": "2025-08-01T00:00:00Z",
+    "provenance": {"source": "s"},
+    "tariff_change": {"product_category": "autos", "rate_bps": 1500,
+      "legal_instrument": "EO"}})"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  Result last = Pactl({"--json", "tail", "--after", "5", "--until-caught-up"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  auto tariff = JsonArray(last.out);
+  ASSERT_EQ(tariff.size(), 1u);
+  EXPECT_EQ(Parse<v1::Event>(tariff[0]).data().provenance().firmness(),
+            v1::FIRMNESS_REPORTED);
+
+  for (const char* spelling :
+       {"oil-and-gas", "OIL_AND_GAS", "SECTOR_OIL_AND_GAS", "Oil And Gas"}) {
+    Result texas =
+        Pactl({"--json", "projects", "us-japan", "--sector", spelling});
+    ASSERT_EQ(texas.exit_code, 0) << spelling << ": " << texas.err;
+    EXPECT_EQ(JsonArray(texas.out).size(), 1u) << spelling;
+  }
+  Result kind = Pactl({"--json", "tail", "--until-caught-up", "--kind",
+                       "EVENT_KIND_TARIFF_CHANGE"});
+  ASSERT_EQ(kind.exit_code, 0) << kind.err;
+  EXPECT_EQ(JsonArray(kind.out).size(), 1u);
+  Result bad = Pactl({"append", "us-japan", "--firmness", "sure", "--events",
+                      R"({"provenance": {"source": "s"}})"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--firmness: unknown value \"sure\""));
+  EXPECT_THAT(bad.err, HasSubstr("officially-announced"));
+
+  // A load file too.
+  std::string path = WriteFile(
+      "lower.jsonl",
+      R"({"deal_id": "us-japan", "events": [{"event_id": "e.load", "effective_time": "2025-08-02T00:00:00Z", "provenance": {"source": "s"}, "tariff_change": {"product_category": "autos", "rate_bps": 1000, "legal_instrument": "EO"}}, {"event_id": "e.load2", "provenance": {"source": "s", "firmness": "confirmed"}, "amendment": {"target_event_id": "e.load", "raised_firmness": "confirmed"}}]})"
+      "\n");
+  Result load = Pactl({"load", path});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  Result loaded =
+      Pactl({"--json", "tail", "--after", "6", "--until-caught-up"});
+  auto load_items = JsonArray(loaded.out);
+  ASSERT_EQ(load_items.size(), 2u);
+  EXPECT_EQ(Parse<v1::Event>(load_items[0]).data().provenance().firmness(),
+            v1::FIRMNESS_REPORTED);
+  EXPECT_EQ(
+      Parse<v1::Event>(load_items[1]).data().amendment().raised_firmness(),
+      v1::FIRMNESS_CONFIRMED);
+}
+
+// The actor of an append: --actor, else PACTLOG_ACTOR, else <user>@<host>.
+TEST_F(PactctlTest, ActorComesFromTheFlagThenTheEnvironmentThenUserAtHost) {
+  const std::string announce = R"({"event_id": "a.deal",
+    "provenance": {"source": "s"},
+    "announcement": {"deal": {"title": "t", "investor_country": "JP",
+      "host_country": "US",
+      "commitment_ceiling": {"currency_code": "USD", "minor_units": "100"}}}})";
+  auto tariff = [](int i) {
+    return absl::StrCat(
+        R"({"event_id": "a.)", i,
+        R"(", "provenance": {"source": "s"}, "tariff_change": {"product_category": "autos", "rate_bps": 1000, "legal_instrument": "EO"}})");
+  };
+  const std::string address = server_->address();
+  auto append = [&](std::vector<std::string> args,
+                    std::vector<std::string> env) {
+    args.insert(args.begin(), {"--address", address});
+    Result run = Pactctl(dir_, args, "", env).Wait();
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+  };
+  append({"append", "d", "--events", announce}, {"PACTLOG_ACTOR=alice"});
+  append({"append", "d", "--actor", "bob", "--events", tariff(1)},
+         {"PACTLOG_ACTOR=alice"});
+  append({"append", "d", "--events", tariff(2)}, {"PACTLOG_ACTOR="});
+  Result events = Pactl({"--json", "tail", "--until-caught-up"});
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  auto items = JsonArray(events.out);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(Parse<v1::Event>(items[0]).actor(), "alice");
+  EXPECT_EQ(Parse<v1::Event>(items[1]).actor(), "bob");
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  const std::string actor = Parse<v1::Event>(items[2]).actor();
+  EXPECT_THAT(actor, ::testing::EndsWith(absl::StrCat("@", host)));
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != 0) {
+    EXPECT_EQ(actor, absl::StrCat(user, "@", host));
+  }
+}
+
+TEST_F(PactctlTest, AddressFlagWinsOverTheEnvironment) {
+  Result run = Pactctl(dir_, {"--address", server_->address(), "health"}, "",
+                       {"PACTLOG_ADDRESS=127.0.0.1:1"})
+                   .Wait();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(server_->address()));
+}
+
+// Completes `words` (the last is the one being completed) with the bash
+// script at `script`, as bash would; COMPREPLY, one word a line.
+std::vector<std::string> BashComplete(const std::string& dir,
+                                      const std::string& script,
+                                      const std::vector<std::string>& words) {
+  std::string array;
+  for (const std::string& word : words)
+    absl::StrAppend(&array, " '", word, "'");
+  const std::string program =
+      absl::StrCat("source '", script, "' && COMP_WORDS=(", array,
+                   ") && COMP_CWORD=", words.size() - 1,
+                   " && _pactctl && printf '%s\\n' \"${COMPREPLY[@]}\"");
+  Result run = Pactctl::Program(dir, {"/bin/bash", "-c", program}).Wait();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "");
+  return Lines(run.out);
+}
+
+TEST_F(PactctlTest, BashCompletionCompletesSubcommandsOptionsAndValues) {
+  Result script = Pactl({"completion", "bash"});
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  const std::string path = WriteFile("pactctl.bash", script.out);
+  Result syntax = Pactctl::Program(dir_, {"/bin/bash", "-n", path}).Wait();
+  ASSERT_EQ(syntax.exit_code, 0) << syntax.err;
+
+  using ::testing::Contains;
+  using ::testing::UnorderedElementsAre;
+  EXPECT_THAT(BashComplete(dir_, path, {"pactctl", ""}),
+              ::testing::IsSupersetOf(
+                  {"append", "deal", "deals", "tail", "verify", "completion"}));
+  EXPECT_THAT(BashComplete(dir_, path, {"pactctl", "de"}),
+              UnorderedElementsAre("deal", "deals"));
+  // Past a top-level option and its value.
+  EXPECT_THAT(BashComplete(dir_, path, {"pactctl", "--address", "h:1", "dea"}),
+              UnorderedElementsAre("deal", "deals"));
+  EXPECT_THAT(BashComplete(dir_, path, {"pactctl", "--json", "tai"}),
+              ElementsAre("tail"));
+  // A subcommand's options, and the top level's, which it takes too.
+  auto tail_options = BashComplete(dir_, path, {"pactctl", "tail", "--"});
+  EXPECT_THAT(tail_options, Contains("--until-caught-up"));
+  EXPECT_THAT(tail_options, Contains("--timeout"));
+  EXPECT_THAT(tail_options, Contains("--json-lines"));
+  EXPECT_THAT(tail_options, Not(Contains("--events")));
+  // Enum values, as pactctl prints them.
+  EXPECT_THAT(
+      BashComplete(dir_, path, {"pactctl", "projects", "d", "--sector", "oi"}),
+      ElementsAre("oil-and-gas"));
+  EXPECT_THAT(
+      BashComplete(dir_, path, {"pactctl", "append", "d", "--firmness", "="}),
+      Contains("reported"));
+  EXPECT_THAT(
+      BashComplete(dir_, path, {"pactctl", "tail", "--kind", "=", "tariff"}),
+      ElementsAre("tariff-change"));
+  EXPECT_THAT(BashComplete(dir_, path, {"pactctl", "completion", ""}),
+              UnorderedElementsAre("bash", "zsh"));
+  // Files where a file is wanted.
+  WriteFile("requests.jsonl", "");
+  EXPECT_THAT(
+      BashComplete(dir_, path, {"pactctl", "load", dir_ + "/requests.js"}),
+      ElementsAre(dir_ + "/requests.jsonl"));
+}
+
+TEST_F(PactctlTest, ZshCompletionIsValidZsh) {
+  Result script = Pactl({"completion", "zsh"});
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  EXPECT_THAT(script.out, ::testing::StartsWith("#compdef pactctl\n"));
+  EXPECT_THAT(script.out, HasSubstr("'deals:every deal, by id'"));
+  EXPECT_THAT(script.out, HasSubstr("--sector[only this sector, e.g. "
+                                    "energy]:sector:(energy"));
+  EXPECT_EQ(Pactl({"completion", "fish"}).exit_code, 2);
+  if (!std::filesystem::exists("/usr/bin/zsh") &&
+      !std::filesystem::exists("/bin/zsh")) {
+    GTEST_SKIP() << "zsh is not installed; checked the script's text only";
+  }
+  const std::string path = WriteFile("_pactctl", script.out);
+  const std::string zsh =
+      std::filesystem::exists("/usr/bin/zsh") ? "/usr/bin/zsh" : "/bin/zsh";
+  Result syntax = Pactctl::Program(dir_, {zsh, "-n", path}).Wait();
+  EXPECT_EQ(syntax.exit_code, 0) << syntax.err;
+  // Loaded after compinit, it registers itself for pactctl.
+  Result loaded = Pactctl::Program(
+                      dir_, {zsh, "-f", "-c",
+                             absl::StrCat("autoload -U compinit && compinit "
+                                          "-u -D && source '",
+                                          path, "' && print $_comps[pactctl]")})
+                      .Wait();
+  EXPECT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_EQ(loaded.out, "_pactctl\n");
 }
 
 // Against a pactlogd that serves TLS and requires tokens: the TLS flags and
@@ -873,9 +1251,10 @@ TEST_F(PactctlTest, TalksTlsWithATokenToASecuredServer) {
                           "--events", kJapanDeal}))
           .Wait();
   ASSERT_EQ(appended.exit_code, 0) << appended.err;
-  Result from_env = Pactctl(dir_, with({"--json", "tail", "--limit", "1"}), "",
-                            {"PACTLOG_TOKEN=pactctl-test-token"})
-                        .Wait();
+  Result from_env =
+      Pactctl(dir_, with({"--json-lines", "tail", "--limit", "1"}), "",
+              {"PACTLOG_TOKEN=pactctl-test-token"})
+          .Wait();
   ASSERT_EQ(from_env.exit_code, 0) << from_env.err;
   EXPECT_EQ(Parse<v1::Event>(from_env.out).actor(), "ops");
   Result anonymous = Pactctl(dir_, with({"deal", "us-japan"})).Wait();
@@ -891,6 +1270,38 @@ TEST_F(PactctlTest, TalksTlsWithATokenToASecuredServer) {
                      .Wait();
   EXPECT_EQ(no_ca.exit_code, 2);
   EXPECT_THAT(no_ca.err, HasSubstr("--tls-ca"));
+
+  // PACTLOG_TLS_CA stands for --tls-ca, which wins over it.
+  const std::vector<std::string> named = {"--address",
+                                          (*secured)->address(),
+                                          "--tls-server-name",
+                                          "localhost",
+                                          "--token",
+                                          "pactctl-test-token",
+                                          "deal",
+                                          "us-japan"};
+  Result env_ca =
+      Pactctl(dir_, named, "", {"PACTLOG_TLS_CA=" + certs->cert_path}).Wait();
+  EXPECT_EQ(env_ca.exit_code, 0) << env_ca.err;
+  Result env_missing =
+      Pactctl(dir_, named, "", {"PACTLOG_TLS_CA=" + dir_ + "/missing.pem"})
+          .Wait();
+  EXPECT_EQ(env_missing.exit_code, 2);
+  EXPECT_THAT(env_missing.err, HasSubstr("PACTLOG_TLS_CA"));
+  std::vector<std::string> flag_wins = named;
+  flag_wins.insert(flag_wins.begin(), {"--tls-ca", certs->cert_path});
+  Result flag_ca =
+      Pactctl(dir_, flag_wins, "", {"PACTLOG_TLS_CA=" + dir_ + "/missing.pem"})
+          .Wait();
+  EXPECT_EQ(flag_ca.exit_code, 0) << flag_ca.err;
+  // An empty variable counts as unset: plaintext, which this server refuses.
+  Result env_empty =
+      Pactctl(dir_,
+              {"--address", (*secured)->address(), "--timeout", "2", "--token",
+               "pactctl-test-token", "deal", "us-japan"},
+              "", {"PACTLOG_TLS_CA="})
+          .Wait();
+  EXPECT_EQ(env_empty.exit_code, 3) << env_empty.err;
 }
 
 }  // namespace
