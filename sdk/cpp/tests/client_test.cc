@@ -588,19 +588,6 @@ TEST(RandomUuidTest, IsVersionFourAndUnique) {
                    "3}-[0-9a-f]{12}"));
 }
 
-}  // namespace
-}  // namespace pactlog::testing
-
-namespace pactlog::testing {
-namespace {
-
-using ::pactlog::client::AppendOptions;
-using ::pactlog::client::Client;
-using ::pactlog::client::ClientOptions;
-using ::pactlog::client::Error;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-
 namespace pc = ::pactlog::client;
 
 // The behaviour rules of sdk/BEHAVIOUR.md that need a server.
