@@ -41,8 +41,7 @@ absl::Status RuleBroken(std::string_view rule, std::string_view details,
       absl::FailedPreconditionError(
           absl::StrCat("rule ", AsAbsl(rule), ": ", AsAbsl(details))),
       kReasonRuleBroken,
-      {{"rule", std::string(rule)}, {"detail", std::string(details)}},
-      numbers);
+      {{"rule", std::string(rule)}, {"detail", std::string(details)}}, numbers);
 }
 
 // `current + amount` into `*sum`, or FAILED_PRECONDITION rule

@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <initializer_list>
-
 #include <string>
 #include <string_view>
 #include <utility>

@@ -228,8 +228,8 @@ void ReplicatedCommitter::TakeGroupLocked(std::vector<PendingAppend>* group) {
   }
 }
 
-absl::Status ReplicatedCommitter::AnswerRepeat(
-    const v1::AppendRequest& request, v1::AppendResponse* response) {
+absl::Status ReplicatedCommitter::AnswerRepeat(const v1::AppendRequest& request,
+                                               v1::AppendResponse* response) {
   // The record already held this request under its content's id (a retry
   // within JetStream's window, perhaps taken first by another replica),
   // and that entry is applied: answer from the live state.
@@ -303,16 +303,17 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
     std::fill(results.begin(), results.end(), failed);
   } else if (!AwaitPosition(stored.position,
                             absl::Now() + context_.options->apply_timeout)) {
-    std::fill(results.begin(), results.end(),
-              Unavailable(absl::StrCat(
-                  "the request is in the log of record at position ",
-                  stored.position,
-                  " but this replica has not applied it yet; a retry is "
-                  "answered from the record")));
+    std::fill(
+        results.begin(), results.end(),
+        Unavailable(absl::StrCat(
+            "the request is in the log of record at position ", stored.position,
+            " but this replica has not applied it yet; a retry is "
+            "answered from the record")));
   } else {
     absl::MutexLock lock(&apply_mu_);
     for (size_t i = 0; i < group.size(); ++i) {
-      auto it = outcomes_.find(OutcomeKey(stored.position, static_cast<int>(i)));
+      auto it =
+          outcomes_.find(OutcomeKey(stored.position, static_cast<int>(i)));
       if (it == outcomes_.end()) {
         results[i] = stored.duplicate
                          ? AnswerRepeat(entry.requests(0), group[0].response)
@@ -460,9 +461,9 @@ absl::Status ReplicatedCommitter::ApplyEntries(
   // Outcomes nobody came for (the worker gave up waiting) go eventually.
   constexpr uint64_t kOutcomeHorizon = 1'000'000;
   if (last_position > kOutcomeHorizon) {
-    outcomes_.erase(outcomes_.begin(),
-                    outcomes_.lower_bound(
-                        OutcomeKey(last_position - kOutcomeHorizon, 0)));
+    outcomes_.erase(
+        outcomes_.begin(),
+        outcomes_.lower_bound(OutcomeKey(last_position - kOutcomeHorizon, 0)));
   }
   return absl::OkStatus();
 }

@@ -183,11 +183,11 @@ class NatsRecordReader final : public RecordReader {
           js_GetMsg(&raw, js_, stream_.c_str(), position, nullptr, &jerr);
       MsgPtr msg(raw);
       if (s != NATS_OK) {
-        return FromNats(s, jerr,
-                        absl::StrCat("position ", position, " of stream ",
-                                     stream_,
-                                     " is missing where it was read, and "
-                                     "the stream's leader did not give it"));
+        return FromNats(
+            s, jerr,
+            absl::StrCat("position ", position, " of stream ", stream_,
+                         " is missing where it was read, and "
+                         "the stream's leader did not give it"));
       }
       out->push_back(ToEntry(*msg, position));
       last_ = position;
@@ -500,9 +500,7 @@ absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
 }
 
 void NatsRecordLog::MonitorReplicas() {
-  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stop_;
-  };
+  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
   // The last state reported of each server ("current" unless told).
   absl::flat_hash_map<std::string, std::string> reported;
   while (true) {
@@ -613,8 +611,8 @@ void NatsRecordLog::Send(Job& job, size_t index, absl::Time deadline) {
                                      proposal.deal_id));
 }
 
-void NatsRecordLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
-                          jsPubAckErr* err, void* closure) {
+void NatsRecordLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err,
+                          void* closure) {
   auto* self = static_cast<NatsRecordLog*>(closure);
   {
     absl::MutexLock lock(&self->mu_);
@@ -633,11 +631,11 @@ void NatsRecordLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack,
         const natsStatus s = err != nullptr ? err->Err : NATS_ERR;
         job.js_errors[i] =
             err != nullptr ? err->ErrCode : static_cast<jsErrCode>(0);
-        result.status = FromNats(
-            s, job.js_errors[i],
-            absl::StrCat("the log of record (", self->Describe(),
-                         ") did not store the entry for deal ",
-                         job.proposals[i].deal_id));
+        result.status =
+            FromNats(s, job.js_errors[i],
+                     absl::StrCat("the log of record (", self->Describe(),
+                                  ") did not store the entry for deal ",
+                                  job.proposals[i].deal_id));
       }
       --job.in_flight;
     }

@@ -161,10 +161,9 @@ absl::Status NatsCluster::WaitMetaGroup(absl::Duration timeout) {
   for (int i = 0; i < size(); ++i) {
     absl::StrAppend(&logs, "--- ", servers_[i].name, ":\n", Log(i), "\n");
   }
-  return absl::UnavailableError(
-      absl::StrCat("the JetStream meta group did not take in all ", size(),
-                   " servers in ", absl::FormatDuration(timeout),
-                   "; the last /jsz:\n", jsz, "\n", logs));
+  return absl::UnavailableError(absl::StrCat(
+      "the JetStream meta group did not take in all ", size(), " servers in ",
+      absl::FormatDuration(timeout), "; the last /jsz:\n", jsz, "\n", logs));
 }
 
 std::string NatsCluster::url() const {

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
-
 #include "domain/deal_state.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"

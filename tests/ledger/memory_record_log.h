@@ -3,9 +3,9 @@
 //
 // It keeps the RecordLog contract: positions 1, 2, 3, ...; a proposal is
 // stored only when it is unconditional or its deal's last entry is at
-// expected_deal_position (else ABORTED with the deal's position); a dedup_id seen before is
-// answered as a duplicate of the first entry. Tests play the other
-// replicas: Inject() stores an entry unconditionally, and a hook runs at
+// expected_deal_position (else ABORTED with the deal's position); a dedup_id
+// seen before is answered as a duplicate of the first entry. Tests play the
+// other replicas: Inject() stores an entry unconditionally, and a hook runs at
 // the start of the next Publish (so another replica's entry lands between
 // a proposer's check and its publication).
 //

@@ -159,10 +159,9 @@ TEST_F(DealLedgerServiceTest, StaleExpectedVersionIsAbortedWithCurrentVersion) {
   EXPECT_THAT(status.error_message(), HasSubstr("is at version 1"));
   const google::rpc::ErrorInfo info = OnlyErrorInfo(status);
   EXPECT_EQ(info.reason(), "EXPECTED_VERSION_MISMATCH");
-  EXPECT_THAT(info.metadata(),
-              ::testing::UnorderedElementsAre(
-                  ::testing::Pair("deal_id", "us-japan"),
-                  ::testing::Pair("current_version", "1")));
+  EXPECT_THAT(info.metadata(), ::testing::UnorderedElementsAre(
+                                   ::testing::Pair("deal_id", "us-japan"),
+                                   ::testing::Pair("current_version", "1")));
   request.mutable_expected_version()->set_exact(1);
   EXPECT_TRUE(Append(*server_, request).ok());
 }
