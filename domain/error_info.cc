@@ -1,10 +1,7 @@
 #include "domain/error_info.h"
 
-#include <algorithm>
-
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "absl/types/optional.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace pactlog::domain {
@@ -34,20 +31,6 @@ absl::Status ExpectedVersionMismatch(std::string_view message,
       kReasonExpectedVersion,
       {{"deal_id", std::string(deal_id)},
        {"current_version", absl::StrCat(current_version)}});
-}
-
-bool ReadErrorInfo(const absl::Status& status, std::string* reason,
-                   std::vector<std::pair<std::string, std::string>>* metadata) {
-  const absl::optional<absl::Cord> payload =
-      status.GetPayload(kErrorInfoTypeUrl);
-  google::rpc::ErrorInfo info;
-  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) {
-    return false;
-  }
-  *reason = info.reason();
-  metadata->assign(info.metadata().begin(), info.metadata().end());
-  std::sort(metadata->begin(), metadata->end());
-  return true;
 }
 
 }  // namespace pactlog::domain

@@ -18,7 +18,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
 
@@ -45,10 +44,6 @@ using NamedNumber = std::pair<const char*, int64_t>;
 [[nodiscard]] absl::Status ExpectedVersionMismatch(std::string_view message,
                                                    std::string_view deal_id,
                                                    uint64_t current_version);
-
-// The reason and metadata of `status`'s ErrorInfo; false when it has none.
-bool ReadErrorInfo(const absl::Status& status, std::string* reason,
-                   std::vector<std::pair<std::string, std::string>>* metadata);
 
 }  // namespace pactlog::domain
 
