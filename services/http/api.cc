@@ -335,8 +335,11 @@ class EventStreamCall final
       return;
     }
     stub.async()->Subscribe(&context_, &request_, this);
-    StartCall();
+    // The first read goes in before the call starts: a subscription the
+    // service refuses at once may otherwise be done, and this reactor
+    // deleted, before StartRead is reached.
     StartRead(&response_);
+    StartCall();
   }
 
   void OnReadDone(bool ok) override {

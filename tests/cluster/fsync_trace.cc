@@ -5,6 +5,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -30,10 +32,23 @@ bool IsSyncCall(absl::string_view line) {
 
 }  // namespace
 
-std::vector<absl::Time> ParseFsyncTrace(const std::string& text) {
+// The file of a call traced with -y, "fsync(12</data/msgs/1.blk>..." ->
+// "/data/msgs/1.blk"; empty when the line names none.
+absl::string_view TracedPath(absl::string_view call) {
+  const size_t open = call.find('<');
+  const size_t close = call.find('>', open);
+  if (open == absl::string_view::npos || close == absl::string_view::npos ||
+      absl::StartsWith(call, "<...")) {
+    return "";
+  }
+  return call.substr(open + 1, close - open - 1);
+}
+
+std::vector<absl::Time> ParseFsyncTrace(const std::string& text,
+                                        absl::string_view path_part) {
   std::vector<absl::Time> out;
-  // Thread id -> start of its call in progress.
-  std::map<std::string, absl::Time> unfinished;
+  // Thread id -> start of its call in progress, and whether its file counts.
+  std::map<std::string, std::pair<absl::Time, bool>> unfinished;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!IsSyncCall(line)) continue;
     // "TID SECONDS.MICROS fsync(6) = 0", the thread id padded to 5
@@ -51,18 +66,20 @@ std::vector<absl::Time> ParseFsyncTrace(const std::string& text) {
         absl::FromUnixMicros(static_cast<int64_t>(seconds * 1e6 + 0.5));
     const absl::string_view call =
         absl::StripLeadingAsciiWhitespace(rest.substr(time_end));
+    bool counts = absl::StrContains(TracedPath(call), path_part);
     if (absl::StrContains(call, "<unfinished ...>")) {
-      unfinished[tid] = at;
+      unfinished[tid] = {at, counts};
       continue;
     }
     absl::Time started = at;
     if (absl::StrContains(call, "resumed>")) {
       auto it = unfinished.find(tid);
       if (it == unfinished.end()) continue;
-      started = it->second;
+      std::tie(started, counts) = it->second;
       unfinished.erase(it);
     }
-    if (absl::EndsWith(absl::StripTrailingAsciiWhitespace(call), "= 0")) {
+    if (counts &&
+        absl::EndsWith(absl::StripTrailingAsciiWhitespace(call), "= 0")) {
       out.push_back(started);
     }
   }
@@ -99,7 +116,8 @@ absl::StatusOr<std::unique_ptr<FsyncTrace>> FsyncTrace::Attach(
     const std::string output = absl::StrCat(trace->dir_, "/", cluster.name(i));
     trace->outputs_.push_back(output);
     trace->tracers_.push_back(ChildProcess::Spawn(
-        {StraceBinary(), "-f", "-ttt", "-e", "trace=fsync,fdatasync", "-o",
+        {StraceBinary(), "-f", "-ttt", "-y", "-e", "trace=fsync,fdatasync",
+         "-o",
          output, "-p", absl::StrCat(cluster.pid(i))},
         output + ".log"));
     if (trace->tracers_.back() == nullptr) {
@@ -122,7 +140,8 @@ absl::StatusOr<std::unique_ptr<FsyncTrace>> FsyncTrace::Attach(
   return trace;
 }
 
-absl::StatusOr<std::vector<std::vector<absl::Time>>> FsyncTrace::Finish() {
+absl::StatusOr<std::vector<std::vector<absl::Time>>> FsyncTrace::Finish(
+    absl::string_view path_part) {
   std::vector<std::vector<absl::Time>> out;
   for (size_t i = 0; i < tracers_.size(); ++i) {
     // SIGTERM: strace detaches and flushes its output.
@@ -134,7 +153,7 @@ absl::StatusOr<std::vector<std::vector<absl::Time>>> FsyncTrace::Finish() {
     }
     std::stringstream text;
     text << in.rdbuf();
-    out.push_back(ParseFsyncTrace(text.str()));
+    out.push_back(ParseFsyncTrace(text.str(), path_part));
   }
   tracers_.clear();
   return out;

@@ -1,5 +1,5 @@
 // Which fsyncs the servers of a NatsCluster made, and when: strace
-// (-f -ttt -e trace=fsync,fdatasync) attached to every server process, the
+// (-f -ttt -y -e trace=fsync,fdatasync) attached to every server process, the
 // way an operator would check a node. Used to show that an append is
 // acknowledged only after a majority of the servers synced it.
 //
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "tests/cluster/nats_cluster.h"
 #include "tests/ops/ops_support.h"
@@ -27,8 +28,10 @@ class FsyncTrace {
   ~FsyncTrace();
 
   // Detaches, then: for each server, the times at which its successful
-  // fsync and fdatasync calls started, in order.
-  [[nodiscard]] absl::StatusOr<std::vector<std::vector<absl::Time>>> Finish();
+  // fsync and fdatasync calls of files whose path contains `path_part`
+  // started, in order.
+  [[nodiscard]] absl::StatusOr<std::vector<std::vector<absl::Time>>> Finish(
+      absl::string_view path_part = "");
 
  private:
   FsyncTrace() = default;
@@ -40,8 +43,11 @@ class FsyncTrace {
 
 // The strace output lines of one process: the start times of its fsync and
 // fdatasync calls that returned 0 (an interrupted call and its resumption,
-// "<unfinished ...>" / "<... fsync resumed>", count once, at its start).
-std::vector<absl::Time> ParseFsyncTrace(const std::string& text);
+// "<unfinished ...>" / "<... fsync resumed>", count once, at its start)
+// on a file whose path (strace -y: "fsync(12</dir/1.blk>)") contains
+// `path_part`; every call when `path_part` is empty.
+std::vector<absl::Time> ParseFsyncTrace(const std::string& text,
+                                        absl::string_view path_part = "");
 
 // How many of `windows` (each [sent, acknowledged]) hold at least one fsync
 // on at least `quorum` of the servers.

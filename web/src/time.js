@@ -34,9 +34,10 @@ export function formatTime(text) {
 export function toInputValue(text) {
   const nanos = timestampNanos(text);
   const iso = new Date(Number(nanos / 1000000n)).toISOString(); // ...T10:11:12.345Z
+  // The browser's own normalized spelling, the shortest one: no zero
+  // seconds, no trailing zeros in the fraction ("...:50.4", not ":50.400").
   if (iso.endsWith(':00.000Z')) return iso.slice(0, 16);
-  if (iso.endsWith('.000Z')) return iso.slice(0, 19);
-  return iso.slice(0, 23);
+  return iso.slice(0, 23).replace(/\.?0+$/, '');
 }
 
 // The RFC 3339 time of a datetime-local value read as UTC.

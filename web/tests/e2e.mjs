@@ -236,10 +236,20 @@ test('Tab reaches the deal select and the keyboard switches the deal', async () 
 
 // A datetime-local value as Chromium normalises it (no zero seconds or
 // milliseconds) for an RFC 3339 UTC time, and the time it stands for.
+// An RFC 3339 UTC time ("...T05:32:28.656123Z", 0 to 9 fraction digits)
+// in nanoseconds since the epoch, as a BigInt.
+function timeNanos(rfc3339) {
+  const [, whole, fraction = ''] = /^(.*?:\d\d)(?:\.(\d+))?Z$/.exec(rfc3339);
+  return BigInt(Date.parse(`${whole}Z`)) * 1000000n + BigInt(fraction.padEnd(9, '0'));
+}
+
+// What a datetime-local input holds for `rfc3339`, spelled as Chromium
+// normalizes it (Playwright's fill refuses any other spelling as
+// "Malformed value"): no zero seconds, no trailing zeros in the fraction.
 function inputValue(rfc3339) {
   const iso = new Date(rfc3339).toISOString();
   if (iso.endsWith(':00.000Z')) return iso.slice(0, 16);
-  return iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23);
+  return iso.slice(0, 23).replace(/\.?0+$/, '');
 }
 
 async function showAsOf(target, { effective = '', recorded = '' }) {
@@ -275,8 +285,11 @@ test('as of a recorded time the figures are what the record said then', async ()
   assert(then.figures.allocated !== now.figures.allocated, `the API gives the allocated figure at ${recorded} as now`);
   await showAsOf(page, { recorded });
   await expectFunnel(page, then, `${JAPAN} as recorded at ${recorded}`);
-  const shownRows = await waitFor('the events recorded by then', () => eventRows(page), (rows) => rows < events.length);
-  assert(shownRows === events.filter((e) => Date.parse(e.recordedTime) <= Date.parse(recorded)).length, `${shownRows} rows as of ${recorded}`);
+  // Recorded times have nanoseconds: events of the same millisecond as
+  // `recorded` but after it are not in the record as it stood then.
+  const expectedRows = events.filter((e) => timeNanos(e.recordedTime) <= timeNanos(recorded)).length;
+  assert(expectedRows < events.length, `every event was recorded by ${recorded}`);
+  await waitFor(`the ${expectedRows} events recorded by ${recorded}`, () => eventRows(page), (rows) => rows === expectedRows);
   await page.getByTestId('asof-now').click();
   await expectFunnel(page, now, `${JAPAN} now again`);
 });
