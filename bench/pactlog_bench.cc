@@ -93,6 +93,8 @@ struct Settings {
   // nats://...: also measure appends with this NATS JetStream cluster as
   // the log of record (a stream of the run's own, deleted afterwards).
   std::string log_url;
+  // pactlogd --nats-groups-in-flight of the --log phases; 0 for its default.
+  int nats_groups_in_flight = 0;
 };
 
 // Deletes a stream the run made (the log of record refuses deleting its
@@ -312,9 +314,14 @@ void Bench::MeasureNatsAppends() {
   const std::string run =
       absl::StrCat(getpid(), "_", absl::ToUnixSeconds(absl::Now()));
   const std::string stream = absl::StrCat("PACTLOG_BENCH_", run);
-  StartServer(dir_ + "/nats-replica",
-              {"--log", settings_.log_url, "--nats-stream", stream,
-               "--nats-subject-prefix", absl::StrCat("pactlogbench", run)});
+  std::vector<std::string> args = {
+      "--log", settings_.log_url, "--nats-stream", stream,
+      "--nats-subject-prefix", absl::StrCat("pactlogbench", run)};
+  if (settings_.nats_groups_in_flight > 0) {
+    args.push_back("--nats-groups-in-flight");
+    args.push_back(absl::StrCat(settings_.nats_groups_in_flight));
+  }
+  StartServer(dir_ + "/nats-replica", std::move(args));
   Connect();
   MeasureAppends("nats_", single_eps_, batch_eps_);
   if (absl::Status stopped = server_->Stop(); !stopped.ok()) {
@@ -1098,6 +1105,9 @@ int main(int argc, char** argv) {
                  "nats://h1:4222,h2:4222,h3:4222: also measure appends with "
                  "this JetStream cluster as the log of record (metrics "
                  "nats_*, their ratio to RocksDB mode's)");
+  app.add_option("--nats-groups-in-flight", settings.nats_groups_in_flight,
+                 "pactlogd's --nats-groups-in-flight in the --log phases "
+                 "(default: pactlogd's)");
   app.add_flag("--appends-only", settings.appends_only,
                "only the one-event and 64-event append phases, in RocksDB "
                "mode and then with --log's record (medians of runs by hand)");

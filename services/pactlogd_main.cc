@@ -31,6 +31,7 @@ struct Flags {
   std::string metrics_listen, backup_root, health_listen;
   std::string http_listen, web_root;
   uint64_t snapshot_interval = 1000;
+  int nats_groups_in_flight = 4;
   pactlog::services::security::TransportOptions transport;
   pactlog::services::security::GuardOptions guard;
   bool insecure = false;
@@ -70,6 +71,12 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "pactlog_appends_acknowledged_unsynced_total)")
       ->capture_default_str()
       ->check(CLI::IsMember({"always", "interval"}));
+  app.add_option("--nats-groups-in-flight", flags->nats_groups_in_flight,
+                 "groups of appends published to the stream and not yet "
+                 "answered at once; each group is one message holding the "
+                 "queued appends of deals no other group holds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_flag("--nats-allow-old-servers", flags->nats.allow_old_servers,
                "start even when a NATS server is older than 2.10.23 (refused "
                "by default: its acknowledged writes are not fsynced); appends "
@@ -150,6 +157,7 @@ ServerOptions MakeServerOptions(const Flags& flags, JsonLog& log) {
       Setting(flags.http_listen, "PACTLOG_HTTP_LISTEN", "");
   options.web_root = Setting(flags.web_root, "PACTLOG_WEB_ROOT", "");
   options.snapshot_interval = flags.snapshot_interval;
+  options.max_groups_in_flight = flags.nats_groups_in_flight;
 
   options.transport = flags.transport;
   options.guard = flags.guard;

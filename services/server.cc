@@ -125,6 +125,7 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = clock;
   ledger_options.snapshot_interval = options.snapshot_interval;
+  ledger_options.max_groups_in_flight = options.max_groups_in_flight;
   ledger_options.warn = options.warn;
   server->ledger_ = std::make_unique<ledger::Ledger>(
       std::move(log), std::move(record), ledger_options);

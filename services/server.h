@@ -67,6 +67,9 @@ struct ServerOptions {
   // Events between snapshot checkpoints (0: no snapshots); see
   // ledger::LedgerOptions::snapshot_interval.
   uint64_t snapshot_interval = 1000;
+  // Replicated mode: groups of requests published and not yet answered at
+  // once; see ledger::LedgerOptions::max_groups_in_flight.
+  int max_groups_in_flight = 4;
   SubscriptionHubOptions subscriptions;
   // Where calls that may wait or read storage run (services/executor.h):
   // queries and Read on `reads`; Admin's backups and chain checks on
