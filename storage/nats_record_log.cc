@@ -25,6 +25,8 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <thread>
@@ -227,7 +229,7 @@ class NatsRecordLog final : public RecordLog {
   }
 
   std::string Identity() const override { return identity_; }
-  RecordDurability durability() const override { return durability_; }
+  RecordDurability durability() const override { return durability_.load(); }
   std::vector<PublishResult> Publish(
       absl::Span<const RecordProposal> proposals) override;
   absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override;
@@ -257,6 +259,12 @@ class NatsRecordLog final : public RecordLog {
   // Refuses servers older than kMinNatsServerVersion (unless allowed) and
   // sets durability_.
   absl::Status CheckServerVersions();
+  // Checks the servers that joined since (the monitor's rounds): an old
+  // one is named and weakens durability_, as it cannot be refused.
+  void CheckJoinedServers();
+  void Warn(std::string_view message) const {
+    if (options_.warn) options_.warn(message);
+  }
   absl::Status Connect();
   absl::Status EnsureStream();
   void SetIdentity(const jsStreamInfo& info);
@@ -283,7 +291,11 @@ class NatsRecordLog final : public RecordLog {
   jsCtx* js_ = nullptr;
   // Set by Open, constant after.
   std::string identity_;
-  RecordDurability durability_ = RecordDurability::kCommittedOnMajority;
+  // Set by Open; weakened by the monitor when an old server joins.
+  std::atomic<RecordDurability> durability_{
+      RecordDurability::kCommittedOnMajority};
+  // The monitor's after Open.
+  NatsVersionCheck version_check_{options_.info_timeout};
 
   absl::Mutex mu_;
   // Messages in flight, by the message the library hands back.
@@ -293,47 +305,55 @@ class NatsRecordLog final : public RecordLog {
 };
 
 absl::Status NatsRecordLog::CheckServerVersions() {
-  auto warn = [this](std::string_view message) {
-    if (options_.warn) options_.warn(message);
-  };
-  bool old_allowed = false;
-  for (const std::string& server : options_.servers) {
-    absl::StatusOr<NatsServerInfo> info =
-        ReadNatsServerInfo(server, options_.info_timeout);
-    if (!info.ok()) {
-      // Connect() finds out whether any server answers; one that is down
-      // now is checked by no one: say so.
-      warn(absl::StrCat("could not check the version of NATS server ", server,
-                        ": ", info.status().message()));
-      continue;
-    }
-    if (CompareVersions(info->version, kMinNatsServerVersion) >= 0) continue;
-    const std::string problem = absl::StrCat(
-        "NATS server ", server,
-        info->server_name.empty() ? ""
-                                  : absl::StrCat(" (", info->server_name, ")"),
-        " is nats-server ", info->version, ", older than ",
-        kMinNatsServerVersion,
-        ", the oldest whose acknowledged JetStream writes pactlog takes as "
-        "durable (2.10 added sync_interval: always; 2.10.23 fsyncs the Raft "
-        "log)");
-    if (!options_.allow_old_servers) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          problem,
-          ". Upgrade it (deploy/lib/common.sh installs Debian 13's), or "
-          "start pactlogd with --nats-allow-old-servers to accept "
-          "acknowledgements that are committed on a majority but not "
-          "fsynced"));
-    }
-    old_allowed = true;
-    warn(absl::StrCat(problem,
+  NatsVersionCheck::Round round = version_check_.Check(options_.servers);
+  for (const std::string& unanswered : round.unanswered) {
+    // Connect() finds out whether any server answers; one that is down now
+    // is checked when the monitor next finds it in the cluster: say so.
+    Warn(absl::StrCat("could not check the version now: ", unanswered));
+  }
+  if (!round.too_old.empty() && !options_.allow_old_servers) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        round.too_old.front(),
+        ". Upgrade it (deploy/lib/common.sh installs Debian 13's), or "
+        "start pactlogd with --nats-allow-old-servers to accept "
+        "acknowledgements that are committed on a majority but not "
+        "fsynced"));
+  }
+  for (const std::string& problem : round.too_old) {
+    Warn(absl::StrCat(problem,
                       "; accepted (--nats-allow-old-servers): appends are "
                       "acknowledged as committed on a majority, not fsynced"));
   }
-  durability_ = options_.servers_sync_always && !old_allowed
+  durability_ = options_.servers_sync_always && round.too_old.empty()
                     ? RecordDurability::kSyncedOnMajority
                     : RecordDurability::kCommittedOnMajority;
   return absl::OkStatus();
+}
+
+void NatsRecordLog::CheckJoinedServers() {
+  // Every server the client knows of: the configured ones and those the
+  // cluster announced (connect_urls) as they joined.
+  char** urls = nullptr;
+  int count = 0;
+  if (natsConnection_GetServers(nc_, &urls, &count) != NATS_OK) return;
+  std::vector<std::string> servers;
+  for (int i = 0; i < count; ++i) {
+    servers.emplace_back(urls[i]);
+    free(urls[i]);
+  }
+  free(urls);
+  NatsVersionCheck::Round round = version_check_.Check(servers);
+  if (round.too_old.empty()) return;
+  // It is in the cluster already and may hold a replica: acknowledgements
+  // can no longer promise an fsync on a majority. Every answer says so
+  // from now on, and the unsynced ones are counted.
+  durability_ = RecordDurability::kCommittedOnMajority;
+  for (const std::string& problem : round.too_old) {
+    Warn(absl::StrCat(problem,
+                      "; it joined the cluster after start-up: appends are "
+                      "acknowledged as committed on a majority, not fsynced, "
+                      "until pactlogd restarts without it"));
+  }
 }
 
 void NatsRecordLog::SetIdentity(const jsStreamInfo& info) {
@@ -511,6 +531,7 @@ void NatsRecordLog::MonitorReplicas() {
         return;
       }
     }
+    CheckJoinedServers();
     jsStreamInfo* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     if (js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr) !=

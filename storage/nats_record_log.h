@@ -48,7 +48,10 @@ struct NatsRecordLogOptions {
   // nats_server_info.h). Their acknowledgements then count as committed on
   // a majority only, whatever servers_sync_always says.
   bool allow_old_servers = false;
-  // How long the start-up version check waits for each server's INFO.
+  // How long the version check waits for a server's INFO: at start-up, and
+  // for each server that joins the cluster later (checked with the
+  // replicas; an old one weakens the acknowledgements to committed on a
+  // majority, as it cannot be refused then).
   absl::Duration info_timeout = absl::Seconds(2);
   // Where the log reports what it accepted despite a problem (an old server
   // allowed, a server that did not answer the version check). May be empty.

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -195,6 +196,53 @@ int CompareVersions(std::string_view a_view, std::string_view b_view) {
     if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
   }
   return 0;
+}
+
+NatsVersionCheck::Round NatsVersionCheck::Check(
+    const std::vector<std::string>& servers) {
+  std::vector<std::string> asked;
+  for (const std::string& server : servers) {
+    absl::string_view key(server);
+    absl::ConsumePrefix(&key, "nats://");
+    const std::string name(key);
+    if (checked_.contains(name) ||
+        std::find(asked.begin(), asked.end(), name) != asked.end()) {
+      continue;
+    }
+    asked.push_back(name);
+  }
+  std::vector<absl::StatusOr<NatsServerInfo>> answers(
+      asked.size(), absl::UnknownError("not asked"));
+  {
+    std::vector<std::thread> askers;
+    askers.reserve(asked.size());
+    for (size_t i = 0; i < asked.size(); ++i) {
+      askers.emplace_back([this, &asked, &answers, i] {
+        answers[i] = ReadNatsServerInfo(asked[i], timeout_);
+      });
+    }
+    for (std::thread& asker : askers) asker.join();
+  }
+  Round round;
+  for (size_t i = 0; i < asked.size(); ++i) {
+    const absl::StatusOr<NatsServerInfo>& info = answers[i];
+    if (!info.ok()) {
+      round.unanswered.push_back(std::string(info.status().message()));
+      continue;
+    }
+    checked_.insert(asked[i]);
+    if (CompareVersions(info->version, kMinNatsServerVersion) >= 0) continue;
+    round.too_old.push_back(absl::StrCat(
+        "NATS server ", asked[i],
+        info->server_name.empty() ? ""
+                                  : absl::StrCat(" (", info->server_name, ")"),
+        " is nats-server ", info->version, ", older than ",
+        kMinNatsServerVersion,
+        ", the oldest whose acknowledged JetStream writes pactlog takes as "
+        "durable (2.10 added sync_interval: always; 2.10.23 fsyncs the Raft "
+        "log)"));
+  }
+  return round;
 }
 
 }  // namespace pactlog::storage

@@ -11,7 +11,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -44,6 +46,36 @@ struct NatsServerInfo {
 // positive as `a` is older than, the same as or newer than `b`. A part that
 // is not a number counts as 0.
 int CompareVersions(std::string_view a, std::string_view b);
+
+// The version check of a changing set of servers: the ones configured at
+// start-up, then the ones the cluster tells the client about as they join.
+// Each server that answers is asked once; one that does not is asked again
+// on the next round. A round asks its new servers all at once, so it takes
+// at most one `timeout` however many servers do not answer.
+//
+// Thread-safety: one thread at a time calls Check().
+class NatsVersionCheck {
+ public:
+  struct Round {
+    // "NATS server <url> (<name>) is nats-server <version>, older than
+    // <minimum>, ..." for each newly checked server older than
+    // kMinNatsServerVersion.
+    std::vector<std::string> too_old;
+    // What each server asked that did not answer said (asked again next
+    // round).
+    std::vector<std::string> unanswered;
+  };
+
+  explicit NatsVersionCheck(absl::Duration timeout) : timeout_(timeout) {}
+
+  // Asks those of `servers` ("host:port" or "nats://host:port") not yet
+  // checked.
+  Round Check(const std::vector<std::string>& servers);
+
+ private:
+  const absl::Duration timeout_;
+  absl::flat_hash_set<std::string> checked_;
+};
 
 }  // namespace pactlog::storage
 

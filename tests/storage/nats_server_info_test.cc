@@ -1,13 +1,15 @@
-// The version check's parts: the INFO line, the version order, and reading
-// the line from a listener.
+// The version check's parts: the INFO line, the version order, reading the
+// line from a listener, and the check of a changing set of servers.
 #include "storage/nats_server_info.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -77,6 +79,92 @@ TEST(NatsServerInfoTest, ReadsTheLineAServerSends) {
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->version, "2.9.10");
   EXPECT_EQ(info->server_name, "old");
+}
+
+// A listener on 127.0.0.1 that answers every connection with an INFO line
+// of `version` until destroyed; it listens only once Listen() is called
+// (before that, a connection is refused: a server that is down).
+class FakeNatsServer {
+ public:
+  explicit FakeNatsServer(std::string version) : version_(std::move(version)) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    bound_ = fd_ >= 0 &&
+             bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+             getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    port_ = ntohs(addr.sin_port);
+  }
+  ~FakeNatsServer() {
+    if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);  // accept() returns
+    if (serving_.joinable()) serving_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool bound() const { return bound_; }
+  std::string url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
+  int connections() const { return connections_.load(); }
+  bool Listen() {
+    if (listen(fd_, 16) != 0) return false;
+    serving_ = std::thread([this] {
+      while (true) {
+        const int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) return;
+        ++connections_;
+        const std::string line =
+            absl::StrCat("INFO {\"version\":\"", version_,
+                         "\",\"server_name\":\"fake\"}\r\n");
+        (void)!write(conn, line.data(), line.size());
+        close(conn);
+      }
+    });
+    return true;
+  }
+
+ private:
+  const std::string version_;
+  int fd_ = -1;
+  bool bound_ = false;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::thread serving_;
+};
+
+TEST(NatsVersionCheckTest, AsksEachServerOnceAndNamesOnlyTheOldOnes) {
+  FakeNatsServer current("2.10.27"), old("2.9.10"), down("2.10.27");
+  ASSERT_TRUE(current.bound() && old.bound() && down.bound());
+  ASSERT_TRUE(current.Listen());
+  ASSERT_TRUE(old.Listen());
+  NatsVersionCheck check(absl::Seconds(10));
+
+  // Start-up: the configured server, then a round that adds two more (one
+  // old, one down) and names the first again.
+  NatsVersionCheck::Round first = check.Check({current.url()});
+  EXPECT_TRUE(first.too_old.empty());
+  EXPECT_TRUE(first.unanswered.empty());
+  NatsVersionCheck::Round second =
+      check.Check({current.url(), old.url(), down.url()});
+  ASSERT_EQ(second.too_old.size(), 1u);
+  EXPECT_NE(second.too_old[0].find(old.url().substr(7)), std::string::npos)
+      << second.too_old[0];
+  EXPECT_NE(second.too_old[0].find("2.9.10"), std::string::npos)
+      << second.too_old[0];
+  ASSERT_EQ(second.unanswered.size(), 1u);
+  EXPECT_EQ(current.connections(), 1);  // asked once
+  EXPECT_EQ(old.connections(), 1);
+
+  // The one that did not answer is asked again once it does; the others
+  // are not (and the old one is not named twice). "nats://" or not is one
+  // server.
+  ASSERT_TRUE(down.Listen());
+  NatsVersionCheck::Round third =
+      check.Check({current.url(), old.url().substr(7), down.url(), down.url()});
+  EXPECT_TRUE(third.too_old.empty());
+  EXPECT_TRUE(third.unanswered.empty());
+  EXPECT_EQ(down.connections(), 1);
+  EXPECT_EQ(current.connections(), 1);
+  EXPECT_EQ(old.connections(), 1);
 }
 
 TEST(NatsServerInfoTest, NothingListeningIsUnavailable) {
