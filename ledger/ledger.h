@@ -14,15 +14,15 @@
 // state after some whole batch.
 //
 // With a replicated log of record (storage/record_log.h) the writer does
-// not write: it checks each request against the live state and publishes
-// it to the record, conditional on the deal's last entry being the one the
-// live state ends with. An applier thread reads the record in order and
-// applies every entry, whichever replica published it, with the same
-// deterministic rules, writing the events to the local log (a projection)
-// and then to the live state; the writer answers a request from the
-// outcome of its entry once applied. A request that lost a race for its
-// deal to another replica is checked again and republished, a bounded
-// number of times.
+// not write: it queues the requests, and a few group workers publish the
+// queued requests of deals no other group holds as one entry of the record
+// each, several groups in flight (ledger/replicated_committer.h). An
+// applier thread reads the record in order and applies every entry,
+// whichever replica published it, with the same deterministic rules,
+// writing the events to the local log (a projection) and then to the live
+// state; each request is answered from its outcome there once its entry is
+// applied. So two replicas' requests for one deal are decided in the
+// record's order, the same way on every replica.
 //
 // The two modes are two Committers (ledger/committer.h), chosen once by
 // the constructor.

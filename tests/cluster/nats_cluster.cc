@@ -1,12 +1,13 @@
 #include "tests/cluster/nats_cluster.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <nats/nats.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -132,21 +133,42 @@ absl::Status NatsCluster::WaitMetaGroup(absl::Duration timeout) {
   // /healthz is 200 once a server has heard from a meta leader; placing a
   // stream's replicas needs every server in the meta group, current.
   const int others = size() - 1;
-  // Only the meta leader's /jsz lists the other servers.
+  // Only the meta leader's /jsz lists the other servers, under
+  // meta_cluster: {"cluster_size":3,"replicas":[{"name":"n1","current":true
+  // ,...},...]}.
   std::string jsz;
   auto leader_sees_all = [&](const Server& server) {
     jsz = HttpGet(server.monitor_port, "/jsz").body;
-    std::string flat;
-    for (char c : jsz) {
-      if (c != ' ' && c != '\n' && c != '\t' && c != '\r') flat += c;
+    google::protobuf::Struct parsed;
+    google::protobuf::util::JsonParseOptions lenient;
+    lenient.ignore_unknown_fields = true;
+    if (!google::protobuf::util::JsonStringToMessage(jsz, &parsed, lenient)
+             .ok()) {
+      return false;
+    }
+    auto meta = parsed.fields().find("meta_cluster");
+    if (meta == parsed.fields().end() || !meta->second.has_struct_value()) {
+      return false;
+    }
+    const auto& fields = meta->second.struct_value().fields();
+    auto cluster_size = fields.find("cluster_size");
+    auto replicas = fields.find("replicas");
+    if (cluster_size == fields.end() || replicas == fields.end() ||
+        cluster_size->second.number_value() != size() ||
+        !replicas->second.has_list_value()) {
+      return false;
     }
     int current = 0;
-    for (size_t at = flat.find("\"current\":true"); at != std::string::npos;
-         at = flat.find("\"current\":true", at + 1)) {
-      ++current;
+    for (const google::protobuf::Value& replica :
+         replicas->second.list_value().values()) {
+      if (!replica.has_struct_value()) continue;
+      auto flag = replica.struct_value().fields().find("current");
+      if (flag != replica.struct_value().fields().end() &&
+          flag->second.bool_value()) {
+        ++current;
+      }
     }
-    return absl::StrContains(flat, absl::StrCat("\"cluster_size\":", size())) &&
-           current >= others;
+    return current >= others;
   };
   const bool formed = PollUntil(
       [&] {
