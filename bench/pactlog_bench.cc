@@ -315,8 +315,8 @@ void Bench::MeasureNatsAppends() {
       absl::StrCat(getpid(), "_", absl::ToUnixSeconds(absl::Now()));
   const std::string stream = absl::StrCat("PACTLOG_BENCH_", run);
   std::vector<std::string> args = {
-      "--log", settings_.log_url, "--nats-stream", stream,
-      "--nats-subject-prefix", absl::StrCat("pactlogbench", run)};
+      "--log", settings_.log_url,       "--nats-stream",
+      stream,  "--nats-subject-prefix", absl::StrCat("pactlogbench", run)};
   if (settings_.nats_groups_in_flight > 0) {
     args.push_back("--nats-groups-in-flight");
     args.push_back(absl::StrCat(settings_.nats_groups_in_flight));

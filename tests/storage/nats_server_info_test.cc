@@ -17,6 +17,24 @@
 namespace pactlog::storage {
 namespace {
 
+// A TCP socket bound to a free port of 127.0.0.1, not listening; -1 on
+// failure. Sets *port.
+int BindLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 TEST(NatsServerInfoTest, ParsesTheInfoLine) {
   absl::StatusOr<NatsServerInfo> info = ParseNatsInfoLine(
       "INFO {\"server_id\":\"N1\",\"server_name\":\"n1\",\"version\":"
@@ -53,16 +71,10 @@ TEST(NatsServerInfoTest, ComparesVersionsNumerically) {
 }
 
 TEST(NatsServerInfoTest, ReadsTheLineAServerSends) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int port = 0;
+  const int fd = BindLoopback(&port);
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
   ASSERT_EQ(listen(fd, 4), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const int port = ntohs(addr.sin_port);
   std::thread server([fd] {
     const int conn = accept(fd, nullptr, nullptr);
     // In two writes: the reader must not take the first part for the line.
@@ -87,22 +99,14 @@ TEST(NatsServerInfoTest, ReadsTheLineAServerSends) {
 class FakeNatsServer {
  public:
   explicit FakeNatsServer(std::string version) : version_(std::move(version)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    bound_ = fd_ >= 0 &&
-             bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-             getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    port_ = ntohs(addr.sin_port);
+    fd_ = BindLoopback(&port_);
   }
   ~FakeNatsServer() {
     if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);  // accept() returns
     if (serving_.joinable()) serving_.join();
     if (fd_ >= 0) close(fd_);
   }
-  bool bound() const { return bound_; }
+  bool bound() const { return fd_ >= 0; }
   std::string url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
   int connections() const { return connections_.load(); }
   bool Listen() {
@@ -124,9 +128,8 @@ class FakeNatsServer {
 
  private:
   const std::string version_;
-  int fd_ = -1;
-  bool bound_ = false;
   int port_ = 0;
+  int fd_ = -1;
   std::atomic<int> connections_{0};
   std::thread serving_;
 };
@@ -169,14 +172,9 @@ TEST(NatsVersionCheckTest, AsksEachServerOnceAndNamesOnlyTheOldOnes) {
 
 TEST(NatsServerInfoTest, NothingListeningIsUnavailable) {
   // A port just released: nothing listens there.
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const int port = ntohs(addr.sin_port);
+  int port = 0;
+  const int fd = BindLoopback(&port);
+  ASSERT_GE(fd, 0);
   close(fd);
   absl::StatusOr<NatsServerInfo> info =
       ReadNatsServerInfo(absl::StrCat("127.0.0.1:", port), absl::Seconds(5));
