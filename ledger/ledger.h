@@ -127,6 +127,12 @@ struct ApplierStats {
   uint64_t requests_refused = 0;  // requests whose rules failed on apply
   uint64_t entries_skipped = 0;   // entries that are not pactlog's
   uint64_t reader_restarts = 0;   // record readers reopened after an error
+  // This replica's own entries applied from the record's acknowledgement,
+  // before a reader delivered them (which then confirms each).
+  uint64_t entries_from_acks = 0;
+  // Why applying stopped for good (empty while it goes on): the record
+  // holds something else than it acknowledged at a position applied.
+  std::string halted;
 };
 
 // How the last Recover() rebuilt the state.

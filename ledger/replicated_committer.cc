@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/record_entries.h"
@@ -18,6 +19,11 @@ namespace v1 = ::pactlog::v1;
 // Most bytes of requests in one group, well under NATS' default
 // max_payload (1 MiB).
 constexpr size_t kMaxGroupBytes = 256 * 1024;
+
+// Compares a delivered entry with the acknowledged copy applied before.
+size_t PayloadHash(std::string_view payload) {
+  return absl::Hash<std::string_view>{}(payload);
+}
 
 std::string NewProposerId() {
   absl::BitGen gen;
@@ -67,6 +73,7 @@ absl::Status ReplicatedCommitter::Start() {
     applier_stop_ = false;
     applier_stats_.applied_position = position;
   }
+  reader_ = std::thread(&ReplicatedCommitter::ReaderLoop, this, position);
   applier_ = std::thread(&ReplicatedCommitter::ApplierLoop, this);
   if (!AwaitPosition(head, absl::InfiniteFuture())) {
     return absl::UnavailableError(absl::StrCat(
@@ -100,13 +107,15 @@ void ReplicatedCommitter::Stop() {
     absl::MutexLock lock(&apply_mu_);
     applier_stop_ = true;
   }
+  if (reader_.joinable()) reader_.join();
   if (applier_.joinable()) applier_.join();
 }
 
 bool ReplicatedCommitter::AwaitApplied(uint64_t sequence,
                                        absl::Time deadline) const {
   auto reached = [this, sequence]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
-    return context_.state->applied_sequence() >= sequence || applier_stop_;
+    return context_.state->applied_sequence() >= sequence || applier_stop_ ||
+           !applier_stats_.halted.empty();
   };
   absl::MutexLock lock(&apply_mu_);
   apply_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
@@ -116,7 +125,8 @@ bool ReplicatedCommitter::AwaitApplied(uint64_t sequence,
 bool ReplicatedCommitter::AwaitPosition(uint64_t position,
                                         absl::Time deadline) const {
   auto reached = [this, position]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
-    return applier_stats_.applied_position >= position || applier_stop_;
+    return applier_stats_.applied_position >= position || applier_stop_ ||
+           !applier_stats_.halted.empty();
   };
   absl::MutexLock lock(&apply_mu_);
   apply_mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
@@ -151,6 +161,17 @@ absl::Status ReplicatedCommitter::Unavailable(absl::string_view why) const {
 // The writer: propose.
 
 void ReplicatedCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
+  std::string halted;
+  {
+    absl::MutexLock lock(&apply_mu_);
+    halted = applier_stats_.halted;
+  }
+  if (!halted.empty()) {
+    std::vector<absl::Status> results(pending.size(),
+                                      absl::UnavailableError(halted));
+    AnswerBatch(context_, pending, results, durability());
+    return;
+  }
   absl::MutexLock lock(&queue_mu_);
   if (workers_.empty()) {
     // Not started (or stopped): nobody would answer.
@@ -262,7 +283,7 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
   domain::ToProtoTime(now, entry.mutable_proposed_time());
   entry.set_proposer(proposer_id_);
   entry.set_proposal(next_proposal_.fetch_add(1));
-  const storage::RecordProposal proposal{
+  storage::RecordProposal proposal{
       .deal_id = storage::kGroupDealId,
       // A lone request is named by its content when the caller gave every
       // event id, so its retry through any replica within JetStream's
@@ -288,6 +309,19 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
   // Stored (or not) in the record's order: a later group of these deals
   // may go out now, and lands after this one.
   if (held != nullptr) ReleaseDeals(*held);
+  if (stored.status.ok() && !stored.duplicate) {
+    // The record holds this very entry at stored.position: the applier
+    // need not wait for a reader to bring it.
+    absl::MutexLock lock(&apply_mu_);
+    if (stored.position > applier_stats_.applied_position) {
+      acknowledged_.emplace(stored.position,
+                            storage::RecordEntry{
+                                .position = stored.position,
+                                .deal_id = proposal.deal_id,
+                                .payload = std::move(proposal.payload),
+                            });
+    }
+  }
   if (!stored.status.ok()) {
     absl::Status failed = stored.status;
     if (absl::IsResourceExhausted(failed) && group.size() == 1) {
@@ -303,12 +337,18 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
     std::fill(results.begin(), results.end(), failed);
   } else if (!AwaitPosition(stored.position,
                             absl::Now() + context_.options->apply_timeout)) {
-    std::fill(
-        results.begin(), results.end(),
-        Unavailable(absl::StrCat(
-            "the request is in the log of record at position ", stored.position,
-            " but this replica has not applied it yet; a retry is "
-            "answered from the record")));
+    absl::MutexLock lock(&apply_mu_);
+    if (!applier_stats_.halted.empty()) {
+      std::fill(results.begin(), results.end(),
+                absl::UnavailableError(applier_stats_.halted));
+    } else {
+      std::fill(results.begin(), results.end(),
+                Unavailable(absl::StrCat(
+                    "the request is in the log of record at position ",
+                    stored.position,
+                    " but this replica has not applied it yet; a retry is "
+                    "answered from the record")));
+    }
   } else {
     absl::MutexLock lock(&apply_mu_);
     for (size_t i = 0; i < group.size(); ++i) {
@@ -334,14 +374,9 @@ void ReplicatedCommitter::CommitGroup(std::vector<PendingAppend>& group,
 }
 
 // ---------------------------------------------------------------------------
-// The applier: apply every replica's entries in record order.
+// The reader and the applier: apply every replica's entries in record order.
 
-void ReplicatedCommitter::ApplierLoop() {
-  uint64_t position;
-  {
-    absl::MutexLock lock(&apply_mu_);
-    position = applier_stats_.applied_position;
-  }
+void ReplicatedCommitter::ReaderLoop(uint64_t position) {
   auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
     return applier_stop_;
   };
@@ -349,6 +384,12 @@ void ReplicatedCommitter::ApplierLoop() {
   auto pause = [&](absl::Duration backoff) {
     absl::MutexLock lock(&apply_mu_);
     return apply_mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff);
+  };
+  // Read ahead of the applier by at most this many entries.
+  const size_t max_ahead = static_cast<size_t>(
+      std::max(64, 4 * context_.options->max_batch_requests));
+  auto room = [this, max_ahead]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+    return applier_stop_ || delivered_.size() < max_ahead;
   };
   const absl::Duration kFirstBackoff = absl::Milliseconds(50);
   absl::Duration backoff = kFirstBackoff;
@@ -375,17 +416,21 @@ void ReplicatedCommitter::ApplierLoop() {
           absl::Milliseconds(100),
           static_cast<size_t>(context_.options->max_batch_requests), &entries);
       if (status.ok() && !entries.empty()) {
-        status = ApplyEntries(entries);
-        if (status.ok()) position = entries.back().position;
+        position = entries.back().position;
+        absl::MutexLock lock(&apply_mu_);
+        apply_mu_.Await(absl::Condition(&room));
+        for (storage::RecordEntry& entry : entries) {
+          delivered_.push_back(std::move(entry));
+        }
       }
     }
     if (status.ok()) {
       backoff = kFirstBackoff;
       continue;
     }
-    // Reopen the reader from the last position applied: nothing is skipped
-    // and nothing is applied twice.
-    Warn(absl::StrCat("applying the log of record after position ", position,
+    // Reopen the reader after the last position read: nothing is skipped
+    // and nothing is delivered twice.
+    Warn(absl::StrCat("reading the log of record after position ", position,
                       ": ", status.ToString(), "; retrying in ",
                       absl::FormatDuration(backoff)));
     reader.reset();
@@ -398,8 +443,138 @@ void ReplicatedCommitter::ApplierLoop() {
   }
 }
 
+void ReplicatedCommitter::TakeRunLocked(
+    uint64_t position, bool use_acks, std::vector<storage::RecordEntry>* run,
+    std::vector<storage::RecordEntry>* confirming,
+    std::vector<bool>* from_ack) {
+  const size_t max =
+      static_cast<size_t>(std::max(1, context_.options->max_batch_requests));
+  uint64_t next = position + 1;
+  while (run->size() < max) {
+    while (!delivered_.empty() && delivered_.front().position < next) {
+      confirming->push_back(std::move(delivered_.front()));
+      delivered_.pop_front();
+    }
+    auto acked = acknowledged_.find(next);
+    const bool have_ack = use_acks && acked != acknowledged_.end();
+    if (!delivered_.empty() &&
+        (delivered_.front().position == next || !have_ack)) {
+      // The record's own copy goes first (an acknowledged copy of the same
+      // position is not needed); a position the reader passed over is not
+      // in the record.
+      next = delivered_.front().position;
+      run->push_back(std::move(delivered_.front()));
+      delivered_.pop_front();
+      from_ack->push_back(false);
+    } else if (have_ack) {
+      run->push_back(std::move(acked->second));
+      acknowledged_.erase(acked);
+      from_ack->push_back(true);
+    } else {
+      break;
+    }
+    ++next;
+  }
+  // Acknowledged copies of positions the reader delivered first.
+  acknowledged_.erase(acknowledged_.begin(), acknowledged_.lower_bound(next));
+}
+
+bool ReplicatedCommitter::Confirm(
+    absl::Span<const storage::RecordEntry> delivered) {
+  for (const storage::RecordEntry& entry : delivered) {
+    auto it = unconfirmed_.find(entry.position);
+    if (it == unconfirmed_.end()) continue;
+    const bool same = entry.deal_id == storage::kGroupDealId &&
+                      PayloadHash(entry.payload) == it->second;
+    unconfirmed_.erase(it);
+    if (!same) {
+      Halt(absl::StrCat(
+          "stopped applying: ", record_->Describe(), " holds at position ",
+          entry.position,
+          " another entry than the one it acknowledged to this replica, "
+          "which applied the acknowledged one. This replica's local data is "
+          "no longer the record's: delete its data directory to rebuild it "
+          "from the record"));
+      return false;
+    }
+  }
+  return true;
+}
+
+void ReplicatedCommitter::Halt(std::string why) {
+  {
+    absl::MutexLock lock(&apply_mu_);
+    applier_stats_.halted = why;
+  }
+  Warn(why);
+}
+
+void ReplicatedCommitter::ApplierLoop() {
+  uint64_t position;
+  {
+    absl::MutexLock lock(&apply_mu_);
+    position = applier_stats_.applied_position;
+  }
+  auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+    return applier_stop_;
+  };
+  // Whether to apply acknowledged entries (not while too many wait for
+  // the reader's confirmation). Both are the applier's, read by `ready`
+  // only while it waits.
+  bool use_acks = true;
+  auto ready = [this, &position, &use_acks]()
+                   ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
+                     return applier_stop_ || !delivered_.empty() ||
+                            (use_acks && acknowledged_.contains(position + 1));
+                   };
+  const absl::Duration kFirstBackoff = absl::Milliseconds(50);
+  absl::Duration backoff = kFirstBackoff;
+  std::vector<storage::RecordEntry> run, confirming;
+  std::vector<bool> from_ack;
+  while (true) {
+    if (run.empty()) {
+      use_acks = unconfirmed_.size() < kMaxUnconfirmed;
+      absl::MutexLock lock(&apply_mu_);
+      apply_mu_.Await(absl::Condition(&ready));
+      if (applier_stop_) return;
+      TakeRunLocked(position, use_acks, &run, &confirming, &from_ack);
+    }
+    if (!run.empty()) {
+      const absl::Status status = ApplyEntries(run, from_ack);
+      if (!status.ok()) {
+        // The local log could not be read or written: apply the same
+        // entries again, so that nothing is skipped and nothing is applied
+        // twice.
+        Warn(absl::StrCat("applying the log of record after position ",
+                          position, ": ", status.ToString(), "; retrying in ",
+                          absl::FormatDuration(backoff)));
+        absl::MutexLock lock(&apply_mu_);
+        if (apply_mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff)) {
+          return;
+        }
+        backoff = std::min(backoff * 2, absl::Seconds(2));
+        continue;
+      }
+      for (size_t i = 0; i < run.size(); ++i) {
+        if (from_ack[i]) {
+          unconfirmed_[run[i].position] = PayloadHash(run[i].payload);
+        }
+      }
+      position = run.back().position;
+      run.clear();
+      from_ack.clear();
+      backoff = kFirstBackoff;
+    }
+    // After the run is applied: the reader's copies of positions it took
+    // from acknowledgements may have come with it.
+    if (!Confirm(confirming)) return;
+    confirming.clear();
+  }
+}
+
 absl::Status ReplicatedCommitter::ApplyEntries(
-    absl::Span<const storage::RecordEntry> entries) {
+    absl::Span<const storage::RecordEntry> entries,
+    const std::vector<bool>& from_ack) {
   const AppliedHead head = context_.state->head();
   Batch batch(*context_.log, *context_.state, head.recorded_time, head.hash);
   absl::Time last_recorded = head.recorded_time;
@@ -452,6 +627,8 @@ absl::Status ReplicatedCommitter::ApplyEntries(
   absl::MutexLock lock(&apply_mu_);
   applier_stats_.applied_position = last_position;
   applier_stats_.entries += entries.size();
+  applier_stats_.entries_from_acks +=
+      std::count(from_ack.begin(), from_ack.end(), true);
   applier_stats_.requests += requests;
   applier_stats_.requests_refused += refused;
   applier_stats_.entries_skipped += skipped;

@@ -11,15 +11,24 @@
 // the record acknowledged it), so its requests are recorded in the order
 // they came.
 //
-// An applier thread reads the record in order and applies every entry,
-// whichever replica published it, with the same deterministic rules
-// (ledger/batch.h), request by request: that is where a request is
+// A reader thread reads the record in order, and an applier thread applies
+// every entry, whichever replica published it, with the same deterministic
+// rules (ledger/batch.h), request by request: that is where a request is
 // accepted or refused, on every replica alike. It writes the events to the
 // local log (a projection, with the position applied) and then to the live
 // state; a group worker answers each of its requests from that outcome
 // once its entry is applied. Nothing is checked before publishing beyond
 // the request's shape (the service validated it): a proposer's view may be
 // behind the record, and only the applied order decides.
+//
+// The record's acknowledgement of one of this replica's own entries names
+// its position, and the entry there is the one published: when every
+// position before it is applied, the applier applies it from the worker's
+// copy without waiting for the reader to bring it (a round trip less on
+// every append). The reader's copy, when it comes, confirms it; a record
+// that holds something else than it acknowledged at a position applied
+// halts the applier (ApplierStats::halted) and every append is refused
+// UNAVAILABLE from then on.
 //
 // Thread-safety: see ledger/committer.h. CommitBatch() may return before
 // the requests are answered; Stop() answers everything queued first.
@@ -99,9 +108,31 @@ class ReplicatedCommitter final : public Committer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
   [[nodiscard]] absl::Status Unavailable(absl::string_view why) const;
 
+  // The reader: reads the record after the applied position into
+  // delivered_ until Stop().
+  void ReaderLoop(uint64_t position);
+  // The applier: applies delivered_ and acknowledged_ in record order.
   void ApplierLoop();
+  // Moves into `run` the entries at the positions after `position`, in
+  // order, from delivered_ or (while fewer than kMaxUnconfirmed wait for
+  // confirmation) acknowledged_, at most max_batch_requests; into
+  // `confirming` the delivered entries at `position` or before; and into
+  // `from_ack` whether each entry of `run` came from acknowledged_.
+  void TakeRunLocked(uint64_t position, bool use_acks,
+                     std::vector<storage::RecordEntry>* run,
+                     std::vector<storage::RecordEntry>* confirming,
+                     std::vector<bool>* from_ack)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Checks what the reader delivered at positions applied from an
+  // acknowledgement against what was applied; halts on a difference and
+  // returns false.
+  [[nodiscard]] bool Confirm(absl::Span<const storage::RecordEntry> delivered);
+  // Stops applying for good, for `why`.
+  void Halt(std::string why);
+  // Applies `entries` (from_ack[i]: entry i came from acknowledged_).
   [[nodiscard]] absl::Status ApplyEntries(
-      absl::Span<const storage::RecordEntry> entries);
+      absl::Span<const storage::RecordEntry> entries,
+      const std::vector<bool>& from_ack);
   // Waits until the record is applied through `position` or `deadline`.
   [[nodiscard]] bool AwaitPosition(uint64_t position,
                                    absl::Time deadline) const;
@@ -123,10 +154,23 @@ class ReplicatedCommitter final : public Committer {
   bool workers_stop_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::vector<std::thread> workers_;
 
+  std::thread reader_;
   std::thread applier_;
   mutable absl::Mutex apply_mu_;
   bool applier_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
   ApplierStats applier_stats_ ABSL_GUARDED_BY(apply_mu_);
+  // Entries the reader read and the applier has not taken, in order.
+  std::deque<storage::RecordEntry> delivered_ ABSL_GUARDED_BY(apply_mu_);
+  // This replica's entries the record acknowledged at positions not yet
+  // applied.
+  std::map<uint64_t, storage::RecordEntry> acknowledged_
+      ABSL_GUARDED_BY(apply_mu_);
+  // Most entries applied from acknowledgements and not yet confirmed; past
+  // it the applier waits for the reader.
+  static constexpr size_t kMaxUnconfirmed = 4096;
+  // Applier thread only: the payload hashes of the entries applied from an
+  // acknowledgement that the reader has not yet confirmed, by position.
+  std::map<uint64_t, size_t> unconfirmed_;
   // Outcomes of this process's own requests until their worker takes them.
   std::map<OutcomeKey, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
 };

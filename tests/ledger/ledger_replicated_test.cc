@@ -3,9 +3,13 @@
 // the in-memory record directly, at chosen moments.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "domain/deal_state.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
@@ -28,6 +32,10 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
  protected:
   void SetUp() override {
     replicated_ = true;
+    options_.warn = [this](std::string_view warning) {
+      absl::MutexLock lock(&warnings_mu_);
+      warnings_.emplace_back(warning);
+    };
     ASSERT_NO_FATAL_FAILURE(Open());
     ASSERT_TRUE(ledger_->replicated());
   }
@@ -42,7 +50,31 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
     return entry.SerializeAsString();
   }
 
+  // Waits for a warning containing `text` and returns it.
+  std::string AwaitWarning(absl::string_view text) {
+    auto warned = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(warnings_mu_) {
+      return FindWarningLocked(text) != nullptr;
+    };
+    absl::MutexLock lock(&warnings_mu_);
+    warnings_mu_.Await(absl::Condition(&warned));
+    return *FindWarningLocked(text);
+  }
+
+  void TearDown() override { ledger_.reset(); }
+
   uint64_t next_foreign_proposal_ = 0;
+
+ private:
+  const std::string* FindWarningLocked(absl::string_view text)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(warnings_mu_) {
+    for (const std::string& warning : warnings_) {
+      if (absl::StrContains(warning, text)) return &warning;
+    }
+    return nullptr;
+  }
+
+  absl::Mutex warnings_mu_;
+  std::vector<std::string> warnings_ ABSL_GUARDED_BY(warnings_mu_);
 };
 
 TEST_F(LedgerReplicatedTest, AppendIsPublishedAppliedAndAnswered) {
@@ -178,6 +210,63 @@ TEST_F(LedgerReplicatedTest, EntryThatIsNotAnAppendIsSkipped) {
   EXPECT_EQ(created.response.sequences(0), 1u);
   EXPECT_EQ(ledger_->applier_stats().entries_skipped, 1u);
   EXPECT_EQ(ledger_->applier_stats().entries, 2u);
+}
+
+// The record's acknowledgement names the position of this replica's own
+// entry: the applier applies it from there, without a reader bringing it,
+// and the reader's copy confirms it later.
+TEST_F(LedgerReplicatedTest, OwnEntryIsAppliedFromItsAcknowledgement) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  const uint64_t from_acks = ledger_->applier_stats().entries_from_acks;
+  record_->HoldReaders(true);
+  const AppendResult held =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "while-held"));
+  ASSERT_TRUE(held.status.ok()) << held.status;
+  EXPECT_EQ(held.response.deal_version(), 2u);
+  EXPECT_EQ(ledger_->applier_stats().entries_from_acks, from_acks + 1);
+  EXPECT_EQ(ledger_->applier_stats().applied_position, 2u);
+  EXPECT_TRUE(ledger_->Deal("deal-a")->projects().contains("while-held"));
+  EXPECT_EQ(*log_->SourcePosition(), 2u);
+
+  // The reader's copy agrees, and applying goes on past it.
+  record_->HoldReaders(false);
+  ASSERT_TRUE(
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "after")).status.ok());
+  ASSERT_TRUE(
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "later")).status.ok());
+  const ApplierStats stats = ledger_->applier_stats();
+  EXPECT_EQ(stats.entries, 4u);
+  EXPECT_EQ(stats.applied_position, 4u);
+  EXPECT_TRUE(stats.halted.empty()) << stats.halted;
+  EXPECT_EQ(ledger_->Deal("deal-a")->version(), 4u);
+  EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
+}
+
+// A record that keeps another entry than it acknowledged at a position
+// this replica applied from the acknowledgement: the replica's data is no
+// longer the record's, so it stops applying and refuses appends, naming
+// the position.
+TEST_F(LedgerReplicatedTest, RecordHoldingAnotherEntryThanAcknowledgedHalts) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  record_->HoldReaders(true);
+  record_->StoreNextPublishAs(
+      ForeignEntry(AnnounceProject("deal-a", "theirs", "e-theirs")));
+  const AppendResult ours =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
+  ASSERT_TRUE(ours.status.ok()) << ours.status;
+  ASSERT_EQ(record_->entries().size(), 2u);
+  record_->HoldReaders(false);
+
+  const std::string warning = AwaitWarning("another entry");
+  EXPECT_TRUE(absl::StrContains(warning, "at position 2")) << warning;
+  EXPECT_EQ(ledger_->applier_stats().halted, warning);
+  const AppendResult refused =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "refused"));
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kUnavailable)
+      << refused.status;
+  EXPECT_TRUE(absl::StrContains(refused.status.message(), "data directory"))
+      << refused.status;
+  EXPECT_EQ(record_->entries().size(), 2u);  // nothing published
 }
 
 }  // namespace

@@ -19,10 +19,12 @@ class MemoryRecordReader final : public storage::RecordReader {
                     std::vector<storage::RecordEntry>* out) override {
     absl::MutexLock lock(&data_->mu);
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(data_->mu) {
-      return data_->entries.size() > next_index_ || data_->closed;
+      return (data_->entries.size() > next_index_ && !data_->readers_held) ||
+             data_->closed;
     };
     data_->mu.AwaitWithTimeout(absl::Condition(&available), timeout);
     if (data_->closed) return absl::UnavailableError("record closed");
+    if (data_->readers_held) return absl::OkStatus();
     const size_t end = std::min(data_->entries.size(), next_index_ + max);
     for (; next_index_ < end; ++next_index_) {
       out->push_back(data_->entries[next_index_]);
@@ -70,6 +72,16 @@ void MemoryRecordLog::BeforeNextPublish(std::function<void()> hook) {
   before_publish_ = std::move(hook);
 }
 
+void MemoryRecordLog::HoldReaders(bool hold) {
+  absl::MutexLock lock(&data_->mu);
+  data_->readers_held = hold;
+}
+
+void MemoryRecordLog::StoreNextPublishAs(std::string payload) {
+  absl::MutexLock lock(&data_->mu);
+  store_instead_ = std::move(payload);
+}
+
 std::vector<storage::RecordEntry> MemoryRecordLog::entries() const {
   absl::MutexLock lock(&data_->mu);
   return data_->entries;
@@ -106,7 +118,9 @@ std::vector<storage::PublishResult> MemoryRecordLog::Publish(
       result.status = absl::AbortedError("the deal has a later entry");
       result.position = deal_position;
     } else {
-      result.position = StoreLocked(proposal.deal_id, proposal.payload);
+      result.position = StoreLocked(proposal.deal_id,
+                                    store_instead_.value_or(proposal.payload));
+      store_instead_.reset();
       dedup_ids_[proposal.dedup_id] = result.position;
     }
     results.push_back(std::move(result));

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,13 @@ class MemoryRecordLog final : public storage::RecordLog {
   // Runs `hook` once, at the start of the next Publish, before any of its
   // proposals is stored.
   void BeforeNextPublish(std::function<void()> hook);
+  // While held, readers deliver nothing (as when the entries have not
+  // reached this replica's reader yet).
+  void HoldReaders(bool hold);
+  // The next proposal Publish stores is answered as stored, but the record
+  // keeps `payload` there instead (a record that lost what it
+  // acknowledged and took another entry in its place).
+  void StoreNextPublishAs(std::string payload);
   // Every entry stored so far, in order.
   std::vector<storage::RecordEntry> entries() const;
   // Proposals received by Publish so far.
@@ -63,6 +71,7 @@ class MemoryRecordLog final : public storage::RecordLog {
     absl::Mutex mu;
     std::vector<storage::RecordEntry> entries ABSL_GUARDED_BY(mu);
     bool closed ABSL_GUARDED_BY(mu) = false;
+    bool readers_held ABSL_GUARDED_BY(mu) = false;
   };
 
  private:
@@ -75,6 +84,7 @@ class MemoryRecordLog final : public storage::RecordLog {
       ABSL_GUARDED_BY(data_->mu);
   std::map<std::string, uint64_t> dedup_ids_ ABSL_GUARDED_BY(data_->mu);
   std::function<void()> before_publish_ ABSL_GUARDED_BY(data_->mu);
+  std::optional<std::string> store_instead_ ABSL_GUARDED_BY(data_->mu);
   uint64_t proposals_ ABSL_GUARDED_BY(data_->mu) = 0;
 };
 
