@@ -77,6 +77,13 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "queued appends of deals no other group holds")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--nats-monitor", flags->nats.monitor_urls,
+                 "the servers' monitoring endpoints, "
+                 "http://h1:8222,http://h2:8222,...: at start-up pactlogd "
+                 "reads each one's /varz and refuses to start when a server "
+                 "holding a replica of the stream is not among them or, with "
+                 "--nats-sync always, does not fsync each JetStream write")
+      ->delimiter(',');
   app.add_flag("--nats-allow-old-servers", flags->nats.allow_old_servers,
                "start even when a NATS server is older than 2.10.23 (refused "
                "by default: its acknowledged writes are not fsynced); appends "

@@ -34,6 +34,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -259,6 +260,14 @@ class NatsRecordLog final : public RecordLog {
   // Refuses servers older than kMinNatsServerVersion (unless allowed) and
   // sets durability_.
   absl::Status CheckServerVersions();
+  // Reads the monitoring endpoints and checks that the servers holding
+  // the stream's replicas fsync each write (options_.monitor_urls); those
+  // that do not answer are left to CheckLateSync.
+  absl::Status CheckServersSync();
+  // Reads the endpoints that had not answered (the monitor's rounds): a
+  // server found not to fsync each write weakens durability_, as it
+  // cannot be refused then.
+  void CheckLateSync();
   // Checks the servers that joined since (the monitor's rounds): an old
   // one is named and weakens durability_, as it cannot be refused.
   void CheckJoinedServers();
@@ -296,6 +305,8 @@ class NatsRecordLog final : public RecordLog {
       RecordDurability::kCommittedOnMajority};
   // The monitor's after Open.
   NatsVersionCheck version_check_{options_.info_timeout};
+  // Set by Open when monitor_urls are given; the monitor's after.
+  std::unique_ptr<NatsSyncCheck> sync_check_;
 
   absl::Mutex mu_;
   // Messages in flight, by the message the library hands back.
@@ -303,6 +314,75 @@ class NatsRecordLog final : public RecordLog {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread monitor_;
 };
+
+absl::Status NatsRecordLog::CheckServersSync() {
+  for (const std::string& url : options_.monitor_urls) {
+    RETURN_IF_ERROR(CheckNatsMonitorUrl(url));
+  }
+  sync_check_ = std::make_unique<NatsSyncCheck>(options_.monitor_urls,
+                                                options_.info_timeout);
+  const NatsSyncCheck::Round round = sync_check_->Check();
+  if (!round.unsynced.empty() && options_.servers_sync_always) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        round.unsynced.front(),
+        ". Set jetstream { sync_interval: always } in its configuration, or "
+        "start pactlogd with --nats-sync interval (appends are then "
+        "acknowledged DURABILITY_COMMITTED_MAJORITY)"));
+  }
+  for (const std::string& unanswered : round.unanswered) {
+    // A server may be down while the others carry on: start, and read it
+    // in the monitor's rounds once it answers.
+    Warn(absl::StrCat("could not check how the server syncs now: ", unanswered,
+                      "; asked again until it answers"));
+  }
+  // Every server holding a replica must be among those checked, or among
+  // those that did not answer yet.
+  jsStreamInfo* raw = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr);
+  StreamInfoPtr info(raw);
+  RETURN_IF_ERROR(FromNats(
+      s, jerr,
+      absl::StrCat("reading the replicas of stream ", options_.stream)));
+  std::vector<std::string> unchecked;
+  auto holds = [&](const char* name) {
+    if (name != nullptr && !sync_check_->names().contains(name)) {
+      unchecked.emplace_back(name);
+    }
+  };
+  if (info->Cluster != nullptr) {
+    holds(info->Cluster->Leader);
+    for (int i = 0; i < info->Cluster->ReplicasLen; ++i) {
+      if (info->Cluster->Replicas[i] != nullptr) {
+        holds(info->Cluster->Replicas[i]->Name);
+      }
+    }
+  }
+  if (unchecked.size() > sync_check_->pending()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "NATS server ", unchecked.front(), " holds a replica of stream ",
+        options_.stream, ", but none of the --nats-monitor endpoints (",
+        absl::StrJoin(options_.monitor_urls, ","),
+        ") is that server's, so whether it fsyncs each write is not known: "
+        "add its monitoring endpoint"));
+  }
+  return absl::OkStatus();
+}
+
+void NatsRecordLog::CheckLateSync() {
+  if (sync_check_ == nullptr || sync_check_->pending() == 0) return;
+  const NatsSyncCheck::Round round = sync_check_->Check();
+  if (round.unsynced.empty() || !options_.servers_sync_always) return;
+  // It holds a replica, perhaps: acknowledgements can no longer promise an
+  // fsync on a majority. Every answer says so from now on.
+  durability_ = RecordDurability::kCommittedOnMajority;
+  for (const std::string& problem : round.unsynced) {
+    Warn(absl::StrCat(problem,
+                      "; appends are acknowledged as committed on a majority, "
+                      "not fsynced, until pactlogd restarts with it fixed"));
+  }
+}
 
 absl::Status NatsRecordLog::CheckServerVersions() {
   NatsVersionCheck::Round round = version_check_.Check(options_.servers);
@@ -490,9 +570,14 @@ absl::Status NatsRecordLog::EnsureStream() {
         absl::StrCat("cannot create JetStream stream ", options_.stream,
                      " with ", options_.replicas, " replicas"));
     // "No suitable peers for placement": a cluster that just started and
-    // has not yet heard from enough of its servers.
+    // has not yet heard from enough of its servers. A start-up here once
+    // failed at once with that text and not this code (the server may wrap
+    // it in its generic stream-create error), so the text counts too.
+    const bool no_peers_yet =
+        jerr == JSClusterNoPeersErr ||
+        absl::StrContains(created.message(), "no suitable peers");
     if (absl::Now() < give_up &&
-        (absl::IsUnavailable(created) || jerr == JSClusterNoPeersErr)) {
+        (absl::IsUnavailable(created) || no_peers_yet)) {
       absl::SleepFor(kNoLeaderBackoff);
       continue;
     }
@@ -513,6 +598,7 @@ absl::StatusOr<std::unique_ptr<RecordLog>> NatsRecordLog::Open(
   RETURN_IF_ERROR(log->CheckServerVersions());
   RETURN_IF_ERROR(log->Connect());
   RETURN_IF_ERROR(log->EnsureStream());
+  if (!options.monitor_urls.empty()) RETURN_IF_ERROR(log->CheckServersSync());
   if (options.replica_check_interval > absl::ZeroDuration()) {
     log->monitor_ = std::thread(&NatsRecordLog::MonitorReplicas, log.get());
   }
@@ -532,6 +618,7 @@ void NatsRecordLog::MonitorReplicas() {
       }
     }
     CheckJoinedServers();
+    CheckLateSync();
     jsStreamInfo* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     if (js_GetStreamInfo(&raw, js_, options_.stream.c_str(), nullptr, &jerr) !=

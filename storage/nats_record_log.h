@@ -53,6 +53,12 @@ struct NatsRecordLogOptions {
   // replicas; an old one weakens the acknowledgements to committed on a
   // majority, as it cannot be refused then).
   absl::Duration info_timeout = absl::Seconds(2);
+  // Monitoring endpoints of the servers ("http://10.0.0.1:8222"). When
+  // given, start-up reads each one's /varz and, if servers_sync_always,
+  // refuses a server that does not fsync each JetStream write, and any
+  // server holding a replica of the stream whose endpoint is not among
+  // them: the acknowledgement's meaning is checked, not only declared.
+  std::vector<std::string> monitor_urls;
   // Where the log reports what it accepted despite a problem (an old server
   // allowed, a server that did not answer the version check). May be empty.
   std::function<void(std::string_view)> warn;
@@ -65,10 +71,12 @@ struct NatsRecordLogOptions {
 
 // Checks the version of every server that answers (FAILED_PRECONDITION
 // naming the server and its version when one is older than
-// kMinNatsServerVersion and allow_old_servers is false), connects and makes
-// sure the stream exists and is compatible. Errors: UNAVAILABLE when no
-// server answers, FAILED_PRECONDITION when the stream exists with an
-// incompatible configuration (the message says what).
+// kMinNatsServerVersion and allow_old_servers is false), connects, makes
+// sure the stream exists and is compatible, and checks monitor_urls (if
+// any) as that option says. Errors: UNAVAILABLE when no server answers or
+// a monitoring endpoint does not, FAILED_PRECONDITION when the stream
+// exists with an incompatible configuration or a server does not sync as
+// servers_sync_always says (the message says what).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<RecordLog>> OpenNatsRecordLog(
     const NatsRecordLogOptions& options);
 

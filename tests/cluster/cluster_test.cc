@@ -697,6 +697,45 @@ TEST_F(ClusterTest, EachAcknowledgedAppendIsFsyncedOnAMajorityFirst) {
       << "fsyncs traced per server:" << traced;
 }
 
+// --nats-monitor: the servers' own /varz says whether they fsync each
+// write, and every server holding a replica must have said so.
+TEST_F(ClusterTest, TheServersSyncSettingIsCheckedThroughTheirMonitoring) {
+  auto checked = StartReplica({"--nats-monitor", nats_->monitor_urls()});
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  auto client = client::Client::Connect((*checked)->address(), PatientClient());
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto announced = (*client)->Append(
+      "monitored", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+  ASSERT_TRUE(announced.ok()) << announced.status();
+  EXPECT_EQ(announced->durability(), v1::DURABILITY_SYNCED_MAJORITY);
+
+  // The stream has a replica on every server: one left unchecked is named.
+  auto partial = StartReplica({"--nats-monitor", nats_->monitor_urls({0, 1})});
+  ASSERT_FALSE(partial.ok());
+  const std::string partial_error(partial.status().message());
+  EXPECT_NE(partial_error.find(absl::StrCat("NATS server ", nats_->name(2),
+                                            " holds a replica of stream ")),
+            std::string::npos)
+      << partial_error;
+
+  // An endpoint that does not answer (its server down, say) does not keep
+  // pactlogd from starting: it may be the third server's, and it is read
+  // once it answers.
+  absl::StatusOr<int> nobody = PickFreePort();
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  auto one_silent = StartReplica(
+      {"--nats-monitor", absl::StrCat(nats_->monitor_urls({0, 1}),
+                                      ",http://127.0.0.1:", *nobody)});
+  ASSERT_TRUE(one_silent.ok()) << one_silent.status();
+  EXPECT_NE((*one_silent)
+                ->log()
+                .find("could not check how the server syncs "
+                      "now: cannot connect to NATS "
+                      "monitoring endpoint"),
+            std::string::npos)
+      << (*one_silent)->log();
+}
+
 TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {
   // The same check against servers left at their default: acknowledgements
   // come without a majority's fsync, the answer says so and a metric
@@ -707,9 +746,18 @@ TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {
       NatsCluster::Start(3, /*sync_always=*/false);
   ASSERT_TRUE(unsynced.ok()) << unsynced.status();
   nats_ = *std::move(unsynced);
+  // Declared "always" (the default) and checked, the servers' setting is
+  // found out.
+  auto declared = StartReplica({"--nats-monitor", nats_->monitor_urls()});
+  ASSERT_FALSE(declared.ok());
+  EXPECT_NE(std::string(declared.status().message())
+                .find("does not fsync each JetStream write"),
+            std::string::npos)
+      << declared.status();
   absl::StatusOr<int> metrics_port = PickFreePort();
   ASSERT_TRUE(metrics_port.ok()) << metrics_port.status();
-  auto replica = StartReplica({"--nats-sync", "interval", "--metrics-listen",
+  auto replica = StartReplica({"--nats-sync", "interval", "--nats-monitor",
+                               nats_->monitor_urls(), "--metrics-listen",
                                absl::StrCat("127.0.0.1:", *metrics_port)});
   ASSERT_TRUE(replica.ok()) << replica.status();
   replicas_.push_back(*std::move(replica));

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -194,6 +195,17 @@ std::string NatsCluster::url() const {
     hosts.push_back(absl::StrCat("127.0.0.1:", server.client_port));
   }
   return absl::StrCat("nats://", absl::StrJoin(hosts, ","));
+}
+
+std::string NatsCluster::monitor_urls(const std::vector<int>& only) const {
+  std::vector<std::string> urls;
+  for (int i = 0; i < size(); ++i) {
+    if (only.empty() || std::find(only.begin(), only.end(), i) != only.end()) {
+      urls.push_back(
+          absl::StrCat("http://127.0.0.1:", servers_[i].monitor_port));
+    }
+  }
+  return absl::StrJoin(urls, ",");
 }
 
 std::string NatsCluster::server_url(int i) const {

@@ -40,6 +40,9 @@ class NatsCluster {
   std::string url() const;
   // One server's "nats://127.0.0.1:port".
   std::string server_url(int i) const;
+  // "http://127.0.0.1:m1,http://127.0.0.1:m2,..." for pactlogd
+  // --nats-monitor, the servers `only` names (all when empty).
+  std::string monitor_urls(const std::vector<int>& only = {}) const;
   int size() const { return static_cast<int>(servers_.size()); }
 
   // SIGKILL server i.

@@ -496,6 +496,11 @@ def main():
         """["host:port", ...] of a --log=nats://h1:p,h2:p URL."""
         return url[len("nats://"):].split(",") if url.startswith("nats://") else []
 
+    def monitor_url_hosts(urls):
+        """["host:port", ...] of a --nats-monitor=http://h1:p,http://h2:p list."""
+        parts = urls.split(",") if urls else []
+        return [u[len("http://"):].rstrip("/") for u in parts] if all(u.startswith("http://") for u in parts) else []
+
     # --- cluster mode: docker-compose.cluster.yml ---------------------------
     cluster_compose = documents.get("deploy/docker-compose.cluster.yml", [{}])[0]
     check("docker-compose.cluster.yml has a project name of its own (volumes apart from the single node's)",
@@ -545,6 +550,10 @@ def main():
         check(f"docker-compose.cluster.yml {name} --log names the 3 nats services on their client port",
               sorted(h.rsplit(":", 1)[0] for h in hosts) == nats_services and len(client_ports) == 1
               and all(h.rsplit(":", 1)[1] in client_ports for h in hosts), f"{hosts} vs {nats_services}")
+        monitors = monitor_url_hosts(values.get("--nats-monitor", ""))
+        check(f"docker-compose.cluster.yml {name} --nats-monitor names the 3 nats services on their monitoring port",
+              sorted(h.rsplit(":", 1)[0] for h in monitors) == nats_services and health_target
+              and all(h.rsplit(":", 1)[1] == health_target.group(1) for h in monitors), f"{monitors}")
         depends = service.get("depends_on", {})
         check(f"docker-compose.cluster.yml {name} waits for the nats services to be healthy",
               isinstance(depends, dict) and sorted(depends) == nats_services and
@@ -675,8 +684,9 @@ def main():
         allowed = {(port.get("port"), tuple(sorted(peer.get("podSelector", {}).get("matchLabels", {}).items())))
                    for p in policies for rule in p["spec"].get("ingress", [])
                    for port in rule.get("ports", []) for peer in rule.get("from", [])}
-        wanted = {("client", tuple(sorted(replica_labels.items()))), ("cluster", tuple(sorted(nats_labels.items())))}
-        check("a NetworkPolicy admits only pactlogd to the nats client port and nats to its route port",
+        wanted = {("client", tuple(sorted(replica_labels.items()))), ("monitor", tuple(sorted(replica_labels.items()))),
+                  ("cluster", tuple(sorted(nats_labels.items())))}
+        check("a NetworkPolicy admits only pactlogd to the nats client and monitoring ports and nats to its route port",
               len(policies) == 1 and "Ingress" in policies[0]["spec"].get("policyTypes", []) and allowed == wanted
               and all(rule.get("from") for rule in policies[0]["spec"].get("ingress", [])), allowed)
 
@@ -692,6 +702,10 @@ def main():
               sorted(h.rsplit(":", 1)[0] for h in hosts) == sorted(pod_names) and len(pod_names) == 3
               and all(h.rsplit(":", 1)[1] == str(nats_ports.get("client")) for h in hosts),
               f"{hosts} vs {pod_names}")
+        monitors = monitor_url_hosts(values.get("--nats-monitor", ""))
+        check("k8s/cluster pactlogd --nats-monitor names the 3 nats pods' DNS names on the monitoring port",
+              sorted(h.rsplit(":", 1)[0] for h in monitors) == sorted(pod_names)
+              and all(h.rsplit(":", 1)[1] == str(nats_ports.get("monitor")) for h in monitors), f"{monitors}")
         terms = spec["template"]["spec"].get("affinity", {}).get("podAntiAffinity", {}).get(
             "preferredDuringSchedulingIgnoredDuringExecution", [])
         check("pactlogd pods prefer different nodes (preferred anti-affinity on kubernetes.io/hostname)",

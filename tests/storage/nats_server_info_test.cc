@@ -11,7 +11,9 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 
 namespace pactlog::storage {
@@ -140,14 +142,15 @@ TEST(NatsVersionCheckTest, AsksEachServerOnceAndNamesOnlyTheOldOnes) {
   ASSERT_TRUE(current.Listen());
   ASSERT_TRUE(old.Listen());
   NatsVersionCheck check(absl::Seconds(10));
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
 
   // Start-up: the configured server, then a round that adds two more (one
   // old, one down) and names the first again.
-  NatsVersionCheck::Round first = check.Check({current.url()});
+  NatsVersionCheck::Round first = check.Check({current.url()}, now);
   EXPECT_TRUE(first.too_old.empty());
   EXPECT_TRUE(first.unanswered.empty());
   NatsVersionCheck::Round second =
-      check.Check({current.url(), old.url(), down.url()});
+      check.Check({current.url(), old.url(), down.url()}, now);
   ASSERT_EQ(second.too_old.size(), 1u);
   EXPECT_NE(second.too_old[0].find(old.url().substr(7)), std::string::npos)
       << second.too_old[0];
@@ -157,12 +160,24 @@ TEST(NatsVersionCheckTest, AsksEachServerOnceAndNamesOnlyTheOldOnes) {
   EXPECT_EQ(current.connections(), 1);  // asked once
   EXPECT_EQ(old.connections(), 1);
 
-  // The one that did not answer is asked again once it does; the others
-  // are not (and the old one is not named twice). "nats://" or not is one
-  // server.
+  // The one that did not answer is asked again, not in the very next
+  // round but once its wait is over, and the wait doubles while it stays
+  // silent.
+  EXPECT_TRUE(check.Check({down.url()}, now + absl::Seconds(1))
+                  .unanswered.empty());  // not asked
+  now += RetrySchedule::kFirst;
+  EXPECT_EQ(check.Check({down.url()}, now).unanswered.size(), 1u);
+  EXPECT_TRUE(check
+                  .Check({down.url()},
+                         now + 2 * RetrySchedule::kFirst - absl::Seconds(1))
+                  .unanswered.empty());
+  now += 2 * RetrySchedule::kFirst;
+
+  // Once it answers it is checked; the others are not asked again (and
+  // the old one is not named twice). "nats://" or not is one server.
   ASSERT_TRUE(down.Listen());
-  NatsVersionCheck::Round third =
-      check.Check({current.url(), old.url().substr(7), down.url(), down.url()});
+  NatsVersionCheck::Round third = check.Check(
+      {current.url(), old.url().substr(7), down.url(), down.url()}, now);
   EXPECT_TRUE(third.too_old.empty());
   EXPECT_TRUE(third.unanswered.empty());
   EXPECT_EQ(down.connections(), 1);
@@ -181,6 +196,181 @@ TEST(NatsServerInfoTest, NothingListeningIsUnavailable) {
   EXPECT_EQ(info.status().code(), absl::StatusCode::kUnavailable)
       << info.status();
   EXPECT_EQ(ReadNatsServerInfo("no-port", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// What nats-server 2.10.27 answers on /varz, cut to the fields read (and a
+// few around them).
+constexpr char kVarzSynced[] =
+    "{\"server_id\":\"N1\",\"server_name\":\"n1\",\"version\":\"2.10.27\","
+    "\"jetstream\":{\"config\":{\"max_memory\":1,\"store_dir\":\"/s\","
+    "\"sync_interval\":120000000000,\"sync_always\":true},"
+    "\"stats\":{\"memory\":0}},\"connections\":2}";
+// The same server at its default sync setting: the field is left out.
+constexpr char kVarzTimer[] =
+    "{\"server_name\":\"n2\",\"version\":\"2.10.27\",\"jetstream\":{"
+    "\"config\":{\"max_memory\":1,\"sync_interval\":120000000000}}}";
+
+TEST(NatsVarzTest, ReadsWhetherEachWriteIsFsynced) {
+  absl::StatusOr<NatsVarz> synced = ParseNatsVarz(kVarzSynced);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(synced->server_name, "n1");
+  EXPECT_EQ(synced->version, "2.10.27");
+  EXPECT_TRUE(synced->jetstream);
+  EXPECT_TRUE(synced->sync_always);
+
+  absl::StatusOr<NatsVarz> timer = ParseNatsVarz(kVarzTimer);
+  ASSERT_TRUE(timer.ok()) << timer.status();
+  EXPECT_EQ(timer->server_name, "n2");
+  EXPECT_TRUE(timer->jetstream);
+  EXPECT_FALSE(timer->sync_always);
+
+  absl::StatusOr<NatsVarz> no_jetstream =
+      ParseNatsVarz("{\"server_name\":\"n3\",\"version\":\"2.10.27\"}");
+  ASSERT_TRUE(no_jetstream.ok()) << no_jetstream.status();
+  EXPECT_FALSE(no_jetstream->jetstream);
+  EXPECT_FALSE(no_jetstream->sync_always);
+
+  EXPECT_EQ(ParseNatsVarz("<html>").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseNatsVarz("{\"server_name\":\"x\"}").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A monitoring endpoint that answers one connection with `answer` once the
+// request's header has come, then closes. It listens only once Serve() is
+// called (before that, a connection is refused: a server that is down).
+class FakeMonitor {
+ public:
+  explicit FakeMonitor(std::string answer) : answer_(std::move(answer)) {
+    fd_ = BindLoopback(&port_);
+  }
+  bool Serve() {
+    if (fd_ < 0 || listen(fd_, 4) != 0) return false;
+    serving_ = std::thread([this] {
+      const int conn = accept(fd_, nullptr, nullptr);
+      if (conn < 0) return;
+      char buffer[4096];
+      while (request_.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = read(conn, buffer, sizeof(buffer));
+        if (n <= 0) break;
+        request_.append(buffer, static_cast<size_t>(n));
+      }
+      // In two writes, the header's end in the second.
+      const size_t half = answer_.size() / 2;
+      (void)!write(conn, answer_.data(), half);
+      (void)!write(conn, answer_.data() + half, answer_.size() - half);
+      close(conn);
+    });
+    return true;
+  }
+  ~FakeMonitor() {
+    if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);  // accept() returns
+    if (serving_.joinable()) serving_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool bound() const { return fd_ >= 0; }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+  // What the client sent (once it has been answered).
+  std::string request() {
+    if (serving_.joinable()) serving_.join();
+    return request_;
+  }
+
+ private:
+  const std::string answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::string request_;
+  std::thread serving_;
+};
+
+TEST(NatsVarzTest, ReadsAnEndpointsVarz) {
+  FakeMonitor monitor(
+      absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n",
+                   kVarzSynced));
+  ASSERT_TRUE(monitor.Serve());
+  absl::StatusOr<NatsVarz> varz =
+      ReadNatsVarz(absl::StrCat(monitor.url(), "/"), absl::Seconds(10));
+  ASSERT_TRUE(varz.ok()) << varz.status();
+  EXPECT_EQ(varz->server_name, "n1");
+  EXPECT_TRUE(varz->sync_always);
+  EXPECT_EQ(monitor.request().rfind("GET /varz HTTP/1.0\r\n", 0), 0u)
+      << monitor.request();
+}
+
+TEST(NatsVarzTest, AnAnswerOtherThan200OrJsonIsRefusedNamingTheEndpoint) {
+  FakeMonitor not_found("HTTP/1.1 404 Not Found\r\n\r\nnope");
+  ASSERT_TRUE(not_found.Serve());
+  absl::StatusOr<NatsVarz> missing =
+      ReadNatsVarz(not_found.url(), absl::Seconds(10));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(std::string(missing.status().message()).find("404 Not Found"),
+            std::string::npos)
+      << missing.status();
+  EXPECT_NE(std::string(missing.status().message())
+                .find(absl::StrCat(not_found.url(), "/varz")),
+            std::string::npos)
+      << missing.status();
+
+  FakeMonitor not_nats("HTTP/1.0 200 OK\r\n\r\n<html>hello</html>");
+  ASSERT_TRUE(not_nats.Serve());
+  EXPECT_EQ(ReadNatsVarz(not_nats.url(), absl::Seconds(10)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(
+      ReadNatsVarz("https://127.0.0.1:8222", absl::Seconds(1)).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadNatsVarz("http://no-port", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+std::string VarzAnswer(absl::string_view json) {
+  return absl::StrCat("HTTP/1.1 200 OK\r\n\r\n", json);
+}
+
+TEST(NatsSyncCheckTest, NamesTheUnsyncedAndAsksTheSilentOnesAgainLater) {
+  FakeMonitor synced(VarzAnswer(kVarzSynced)), timer(VarzAnswer(kVarzTimer)),
+      down(VarzAnswer(absl::StrReplaceAll(kVarzSynced, {{"n1", "n3"}})));
+  ASSERT_TRUE(synced.Serve());
+  ASSERT_TRUE(timer.Serve());
+  ASSERT_TRUE(down.bound());
+  NatsSyncCheck check({synced.url(), timer.url(), down.url()},
+                      absl::Seconds(10));
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+
+  NatsSyncCheck::Round first = check.Check(now);
+  ASSERT_EQ(first.unsynced.size(), 1u);
+  EXPECT_NE(first.unsynced[0].find(
+                absl::StrCat("NATS server n2 (", timer.url(), ") does not")),
+            std::string::npos)
+      << first.unsynced[0];
+  ASSERT_EQ(first.unanswered.size(), 1u);
+  EXPECT_NE(first.unanswered[0].find("cannot connect"), std::string::npos)
+      << first.unanswered[0];
+  EXPECT_EQ(check.pending(), 1u);
+  EXPECT_EQ(check.names(), (absl::flat_hash_set<std::string>{"n1", "n2"}));
+
+  // Not asked again before its wait is over; read once it answers, and the
+  // others are not read twice (each fake answers one connection only).
+  EXPECT_TRUE(check.Check(now + absl::Seconds(1)).unanswered.empty());
+  EXPECT_EQ(check.pending(), 1u);
+  ASSERT_TRUE(down.Serve());
+  NatsSyncCheck::Round later = check.Check(now + RetrySchedule::kFirst);
+  EXPECT_TRUE(later.unsynced.empty());
+  EXPECT_TRUE(later.unanswered.empty());
+  EXPECT_EQ(check.pending(), 0u);
+  EXPECT_TRUE(check.names().contains("n3"));
+  EXPECT_NE(down.request().find("GET /varz"), std::string::npos);
+}
+
+TEST(NatsSyncCheckTest, OnlyPlainHttpEndpointsWithAPortAreTaken) {
+  EXPECT_TRUE(CheckNatsMonitorUrl("http://10.0.0.1:8222").ok());
+  EXPECT_TRUE(CheckNatsMonitorUrl("10.0.0.1:8222").ok());
+  EXPECT_TRUE(CheckNatsMonitorUrl("http://[::1]:8222/").ok());
+  EXPECT_EQ(CheckNatsMonitorUrl("https://10.0.0.1:8222").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckNatsMonitorUrl("http://nats-1").code(),
             absl::StatusCode::kInvalidArgument);
 }
 
