@@ -17,8 +17,10 @@
 // not write: it queues the requests, and a few group workers publish the
 // queued requests of deals no other group holds as one entry of the record
 // each, several groups in flight (ledger/replicated_committer.h). An
-// applier thread reads the record in order and applies every entry,
-// whichever replica published it, with the same deterministic rules,
+// applier thread applies every entry of the record in order (as a reader
+// thread brings it, or from the record's acknowledgement for this
+// replica's own), whichever replica published it, with the same
+// deterministic rules,
 // writing the events to the local log (a projection) and then to the live
 // state; each request is answered from its outcome there once its entry is
 // applied. So two replicas' requests for one deal are decided in the

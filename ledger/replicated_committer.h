@@ -28,7 +28,10 @@
 // every append). The reader's copy, when it comes, confirms it; a record
 // that holds something else than it acknowledged at a position applied
 // halts the applier (ApplierStats::halted) and every append is refused
-// UNAVAILABLE from then on.
+// UNAVAILABLE from then on. The check is kept in memory only: a replica
+// that stops after applying an entry from its acknowledgement and before
+// the reader confirmed it (normally about a millisecond; longer while the
+// reader cannot read) does not check that entry when it starts again.
 //
 // Thread-safety: see ledger/committer.h. CommitBatch() may return before
 // the requests are answered; Stop() answers everything queued first.
