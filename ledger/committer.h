@@ -107,6 +107,9 @@ class Committer {
 
   // True when a log of record other than the local log is in use.
   virtual bool replicated() const = 0;
+  // True once applying stopped for good (ApplierStats::halted). Cheap: read
+  // on every call.
+  virtual bool halted() const = 0;
   virtual ApplierStats applier_stats() const = 0;
 };
 

@@ -225,6 +225,10 @@ bool Ledger::AwaitApplied(uint64_t sequence, absl::Time deadline) const {
 
 bool Ledger::replicated() const { return committer_->replicated(); }
 
+bool Ledger::ready() const {
+  return ready_.load(std::memory_order_acquire) && !committer_->halted();
+}
+
 ApplierStats Ledger::applier_stats() const {
   return committer_->applier_stats();
 }

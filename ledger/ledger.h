@@ -86,6 +86,10 @@ struct LedgerOptions {
   // Replicated mode: where the applier reports trouble it retries (a lost
   // connection to the log of record, an entry it skipped). May be empty.
   std::function<void(std::string_view)> warn;
+  // Replicated mode: called once, from the applier thread, when it halts
+  // for good (ApplierStats::halted says why); ready() is false from then
+  // on. May be empty.
+  std::function<void()> halted;
   // Replicated mode: how many groups of requests are published and not
   // yet answered at once (each group is one entry of the log of record;
   // a deal is in one group being published at a time).
@@ -196,8 +200,9 @@ class Ledger {
   // only good for Stop(). No effect without a log of record.
   void AbortRecovery();
 
-  // True once Recover() succeeded and until Stop().
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // True once Recover() succeeded and until Stop(), unless the applier
+  // halted (replicated mode: the local data is no longer the record's).
+  bool ready() const;
 
   // Stops accepting appends (they fail UNAVAILABLE), lets the writer finish
   // every request already queued (each is acknowledged or failed), and

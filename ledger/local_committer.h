@@ -34,6 +34,7 @@ class LocalCommitter final : public Committer {
   }
   bool replicated() const override { return false; }
   ApplierStats applier_stats() const override { return {}; }
+  bool halted() const override { return false; }
 
  private:
   const CommitContext context_;

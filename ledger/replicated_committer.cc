@@ -505,7 +505,9 @@ void ReplicatedCommitter::Halt(std::string why) {
   {
     absl::MutexLock lock(&apply_mu_);
     applier_stats_.halted = why;
+    halted_.store(true, std::memory_order_release);
   }
+  if (context_.options->halted) context_.options->halted();
   Warn(why);
 }
 

@@ -77,6 +77,9 @@ class ReplicatedCommitter final : public Committer {
                                   absl::Time deadline) const override;
   pactlog::v1::Durability durability() const override;
   bool replicated() const override { return true; }
+  bool halted() const override {
+    return halted_.load(std::memory_order_acquire);
+  }
   ApplierStats applier_stats() const override;
 
  private:
@@ -159,6 +162,8 @@ class ReplicatedCommitter final : public Committer {
 
   std::thread reader_;
   std::thread applier_;
+  // Set once, with applier_stats_.halted.
+  std::atomic<bool> halted_{false};
   mutable absl::Mutex apply_mu_;
   bool applier_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
   ApplierStats applier_stats_ ABSL_GUARDED_BY(apply_mu_);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -34,6 +35,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
 absl::Status NotReadyError() {
   return absl::UnavailableError(
       "pactlogd is starting: the log is being replayed; retry shortly");
+}
+
+absl::Status NotReadyError(const ledger::Ledger& ledger) {
+  const std::string halted = ledger.applier_stats().halted;
+  if (halted.empty()) return NotReadyError();
+  return absl::UnavailableError(absl::StrCat("this replica serves nothing: it ",
+                                             halted, " (use another replica)"));
 }
 
 }  // namespace pactlog::services

@@ -11,6 +11,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "ledger/ledger.h"
 #include "services/security/call_guard.h"
 
 namespace pactlog::services {
@@ -24,6 +25,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
 
 // UNAVAILABLE while the ledger replays its log at start-up.
 [[nodiscard]] absl::Status NotReadyError();
+// Why `ledger` is not ready: NotReadyError(), or UNAVAILABLE with the reason
+// its applier halted (replicated mode).
+[[nodiscard]] absl::Status NotReadyError(const ledger::Ledger& ledger);
 
 }  // namespace pactlog::services
 

@@ -127,6 +127,10 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
   ledger_options.snapshot_interval = options.snapshot_interval;
   ledger_options.max_groups_in_flight = options.max_groups_in_flight;
   ledger_options.warn = options.warn;
+  // A replica whose data is no longer the record's stops serving: health
+  // checks send callers to another replica (ledger::Ledger::ready() turns
+  // false too, so its calls are refused).
+  ledger_options.halted = [s = server.get()] { s->StopServing(); };
   server->ledger_ = std::make_unique<ledger::Ledger>(
       std::move(log), std::move(record), ledger_options);
   server->hub_ = std::make_unique<SubscriptionHub>(server->ledger_.get(),
@@ -231,11 +235,15 @@ absl::Status PactlogServer::Recover() {
   return absl::OkStatus();
 }
 
+void PactlogServer::StopServing() {
+  if (server_ != nullptr) SetServing(*server_, false);
+  if (health_server_ != nullptr) SetServing(*health_server_, false);
+}
+
 void PactlogServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (server_ != nullptr) SetServing(*server_, false);
-  if (health_server_ != nullptr) SetServing(*health_server_, false);
+  StopServing();
   // Appends already received are acknowledged before the streams end.
   if (ledger_ != nullptr) ledger_->Stop();
   if (hub_ != nullptr) hub_->Shutdown();

@@ -158,6 +158,9 @@ class PactlogServer {
 
   // The HTTP API on options.http_listen_address (after server_ is up).
   [[nodiscard]] absl::Status StartHttp(const ServerOptions& options);
+  // Health checks (both gRPC servers) answer NOT_SERVING from now on. Any
+  // thread, once Start() has returned.
+  void StopServing();
 
   util::SystemClock system_clock_;
   // Before everything that serves calls: calls hold subscription slots of

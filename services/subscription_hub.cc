@@ -242,7 +242,7 @@ void SubscriptionHub::OnCommit(const ledger::Ledger::CommittedEvents& events) {
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionHub::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request,
     std::shared_ptr<const security::Call> call) {
-  if (!ledger_->ready()) return Refuse(call, NotReadyError());
+  if (!ledger_->ready()) return Refuse(call, NotReadyError(*ledger_));
   if (absl::Status valid = ValidateSubscribe(*request); !valid.ok()) {
     return Refuse(call, valid);
   }

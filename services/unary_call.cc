@@ -9,7 +9,7 @@ std::shared_ptr<const security::Call> BeginUnary(
       spec.guard->Begin(context, spec.method, spec.deal_id, spec.roles);
   absl::Status status = call->admission();
   if (status.ok() && spec.ledger != nullptr && !spec.ledger->ready()) {
-    status = NotReadyError();
+    status = NotReadyError(*spec.ledger);
   }
   if (status.ok()) return call;
   FinishUnary(reactor, *call, status);

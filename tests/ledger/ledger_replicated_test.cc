@@ -1,6 +1,7 @@
 // Replicated mode: the ledger proposes to a log of record and applies what
 // it holds. The test plays the other replicas by storing their entries in
 // the in-memory record directly, at chosen moments.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
       absl::MutexLock lock(&warnings_mu_);
       warnings_.emplace_back(warning);
     };
+    options_.halted = [this] { ++halts_; };
     ASSERT_NO_FATAL_FAILURE(Open());
     ASSERT_TRUE(ledger_->replicated());
   }
@@ -63,6 +65,7 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
   void TearDown() override { ledger_.reset(); }
 
   uint64_t next_foreign_proposal_ = 0;
+  std::atomic<int> halts_{0};  // options_.halted calls
 
  private:
   const std::string* FindWarningLocked(absl::string_view text)
@@ -238,6 +241,8 @@ TEST_F(LedgerReplicatedTest, OwnEntryIsAppliedFromItsAcknowledgement) {
   EXPECT_EQ(stats.entries, 4u);
   EXPECT_EQ(stats.applied_position, 4u);
   EXPECT_TRUE(stats.halted.empty()) << stats.halted;
+  EXPECT_EQ(halts_.load(), 0);
+  EXPECT_TRUE(ledger_->ready());
   EXPECT_EQ(ledger_->Deal("deal-a")->version(), 4u);
   EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
 }
@@ -260,6 +265,8 @@ TEST_F(LedgerReplicatedTest, RecordHoldingAnotherEntryThanAcknowledgedHalts) {
   const std::string warning = AwaitWarning("another entry");
   EXPECT_TRUE(absl::StrContains(warning, "at position 2")) << warning;
   EXPECT_EQ(ledger_->applier_stats().halted, warning);
+  EXPECT_EQ(halts_.load(), 1);
+  EXPECT_FALSE(ledger_->ready());  // nor does it serve reads
   const AppendResult refused =
       AppendAndWait(*ledger_, AnnounceProject("deal-a", "refused"));
   EXPECT_EQ(refused.status.code(), absl::StatusCode::kUnavailable)
