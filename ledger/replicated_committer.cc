@@ -161,14 +161,9 @@ absl::Status ReplicatedCommitter::Unavailable(absl::string_view why) const {
 // The writer: propose.
 
 void ReplicatedCommitter::CommitBatch(std::vector<PendingAppend>& pending) {
-  std::string halted;
-  {
-    absl::MutexLock lock(&apply_mu_);
-    halted = applier_stats_.halted;
-  }
-  if (!halted.empty()) {
-    std::vector<absl::Status> results(pending.size(),
-                                      absl::UnavailableError(halted));
+  if (halted()) {  // the atomic: no lock on every batch
+    std::vector<absl::Status> results(
+        pending.size(), absl::UnavailableError(applier_stats().halted));
     AnswerBatch(context_, pending, results, durability());
     return;
   }

@@ -255,23 +255,31 @@ absl::StatusOr<NatsVarz> ParseNatsVarz(std::string_view json_view) {
   return result;
 }
 
-absl::Status CheckNatsMonitorUrl(std::string_view monitor_url) {
+namespace {
+
+// Host and port of a monitoring endpoint URL; INVALID_ARGUMENT naming it.
+absl::Status SplitMonitorUrl(std::string_view monitor_url, std::string* host,
+                             std::string* port) {
   const absl::string_view url(monitor_url.data(), monitor_url.size());
   if (absl::StartsWith(url, "https://")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "NATS monitoring endpoint \"", url,
         "\": https is not supported; give the plain http monitoring port"));
   }
+  return SplitHostPort(url, "http://", host, port);
+}
+
+}  // namespace
+
+absl::Status CheckNatsMonitorUrl(std::string_view monitor_url) {
   std::string host, port;
-  return SplitHostPort(url, "http://", &host, &port);
+  return SplitMonitorUrl(monitor_url, &host, &port);
 }
 
 absl::StatusOr<NatsVarz> ReadNatsVarz(std::string_view monitor_url,
                                       absl::Duration timeout) {
-  RETURN_IF_ERROR(CheckNatsMonitorUrl(monitor_url));
-  const absl::string_view url(monitor_url.data(), monitor_url.size());
   std::string host, port;
-  RETURN_IF_ERROR(SplitHostPort(url, "http://", &host, &port));
+  RETURN_IF_ERROR(SplitMonitorUrl(monitor_url, &host, &port));
   const std::string where = absl::StrCat("NATS monitoring endpoint http://",
                                          host, ":", port, "/varz");
   const absl::Time deadline = absl::Now() + timeout;
