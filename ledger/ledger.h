@@ -97,6 +97,10 @@ struct LedgerOptions {
   // Replicated mode: how long the writer waits for its published entries
   // to be applied locally before answering UNAVAILABLE.
   absl::Duration apply_timeout = absl::Seconds(30);
+  // Replicated mode: most of this replica's entries applied from the
+  // record's acknowledgement whose copy the reader has not yet brought to
+  // confirm them; past it the applier waits for the reader.
+  int max_unconfirmed_entries = 4096;
 };
 
 // Bounds of a past state; a zero/absent bound does not limit.
@@ -136,6 +140,9 @@ struct ApplierStats {
   // This replica's own entries applied from the record's acknowledgement,
   // before a reader delivered them (which then confirms each).
   uint64_t entries_from_acks = 0;
+  // Of those, the ones the reader's copy has confirmed since (the rest are
+  // applied and not yet checked against the record).
+  uint64_t entries_confirmed = 0;
   // Why applying stopped for good (empty while it goes on): the record
   // holds something else than it acknowledged at a position applied.
   std::string halted;

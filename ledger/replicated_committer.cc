@@ -476,6 +476,7 @@ void ReplicatedCommitter::TakeRunLocked(
 
 bool ReplicatedCommitter::Confirm(
     absl::Span<const storage::RecordEntry> delivered) {
+  uint64_t confirmed = 0;
   for (const storage::RecordEntry& entry : delivered) {
     auto it = unconfirmed_.find(entry.position);
     if (it == unconfirmed_.end()) continue;
@@ -492,6 +493,11 @@ bool ReplicatedCommitter::Confirm(
           "from the record"));
       return false;
     }
+    ++confirmed;
+  }
+  if (confirmed > 0) {
+    absl::MutexLock lock(&apply_mu_);
+    applier_stats_.entries_confirmed += confirmed;
   }
   return true;
 }
@@ -518,6 +524,8 @@ void ReplicatedCommitter::ApplierLoop() {
   // Whether to apply acknowledged entries (not while too many wait for
   // the reader's confirmation). Both are the applier's, read by `ready`
   // only while it waits.
+  const size_t max_unconfirmed = static_cast<size_t>(
+      std::max(0, context_.options->max_unconfirmed_entries));
   bool use_acks = true;
   auto ready = [this, &position, &use_acks]()
                    ABSL_SHARED_LOCKS_REQUIRED(apply_mu_) {
@@ -530,7 +538,7 @@ void ReplicatedCommitter::ApplierLoop() {
   std::vector<bool> from_ack;
   while (true) {
     if (run.empty()) {
-      use_acks = unconfirmed_.size() < kMaxUnconfirmed;
+      use_acks = unconfirmed_.size() < max_unconfirmed;
       absl::MutexLock lock(&apply_mu_);
       apply_mu_.Await(absl::Condition(&ready));
       if (applier_stop_) return;

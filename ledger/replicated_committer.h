@@ -120,8 +120,8 @@ class ReplicatedCommitter final : public Committer {
   // The applier: applies delivered_ and acknowledged_ in record order.
   void ApplierLoop();
   // Moves into `run` the entries at the positions after `position`, in
-  // order, from delivered_ or (while fewer than kMaxUnconfirmed wait for
-  // confirmation) acknowledged_, at most max_batch_requests; into
+  // order, from delivered_ or (while fewer than max_unconfirmed_entries
+  // wait for confirmation) acknowledged_, at most max_batch_requests; into
   // `confirming` the delivered entries at `position` or before; and into
   // `from_ack` whether each entry of `run` came from acknowledged_.
   void TakeRunLocked(uint64_t position, bool use_acks,
@@ -173,9 +173,6 @@ class ReplicatedCommitter final : public Committer {
   // applied.
   std::map<uint64_t, storage::RecordEntry> acknowledged_
       ABSL_GUARDED_BY(apply_mu_);
-  // Most entries applied from acknowledgements and not yet confirmed; past
-  // it the applier waits for the reader.
-  static constexpr size_t kMaxUnconfirmed = 4096;
   // Applier thread only: the payload hashes of the entries applied from an
   // acknowledgement that the reader has not yet confirmed, by position.
   std::map<uint64_t, size_t> unconfirmed_;

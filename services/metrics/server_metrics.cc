@@ -189,6 +189,16 @@ struct ScrapedSeries {
   Gauge* snapshot_sequence = nullptr;
   Gauge* snapshot_age = nullptr;
   Gauge* replayed = nullptr;
+  // Replicated mode: the applier of the log of record.
+  Gauge* record_position = nullptr;
+  Counter* record_entries = nullptr;
+  Counter* record_requests = nullptr;
+  Counter* record_refused = nullptr;
+  Counter* record_skipped = nullptr;
+  Counter* record_reader_restarts = nullptr;
+  Counter* record_from_acks = nullptr;
+  Gauge* record_unconfirmed = nullptr;
+  Gauge* record_halted = nullptr;
 };
 
 void AddLedgerSeries(Registry& registry, ScrapedSeries* s) {
@@ -267,12 +277,52 @@ void AddSnapshotSeries(Registry& registry, ScrapedSeries* s) {
                         "checkpoint it loaded."));
 }
 
+void AddRecordSeries(Registry& registry, ScrapedSeries* s) {
+  s->record_position = Unlabelled(registry.AddGauge(
+      "pactlog_record_applied_position",
+      "Cluster mode: the last position of the log of record applied to the "
+      "local data (0 in the embedded mode)."));
+  s->record_entries = Unlabelled(registry.AddCounter(
+      "pactlog_record_entries_applied_total",
+      "Cluster mode: entries of the log of record applied since start, "
+      "every replica's (an entry holds a group of requests)."));
+  s->record_requests = Unlabelled(registry.AddCounter(
+      "pactlog_record_requests_applied_total",
+      "Cluster mode: append requests in the entries applied (divided by "
+      "pactlog_record_entries_applied_total: requests per entry)."));
+  s->record_refused = Unlabelled(registry.AddCounter(
+      "pactlog_record_requests_refused_total",
+      "Cluster mode: requests of the log of record that the deal rules "
+      "refused when applied (another replica's request first changed the "
+      "deal)."));
+  s->record_skipped = Unlabelled(registry.AddCounter(
+      "pactlog_record_entries_skipped_total",
+      "Cluster mode: entries of the log of record that are not pactlog "
+      "appends (each is named in a warning)."));
+  s->record_reader_restarts = Unlabelled(registry.AddCounter(
+      "pactlog_record_reader_restarts_total",
+      "Cluster mode: readers of the log of record reopened after an error."));
+  s->record_from_acks = Unlabelled(registry.AddCounter(
+      "pactlog_record_entries_from_acks_total",
+      "Cluster mode: this replica's own entries applied from the record's "
+      "acknowledgement, before a reader brought them."));
+  s->record_unconfirmed = Unlabelled(registry.AddGauge(
+      "pactlog_record_entries_unconfirmed",
+      "Cluster mode: entries applied from an acknowledgement whose copy in "
+      "the record the reader has not yet brought to check them against."));
+  s->record_halted = Unlabelled(registry.AddGauge(
+      "pactlog_record_applier_halted",
+      "Cluster mode: 1 once the applier stopped for good because the record "
+      "holds another entry than it acknowledged (the log says why)."));
+}
+
 ScrapedSeries AddScrapedSeries(Registry& registry) {
   ScrapedSeries s;
   AddLedgerSeries(registry, &s);
   AddStorageSeries(registry, &s);
   AddSubscriberSeries(registry, &s);
   AddSnapshotSeries(registry, &s);
+  AddRecordSeries(registry, &s);
   return s;
 }
 
@@ -299,6 +349,17 @@ void CollectScraped(const ScrapedSeries& s, const ledger::Ledger& source,
   s.snapshot_age->Set(
       static_cast<double>(applied > snapshot ? applied - snapshot : 0));
   s.replayed->Set(static_cast<double>(recovery.events_replayed));
+  const ledger::ApplierStats record = source.applier_stats();
+  s.record_position->Set(static_cast<double>(record.applied_position));
+  s.record_entries->Set(static_cast<double>(record.entries));
+  s.record_requests->Set(static_cast<double>(record.requests));
+  s.record_refused->Set(static_cast<double>(record.requests_refused));
+  s.record_skipped->Set(static_cast<double>(record.entries_skipped));
+  s.record_reader_restarts->Set(static_cast<double>(record.reader_restarts));
+  s.record_from_acks->Set(static_cast<double>(record.entries_from_acks));
+  s.record_unconfirmed->Set(
+      static_cast<double>(record.entries_from_acks - record.entries_confirmed));
+  s.record_halted->Set(record.halted.empty() ? 0 : 1);
   const storage::StorageStats storage = source.storage_stats();
   for (const auto& part : storage.on_disk) {
     s.storage_bytes->WithLabels({"disk", part.name})

@@ -736,6 +736,49 @@ TEST_F(ClusterTest, TheServersSyncSettingIsCheckedThroughTheirMonitoring) {
       << (*one_silent)->log();
 }
 
+// A server whose monitoring endpoint did not answer at start-up is asked
+// again in the replica monitor's rounds. Found then not to fsync each
+// write, it cannot be refused any more: every acknowledgement from then on
+// says committed on a majority, and the replica's log names the server.
+TEST_F(ClusterTest, AServerFoundUnsyncedAfterStartUpWeakensAcknowledgements) {
+  absl::StatusOr<int> leader = nats_->StreamLeader(kStream);
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  // A follower, so that appends go on without an election.
+  const int late = (*leader + 1) % nats_->size();
+  nats_->Stop(late);
+  auto replica = StartReplica({"--nats-monitor", nats_->monitor_urls()});
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  EXPECT_TRUE(absl::StrContains((*replica)->log(),
+                                "could not check how the server syncs now"))
+      << (*replica)->log();
+  auto client = client::Client::Connect((*replica)->address(), PatientClient());
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto before = (*client)->Append(
+      "late-sync", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->durability(), v1::DURABILITY_SYNCED_MAJORITY);
+
+  nats_->SetSyncAlways(late, false);
+  ASSERT_TRUE(nats_->Restart(late).ok()) << nats_->Log(late);
+  const std::string weakened =
+      absl::StrCat("NATS server ", nats_->name(late), " (");
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        const std::string log = (*replica)->log();
+        return absl::StrContains(log, weakened) &&
+               absl::StrContains(log,
+                                 "appends are acknowledged as committed "
+                                 "on a majority, not fsynced");
+      },
+      absl::Seconds(120)))
+      << (*replica)->log();
+  auto after = (*client)->Append(
+      "late-sync", {ProjectEvent("late-sync-project", v1::SECTOR_ENERGY, "TX",
+                                 1, Date(2025, 9, 1))});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
+}
+
 TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {
   // The same check against servers left at their default: acknowledgements
   // come without a majority's fsync, the answer says so and a metric
@@ -789,6 +832,19 @@ TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {
       metrics.find("pactlog_appends_acknowledged_unsynced_total");
   ASSERT_NE(unsynced_acks, metrics.end());
   EXPECT_EQ(unsynced_acks->second, kAppends + 1);
+  // The applier's series: one entry per append, nothing held back.
+  for (const auto& [series, expected] :
+       std::vector<std::pair<std::string, double>>{
+           {"pactlog_record_applied_position", kAppends + 1},
+           {"pactlog_record_entries_applied_total", kAppends + 1},
+           {"pactlog_record_requests_applied_total", kAppends + 1},
+           {"pactlog_record_requests_refused_total", 0},
+           {"pactlog_record_applier_halted", 0},
+       }) {
+    auto found = metrics.find(series);
+    ASSERT_NE(found, metrics.end()) << series;
+    EXPECT_EQ(found->second, expected) << series;
+  }
 }
 
 TEST_F(ClusterTest, ServersOlderThanThePromisedDurabilityAreRefused) {

@@ -27,13 +27,13 @@ std::string NatsServerBinary() {
 absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(
     int size, bool sync_always) {
   std::unique_ptr<NatsCluster> cluster(new NatsCluster());
-  cluster->sync_always_ = sync_always;
   absl::StatusOr<std::string> dir = MakeTempDir("pactlog-nats");
   if (!dir.ok()) return dir.status();
   cluster->dir_ = *dir;
   for (int i = 0; i < size; ++i) {
     Server server;
     server.name = absl::StrCat("n", i + 1);
+    server.sync_always = sync_always;
     for (int* port :
          {&server.client_port, &server.cluster_port, &server.monitor_port}) {
       absl::StatusOr<int> picked = PickFreePort();
@@ -95,8 +95,8 @@ absl::Status NatsCluster::Launch(int i) {
       // Every write fsynced before it is acknowledged, as in every
       // configuration pactlog ships (unless the test asks otherwise).
       "jetstream { store_dir: \"", server.store_dir, "\"",
-      sync_always_ ? ", sync_interval: always" : "", " }\n",    //
-      "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",  //
+      server.sync_always ? ", sync_interval: always" : "", " }\n",  //
+      "cluster {\n  name: pactlog-test\n  listen: 127.0.0.1:",      //
       server.cluster_port, "\n  routes: [", absl::StrJoin(routes, ", "),
       "]\n}\n");
   server.process = ChildProcess::Spawn({NatsServerBinary(), "-c", config_path},

@@ -57,6 +57,11 @@ class NatsCluster {
   // Starts server i again (same ports, same store) and waits until it is
   // healthy.
   [[nodiscard]] absl::Status Restart(int i);
+  // Whether server i fsyncs each write from its next Restart on (the
+  // cluster's setting until then).
+  void SetSyncAlways(int i, bool sync_always) {
+    servers_[i].sync_always = sync_always;
+  }
   bool running(int i);
   // Creates a file-backed stream with these subjects, as an operator
   // might have.
@@ -76,6 +81,7 @@ class NatsCluster {
     int monitor_port = 0;
     std::string store_dir;
     std::string log_path;
+    bool sync_always = true;
     std::unique_ptr<ChildProcess> process;
   };
   NatsCluster() = default;
@@ -90,7 +96,6 @@ class NatsCluster {
   [[nodiscard]] absl::Status WaitMetaGroup(absl::Duration timeout);
 
   std::string dir_;
-  bool sync_always_ = true;
   std::vector<Server> servers_;
 };
 

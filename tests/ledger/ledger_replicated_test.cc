@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "domain/deal_state.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
@@ -60,6 +62,22 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
     absl::MutexLock lock(&warnings_mu_);
     warnings_mu_.Await(absl::Condition(&warned));
     return *FindWarningLocked(text);
+  }
+
+  // Waits until the reader has brought back, and so confirmed, every entry
+  // applied from an acknowledgement. The applier reports no event for it,
+  // so this polls the stats, with a generous deadline.
+  void AwaitConfirmations() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    ApplierStats stats = ledger_->applier_stats();
+    while (stats.entries_confirmed < stats.entries_from_acks) {
+      ASSERT_LT(absl::Now(), deadline)
+          << stats.entries_from_acks - stats.entries_confirmed
+          << " entries applied from acknowledgements are still unconfirmed";
+      absl::SleepFor(absl::Milliseconds(1));
+      stats = ledger_->applier_stats();
+    }
+    EXPECT_EQ(stats.entries_confirmed, stats.entries_from_acks);
   }
 
   void TearDown() override { ledger_.reset(); }
@@ -245,6 +263,41 @@ TEST_F(LedgerReplicatedTest, OwnEntryIsAppliedFromItsAcknowledgement) {
   EXPECT_TRUE(ledger_->ready());
   EXPECT_EQ(ledger_->Deal("deal-a")->version(), 4u);
   EXPECT_TRUE(ledger_->VerifyChain(0, "")->problem.empty());
+}
+
+// The reader's copies confirm entries applied from acknowledgements, and
+// only as many as max_unconfirmed_entries wait for it at once: once they
+// are confirmed the applier takes the next ones from acknowledgements
+// again, round after round.
+TEST_F(LedgerReplicatedTest,
+       ConfirmedEntriesMakeRoomForMoreFromAcknowledgements) {
+  ledger_.reset();
+  data_ = std::make_shared<::pactlog::testing::MemoryLogData>();
+  options_.max_unconfirmed_entries = 2;
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
+  for (int round = 0; round < 3; ++round) {
+    const uint64_t from_acks = ledger_->applier_stats().entries_from_acks;
+    // With the readers held, only acknowledgements can answer these.
+    record_->HoldReaders(true);
+    for (int i = 0; i < 2; ++i) {
+      const AppendResult added = AppendAndWait(
+          *ledger_, AnnounceProject("deal-a", absl::StrCat("p", round, i)));
+      ASSERT_TRUE(added.status.ok())
+          << "round " << round << ": " << added.status;
+    }
+    ApplierStats stats = ledger_->applier_stats();
+    EXPECT_EQ(stats.entries_from_acks, from_acks + 2) << "round " << round;
+    EXPECT_EQ(stats.entries_from_acks - stats.entries_confirmed, 2u)
+        << "round " << round;
+    record_->HoldReaders(false);
+    ASSERT_NO_FATAL_FAILURE(AwaitConfirmations()) << "round " << round;
+  }
+  const ApplierStats stats = ledger_->applier_stats();
+  EXPECT_GE(stats.entries_from_acks, 6u);
+  EXPECT_TRUE(stats.halted.empty()) << stats.halted;
+  EXPECT_EQ(ledger_->Deal("deal-a")->version(), 7u);
 }
 
 // A record that keeps another entry than it acknowledged at a position

@@ -108,6 +108,9 @@ TEST_F(ServerMetricsTest, AppendsAreCountedByKindResultAndCode) {
             "pactlog_storage_bytes{medium=\"memory\",part=\"memtables\"}"),
       0);
   EXPECT_EQ(Value(scrape, "pactlog_ready"), 1);
+  // The embedded mode has no log of record to apply.
+  EXPECT_EQ(Value(scrape, "pactlog_record_applied_position"), 0);
+  EXPECT_EQ(Value(scrape, "pactlog_record_applier_halted"), 0);
   EXPECT_GT(Value(scrape, "process_resident_memory_bytes"), 0);
   EXPECT_GT(Value(scrape, "process_open_fds"), 0);
   bool build_info = false;
