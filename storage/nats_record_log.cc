@@ -61,6 +61,12 @@ constexpr absl::Duration kNoLeaderBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kClusterFormingFor = absl::Seconds(60);
 // Idle heartbeat of the reading consumer.
 constexpr absl::Duration kConsumerHeartbeat = absl::Milliseconds(250);
+// A server the stream's leader has not heard from for this long is counted
+// out, as Raft counts a peer lost. NATS flags a server offline only once it
+// announced its shutdown: one killed, hung or cut off stays listed online,
+// merely behind, for a minute or more (20 s and counting after a SIGKILL
+// here).
+constexpr absl::Duration kPeerUnheardFor = absl::Seconds(10);
 
 int64_t Millis(absl::Duration d) {
   return std::max<int64_t>(1, absl::ToInt64Milliseconds(d));
@@ -627,39 +633,52 @@ void NatsRecordLog::MonitorReplicas() {
     }
     StreamInfoPtr info(raw);
     if (info->Cluster == nullptr) continue;
-    // Each server's state: "current", "offline" or "behind", and its lag.
-    absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> now;
+    // Each server's state: "current", "offline" (announced or unheard) or
+    // "behind".
+    struct PeerState {
+      std::string state;
+      uint64_t lag = 0;
+      bool unheard = false;  // offline by silence, not by announcement
+    };
+    absl::flat_hash_map<std::string, PeerState> now;
     for (int i = 0; i < info->Cluster->ReplicasLen; ++i) {
       const jsPeerInfo* peer = info->Cluster->Replicas[i];
       if (peer == nullptr || peer->Name == nullptr) continue;
-      now[peer->Name] = {peer->Offline    ? "offline"
-                         : !peer->Current ? "behind"
-                                          : "current",
-                         peer->Lag};
+      const bool unheard =
+          !peer->Offline &&
+          peer->Active >= absl::ToInt64Nanoseconds(kPeerUnheardFor);
+      now[peer->Name] = {peer->Offline || unheard ? "offline"
+                         : !peer->Current         ? "behind"
+                                                  : "current",
+                         peer->Lag, unheard};
     }
     // The leader is current by definition.
     if (info->Cluster->Leader != nullptr) {
-      now[info->Cluster->Leader] = {"current", 0};
+      now[info->Cluster->Leader] = {"current"};
     }
-    for (const auto& [name, state] : now) {
+    for (const auto& [name, peer] : now) {
       auto it = reported.try_emplace(name, "current").first;
-      if (it->second == state.first) continue;
-      it->second = state.first;
+      if (it->second == peer.state) continue;
+      it->second = peer.state;
       if (!options_.warn) continue;
-      if (state.first == "current") {
+      const std::string holds = absl::StrCat(
+          "NATS server ", name, " holds a replica of stream ", options_.stream);
+      if (peer.state == "current") {
         options_.warn(absl::StrCat("NATS server ", name,
                                    " holds a current replica of stream ",
                                    options_.stream, " again"));
-      } else if (state.first == "offline") {
+      } else if (peer.state == "offline") {
         options_.warn(absl::StrCat(
-            "NATS server ", name, " holds a replica of stream ",
-            options_.stream,
-            " and is offline: the record rests on the other servers until "
-            "it is back"));
+            holds,
+            peer.unheard
+                ? absl::StrCat(" and has not answered the stream's leader for ",
+                               absl::FormatDuration(kPeerUnheardFor),
+                               " or more (down, hung or cut off)")
+                : " and is offline",
+            ": the record rests on the other servers until it is back"));
       } else {
         options_.warn(absl::StrCat(
-            "NATS server ", name, " holds a replica of stream ",
-            options_.stream, " that is behind by ", state.second,
+            holds, " that is behind by ", peer.lag,
             " entries: it is catching up, or repairing stream files it found "
             "damaged from the other servers"));
       }

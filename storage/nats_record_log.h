@@ -42,7 +42,9 @@ struct NatsRecordLogOptions {
   // How often the stream's replicas are checked: each server whose replica
   // goes offline or falls behind (down, or repairing stream files it found
   // damaged from the others) is named through `warn`, and again once it is
-  // current (0: never checked).
+  // current (0: never checked). Offline is as NATS flags it (a shutdown
+  // announced) or a server the stream's leader has not heard from for 10 s
+  // (killed, hung or cut off).
   absl::Duration replica_check_interval = absl::Seconds(2);
   // Accept servers older than kMinNatsServerVersion (storage/
   // nats_server_info.h). Their acknowledgements then count as committed on

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "tests/ops/ops_support.h"
 
 namespace pactlog::testing {
@@ -70,8 +71,20 @@ class NatsCluster {
                                        int replicas);
   // The index of the server leading `stream`'s Raft group.
   [[nodiscard]] absl::StatusOr<int> StreamLeader(const std::string& stream);
+  // Whether server i answers /healthz with 200 now: its JetStream current
+  // with the meta leader and no stream it holds catching up.
+  bool Healthy(int i);
+  // Waits until `stream` has a leader other than server `not_leader`
+  // (asking the leader to step down while it is that one), every replica
+  // it lists current with no lag, and every running server healthy; the
+  // leader's index, or DEADLINE_EXCEEDED naming what was still wanting.
+  [[nodiscard]] absl::StatusOr<int> SettleStream(const std::string& stream,
+                                                 int not_leader,
+                                                 absl::Duration timeout);
   // What server i wrote so far.
   std::string Log(int i) const;
+  // Every server's log, each headed by its name.
+  std::string Logs() const;
 
  private:
   struct Server {
@@ -89,7 +102,15 @@ class NatsCluster {
   // Connects to the running servers and runs `call` on a JetStream
   // context; the first failure's status.
   natsStatus WithJetStream(const std::function<natsStatus(jsCtx*)>& call);
-  [[nodiscard]] absl::Status WaitHealthy(int i);
+  // Runs `call` on `stream`'s cluster info when the stream has a leader.
+  void WithStreamCluster(const std::string& stream,
+                         const std::function<void(const jsClusterInfo&)>& call);
+  // The index of the server named `name`, -1 if none is.
+  int IndexOf(const std::string& name) const;
+  // The same with the connection itself.
+  natsStatus WithConnection(
+      const std::function<natsStatus(natsConnection*)>& call);
+  [[nodiscard]] absl::Status WaitHealthy(int i, absl::Duration timeout);
   // Waits until a server (the meta leader) lists every other server current
   // in the JetStream meta group (UNAVAILABLE with the servers' logs after
   // `timeout`).

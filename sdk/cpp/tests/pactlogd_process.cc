@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -61,7 +63,49 @@ std::string PactlogdBinary() {
   return PACTLOGD_PATH;
 }
 
+namespace {
+
+// Whether a listening socket could bind 127.0.0.1:port now.
+bool PortFree(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool bound =
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return bound;
+}
+
+// The lowest port the kernel hands out to outgoing connections
+// (net.ipv4.ip_local_port_range), 32768 when unreadable.
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (range >> low && low > 0) return low;
+  return 32768;
+}
+
+}  // namespace
+
 absl::StatusOr<int> PickFreePort() {
+  // A port the kernel could give an outgoing connection in the meantime
+  // ("address already in use" when a server binds it, seen once in some 40
+  // cluster tests here) is avoided: candidates lie below the ephemeral
+  // range, walked from a point that differs between processes and calls.
+  constexpr int kLowest = 10000;
+  const int below = EphemeralLow();
+  if (below - kLowest >= 1000) {
+    static std::atomic<uint32_t> next{static_cast<uint32_t>(getpid()) * 7919u};
+    const uint32_t span = static_cast<uint32_t>(below - kLowest);
+    for (int tries = 0; tries < 200; ++tries) {
+      const int port = kLowest + static_cast<int>(next.fetch_add(1) % span);
+      if (PortFree(port)) return port;
+    }
+  }
+  // Otherwise the kernel's pick: bind port 0, read it, close.
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(Errno("socket"));
   sockaddr_in addr{};

@@ -94,8 +94,9 @@ class PactlogdProcess {
 // compiled in, else "pactlogd".
 std::string PactlogdBinary();
 
-// A port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
-// close).
+// A port on 127.0.0.1 that was free a moment ago, below the range the
+// kernel gives outgoing connections (so that none takes it before the
+// server it is for binds it).
 [[nodiscard]] absl::StatusOr<int> PickFreePort();
 
 // A fresh directory under the system's temporary directory.
