@@ -60,15 +60,16 @@ client::ClientOptions OneAttempt() {
   return options;
 }
 
-// A TCP listener on 127.0.0.1 that greets every connection with the INFO
-// line of an old nats-server and nothing more: what pactlogd's version
-// check reads first.
+// A TCP listener on 127.0.0.1 (on `port`, or one the kernel picks) that
+// greets every connection with the INFO line of an old nats-server and
+// nothing more: what pactlogd's version check reads first.
 class OldNatsServer {
  public:
-  OldNatsServer() {
+  explicit OldNatsServer(int port = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(addr);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
@@ -838,6 +839,52 @@ TEST_F(ClusterTest, AServerFoundUnsyncedAfterStartUpWeakensAcknowledgements) {
   auto after = (*client)->Append(
       "late-sync", {ProjectEvent("late-sync-project", v1::SECTOR_ENERGY, "TX",
                                  1, Date(2025, 9, 1))});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
+}
+
+// A configured server that did not answer at start-up is asked its version
+// on the monitor's rounds (CheckJoinedServers): found older than the
+// promise once it answers, it weakens every acknowledgement from then on.
+TEST_F(ClusterTest, AnOldServerFoundAfterStartUpWeakensAcknowledgements) {
+  absl::StatusOr<int> old_port = PickFreePort();
+  ASSERT_TRUE(old_port.ok()) << old_port.status();
+  PactlogdOptions options;
+  options.extra_args = {"--log",
+                        absl::StrCat(nats_->url(), ",127.0.0.1:", *old_port),
+                        "--nats-stream", kStream};
+  options.ready_timeout = absl::Seconds(90);
+  auto replica = PactlogdProcess::Start(options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  EXPECT_TRUE(absl::StrContains(
+      (*replica)->log(),
+      absl::StrCat("could not check the version now: cannot connect to NATS "
+                   "server 127.0.0.1:",
+                   *old_port)))
+      << (*replica)->log();
+  auto client = client::Client::Connect((*replica)->address(), PatientClient());
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto before = (*client)->Append(
+      "late-old", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->durability(), v1::DURABILITY_SYNCED_MAJORITY);
+
+  OldNatsServer old(*old_port);
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        const std::string log = (*replica)->log();
+        return absl::StrContains(
+                   log, "(old-1) is nats-server 2.9.10, older than 2.10.23") &&
+               absl::StrContains(log,
+                                 "it joined the cluster after start-up: "
+                                 "appends are acknowledged as committed on a "
+                                 "majority, not fsynced");
+      },
+      absl::Seconds(120)))
+      << (*replica)->log();
+  auto after = (*client)->Append(
+      "late-old", {ProjectEvent("late-old-project", v1::SECTOR_ENERGY, "TX", 1,
+                                Date(2025, 9, 1))});
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
 }
