@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -360,11 +361,17 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
+  // A replica of the cluster's stream (`log_url`: the --log servers, the
+  // cluster's when empty).
   absl::StatusOr<std::unique_ptr<PactlogdProcess>> StartReplica(
-      std::vector<std::string> more_args = {}) {
+      std::vector<std::string> more_args = {}, std::string log_url = "") {
     PactlogdOptions options;
-    options.extra_args = {"--log", nats_->url(),          "--nats-stream",
-                          kStream, "--snapshot-interval", "100"};
+    options.extra_args = {"--log",
+                          log_url.empty() ? nats_->url() : log_url,
+                          "--nats-stream",
+                          kStream,
+                          "--snapshot-interval",
+                          "100"};
     for (std::string& arg : more_args) {
       options.extra_args.push_back(std::move(arg));
     }
@@ -388,6 +395,37 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(chain.ok()) << chain.status();
     EXPECT_EQ(chain->verified_through(), load.acks().size());
     ASSERT_NO_FATAL_FAILURE(ExpectConverged(load));
+  }
+
+  // Appends to `deal` through `replica` before and after `weaken`: the
+  // first acknowledgement says fsynced on a majority; once the replica's
+  // log holds each of `named`, the next says committed on a majority only.
+  void ExpectWeakenedBy(PactlogdProcess& replica, const std::string& deal,
+                        const std::function<void()>& weaken,
+                        const std::vector<std::string>& named) {
+    auto client = client::Client::Connect(replica.address(), PatientClient());
+    ASSERT_TRUE(client.ok()) << client.status();
+    auto before = (*client)->Append(
+        deal, {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
+    ASSERT_TRUE(before.ok()) << before.status();
+    EXPECT_EQ(before->durability(), v1::DURABILITY_SYNCED_MAJORITY);
+
+    ASSERT_NO_FATAL_FAILURE(weaken());
+    ASSERT_TRUE(PollUntil(
+        [&] {
+          const std::string log = replica.log();
+          for (const std::string& needle : named) {
+            if (!absl::StrContains(log, needle)) return false;
+          }
+          return true;
+        },
+        absl::Seconds(120)))
+        << replica.log();
+    auto after = (*client)->Append(
+        deal, {ProjectEvent(absl::StrCat(deal, "-project"), v1::SECTOR_ENERGY,
+                            "TX", 1, Date(2025, 9, 1))});
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
   }
 
   std::vector<std::string> Addresses() const {
@@ -815,32 +853,14 @@ TEST_F(ClusterTest, AServerFoundUnsyncedAfterStartUpWeakensAcknowledgements) {
   EXPECT_TRUE(absl::StrContains((*replica)->log(),
                                 "could not check how the server syncs now"))
       << (*replica)->log();
-  auto client = client::Client::Connect((*replica)->address(), PatientClient());
-  ASSERT_TRUE(client.ok()) << client.status();
-  auto before = (*client)->Append(
-      "late-sync", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
-  ASSERT_TRUE(before.ok()) << before.status();
-  EXPECT_EQ(before->durability(), v1::DURABILITY_SYNCED_MAJORITY);
-
-  nats_->SetSyncAlways(late, false);
-  ASSERT_TRUE(nats_->Restart(late).ok()) << nats_->Log(late);
-  const std::string weakened =
-      absl::StrCat("NATS server ", nats_->name(late), " (");
-  ASSERT_TRUE(PollUntil(
+  ExpectWeakenedBy(
+      **replica, "late-sync",
       [&] {
-        const std::string log = (*replica)->log();
-        return absl::StrContains(log, weakened) &&
-               absl::StrContains(log,
-                                 "appends are acknowledged as committed "
-                                 "on a majority, not fsynced");
+        nats_->SetSyncAlways(late, false);
+        ASSERT_TRUE(nats_->Restart(late).ok()) << nats_->Log(late);
       },
-      absl::Seconds(120)))
-      << (*replica)->log();
-  auto after = (*client)->Append(
-      "late-sync", {ProjectEvent("late-sync-project", v1::SECTOR_ENERGY, "TX",
-                                 1, Date(2025, 9, 1))});
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
+      {absl::StrCat("NATS server ", nats_->name(late), " ("),
+       "appends are acknowledged as committed on a majority, not fsynced"});
 }
 
 // A configured server that did not answer at start-up is asked its version
@@ -849,12 +869,8 @@ TEST_F(ClusterTest, AServerFoundUnsyncedAfterStartUpWeakensAcknowledgements) {
 TEST_F(ClusterTest, AnOldServerFoundAfterStartUpWeakensAcknowledgements) {
   absl::StatusOr<int> old_port = PickFreePort();
   ASSERT_TRUE(old_port.ok()) << old_port.status();
-  PactlogdOptions options;
-  options.extra_args = {"--log",
-                        absl::StrCat(nats_->url(), ",127.0.0.1:", *old_port),
-                        "--nats-stream", kStream};
-  options.ready_timeout = absl::Seconds(90);
-  auto replica = PactlogdProcess::Start(options);
+  auto replica =
+      StartReplica({}, absl::StrCat(nats_->url(), ",127.0.0.1:", *old_port));
   ASSERT_TRUE(replica.ok()) << replica.status();
   EXPECT_TRUE(absl::StrContains(
       (*replica)->log(),
@@ -862,31 +878,13 @@ TEST_F(ClusterTest, AnOldServerFoundAfterStartUpWeakensAcknowledgements) {
                    "server 127.0.0.1:",
                    *old_port)))
       << (*replica)->log();
-  auto client = client::Client::Connect((*replica)->address(), PatientClient());
-  ASSERT_TRUE(client.ok()) << client.status();
-  auto before = (*client)->Append(
-      "late-old", {DealEvent(kDealTitle, 550'000'000'000, Date(2025, 7, 22))});
-  ASSERT_TRUE(before.ok()) << before.status();
-  EXPECT_EQ(before->durability(), v1::DURABILITY_SYNCED_MAJORITY);
-
-  OldNatsServer old(*old_port);
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        const std::string log = (*replica)->log();
-        return absl::StrContains(
-                   log, "(old-1) is nats-server 2.9.10, older than 2.10.23") &&
-               absl::StrContains(log,
-                                 "it joined the cluster after start-up: "
-                                 "appends are acknowledged as committed on a "
-                                 "majority, not fsynced");
-      },
-      absl::Seconds(120)))
-      << (*replica)->log();
-  auto after = (*client)->Append(
-      "late-old", {ProjectEvent("late-old-project", v1::SECTOR_ENERGY, "TX", 1,
-                                Date(2025, 9, 1))});
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->durability(), v1::DURABILITY_COMMITTED_MAJORITY);
+  std::unique_ptr<OldNatsServer> old;
+  ExpectWeakenedBy(
+      **replica, "late-old",
+      [&] { old = std::make_unique<OldNatsServer>(*old_port); },
+      {"(old-1) is nats-server 2.9.10, older than 2.10.23",
+       "it joined the cluster after start-up: appends are acknowledged as "
+       "committed on a majority, not fsynced"});
 }
 
 TEST_F(ClusterTest, WithoutSyncAlwaysAnAcknowledgementSaysCommittedOnly) {

@@ -34,19 +34,46 @@ std::string Errno(const char* what) {
   return absl::StrCat(what, ": ", std::strerror(errno));
 }
 
+// 127.0.0.1:port (0: any port).
+sockaddr_in Loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
 // True when something accepts TCP connections on 127.0.0.1:port. Checked
 // before any gRPC call so that the client's channel never starts in
 // reconnect backoff.
 bool Accepting(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  const sockaddr_in addr = Loopback(port);
+  bool ok =
+      connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   return ok;
+}
+
+// Whether a listening socket could bind 127.0.0.1:port now.
+bool PortFree(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const sockaddr_in addr = Loopback(port);
+  const bool bound =
+      bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return bound;
+}
+
+// The lowest port the kernel hands out to outgoing connections
+// (net.ipv4.ip_local_port_range), 32768 when unreadable.
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (range >> low && low > 0) return low;
+  return 32768;
 }
 
 std::string DescribeExit(int status) {
@@ -62,33 +89,6 @@ std::string PactlogdBinary() {
   if (env != nullptr && *env != '\0') return env;
   return PACTLOGD_PATH;
 }
-
-namespace {
-
-// Whether a listening socket could bind 127.0.0.1:port now.
-bool PortFree(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool bound =
-      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return bound;
-}
-
-// The lowest port the kernel hands out to outgoing connections
-// (net.ipv4.ip_local_port_range), 32768 when unreadable.
-int EphemeralLow() {
-  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
-  int low = 0;
-  if (range >> low && low > 0) return low;
-  return 32768;
-}
-
-}  // namespace
 
 absl::StatusOr<int> PickFreePort() {
   // A port the kernel could give an outgoing connection in the meantime
@@ -110,10 +110,7 @@ absl::StatusOr<int> PickFreePort() {
   // Otherwise the kernel's pick: bind port 0, read it, close.
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(Errno("socket"));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = 0;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = Loopback(0);
   socklen_t length = sizeof(addr);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
