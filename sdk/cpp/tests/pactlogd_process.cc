@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "pactlog/client/client.h"
+#include "sdk/cpp/tests/loopback.h"
 
 #ifndef PACTLOGD_PATH
 #define PACTLOGD_PATH "pactlogd"
@@ -32,15 +33,6 @@ namespace {
 
 std::string Errno(const char* what) {
   return absl::StrCat(what, ": ", std::strerror(errno));
-}
-
-// 127.0.0.1:port (0: any port).
-sockaddr_in Loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
 }
 
 // True when something accepts TCP connections on 127.0.0.1:port. Checked
