@@ -13,23 +13,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "domain/limits.h"
+#include "services/health_service.h"
 #include "storage/rocksdb_event_log.h"
 #include "util/status_macros.h"
 
 namespace pactlog::services {
 namespace {
 
-constexpr const char* kServiceNames[] = {
-    "pactlog.v1.DealLedger", "pactlog.v1.DealQuery", "pactlog.v1.EventStream",
-    "pactlog.v1.Admin"};
+// The names the health service knows besides "": NOT_SERVING from the
+// first call, until SetServing(true).
+std::vector<std::string> HealthNames() {
+  return {"pactlog.v1.DealLedger", "pactlog.v1.DealQuery",
+          "pactlog.v1.EventStream", "pactlog.v1.Admin"};
+}
 
 void SetServing(grpc::Server& server, bool serving) {
   grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
   if (health == nullptr) return;
+  // Every name HealthNames() gave the service, and "".
   health->SetServingStatus(serving);
-  for (const char* name : kServiceNames) {
-    health->SetServingStatus(name, serving);
-  }
 }
 
 absl::StatusOr<std::unique_ptr<storage::EventLog>> OpenLocalEventLog(
@@ -61,9 +63,9 @@ std::unique_ptr<grpc::Server> StartGrpcServer(
     std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
         interceptor,
     int* port) {
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  HealthService::Install(builder, HealthNames());
   builder.AddListeningPort(options.listen_address, credentials, port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
@@ -83,6 +85,7 @@ std::unique_ptr<grpc::Server> StartGrpcServer(
 std::unique_ptr<grpc::Server> StartHealthServer(const std::string& address,
                                                 int* port) {
   grpc::ServerBuilder health_builder;
+  HealthService::Install(health_builder, HealthNames());
   health_builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
                                   port);
   return health_builder.BuildAndStart();
@@ -172,7 +175,6 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
-  SetServing(*server->server_, false);
   if (!options.metrics_listen_address.empty()) {
     ASSIGN_OR_RETURN(
         server->metrics_http_,
@@ -191,7 +193,6 @@ absl::StatusOr<std::unique_ptr<PactlogServer>> PactlogServer::Start(
           absl::StrCat("cannot listen for health checks on ",
                        options.health_listen_address));
     }
-    SetServing(*server->health_server_, false);
   }
   return server;
 }
@@ -243,7 +244,12 @@ void PactlogServer::StopServing() {
 void PactlogServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  StopServing();
+  // NOT_SERVING for good; health watches end now rather than at the grace.
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+      server->GetHealthCheckService()->Shutdown();
+    }
+  }
   // Appends already received are acknowledged before the streams end.
   if (ledger_ != nullptr) ledger_->Stop();
   if (hub_ != nullptr) hub_->Shutdown();

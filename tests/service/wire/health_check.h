@@ -23,10 +23,8 @@ grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                          HealthResponse* response);
 
 // True if the check of pactlog.v1.DealLedger answers OK with SERVING, so
-// the ledger has recovered. It asks a named service, not the whole server:
-// gRPC's default health service says SERVING for "" from the moment the
-// server starts, until pactlogd's first SetServingStatus(false) a moment
-// later; a named service is NOT_FOUND until then.
+// the ledger has recovered (pactlogd's health service says NOT_SERVING for
+// it, as for "", from the first call on: services/health_service.h).
 bool HealthSaysServing(const std::shared_ptr<grpc::Channel>& channel,
                        absl::Duration deadline);
 
