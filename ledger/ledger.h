@@ -138,7 +138,8 @@ struct ApplierStats {
   uint64_t entries_skipped = 0;   // entries that are not pactlog's
   uint64_t reader_restarts = 0;   // record readers reopened after an error
   // This replica's own entries applied from the record's acknowledgement,
-  // before a reader delivered them (which then confirms each).
+  // before a reader delivered them (which then confirms each); counting
+  // those applied so before the last stop and still unconfirmed then.
   uint64_t entries_from_acks = 0;
   // Of those, the ones the reader's copy has confirmed since (the rest are
   // applied and not yet checked against the record).

@@ -1,13 +1,15 @@
 #include "ledger/replicated_committer.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "domain/hash_chain.h"
 #include "ledger/record_entries.h"
 #include "util/status_macros.h"
 
@@ -20,9 +22,44 @@ namespace v1 = ::pactlog::v1;
 // max_payload (1 MiB).
 constexpr size_t kMaxGroupBytes = 256 * 1024;
 
-// Compares a delivered entry with the acknowledged copy applied before.
-size_t PayloadHash(std::string_view payload) {
-  return absl::Hash<std::string_view>{}(payload);
+// What a delivered entry is compared by with the acknowledged copy applied
+// before: the first bytes of the payload's SHA-256, the same in every
+// process (the local data keeps them across restarts).
+constexpr size_t kDigestBytes = 16;
+std::string PayloadDigest(std::string_view payload) {
+  return domain::Sha256(payload).substr(0, kDigestBytes);
+}
+
+// The local data's note of the entries applied from acknowledgements and
+// not yet confirmed (EventLog::AppendApplied's `unconfirmed`, storage/
+// FORMAT.md): for each, its position as 8 bytes big-endian, then its
+// digest.
+constexpr size_t kNoteEntryBytes = 8 + kDigestBytes;
+
+std::string EncodeUnconfirmed(const std::map<uint64_t, std::string>& entries) {
+  std::string note;
+  note.reserve(entries.size() * kNoteEntryBytes);
+  for (const auto& [position, digest] : entries) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      note.push_back(static_cast<char>((position >> shift) & 0xff));
+    }
+    note.append(digest);
+  }
+  return note;
+}
+
+// False when `note` is not a list EncodeUnconfirmed wrote.
+bool DecodeUnconfirmed(std::string_view note,
+                       std::map<uint64_t, std::string>* entries) {
+  if (note.size() % kNoteEntryBytes != 0) return false;
+  for (size_t at = 0; at < note.size(); at += kNoteEntryBytes) {
+    uint64_t position = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      position = (position << 8) | static_cast<unsigned char>(note[at + i]);
+    }
+    (*entries)[position] = std::string(note.substr(at + 8, kDigestBytes));
+  }
+  return true;
 }
 
 std::string NewProposerId() {
@@ -68,14 +105,35 @@ absl::Status ReplicatedCommitter::Start() {
         ": it is not the record this data came from (recreated?). Delete "
         "the data directory to rebuild it from this record."));
   }
+  // Entries applied from acknowledgements before a stop that the reader had
+  // not brought back yet are checked now: the reader starts before the
+  // first of them (what it brings up to `position` only confirms).
+  ASSIGN_OR_RETURN(const std::string note, context_.log->SourceUnconfirmed());
+  std::map<uint64_t, std::string> unconfirmed;
+  if (!DecodeUnconfirmed(note, &unconfirmed)) {
+    return absl::DataLossError(absl::StrCat(
+        "the local data's list of entries applied from the log of record's "
+        "acknowledgements is malformed (",
+        note.size(), " bytes). Delete the data directory to rebuild it from ",
+        record_->Describe()));
+  }
+  // Listed by a write that did not land (the position is the truth).
+  unconfirmed.erase(unconfirmed.upper_bound(position), unconfirmed.end());
+  unconfirmed_ = std::move(unconfirmed);
+  const uint64_t read_after =
+      unconfirmed_.empty() ? position : unconfirmed_.begin()->first - 1;
   {
     absl::MutexLock lock(&apply_mu_);
     applier_stop_ = false;
     applier_stats_.applied_position = position;
+    applier_stats_.entries_from_acks += unconfirmed_.size();
   }
-  reader_ = std::thread(&ReplicatedCommitter::ReaderLoop, this, position);
+  reader_ = std::thread(&ReplicatedCommitter::ReaderLoop, this, read_after);
   applier_ = std::thread(&ReplicatedCommitter::ApplierLoop, this);
   if (!AwaitPosition(head, absl::InfiniteFuture())) {
+    if (std::string halted = applier_stats().halted; !halted.empty()) {
+      return absl::FailedPreconditionError(std::move(halted));
+    }
     return absl::UnavailableError(absl::StrCat(
         "stopped before applying ", record_->Describe(), " through ", head));
   }
@@ -481,7 +539,7 @@ bool ReplicatedCommitter::Confirm(
     auto it = unconfirmed_.find(entry.position);
     if (it == unconfirmed_.end()) continue;
     const bool same = entry.deal_id == storage::kGroupDealId &&
-                      PayloadHash(entry.payload) == it->second;
+                      PayloadDigest(entry.payload) == it->second;
     unconfirmed_.erase(it);
     if (!same) {
       Halt(absl::StrCat(
@@ -560,11 +618,6 @@ void ReplicatedCommitter::ApplierLoop() {
         backoff = std::min(backoff * 2, absl::Seconds(2));
         continue;
       }
-      for (size_t i = 0; i < run.size(); ++i) {
-        if (from_ack[i]) {
-          unconfirmed_[run[i].position] = PayloadHash(run[i].payload);
-        }
-      }
       position = run.back().position;
       run.clear();
       from_ack.clear();
@@ -625,7 +678,17 @@ absl::Status ReplicatedCommitter::ApplyEntries(
     }
   }
   const uint64_t last_position = entries.back().position;
-  RETURN_IF_ERROR(context_.log->AppendApplied(batch.events(), last_position));
+  // The entries taken from acknowledgements are listed in the same write,
+  // so that a restart still checks them against the record.
+  std::map<uint64_t, std::string> unconfirmed = unconfirmed_;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (from_ack[i]) {
+      unconfirmed[entries[i].position] = PayloadDigest(entries[i].payload);
+    }
+  }
+  RETURN_IF_ERROR(context_.log->AppendApplied(
+      batch.events(), last_position, EncodeUnconfirmed(unconfirmed)));
+  unconfirmed_ = std::move(unconfirmed);
   if (!batch.events().empty()) {
     PublishCommitted(context_, batch, last_recorded);
   }

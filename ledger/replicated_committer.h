@@ -28,10 +28,11 @@
 // every append). The reader's copy, when it comes, confirms it; a record
 // that holds something else than it acknowledged at a position applied
 // halts the applier (ApplierStats::halted) and every append is refused
-// UNAVAILABLE from then on. The check is kept in memory only: a replica
-// that stops after applying an entry from its acknowledgement and before
-// the reader confirmed it (normally about a millisecond; longer while the
-// reader cannot read) does not check that entry when it starts again.
+// UNAVAILABLE from then on. The check outlives a stop: each write of the
+// local data lists (by position and a digest of the payload) the entries
+// applied from acknowledgements that the reader has not yet confirmed,
+// and Start() reads the record again from the first of them, so a replica
+// that stopped or crashed before the reader's copy came checks it then.
 //
 // Thread-safety: see ledger/committer.h. CommitBatch() may return before
 // the requests are answered; Stop() answers everything queued first.
@@ -173,9 +174,11 @@ class ReplicatedCommitter final : public Committer {
   // applied.
   std::map<uint64_t, storage::RecordEntry> acknowledged_
       ABSL_GUARDED_BY(apply_mu_);
-  // Applier thread only: the payload hashes of the entries applied from an
-  // acknowledgement that the reader has not yet confirmed, by position.
-  std::map<uint64_t, size_t> unconfirmed_;
+  // Applier thread only (and Start() before it runs): the payload digests
+  // of the entries applied from an acknowledgement that the reader has not
+  // yet confirmed, by position; what the last local write listed, less the
+  // confirmations since.
+  std::map<uint64_t, std::string> unconfirmed_;
   // Outcomes of this process's own requests until their worker takes them.
   std::map<OutcomeKey, Outcome> outcomes_ ABSL_GUARDED_BY(apply_mu_);
 };

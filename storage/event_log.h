@@ -120,10 +120,13 @@ class EventLog {
   // As Append, for a log that is a projection of a log of record (see
   // storage/record_log.h): the batch may be empty, and `source_position`,
   // the position in the log of record this write brings the projection up
-  // to, is stored in the same atomic write. UNIMPLEMENTED when the
-  // implementation cannot serve as a projection.
+  // to, is stored in the same atomic write, as is `unconfirmed`: the
+  // applier's own note of the entries it applied without the record's
+  // reader having confirmed them yet (opaque here; "" for none).
+  // UNIMPLEMENTED when the implementation cannot serve as a projection.
   [[nodiscard]] virtual absl::Status AppendApplied(
-      absl::Span<const pactlog::v1::Event> events, uint64_t source_position) {
+      absl::Span<const pactlog::v1::Event> events, uint64_t source_position,
+      std::string_view unconfirmed) {
     return absl::UnimplementedError(
         "this event log cannot be a projection of a log of record");
   }
@@ -131,6 +134,11 @@ class EventLog {
   // The source position of the last AppendApplied (0 when none).
   [[nodiscard]] virtual absl::StatusOr<uint64_t> SourcePosition() const {
     return 0;
+  }
+
+  // The `unconfirmed` of the last AppendApplied ("" when none).
+  [[nodiscard]] virtual absl::StatusOr<std::string> SourceUnconfirmed() const {
+    return std::string();
   }
 
   // The identity of the log of record this log is a projection of

@@ -79,8 +79,10 @@ class RocksDbEventLog final : public EventLog {
   [[nodiscard]] absl::Status Append(
       absl::Span<const pactlog::v1::Event> events) override;
   [[nodiscard]] absl::Status AppendApplied(
-      absl::Span<const pactlog::v1::Event> events,
-      uint64_t source_position) override;
+      absl::Span<const pactlog::v1::Event> events, uint64_t source_position,
+      std::string_view unconfirmed) override;
+  [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed() const override
+      ABSL_LOCKS_EXCLUDED(db_mu_);
   [[nodiscard]] absl::StatusOr<std::string> SourceIdentity() const override;
   [[nodiscard]] absl::Status SetSourceIdentity(
       std::string_view identity) override;
@@ -114,10 +116,11 @@ class RocksDbEventLog final : public EventLog {
   [[nodiscard]] absl::Status DeleteSnapshots() override;
 
  private:
-  // Append and AppendApplied: `source_position`, when not null, is stored
-  // in the same write.
+  // Append and AppendApplied: `source_position` and `unconfirmed`, when
+  // not null, are stored in the same write.
   [[nodiscard]] absl::Status Write(absl::Span<const pactlog::v1::Event> events,
-                                   const uint64_t* source_position)
+                                   const uint64_t* source_position,
+                                   const std::string_view* unconfirmed)
       ABSL_LOCKS_EXCLUDED(append_mu_, db_mu_);
   // After a failed write: makes RocksDB take writes again (Resume, else
   // Reopen) and undoes that write. `last` is the last sequence before it.
@@ -215,6 +218,9 @@ class RocksDbEventLog final : public EventLog {
   // The stored source position, read once on the first AppendApplied and
   // kept in step by it, so that the writes of a projection read nothing.
   std::optional<uint64_t> source_position_ ABSL_GUARDED_BY(append_mu_);
+  // Whether kSourceUnconfirmedKey is stored, known after the first
+  // AppendApplied (an empty note deletes it only then).
+  std::optional<bool> unconfirmed_stored_ ABSL_GUARDED_BY(append_mu_);
   // Written only under append_mu_, after a successful write; read anywhere.
   std::atomic<uint64_t> last_sequence_{0};
 };

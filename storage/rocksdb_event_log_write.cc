@@ -32,12 +32,24 @@ absl::Status RocksDbEventLog::Append(absl::Span<const Event> events) {
   if (events.empty()) {
     return absl::InternalError("refusing to append an empty batch of events");
   }
-  return Write(events, nullptr);
+  return Write(events, nullptr, nullptr);
 }
 
 absl::Status RocksDbEventLog::AppendApplied(absl::Span<const Event> events,
-                                            uint64_t source_position) {
-  return Write(events, &source_position);
+                                            uint64_t source_position,
+                                            std::string_view unconfirmed) {
+  return Write(events, &source_position, &unconfirmed);
+}
+
+absl::StatusOr<std::string> RocksDbEventLog::SourceUnconfirmed() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  std::string value;
+  const rocksdb::Status status = db_->Get(
+      rocksdb::ReadOptions(), meta_, ToSlice(kSourceUnconfirmedKey), &value);
+  if (status.IsNotFound()) return std::string();
+  RETURN_IF_ERROR(FromRocksDb(status, "reading the unconfirmed entries"));
+  return value;
 }
 
 absl::StatusOr<uint64_t> RocksDbEventLog::SourcePosition() const {
@@ -79,7 +91,8 @@ absl::Status RocksDbEventLog::SetSourceIdentity(std::string_view identity) {
 }
 
 absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
-                                    const uint64_t* source_position) {
+                                    const uint64_t* source_position,
+                                    const std::string_view* unconfirmed) {
   absl::MutexLock lock(&append_mu_);
   const uint64_t last = last_sequence_.load(std::memory_order_relaxed);
   if (write_failed_) {
@@ -88,6 +101,10 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
   // SourcePosition() takes db_mu_ itself, so it comes first.
   if (source_position != nullptr && !source_position_.has_value()) {
     ASSIGN_OR_RETURN(source_position_, SourcePosition());
+  }
+  if (unconfirmed != nullptr && !unconfirmed_stored_.has_value()) {
+    ASSIGN_OR_RETURN(const std::string stored, SourceUnconfirmed());
+    unconfirmed_stored_ = !stored.empty();
   }
   // What undoes this write's source position if the write fails.
   std::optional<uint64_t> previous_position;
@@ -102,18 +119,30 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
                                           EncodeUint64(*source_position)),
                                 "batching the source position"));
   }
+  if (unconfirmed != nullptr && !unconfirmed->empty()) {
+    RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourceUnconfirmedKey),
+                                          ToSlice(*unconfirmed)),
+                                "batching the unconfirmed entries"));
+  } else if (unconfirmed != nullptr && *unconfirmed_stored_) {
+    RETURN_IF_ERROR(
+        FromRocksDb(batch.Delete(meta_, ToSlice(kSourceUnconfirmedKey)),
+                    "batching the unconfirmed entries"));
+  }
   const uint64_t new_last = last + events.size();
   const rocksdb::Status written = db_->Write(write_options_, &batch);
   if (!written.ok()) {
     // RocksDB stops writing after such an error; the next Append resumes.
     write_failed_ = true;
     RememberFailedWrite(events, last, previous_position);
+    // Whether the note reached the log is unknown: read it again.
+    unconfirmed_stored_.reset();
     return FromRocksDb(
         written, absl::StrCat("appending events at sequences ", last + 1, "..",
                               new_last, " to the event log at ", path_));
   }
   last_sequence_.store(new_last, std::memory_order_release);
   if (source_position != nullptr) source_position_ = *source_position;
+  if (unconfirmed != nullptr) unconfirmed_stored_ = !unconfirmed->empty();
   return absl::OkStatus();
 }
 

@@ -24,6 +24,10 @@ inline constexpr std::string_view kFormatVersionKey = "format_version";
 inline constexpr std::string_view kSourcePositionKey = "source_position";
 // In `meta`: the identity of that log of record (RecordLog::Identity()).
 inline constexpr std::string_view kSourceIdentityKey = "source_identity";
+// In `meta`: the applier's list of entries applied from the record's
+// acknowledgement and not yet confirmed by its reader (EventLog::
+// AppendApplied's `unconfirmed`; absent when empty).
+inline constexpr std::string_view kSourceUnconfirmedKey = "source_unconfirmed";
 // First byte of every value in `events`; the serialized Event follows.
 inline constexpr char kEventValueFormat = 0x01;
 // Ends the deal id in `deal_index` and `snapshots` keys. Deal ids never

@@ -74,12 +74,16 @@ class GatedEventLog final : public storage::EventLog {
     return log_->Append(events);
   }
   [[nodiscard]] absl::Status AppendApplied(
-      absl::Span<const pactlog::v1::Event> events,
-      uint64_t source_position) override {
-    return log_->AppendApplied(events, source_position);
+      absl::Span<const pactlog::v1::Event> events, uint64_t source_position,
+      std::string_view unconfirmed) override {
+    return log_->AppendApplied(events, source_position, unconfirmed);
   }
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override {
     return log_->SourcePosition();
+  }
+  [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed()
+      const override {
+    return log_->SourceUnconfirmed();
   }
   uint64_t LastSequence() const override { return log_->LastSequence(); }
   [[nodiscard]] absl::StatusOr<pactlog::v1::Event> Get(

@@ -54,13 +54,18 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
     return entry.SerializeAsString();
   }
 
-  // Waits for a warning containing `text` and returns it.
+  // Waits (60 s at most) for a warning containing `text` and returns it;
+  // "" when none came.
   std::string AwaitWarning(absl::string_view text) {
     auto warned = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(warnings_mu_) {
       return FindWarningLocked(text) != nullptr;
     };
     absl::MutexLock lock(&warnings_mu_);
-    warnings_mu_.Await(absl::Condition(&warned));
+    if (!warnings_mu_.AwaitWithTimeout(absl::Condition(&warned),
+                                       absl::Seconds(60))) {
+      ADD_FAILURE() << "no warning with \"" << text << "\" within 60 s";
+      return "";
+    }
     return *FindWarningLocked(text);
   }
 
@@ -327,6 +332,56 @@ TEST_F(LedgerReplicatedTest, RecordHoldingAnotherEntryThanAcknowledgedHalts) {
   EXPECT_TRUE(absl::StrContains(refused.status.message(), "data directory"))
       << refused.status;
   EXPECT_EQ(record_->entries().size(), 2u);  // nothing published
+}
+
+// The check outlives a restart: a replica stopped after applying its own
+// entry from the acknowledgement, before its reader brought the record's
+// copy, reads the record again from that position when it starts, and
+// halts if the record holds another entry there.
+TEST_F(LedgerReplicatedTest, RestartedReplicaChecksWhatItAppliedFromAnAck) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
+  record_->HoldReaders(true);
+  record_->StoreNextPublishAs(
+      ForeignEntry(AnnounceProject("deal-a", "theirs", "e-theirs")));
+  const AppendResult ours =
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
+  ASSERT_TRUE(ours.status.ok()) << ours.status;
+  ASSERT_EQ(ledger_->applier_stats().entries_from_acks -
+                ledger_->applier_stats().entries_confirmed,
+            1u);
+
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(ledger_->applier_stats().applied_position, 2u);
+  EXPECT_TRUE(ledger_->Deal("deal-a")->projects().contains("ours"));
+  record_->HoldReaders(false);
+  const std::string warning = AwaitWarning("another entry");
+  EXPECT_TRUE(absl::StrContains(warning, "at position 2")) << warning;
+  EXPECT_EQ(ledger_->applier_stats().halted, warning);
+  EXPECT_FALSE(ledger_->ready());
+}
+
+// The same restart when the record holds what it acknowledged: the entry
+// is confirmed after the restart and the replica goes on.
+TEST_F(LedgerReplicatedTest, RestartedReplicaConfirmsWhatItAppliedFromAnAck) {
+  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
+  record_->HoldReaders(true);
+  ASSERT_TRUE(
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours")).status.ok());
+  ASSERT_FALSE(log_->SourceUnconfirmed()->empty());
+
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(ledger_->applier_stats().entries_from_acks, 1u);
+  EXPECT_EQ(ledger_->applier_stats().entries_confirmed, 0u);
+  record_->HoldReaders(false);
+  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
+  EXPECT_EQ(ledger_->applier_stats().entries_confirmed, 1u);
+  EXPECT_TRUE(ledger_->applier_stats().halted.empty());
+  ASSERT_TRUE(
+      AppendAndWait(*ledger_, AnnounceProject("deal-a", "next")).status.ok());
+  EXPECT_EQ(ledger_->Deal("deal-a")->version(), 3u);
+  EXPECT_EQ(halts_.load(), 0);
 }
 
 }  // namespace

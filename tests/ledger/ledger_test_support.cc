@@ -61,17 +61,58 @@ AppendResult AppendAndWait(ledger::Ledger& ledger,
   return result;
 }
 
+namespace {
+
+// Lends a record kept by the test to one ledger at a time.
+class LentRecordLog final : public storage::RecordLog {
+ public:
+  explicit LentRecordLog(storage::RecordLog* log) : log_(log) {}
+  std::string Describe() const override { return log_->Describe(); }
+  std::string Identity() const override { return log_->Identity(); }
+  storage::RecordDurability durability() const override {
+    return log_->durability();
+  }
+  std::vector<storage::PublishResult> Publish(
+      absl::Span<const storage::RecordProposal> proposals) override {
+    return log_->Publish(proposals);
+  }
+  absl::StatusOr<uint64_t> DealPosition(std::string_view deal_id) override {
+    return log_->DealPosition(deal_id);
+  }
+  absl::StatusOr<uint64_t> LastPosition() override {
+    return log_->LastPosition();
+  }
+  absl::StatusOr<std::unique_ptr<storage::RecordReader>> Read(
+      uint64_t after_position) override {
+    return log_->Read(after_position);
+  }
+
+ private:
+  storage::RecordLog* const log_;
+};
+
+}  // namespace
+
 void LedgerTest::Open() {
   ledger_.reset();
+  record_kept_ = replicated_ ? std::make_unique<MemoryRecordLog>() : nullptr;
+  OpenOver(record_kept_.get());
+}
+
+void LedgerTest::Reopen() {
+  ledger_.reset();
+  OpenOver(record_kept_.get());
+}
+
+void LedgerTest::OpenOver(MemoryRecordLog* record) {
   auto log = std::make_unique<MemoryEventLog>(data_);
   log_ = log.get();
   ledger::LedgerOptions options = options_;
   options.clock = &clock_;
-  if (replicated_) {
-    auto record = std::make_unique<MemoryRecordLog>();
-    record_ = record.get();
-    ledger_ = std::make_unique<ledger::Ledger>(std::move(log),
-                                               std::move(record), options);
+  if (record != nullptr) {
+    record_ = record;
+    ledger_ = std::make_unique<ledger::Ledger>(
+        std::move(log), std::make_unique<LentRecordLog>(record), options);
   } else {
     record_ = nullptr;
     ledger_ = std::make_unique<ledger::Ledger>(std::move(log), options);

@@ -48,10 +48,14 @@ AppendResult AppendAndWait(ledger::Ledger& ledger,
 // Open() recovers from what the first ledger wrote, as a restart does.
 class LedgerTest : public ::testing::Test {
  protected:
+  ~LedgerTest() override { ledger_.reset(); }
+
   // Replaces ledger_ with a new, recovered ledger over data_ with options_
   // and clock_; replicated over a new MemoryRecordLog (record_) when
   // replicated_.
   void Open();
+  // As Open(), over the same record_ (a replica restarting).
+  void Reopen();
 
   // Advances clock_ by append_step_, appends `request` and asserts that it
   // succeeds.
@@ -63,8 +67,15 @@ class LedgerTest : public ::testing::Test {
   absl::Duration append_step_ = absl::ZeroDuration();
   std::shared_ptr<MemoryLogData> data_ = std::make_shared<MemoryLogData>();
   MemoryEventLog* log_ = nullptr;      // owned by ledger_
-  MemoryRecordLog* record_ = nullptr;  // owned by ledger_, when replicated
+  MemoryRecordLog* record_ = nullptr;  // when replicated
   std::unique_ptr<ledger::Ledger> ledger_;
+
+ private:
+  void OpenOver(MemoryRecordLog* record);
+
+  // record_, outliving each ledger that reads it (~LedgerTest ends
+  // ledger_ first).
+  std::unique_ptr<MemoryRecordLog> record_kept_;
 };
 
 }  // namespace pactlog::testing

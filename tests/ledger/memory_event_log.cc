@@ -115,8 +115,19 @@ absl::Status MemoryEventLog::Append(absl::Span<const v1::Event> events) {
 }
 
 absl::Status MemoryEventLog::AppendApplied(absl::Span<const v1::Event> events,
-                                           uint64_t source_position) {
-  return Write(events, source_position);
+                                           uint64_t source_position,
+                                           std::string_view unconfirmed) {
+  if (absl::Status written = Write(events, source_position); !written.ok()) {
+    return written;
+  }
+  absl::MutexLock lock(&data_->mu);
+  data_->source_unconfirmed = std::string(unconfirmed);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> MemoryEventLog::SourceUnconfirmed() const {
+  absl::MutexLock lock(&data_->mu);
+  return data_->source_unconfirmed;
 }
 
 absl::StatusOr<uint64_t> MemoryEventLog::SourcePosition() const {

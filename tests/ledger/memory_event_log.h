@@ -38,6 +38,7 @@ struct MemoryLogData {
       ABSL_GUARDED_BY(mu);
   uint64_t source_position ABSL_GUARDED_BY(mu) = 0;
   std::string source_identity ABSL_GUARDED_BY(mu);
+  std::string source_unconfirmed ABSL_GUARDED_BY(mu);
   std::optional<storage::SnapshotCheckpoint> checkpoint ABSL_GUARDED_BY(mu);
   // (deal id, sequence) -> snapshot bytes.
   std::map<std::pair<std::string, uint64_t>, std::string> snapshots
@@ -78,8 +79,9 @@ class MemoryEventLog final : public storage::EventLog {
       absl::Span<const pactlog::v1::Event> events) override;
   [[nodiscard]] absl::Status AppendApplied(
       absl::Span<const pactlog::v1::Event> events,
-      uint64_t source_position) override;
+      uint64_t source_position, std::string_view unconfirmed) override;
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override;
+  [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed() const override;
   [[nodiscard]] absl::StatusOr<std::string> SourceIdentity() const override;
   [[nodiscard]] absl::Status SetSourceIdentity(
       std::string_view identity) override;

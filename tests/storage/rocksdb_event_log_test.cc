@@ -292,14 +292,15 @@ TEST_F(RocksDbEventLogTest, AppendAppliedKeepsTheSourcePositionWithTheEvents) {
   absl::StatusOr<uint64_t> position = log_->SourcePosition();
   ASSERT_TRUE(position.ok()) << position.status();
   EXPECT_EQ(*position, 0u);
-  ASSERT_TRUE(log_->AppendApplied({MakeEvent(1, "ab", 1)}, 4).ok());
+  ASSERT_TRUE(log_->AppendApplied({MakeEvent(1, "ab", 1)}, 4, "").ok());
   // An applied entry that added no event still moves the position.
-  ASSERT_TRUE(log_->AppendApplied({}, 7).ok());
+  ASSERT_TRUE(log_->AppendApplied({}, 7, "").ok());
   ASSERT_TRUE(
-      log_->AppendApplied({MakeEvent(2, "ab", 2), MakeEvent(3, "a", 1)}, 9)
+      log_->AppendApplied({MakeEvent(2, "ab", 2), MakeEvent(3, "a", 1)}, 9,
+                          "")
           .ok());
   // Refused like Append, and then nothing moves.
-  EXPECT_EQ(log_->AppendApplied({MakeEvent(9, "a", 2)}, 12).code(),
+  EXPECT_EQ(log_->AppendApplied({MakeEvent(9, "a", 2)}, 12, "").code(),
             absl::StatusCode::kInternal);
   position = log_->SourcePosition();
   ASSERT_TRUE(position.ok()) << position.status();
@@ -311,10 +312,41 @@ TEST_F(RocksDbEventLogTest, AppendAppliedKeepsTheSourcePositionWithTheEvents) {
   EXPECT_EQ(*position, 9u);
   EXPECT_EQ(log_->LastSequence(), 3u);
   EXPECT_THAT(Sequences(ScanDealAll("ab", 0)), ElementsAre(1, 2));
-  ASSERT_TRUE(log_->AppendApplied({}, 10).ok());
+  ASSERT_TRUE(log_->AppendApplied({}, 10, "").ok());
   position = log_->SourcePosition();
   ASSERT_TRUE(position.ok()) << position.status();
   EXPECT_EQ(*position, 10u);
+}
+
+// The applier's note of unconfirmed entries is written with the events and
+// the position, kept across a reopen, replaced by each AppendApplied and
+// gone once one gives none; a refused write leaves it as it was.
+TEST_F(RocksDbEventLogTest, AppendAppliedKeepsTheUnconfirmedNote) {
+  OpenLog();
+  auto note = [this] {
+    absl::StatusOr<std::string> stored = log_->SourceUnconfirmed();
+    EXPECT_TRUE(stored.ok()) << stored.status();
+    return stored.value_or("<error>");
+  };
+  EXPECT_EQ(note(), "");
+  ASSERT_TRUE(log_->AppendApplied({MakeEvent(1, "ab", 1)}, 4, "first").ok());
+  EXPECT_EQ(note(), "first");
+  EXPECT_EQ(log_->AppendApplied({MakeEvent(9, "a", 2)}, 12, "refused").code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(note(), "first");
+
+  OpenLog();
+  EXPECT_EQ(note(), "first");
+  ASSERT_TRUE(log_->AppendApplied({}, 5, "second").ok());
+  EXPECT_EQ(note(), "second");
+  ASSERT_TRUE(log_->AppendApplied({}, 6, "").ok());
+  EXPECT_EQ(note(), "");
+  OpenLog();
+  EXPECT_EQ(note(), "");
+  // An empty note on a log that has none writes nothing for it.
+  ASSERT_TRUE(log_->AppendApplied({}, 7, "").ok());
+  EXPECT_EQ(note(), "");
+  EXPECT_EQ(*log_->SourcePosition(), 7u);
 }
 
 TEST_F(RocksDbEventLogTest, BatchWithWrongSequencesIsInternalAndWritesNothing) {
