@@ -85,6 +85,23 @@ class LedgerReplicatedTest : public ::pactlog::testing::LedgerTest {
     EXPECT_EQ(stats.entries_confirmed, stats.entries_from_acks);
   }
 
+  // Announces deal-a (confirmed), then, with the readers held, appends
+  // project "ours" to it, which only its acknowledgement can apply. The
+  // record keeps `record_keeps` there instead when not empty.
+  void AppendOursFromItsAckOnly(std::string record_keeps) {
+    ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
+    ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
+    record_->HoldReaders(true);
+    if (!record_keeps.empty()) {
+      record_->StoreNextPublishAs(std::move(record_keeps));
+    }
+    const AppendResult ours =
+        AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
+    ASSERT_TRUE(ours.status.ok()) << ours.status;
+    const ApplierStats stats = ledger_->applier_stats();
+    ASSERT_EQ(stats.entries_from_acks - stats.entries_confirmed, 1u);
+  }
+
   void TearDown() override { ledger_.reset(); }
 
   uint64_t next_foreign_proposal_ = 0;
@@ -339,17 +356,8 @@ TEST_F(LedgerReplicatedTest, RecordHoldingAnotherEntryThanAcknowledgedHalts) {
 // copy, reads the record again from that position when it starts, and
 // halts if the record holds another entry there.
 TEST_F(LedgerReplicatedTest, RestartedReplicaChecksWhatItAppliedFromAnAck) {
-  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
-  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
-  record_->HoldReaders(true);
-  record_->StoreNextPublishAs(
-      ForeignEntry(AnnounceProject("deal-a", "theirs", "e-theirs")));
-  const AppendResult ours =
-      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours"));
-  ASSERT_TRUE(ours.status.ok()) << ours.status;
-  ASSERT_EQ(ledger_->applier_stats().entries_from_acks -
-                ledger_->applier_stats().entries_confirmed,
-            1u);
+  ASSERT_NO_FATAL_FAILURE(AppendOursFromItsAckOnly(/*record_keeps=*/
+      ForeignEntry(AnnounceProject("deal-a", "theirs", "e-theirs"))));
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(ledger_->applier_stats().applied_position, 2u);
@@ -364,11 +372,7 @@ TEST_F(LedgerReplicatedTest, RestartedReplicaChecksWhatItAppliedFromAnAck) {
 // The same restart when the record holds what it acknowledged: the entry
 // is confirmed after the restart and the replica goes on.
 TEST_F(LedgerReplicatedTest, RestartedReplicaConfirmsWhatItAppliedFromAnAck) {
-  ASSERT_TRUE(AppendAndWait(*ledger_, AnnounceDeal("deal-a")).status.ok());
-  ASSERT_NO_FATAL_FAILURE(AwaitConfirmations());
-  record_->HoldReaders(true);
-  ASSERT_TRUE(
-      AppendAndWait(*ledger_, AnnounceProject("deal-a", "ours")).status.ok());
+  ASSERT_NO_FATAL_FAILURE(AppendOursFromItsAckOnly(/*record_keeps=*/""));
   ASSERT_FALSE(log_->SourceUnconfirmed()->empty());
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
