@@ -567,7 +567,11 @@ func TestSubscriptionPauseEndsWhenTheConnectionIsReady(t *testing.T) {
 	}
 	sub := &Subscription{c: &Client{conn: conn, sleep: sleep}}
 	paused := make(chan error, 1)
-	go func() { paused <- sub.pause(ctx, 10*time.Minute) }()
+	// The state is read here, before the server is back: read in the
+	// goroutine it could already be READY again, and a pause that starts
+	// on a ready channel rightly waits its whole time.
+	down := conn.GetState()
+	go func() { paused <- sub.pauseFrom(ctx, 10*time.Minute, down) }()
 
 	lis, err = net.Listen("tcp", addr)
 	if err != nil {

@@ -376,9 +376,14 @@ func (s *Subscription) pause(ctx context.Context, d time.Duration) error {
 	if s.c.conn == nil {
 		return s.c.sleep(ctx, d)
 	}
+	return s.pauseFrom(ctx, d, s.c.conn.GetState())
+}
+
+// pauseFrom is pause from the connection state `state` (read before the
+// wait starts): a channel that is READY later ends it.
+func (s *Subscription) pauseFrom(ctx context.Context, d time.Duration, state connectivity.State) error {
 	wctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	state := s.c.conn.GetState()
 	for s.c.conn.WaitForStateChange(wctx, state) {
 		state = s.c.conn.GetState()
 		if state == connectivity.Ready {
