@@ -686,8 +686,8 @@ absl::Status ReplicatedCommitter::ApplyEntries(
       unconfirmed[entries[i].position] = PayloadDigest(entries[i].payload);
     }
   }
-  RETURN_IF_ERROR(context_.log->AppendApplied(
-      batch.events(), last_position, EncodeUnconfirmed(unconfirmed)));
+  RETURN_IF_ERROR(context_.log->AppendApplied(batch.events(), last_position,
+                                              EncodeUnconfirmed(unconfirmed)));
   unconfirmed_ = std::move(unconfirmed);
   if (!batch.events().empty()) {
     PublishCommitted(context_, batch, last_recorded);

@@ -15,7 +15,8 @@ namespace {
 using ::pactlog::wire::HealthCheckRequest;
 using ::pactlog::wire::HealthCheckResponse;
 
-HealthCheckResponse::ServingStatus ToServingStatus(std::optional<bool> serving) {
+HealthCheckResponse::ServingStatus ToServingStatus(
+    std::optional<bool> serving) {
   if (!serving.has_value()) return HealthCheckResponse::SERVICE_UNKNOWN;
   return *serving ? HealthCheckResponse::SERVING
                   : HealthCheckResponse::NOT_SERVING;
@@ -107,7 +108,8 @@ class HealthService::Watcher final
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class HealthService::Impl final : public grpc::health::v1::Health::CallbackService {
+class HealthService::Impl final
+    : public grpc::health::v1::Health::CallbackService {
  public:
   explicit Impl(HealthService* health) : health_(health) {}
 
@@ -158,14 +160,14 @@ void HealthService::Install(grpc::ServerBuilder& builder,
                             const std::vector<std::string>& services) {
   auto health = std::make_unique<HealthService>(services);
   builder.RegisterService(health->service());
-  builder.SetOption(std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(
-      std::move(health)));
+  builder.SetOption(
+      std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(
+          std::move(health)));
 }
 
 grpc::Service* HealthService::service() { return impl_.get(); }
 
-void HealthService::SetServingStatus(const std::string& service,
-                                     bool serving) {
+void HealthService::SetServingStatus(const std::string& service, bool serving) {
   absl::MutexLock lock(&mu_);
   if (shut_down_) return;
   SetLocked(service, serving);

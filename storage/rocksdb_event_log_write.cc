@@ -120,9 +120,9 @@ absl::Status RocksDbEventLog::Write(absl::Span<const Event> events,
                                 "batching the source position"));
   }
   if (unconfirmed != nullptr && !unconfirmed->empty()) {
-    RETURN_IF_ERROR(FromRocksDb(batch.Put(meta_, ToSlice(kSourceUnconfirmedKey),
-                                          ToSlice(*unconfirmed)),
-                                "batching the unconfirmed entries"));
+    RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(meta_, ToSlice(kSourceUnconfirmedKey), ToSlice(*unconfirmed)),
+        "batching the unconfirmed entries"));
   } else if (unconfirmed != nullptr && *unconfirmed_stored_) {
     RETURN_IF_ERROR(
         FromRocksDb(batch.Delete(meta_, ToSlice(kSourceUnconfirmedKey)),

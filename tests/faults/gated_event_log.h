@@ -81,8 +81,7 @@ class GatedEventLog final : public storage::EventLog {
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override {
     return log_->SourcePosition();
   }
-  [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed()
-      const override {
+  [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed() const override {
     return log_->SourceUnconfirmed();
   }
   uint64_t LastSequence() const override { return log_->LastSequence(); }

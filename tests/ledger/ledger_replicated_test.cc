@@ -356,8 +356,10 @@ TEST_F(LedgerReplicatedTest, RecordHoldingAnotherEntryThanAcknowledgedHalts) {
 // copy, reads the record again from that position when it starts, and
 // halts if the record holds another entry there.
 TEST_F(LedgerReplicatedTest, RestartedReplicaChecksWhatItAppliedFromAnAck) {
-  ASSERT_NO_FATAL_FAILURE(AppendOursFromItsAckOnly(/*record_keeps=*/
-      ForeignEntry(AnnounceProject("deal-a", "theirs", "e-theirs"))));
+  ASSERT_NO_FATAL_FAILURE(
+      AppendOursFromItsAckOnly(/*record_keeps=*/
+                               ForeignEntry(AnnounceProject("deal-a", "theirs",
+                                                            "e-theirs"))));
 
   ASSERT_NO_FATAL_FAILURE(Reopen());
   EXPECT_EQ(ledger_->applier_stats().applied_position, 2u);

@@ -78,8 +78,8 @@ class MemoryEventLog final : public storage::EventLog {
   [[nodiscard]] absl::Status Append(
       absl::Span<const pactlog::v1::Event> events) override;
   [[nodiscard]] absl::Status AppendApplied(
-      absl::Span<const pactlog::v1::Event> events,
-      uint64_t source_position, std::string_view unconfirmed) override;
+      absl::Span<const pactlog::v1::Event> events, uint64_t source_position,
+      std::string_view unconfirmed) override;
   [[nodiscard]] absl::StatusOr<uint64_t> SourcePosition() const override;
   [[nodiscard]] absl::StatusOr<std::string> SourceUnconfirmed() const override;
   [[nodiscard]] absl::StatusOr<std::string> SourceIdentity() const override;

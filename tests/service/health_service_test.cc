@@ -37,9 +37,9 @@ class HealthServiceTest : public ::testing::Test {
     ASSERT_NE(port, 0);
     health_ = server_->GetHealthCheckService();
     ASSERT_NE(health_, nullptr);
-    stub_ = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -161,8 +161,7 @@ TEST_F(HealthServiceTest, ShutdownEndsWatchesNotServingForGood) {
   auto late = StartWatch("");
   EXPECT_EQ(late->Next(), HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(late->Next(), HealthCheckResponse::UNKNOWN);
-  EXPECT_EQ(late->reader->Finish().error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(late->reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 }  // namespace

@@ -296,8 +296,7 @@ TEST_F(RocksDbEventLogTest, AppendAppliedKeepsTheSourcePositionWithTheEvents) {
   // An applied entry that added no event still moves the position.
   ASSERT_TRUE(log_->AppendApplied({}, 7, "").ok());
   ASSERT_TRUE(
-      log_->AppendApplied({MakeEvent(2, "ab", 2), MakeEvent(3, "a", 1)}, 9,
-                          "")
+      log_->AppendApplied({MakeEvent(2, "ab", 2), MakeEvent(3, "a", 1)}, 9, "")
           .ok());
   // Refused like Append, and then nothing moves.
   EXPECT_EQ(log_->AppendApplied({MakeEvent(9, "a", 2)}, 12, "").code(),
